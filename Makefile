@@ -1,0 +1,35 @@
+# Makefile: builds the hv, the guest image, the workloads (guest and native) and the harness.
+# Each part has its own fragment (hv/hv.mk, guests/guests.mk, workloads/workloads.mk,
+# harness/harness.mk); outputs go under build/.
+
+BUILD := build
+CC ?= gcc
+HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -D_GNU_SOURCE
+HOST_LDLIBS :=
+# Guest code: freestanding, no PIC, no red zone (interrupts run on the same stack in ring 0).
+GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -ffreestanding -fno-pic -fno-pie \
+	-fno-stack-protector -fno-builtin -nostdinc -mno-red-zone -fno-asynchronous-unwind-tables
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+
+.PHONY: all test bench plots format clean
+all:
+
+include workloads/workloads.mk
+include hv/hv.mk
+include guests/guests.mk
+include harness/harness.mk
+
+$(BUILD)/%/:
+	@mkdir -p $@
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+
+# Each fragment appends test commands to TESTS (each prints PASS/FAIL/SKIP lines) and the
+# files they need to TEST_DEPS; harness/testrun.sh runs them and prints the totals.
+test: all $(TEST_DEPS)
+	@sh harness/testrun.sh $(TESTS)

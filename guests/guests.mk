@@ -1,0 +1,1 @@
+# guests.mk: build rules for guests/ (filled in by its owner).

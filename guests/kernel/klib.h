@@ -1,0 +1,44 @@
+/* klib.h: the kernel's basic services: types, string functions, console, panic, hypercalls. */
+#ifndef KLIB_H
+#define KLIB_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "abi.h"
+
+#define PAGE_SIZE 4096ull
+#define PAGE_ROUND_UP(x) (((x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
+#define PAGE_ROUND_DOWN(x) ((x) & ~(PAGE_SIZE - 1))
+#define P2V(pa) ((void *)((uint64_t)(pa) + KERNBASE)) /* guest-physical -> kernel virtual */
+#define V2P(va) ((uint64_t)(va) - KERNBASE)
+
+/* string.c */
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strncpy_safe(char *dst, const char *src, size_t n); /* always NUL-terminates */
+
+/* console.c: formatted output through HC_CONSOLE (%d %u %ld %lu %x %lx %p %s %c) */
+int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* hypercall.c: the guest side of abi.h */
+int64_t hypercall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
+/* Stops the guest through HC_ASSERT with file:line and the message; never returns. */
+void panic_at(const char *file, int line, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 3, 4)));
+#define panic(...) panic_at(__FILE__, __LINE__, __VA_ARGS__)
+#define KASSERT(e)                                                                         \
+	do {                                                                               \
+		if (!(e))                                                                  \
+			panic_at(__FILE__, __LINE__, "assertion failed: %s", #e);          \
+	} while (0)
+
+extern struct boot_info *boot_info; /* main.c: what the hv passed at boot */
+
+#endif

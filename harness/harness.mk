@@ -1,0 +1,1 @@
+# harness.mk: build rules for harness/ (filled in by its owner).

@@ -1,0 +1,1 @@
+# hv.mk: build rules for hv/ (filled in by its owner).

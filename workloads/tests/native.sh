@@ -1,0 +1,31 @@
+#!/bin/sh
+# native.sh: every workload passes its own checks as a plain Linux process; bad input is refused.
+wl=${1:-build/native/wl}
+fails=0
+for name in forkstorm forkexec mmapchurn pagefault nullsys; do
+	out=$("$wl" "$name" iters=20 reps=3 warmup=1 2>&1)
+	case "$out" in
+	*"RESULT ok=1 "*) echo "PASS native $name" ;;
+	*) echo "FAIL native $name: $out"; fails=$((fails + 1)) ;;
+	esac
+done
+# COW check with real sizes: the child writes the parent's pages.
+if "$wl" forkstorm iters=10 reps=2 rss_kib=1024 touch_pages=64 | grep -q "RESULT ok=1 "; then
+	echo "PASS native forkstorm touch_pages=64"
+else
+	echo "FAIL native forkstorm touch_pages=64"; fails=$((fails + 1))
+fi
+expect_refused() { # name, then the arguments that must be refused with exit 2 and a reason
+	what=$1; shift
+	out=$("$wl" "$@" 2>/dev/null); rc=$?
+	case "$rc:$out" in
+	"2:RESULT ok=0 "*"$what"*) echo "PASS refuses $*" ;;
+	*) echo "FAIL refuses $*: exit $rc, $out"; fails=$((fails + 1)) ;;
+	esac
+}
+expect_refused "valid: forkexec" nosuch iters=1
+expect_refused "valid: rss_kib, touch_pages" forkstorm bogus=1
+expect_refused "out of range" mmapchurn kib=1
+expect_refused "needs an integer" mmapchurn kib=abc
+expect_refused "reps" nullsys reps=65
+[ "$fails" -eq 0 ]
