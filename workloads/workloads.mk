@@ -26,3 +26,4 @@ all: $(BUILD)/native/wl $(BUILD)/native/true
 
 TESTS += "sh workloads/tests/native.sh $(BUILD)/native/wl"
 TEST_DEPS += $(BUILD)/native/wl $(BUILD)/native/true
+TESTS += "sh workloads/tests/readme.sh"
