@@ -19,6 +19,7 @@ include workloads/workloads.mk
 include hv/hv.mk
 include guests/guests.mk
 include harness/harness.mk
+include harness/lab/lab.mk
 
 $(BUILD)/%/:
 	@mkdir -p $@

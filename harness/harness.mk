@@ -1,1 +1,46 @@
-# harness.mk: build rules for harness/ (filled in by its owner).
+# harness.mk: the bench driver (build/bench, build/bench-static for the lab), its tests, and the
+# `bench` and `plots` targets. Lab scripts in harness/lab/ have their own rules there.
+
+BENCH_SRCS := $(wildcard harness/bench/*.c)
+BENCH_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_SRCS))
+BENCH_LIBS := -ljansson -lm
+# The context of every results file names the flags the measured programs were built with.
+BENCH_DEFS := -DBENCH_CFLAGS='"$(HOST_CFLAGS)"'
+
+$(BUILD)/harness/bench/%.o: harness/bench/%.c $(wildcard harness/bench/*.h) workloads/workload.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(BENCH_DEFS) -Iworkloads -Ihv -c -o $@ $<
+
+$(BUILD)/bench: $(BENCH_OBJS) $(WL_HOST_OBJS)
+	$(CC) -o $@ $^ $(BENCH_LIBS)
+
+$(BUILD)/bench-static: $(BENCH_OBJS) $(WL_HOST_OBJS)
+	$(CC) -static -o $@ $^ $(BENCH_LIBS)
+
+$(BUILD)/harness/tests/%: harness/tests/%.c harness/test.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Iharness -o $@ $< $(BENCH_LIBS)
+
+all: $(BUILD)/bench $(BUILD)/bench-static
+
+TESTS += "$(BUILD)/harness/tests/test_results $(BUILD)/bench plots/plot.sh"
+TEST_DEPS += $(BUILD)/harness/tests/test_results $(BUILD)/bench $(BUILD)/native/wl \
+	$(BUILD)/native/true
+
+# make bench [QUICK=1] [BENCH_ARGS=...]: installs what is missing, builds, runs the default
+# matrix into results/<stamp>-<host>/ and draws the plots. Parts of the project that do not
+# build leave their platforms skipped (with the reason) rather than stopping the run.
+BENCH_NEEDS := $(BUILD)/bench $(BUILD)/native/wl $(BUILD)/native/true
+bench:
+	@sh harness/install-deps.sh
+	@$(MAKE) --no-print-directory all || echo "bench: not everything built; running what did"
+	@$(MAKE) --no-print-directory $(BENCH_NEEDS)
+	@start=$$(date +%s); \
+	./$(BUILD)/bench $(if $(QUICK),--quick) $(BENCH_ARGS); rc=$$?; \
+	$(MAKE) --no-print-directory plots; \
+	echo "bench: finished in $$(( $$(date +%s) - start )) s, $$rc failed cells"; \
+	exit $$rc
+
+# Redraws the figures of the latest results without rerunning anything.
+plots:
+	@sh plots/plot.sh results/latest plots/out

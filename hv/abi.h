@@ -21,17 +21,17 @@
  * CR3 = 0x1000, CS = 0x08, DS/ES/SS/FS/GS = 0x10, RFLAGS = 0x2 (interrupts off),
  * RIP = ELF entry, RDI = KERNBASE + BOOT_INFO_GPA, RSP = 0 (the kernel sets its own stack).
  */
-#define KERNBASE 0xffffffff80000000ull /* kernel virtual = KERNBASE + guest-physical */
-#define KERNEL_MAX_MEM (1ull << 30)    /* the kernel direct map covers at most 1 GiB */
-#define BOOT_GDT_GPA 0x500ull
-#define BOOT_PML4_GPA 0x1000ull
-#define BOOT_PDPT_LOW_GPA 0x2000ull
+#define KERNBASE	   0xffffffff80000000ull /* kernel virtual = KERNBASE + guest-physical */
+#define KERNEL_MAX_MEM	   (1ull << 30)		 /* the kernel direct map covers at most 1 GiB */
+#define BOOT_GDT_GPA	   0x500ull
+#define BOOT_PML4_GPA	   0x1000ull
+#define BOOT_PDPT_LOW_GPA  0x2000ull
 #define BOOT_PDPT_HIGH_GPA 0x3000ull
-#define BOOT_PD_GPA 0x4000ull
-#define BOOT_INFO_GPA 0x7000ull
-#define KERNEL_LOAD_GPA 0x100000ull
-#define BOOT_MAGIC 0x4c474150u /* "PAGL" */
-#define BOOT_CMDLINE_MAX 512
+#define BOOT_PD_GPA	   0x4000ull
+#define BOOT_INFO_GPA	   0x7000ull
+#define KERNEL_LOAD_GPA	   0x100000ull
+#define BOOT_MAGIC	   0x4c474150u /* "PAGL" */
+#define BOOT_CMDLINE_MAX   512
 
 enum mmu_mode {
 	MODE_CLASSIC = 1, /* the guest owns 4-level page tables */
@@ -39,18 +39,18 @@ enum mmu_mode {
 };
 
 struct boot_info {
-	uint32_t magic;           /* BOOT_MAGIC */
-	uint32_t mode;            /* enum mmu_mode */
-	uint64_t mem_size;        /* bytes of kernel memory at GPA 0 (<= KERNEL_MAX_MEM) */
-	uint64_t kernel_end;      /* first page-aligned GPA after the kernel image */
+	uint32_t magic;		  /* BOOT_MAGIC */
+	uint32_t mode;		  /* enum mmu_mode */
+	uint64_t mem_size;	  /* bytes of kernel memory at GPA 0 (<= KERNEL_MAX_MEM) */
+	uint64_t kernel_end;	  /* first page-aligned GPA after the kernel image */
 	uint64_t hv_reserved_gpa; /* hv-owned range at the top of kernel memory (may be 0 long) */
 	uint64_t hv_reserved_size;
-	uint64_t kmem_chunk;      /* ptefree: bytes per HC_KMEM_ALLOC chunk */
-	uint64_t kmem_boot_end;   /* ptefree: GPAs below this are the kernel's from boot; the rest
-				     of kernel memory comes and goes by HC_KMEM_ALLOC/FREE */
-	uint64_t user_top;        /* user virtual addresses are [0, user_top) in both modes */
-	uint64_t tsc_khz;         /* guest TSC frequency */
-	uint32_t cmdline_len;     /* bytes in cmdline, without the NUL */
+	uint64_t kmem_chunk;	/* ptefree: bytes per HC_KMEM_ALLOC chunk */
+	uint64_t kmem_boot_end; /* ptefree: GPAs below this are the kernel's from boot; the rest
+				   of kernel memory comes and goes by HC_KMEM_ALLOC/FREE */
+	uint64_t user_top;	/* user virtual addresses are [0, user_top) in both modes */
+	uint64_t tsc_khz;	/* guest TSC frequency */
+	uint32_t cmdline_len;	/* bytes in cmdline, without the NUL */
 	char cmdline[BOOT_CMDLINE_MAX]; /* "PROGRAM ARG..." for the first process, NUL-terminated */
 };
 
@@ -63,27 +63,41 @@ struct boot_info {
 #define HC_PORT 0x500
 
 enum hc_number {
-	HC_NOP = 0,        /* () -> 0: the empty hypercall (calibration) */
-	HC_CONSOLE = 1,    /* (gpa buf, len) -> len: write bytes to the hv's console */
-	HC_RESULT = 2,     /* (gpa struct hc_result) -> 0: the workload's result */
-	HC_EXIT = 3,       /* (status) -> no return: the guest is done */
-	HC_ASSERT = 4,     /* (gpa struct hc_assert) -> no return: guest assertion failed */
+	HC_NOP = 0,	   /* () -> 0: the empty hypercall (calibration) */
+	HC_CONSOLE = 1,	   /* (gpa buf, len) -> len: write bytes to the hv's console */
+	HC_RESULT = 2,	   /* (gpa struct hc_result) -> 0: the workload's result */
+	HC_EXIT = 3,	   /* (status) -> no return: the guest is done */
+	HC_ASSERT = 4,	   /* (gpa struct hc_assert) -> no return: guest assertion failed */
 	HC_PROC_FAULT = 5, /* (pid, va, rip, error code) -> 0: a process was killed for an
 			      invalid access; recorded in the results */
-	HC_MARK = 6,       /* (enum hc_mark) -> 0: the timed section starts / ends */
+	HC_MARK = 6,	   /* (enum hc_mark) -> 0: the timed section starts / ends */
 
 	/* ptefree memory operations; asid is a handle returned by HC_AS_CREATE/FORK */
 	HC_AS_CREATE = 16,  /* () -> asid, or -HC_ENOSPC when no window is free */
 	HC_AS_DESTROY = 17, /* (asid) -> 0: backing returned to the host */
 	HC_AS_FORK = 18,    /* (parent asid) -> child asid (a copy per the fork policy) */
 	HC_AS_SWITCH = 19,  /* (asid) -> CR3 value for the guest to load */
-	HC_MAP = 20,        /* (asid, va, len, prot) -> 0: anonymous zero-filled memory */
-	HC_UNMAP = 21,      /* (asid, va, len) -> 0 */
+	HC_MAP = 20,	    /* (asid, va, len, prot) -> 0: anonymous zero-filled memory */
+	HC_UNMAP = 21,	    /* (asid, va, len) -> 0 */
 	HC_PROTECT = 22,    /* (asid, va, len, prot) -> 0 */
 	HC_KMEM_ALLOC = 23, /* () -> gpa of a kmem_chunk-sized, zeroed chunk */
 	HC_KMEM_FREE = 24,  /* (gpa) -> 0: the chunk goes back to the host */
 	HC_COUNT = 25,
 };
+
+/*
+ * What the guest's ptefree code (guests/kernel/kalloc.c, ptefree.c) relies on:
+ * - kmem chunks: HC_KMEM_ALLOC returns kmem_boot_end + k * kmem_chunk (k >= 0), below
+ *   hv_reserved_gpa (or mem_size when hv_reserved_size is 0); the guest finds a page's chunk
+ *   by that arithmetic. kmem_boot_end and kmem_chunk are page multiples, and boot memory
+ *   [kernel_end, kmem_boot_end) holds the allocator's tables (4 bytes per page of mem_size
+ *   and 40 bytes per chunk slot) with room to spare: 1 MiB is plenty for 256 MiB.
+ * - The guest keeps the hv's boot CR3 until its first HC_AS_SWITCH, and after HC_AS_DESTROY
+ *   of the running address space it keeps that CR3 (running kernel code only) until its next
+ *   HC_AS_SWITCH: the table stays valid for the kernel half meanwhile.
+ * - HC_MAP, HC_UNMAP and HC_PROTECT always cover a range inside one VMA that the guest
+ *   mapped before (HC_MAP: a range with nothing mapped).
+ */
 
 enum hc_error {
 	HC_EINVAL = 1, /* malformed argument (alignment, range, unknown flag) */
@@ -96,22 +110,22 @@ enum hc_error {
 
 enum hc_mark {
 	MARK_BEGIN = 1, /* measured repetitions start (after warm-up) */
-	MARK_END = 2,   /* measured repetitions end */
+	MARK_END = 2,	/* measured repetitions end */
 };
 
 /* prot bits for HC_MAP / HC_PROTECT: same values as POSIX PROT_* on Linux */
-#define HC_PROT_READ 1
+#define HC_PROT_READ  1
 #define HC_PROT_WRITE 2
-#define HC_PROT_EXEC 4
+#define HC_PROT_EXEC  4
 
 #define HC_MAX_SAMPLES 64
-#define HC_MSG_MAX 160
+#define HC_MSG_MAX     160
 
-struct hc_result { /* IN */
-	uint32_t ok;       /* 1: the workload's own checks passed */
-	uint32_t nsamples; /* measured repetitions, <= HC_MAX_SAMPLES */
-	uint64_t iters;    /* operations per repetition */
-	uint64_t start_tsc; /* guest TSC at the workload's first instruction (boot time) */
+struct hc_result {	      /* IN */
+	uint32_t ok;	      /* 1: the workload's own checks passed */
+	uint32_t nsamples;    /* measured repetitions, <= HC_MAX_SAMPLES */
+	uint64_t iters;	      /* operations per repetition */
+	uint64_t start_tsc;   /* guest TSC at the workload's first instruction (boot time) */
 	char msg[HC_MSG_MAX]; /* failure reason, NUL-terminated, empty when ok */
 	uint64_t cycles[HC_MAX_SAMPLES]; /* guest TSC cycles of each repetition */
 };

@@ -4,61 +4,97 @@
 
 #include "klib.h"
 
-/* kalloc.c: 4 KiB pages of kernel memory. Classic: one free list over boot memory.
- * Ptefree: pages come from kmem chunks obtained by HC_KMEM_ALLOC, and a chunk whose pages
- * are all free goes back to the hv at once (HC_KMEM_FREE). Pages come back zeroed. */
+/* Errors from the mm_* calls are negative Linux errno values, as the syscalls return them. */
+#define MM_ENOMEM 12
+#define MM_EINVAL 22
+
+/* x86 page-fault error code bits (what the CPU pushes; mm_fault takes it as is). */
+#define PF_PRESENT 0x01ull /* the page was present: a protection violation */
+#define PF_WRITE   0x02ull
+#define PF_USER	   0x04ull
+#define PF_RSVD	   0x08ull
+#define PF_INSTR   0x10ull /* instruction fetch */
+
+#define MM_PROT_ALL (HC_PROT_READ | HC_PROT_WRITE | HC_PROT_EXEC)
+
+/* kalloc.c: 4 KiB pages of kernel memory. Classic: one free list over boot memory
+ * [kernel_end, hv_reserved_gpa or mem_size). Ptefree: boot memory is [kernel_end,
+ * kmem_boot_end); above it, pages come from kmem chunks obtained by HC_KMEM_ALLOC, and a chunk
+ * whose pages are all free goes back to the hv at once (HC_KMEM_FREE). Pages come back zeroed;
+ * freed pages are filled with junk. kalloc_init is called by mm_init (and by unit tests). */
 void kalloc_init(void);
 void *kalloc_page(void); /* kernel virtual address, or NULL when memory is exhausted */
 void kfree_page(void *page);
-uint64_t kalloc_free_pages(void);
+uint64_t kalloc_free_pages(void); /* pages free now, without chunks the hv has not handed out */
+/* One 32-bit word per page frame for the page's current owner (kmalloc: size class and object
+ * count; classic: reference count of a user page). It is 0 when kalloc_page returns the page. */
+uint32_t *page_meta(uint64_t pa);
 
-/* kmalloc.c: small objects (size classes up to 2048 bytes) carved from pages. Freed objects
- * are filled with junk to catch dangling references. */
-void *kmalloc(size_t size); /* NULL when out of memory or size > KMALLOC_MAX */
-void kfree(void *obj);
+/* kmalloc.c: small objects (size classes 16, 32, ... 2048 bytes) carved from pages. Objects
+ * come back zeroed; freed objects are filled with junk to catch dangling references, and a
+ * double free panics. A page whose objects are all free goes back to kalloc (one empty page
+ * per class is kept to avoid churn). */
+void *kmalloc(size_t size); /* NULL when out of memory or size is 0 or > KMALLOC_MAX */
+void kfree(void *obj);	    /* kfree(NULL) does nothing */
 #define KMALLOC_MAX 2048
 
-/* vma.c: per-process VMA tree (AVL, keyed by start address; ranges never overlap). */
+/* vma.c: per-process VMA tree (AVL, keyed by start address; ranges never overlap). Each node
+ * also summarises its subtree (lowest start, highest end, widest gap between its VMAs) so that
+ * the gap search for mmap placement is O(log n) too. The tree never allocates. */
 struct vma {
 	uint64_t start, end; /* [start, end), page aligned */
-	int prot;            /* HC_PROT_* bits */
+	int prot;	     /* HC_PROT_* bits */
 	struct vma *left, *right;
 	int height;
+	uint64_t min_start, max_end, max_gap; /* of the subtree rooted here (vma.c keeps them) */
 };
 struct vma_tree {
 	struct vma *root;
 	uint64_t count;
 };
 struct vma *vma_find(struct vma_tree *t, uint64_t va); /* the VMA containing va, or NULL */
-/* The lowest VMA with end > va, or NULL (iteration: for (v = vma_next(t, 0); v; v = vma_next(t, v->end))). */
+/* The lowest VMA with end > va, or NULL (iteration: for (v = vma_next(t, 0); v; v =
+ * vma_next(t, v->end))). */
 struct vma *vma_next(struct vma_tree *t, uint64_t va);
 int vma_insert(struct vma_tree *t, struct vma *v); /* -1 if it overlaps an existing VMA */
 void vma_remove(struct vma_tree *t, struct vma *v);
-/* Lowest page-aligned address a >= lo with [a, a+len) inside [lo, hi) and free; 0 if none. */
+/* After changing v->start or v->end in place, without overlapping or passing a neighbour:
+ * refreshes the subtree summaries on the path to v. */
+void vma_update(struct vma_tree *t, struct vma *v);
+/* Lowest page-aligned address a >= lo with [a, a+len) inside [lo, hi) and free; 0 if none
+ * (address 0 is never returned). */
 uint64_t vma_find_gap(struct vma_tree *t, uint64_t len, uint64_t lo, uint64_t hi);
 
 /* vm.c: address spaces as process code sees them. VMA bookkeeping lives here; the page-level
- * work goes to the MMU backend. Process, exec and syscall code use only these calls. */
+ * work goes to the MMU backend. Process, exec and syscall code use only these calls.
+ * The kernel may read and write user memory of the current mm through user addresses; in
+ * classic mode such an access can fault in ring 0 (demand-zero, COW), so the #PF handler must
+ * pass faults at va < user_top to mm_fault whatever the privilege level. */
 struct mm {
 	struct vma_tree vmas;
 	uint64_t backend; /* the backend's own handle: classic PML4 GPA, or ptefree asid */
 };
-int mm_init(void);                /* picks the backend from boot_info->mode */
+int mm_init(void); /* kalloc_init, then the backend boot_info->mode names; 0 or -1 */
 const char *mm_backend_name(void);
-struct mm *mm_create(void);       /* NULL if out of memory or no address-space window */
-void mm_destroy(struct mm *mm);
+struct mm *mm_create(void);	       /* NULL if out of memory or no address-space window */
+void mm_destroy(struct mm *mm);	       /* also when mm is current: the kernel keeps running */
 struct mm *mm_fork(struct mm *parent); /* copy-on-write or hv copy; NULL on failure */
-void mm_switch(struct mm *mm);    /* make mm the current user address space */
-/* mmap(NULL or hint, len, prot, MAP_PRIVATE|MAP_ANONYMOUS): returns the address or 0 */
-uint64_t mm_mmap(struct mm *mm, uint64_t hint, uint64_t len, int prot);
-int mm_map_fixed(struct mm *mm, uint64_t va, uint64_t len, int prot); /* exec, stack */
-int mm_munmap(struct mm *mm, uint64_t va, uint64_t len);
-int mm_mprotect(struct mm *mm, uint64_t va, uint64_t len, int prot);
-/* A page fault at va with x86 error code err in the current mm: 0 if resolved (demand-zero,
- * COW), -1 if the access is invalid and the process must be killed. */
+void mm_switch(struct mm *mm);	       /* make mm the current user address space */
+/* mmap(hint, len, prot, MAP_PRIVATE|MAP_ANONYMOUS): the address, or -MM_EINVAL (len 0, bad
+ * prot), -MM_ENOMEM (too long, no room, out of memory). The hint is used when it is free. */
+int64_t mm_mmap(struct mm *mm, uint64_t hint, uint64_t len, int prot);
+/* MAP_FIXED: whatever was mapped in [va, va+len) is unmapped first (exec, stack). */
+int mm_map_fixed(struct mm *mm, uint64_t va, uint64_t len, int prot);
+int mm_munmap(struct mm *mm, uint64_t va, uint64_t len);	     /* 0 or -errno, as Linux */
+int mm_mprotect(struct mm *mm, uint64_t va, uint64_t len, int prot); /* 0 or -errno, as Linux */
+/* A page fault at va with x86 error code err in mm: 0 if resolved (demand-zero, COW), -1 if the
+ * access is invalid (no VMA, protection violation) and the process must be killed. */
 int mm_fault(struct mm *mm, uint64_t va, uint64_t err);
 
-/* The MMU backend seam (like paravirt pv_mmu_ops): classic.c and ptefree.c implement it. */
+/* The MMU backend seam (like paravirt pv_mmu_ops): classic.c and ptefree.c implement it.
+ * vm.c calls map/unmap/protect only on ranges inside one VMA, and fault only after checking
+ * that the VMA (whose prot it passes) allows the access. as_switch(NULL) leaves user space:
+ * the kernel half stays mapped. Results are 0 or -errno. */
 struct mmu_backend {
 	const char *name;
 	int (*init)(void);
@@ -69,8 +105,12 @@ struct mmu_backend {
 	int (*map)(struct mm *mm, uint64_t va, uint64_t len, int prot);
 	int (*unmap)(struct mm *mm, uint64_t va, uint64_t len);
 	int (*protect)(struct mm *mm, uint64_t va, uint64_t len, int prot);
-	int (*fault)(struct mm *mm, uint64_t va, uint64_t err);
+	int (*fault)(struct mm *mm, uint64_t va, uint64_t err, int prot);
 };
 extern const struct mmu_backend mmu_classic, mmu_ptefree;
+
+/* tlb.c: the MMU instructions the backends use (the unit tests link a recording fake). */
+void cpu_load_cr3(uint64_t cr3);
+void cpu_invlpg(uint64_t va);
 
 #endif

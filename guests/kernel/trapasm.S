@@ -1,0 +1,176 @@
+/* trapasm.S: exception vectors, the SYSCALL entry, returns to user mode, and swtch(). */
+#include "gdt.h"
+
+/* Saves the general registers in struct trapframe order (r15 ends at the lowest address). */
+.macro push_regs
+	push %rax
+	push %rbx
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %rbp
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+.endm
+
+.macro pop_regs
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rbp
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rbx
+	pop %rax
+.endm
+
+/* Exceptions without an error code get a 0 so that every frame has the same layout. */
+.macro vector_noerr n
+vector\n:
+	pushq $0
+	pushq $\n
+	jmp alltraps
+.endm
+
+.macro vector_err n
+vector\n:
+	pushq $\n
+	jmp alltraps
+.endm
+
+	.text
+	vector_noerr 0
+	vector_noerr 1
+	vector_noerr 2
+	vector_noerr 3
+	vector_noerr 4
+	vector_noerr 5
+	vector_noerr 6
+	vector_noerr 7
+	vector_err 8
+	vector_noerr 9
+	vector_err 10
+	vector_err 11
+	vector_err 12
+	vector_err 13
+	vector_err 14
+	vector_noerr 15
+	vector_noerr 16
+	vector_err 17
+	vector_noerr 18
+	vector_noerr 19
+	vector_noerr 20
+	vector_err 21
+	vector_noerr 22
+	vector_noerr 23
+	vector_noerr 24
+	vector_noerr 25
+	vector_noerr 26
+	vector_noerr 27
+	vector_noerr 28
+	vector_err 29
+	vector_err 30
+	vector_noerr 31
+
+alltraps:
+	push_regs
+	cld /* the string instructions in the kernel count upwards; user code may have set DF */
+	mov %rsp, %rdi
+	call trap
+	/* fall through */
+
+/* Returns to the frame at %rsp with iretq (restores every register, e.g. after a fault). */
+	.globl trapret
+trapret:
+	pop_regs
+	add $16, %rsp /* trapno, err */
+	iretq
+
+/*
+ * SYSCALL: the CPU left RIP in RCX and RFLAGS in R11, masked RFLAGS (FMASK) and kept the
+ * user RSP. Interrupts are off and there is one CPU, so two globals suffice for the stack
+ * switch. The frame is a full struct trapframe, as if the CPU had pushed it.
+ */
+	.globl syscall_entry
+syscall_entry:
+	mov %rsp, syscall_user_rsp(%rip)
+	mov syscall_kstack_top(%rip), %rsp
+	pushq $USER_DS
+	pushq syscall_user_rsp(%rip)
+	pushq %r11
+	pushq $USER_CS
+	pushq %rcx
+	pushq $0
+	pushq $256 /* SYSCALL_TRAPNO */
+	push_regs
+	mov %rsp, %rdi
+	call syscall_dispatch
+	pop_regs
+	add $16, %rsp  /* trapno, err */
+	pop %rcx       /* rip */
+	add $8, %rsp   /* cs */
+	pop %r11       /* rflags */
+	pop %rsp       /* user rsp: from here on no kernel stack, but interrupts are off */
+	sysretq
+
+/*
+ * A new process's kernel thread starts here (swtch() returns into it) with %rsp at its
+ * trap frame. If %rbx holds a function, it runs first (the first process's exec).
+ */
+	.globl proc_trampoline
+proc_trampoline:
+	test %rbx, %rbx
+	jz 1f
+	call *%rbx
+1:	jmp trapret
+
+/* void swtch(struct context **save, struct context *next): saves callee-saved registers. */
+	.globl swtch
+swtch:
+	push %rbp
+	push %rbx
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, (%rdi)
+	mov %rsi, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbx
+	pop %rbp
+	ret
+
+	.section .rodata
+	.balign 8
+	.globl trap_vectors
+trap_vectors:
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.quad vector\n
+	.endr
+
+	.bss
+	.balign 8
+	.globl syscall_kstack_top
+syscall_kstack_top:
+	.quad 0
+syscall_user_rsp:
+	.quad 0
+
+	.section .note.GNU-stack, "", @progbits

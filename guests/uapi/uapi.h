@@ -1,0 +1,73 @@
+/* uapi.h: the guest kernel's system-call ABI, shared by the kernel and the user C library. */
+#ifndef PAGELAB_UAPI_H
+#define PAGELAB_UAPI_H
+
+/*
+ * System calls: `syscall` with the number in RAX and arguments in RDI, RSI, RDX, R10, R8, R9
+ * (the Linux x86-64 convention). The result comes back in RAX: >= 0, or -errno.
+ */
+enum sys_number {
+	SYS_fork = 1,
+	SYS_execve = 2,
+	SYS_exit = 3,
+	SYS_waitpid = 4,
+	SYS_getpid = 5,
+	SYS_sched_yield = 6,
+	SYS_mmap = 7,
+	SYS_munmap = 8,
+	SYS_mprotect = 9,
+	SYS_write = 10,
+	SYS_pl_mark = 11,	 /* (enum hc_mark) -> 0 */
+	SYS_pl_report = 12,	 /* (const struct hc_result *) -> 0 */
+	SYS_pl_nullhc = 13,	 /* () -> 0: one empty hypercall */
+	SYS_pl_kalloc_test = 14, /* (size, count) -> 0 when every object checked out */
+	SYS_COUNT = 15,
+};
+
+/* errno values: the same numbers as Linux, so results compare across platforms */
+#define EPERM	     1
+#define ENOENT	     2
+#define ESRCH	     3
+#define EINTR	     4
+#define EIO	     5
+#define E2BIG	     7
+#define ENOEXEC	     8
+#define EBADF	     9
+#define ECHILD	     10
+#define EAGAIN	     11
+#define ENOMEM	     12
+#define EACCES	     13
+#define EFAULT	     14
+#define EBUSY	     16
+#define EEXIST	     17
+#define EINVAL	     22
+#define ENOSPC	     28
+#define ERANGE	     34
+#define ENAMETOOLONG 36
+#define ENOSYS	     38
+
+/* mmap / mprotect (Linux values) */
+#define PROT_NONE     0
+#define PROT_READ     1
+#define PROT_WRITE    2
+#define PROT_EXEC     4
+#define MAP_SHARED    0x01
+#define MAP_PRIVATE   0x02
+#define MAP_FIXED     0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_ANON      MAP_ANONYMOUS
+
+/* waitpid: options and the status word, encoded as on Linux */
+#define WNOHANG		      1
+#define W_EXITCODE(code, sig) (((code)&0xff) << 8 | ((sig)&0x7f))
+#define WEXITSTATUS(s)	      (((s) >> 8) & 0xff)
+#define WTERMSIG(s)	      ((s)&0x7f)
+#define WIFEXITED(s)	      (WTERMSIG(s) == 0)
+#define WIFSIGNALED(s)	      (WTERMSIG(s) != 0)
+
+/* the signals a process can be killed with (only by the kernel, on a fault) */
+#define SIGILL	4
+#define SIGFPE	8
+#define SIGSEGV 11
+
+#endif

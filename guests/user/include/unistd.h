@@ -1,0 +1,17 @@
+/* unistd.h: process and I/O system calls of the guest C library. */
+#ifndef _UNISTD_H
+#define _UNISTD_H
+
+#include <sys/types.h>
+
+#define STDIN_FILENO  0
+#define STDOUT_FILENO 1
+#define STDERR_FILENO 2
+
+pid_t fork(void);
+int execve(const char *path, char *const argv[], char *const envp[]);
+void _exit(int status) __attribute__((noreturn));
+pid_t getpid(void);
+ssize_t write(int fd, const void *buf, size_t n); /* fds 1 and 2: the hv's console */
+
+#endif

@@ -1,0 +1,101 @@
+/* bench.h: the bench driver's shared types: cells of the matrix, budgets, platforms. */
+#ifndef PAGELAB_BENCH_H
+#define PAGELAB_BENCH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "abi.h"
+#include "workload.h"
+
+#define BENCH_ERR_MAX  512
+#define PARAMS_STR_MAX 160
+
+struct platform;
+struct cell;
+
+/* One run of iters x reps operations after warmup repetitions into the run record rec;
+ * 0 when it produced a valid result. */
+typedef int (*run_once_fn)(const struct cell *c, long iters, int reps, int warmup, double timeout_s,
+			   json_t *rec);
+
+/* One cell of the matrix: a workload with its parameters, in one mode, on one platform. */
+struct cell {
+	const struct workload *wl;
+	char *kv[WL_MAX_PARAMS]; /* "name=value" as requested (defaults not repeated) */
+	int nkv;
+	long p[WL_MAX_PARAMS];	     /* values after defaults, valid when params_ok */
+	bool params_ok;		     /* the registry accepted kv (else the run reports why) */
+	char params[PARAMS_STR_MAX]; /* every parameter, "rss_kib=64,touch_pages=0" */
+	long max_iters;		     /* bound on iterations per repetition for this workload */
+	const char *mode;	     /* "classic", "ptefree", or "none" where modes do not apply */
+	const struct platform *plat;
+};
+
+/* How much time a cell may take; the harness derives iterations from it. */
+struct budget {
+	double rep_s;	  /* target duration of one measured repetition */
+	int reps;	  /* measured repetitions */
+	int warmup;	  /* unmeasured repetitions before them */
+	double timeout_s; /* one process (one calibration or measured run) */
+	bool quiet;	  /* no progress output */
+	bool trace;	  /* after each measured cell, a traced pass (exits by hardware reason) */
+};
+
+/*
+ * A platform runs cells. run_cell fills the run record rec with at least "ok",
+ * "iterations", "repetitions", "warmup", "tsc_khz", "cycles" (one per repetition) and, when
+ * ok is false, "error"; the runner adds identity, latency statistics and status.
+ */
+struct platform {
+	const char *name;
+	const char *time_note; /* NULL when times are real, else how they are distorted */
+	bool has_modes;	       /* false: one cell per workload and parameters, mode "none" */
+	/* 1 when the platform can run here, else 0 with the reason in why */
+	int (*available)(char *why, size_t len);
+	/* the MMU flavour classic mode gets: "ept", "npt", "shadow", "pvm", "none" */
+	const char *(*mmu)(void);
+	/* optional: 0 when the workload cannot run on this platform, with the reason */
+	int (*supports)(const struct workload *w, char *why, size_t len);
+	/* optional: runs all of this platform's cells at once (e.g. in a VM) before run_cell */
+	void (*prepare)(struct cell *const cells[], int n, const struct budget *b);
+	/* measures one cell into rec; returns 0 when the cell produced a valid result, -1 when
+	 * it failed (rec has "error"), 1 when it could not run here (rec has "reason") */
+	int (*run_cell)(const struct cell *c, const struct budget *b, json_t *rec);
+	/* optional: one run on this machine's KVM, for the --trace pass */
+	run_once_fn run_once;
+	/* optional: the platform traces by itself (e.g. inside its VM) when --trace is on */
+	bool traces_inside;
+	void *priv; /* the platform's own state (c->plat->priv in run_cell) */
+};
+
+/* platform.c */
+const struct platform *platform_find(const char *name);
+const struct platform *platform_at(int i); /* NULL past the end */
+void platform_list_names(char *buf, size_t len);
+
+/* measure.c: the calibrate-then-measure loop of platforms that run one process per run */
+int measure_cell(const struct cell *c, const struct budget *b, run_once_fn run_once, json_t *rec);
+
+/* trace.c: exits per op by hardware exit reason from the kvm:kvm_exit tracepoint */
+int trace_available(char *why, size_t len);
+json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, double timeout_s);
+
+/* stats.c: per-op latency statistics from the cycles of each repetition */
+json_t *latency_stats(json_t *rec);
+
+/* context.c */
+json_t *context_collect(int argc, char **argv, const struct budget *b);
+const char *mmu_detect(void);
+
+/* results.c */
+int results_write(const char *dir, json_t *doc);
+
+/* summary.c */
+void summary_print(json_t *runs, FILE *f);
+
+/* util: a die() for host-side failures */
+void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+const char *bench_bin_dir(void); /* the directory holding bench, native/wl and hv */
+
+#endif

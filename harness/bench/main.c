@@ -1,0 +1,232 @@
+/* main.c: build/bench, the benchmark driver: options, the matrix, results and summary. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include "matrix.h"
+#include "runner.h"
+
+#define RESULTS_SCHEMA	"pagelab-results/1"
+#define MAX_EXIT_FAILED 100 /* exit status = failed cells, capped below the shell's codes */
+
+static const char *const all_modes[] = {"classic", "ptefree"};
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: bench [options]\n"
+	    "Runs the matrix workloads x modes x platforms x parameter sweeps and writes\n"
+	    "results.json, results.tsv and exits.tsv into a results folder.\n\n"
+	    "  --platforms LIST  comma-separated platforms (default: all; see --list)\n"
+	    "  --modes LIST      classic,ptefree (default: both)\n"
+	    "  --workloads LIST  workload specs: NAME runs its default sweep,\n"
+	    "                    NAME:k=v:k=v one point (default: every workload)\n"
+	    "  --reps N          measured repetitions per cell (default 5, quick 3)\n"
+	    "  --budget S        target seconds per measured repetition (default 0.2,\n"
+	    "                    quick 0.02); iterations are derived from it\n"
+	    "  --timeout S       limit per process run (default 120 s)\n"
+	    "  --out DIR         write the results into DIR (default:\n"
+	    "                    results/<UTC stamp>-<host>, and results/latest points to it)\n"
+	    "  --quick           small budgets and a reduced sweep\n"
+	    "  --trace           after each measured cell, an untimed pass counting exits by\n"
+	    "                    hardware exit reason (kvm:kvm_exit tracepoint, root)\n"
+	    "  --list            list platforms (and whether they can run here), modes,\n"
+	    "                    workloads with their parameters, and the default sweeps\n"
+	    "  --help            this text\n"
+	    "Exit status: the number of failed cells (at most %d), 0 if none; 2 for bad usage.\n",
+	    MAX_EXIT_FAILED);
+}
+
+static void list_everything(void)
+{
+	printf("platforms:\n");
+	for (int i = 0; platform_at(i); i++) {
+		char why[BENCH_ERR_MAX] = "";
+		int ok = platform_at(i)->available(why, sizeof why);
+		printf("  %-10s %s%s\n", platform_at(i)->name,
+		       ok ? "available" : "unavailable: ", ok ? "" : why);
+	}
+	printf("modes:\n  classic    the guest kernel owns its page tables\n"
+	       "  ptefree    the guest keeps VMAs only; the hv does all paging\n");
+	printf("workloads:\n");
+	for (const struct workload *w = wl_first(); w; w = wl_next(w)) {
+		printf("  %-10s %s%s\n", w->name, w->desc,
+		       w->flags & WL_GUEST_ONLY ? " [guest only]" : "");
+		for (int i = 0; i < wl_nparams(w); i++)
+			printf("             %s=%ld (%ld..%ld) %s\n", w->params[i].name,
+			       w->params[i].def, w->params[i].min, w->params[i].max,
+			       w->params[i].help);
+	}
+	printf("default sweeps:\n");
+	matrix_print_sweeps(stdout);
+}
+
+static void select_platforms(struct matrix *m, char *list)
+{
+	char *save = NULL, valid[256];
+	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const struct platform *p = platform_find(t);
+		if (!p) {
+			platform_list_names(valid, sizeof valid);
+			fprintf(stderr, "bench: unknown platform '%s' (valid: %s)\n", t, valid);
+			exit(2);
+		}
+		if (m->nplats < (int)(sizeof m->plats / sizeof m->plats[0]))
+			m->plats[m->nplats++] = p;
+	}
+}
+
+static void select_modes(struct matrix *m, char *list)
+{
+	char *save = NULL;
+	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int found = -1;
+		for (int i = 0; i < 2; i++)
+			if (!strcmp(t, all_modes[i]))
+				found = i;
+		if (found < 0) {
+			fprintf(stderr, "bench: unknown mode '%s' (valid: classic, ptefree)\n", t);
+			exit(2);
+		}
+		if (m->nmodes < 2)
+			m->modes[m->nmodes++] = all_modes[found];
+	}
+}
+
+static double positive(const char *opt, const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (*end || !(v > 0)) {
+		fprintf(stderr, "bench: %s needs a positive number, not '%s'\n", opt, s);
+		exit(2);
+	}
+	return v;
+}
+
+/* results/<UTC stamp>-<host>, created, with results/latest pointing at it. */
+static void default_out_dir(char *dir, size_t len)
+{
+	struct utsname u;
+	char stamp[32], name[160];
+	time_t now = time(NULL);
+	uname(&u);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
+	snprintf(name, sizeof name, "%s-%s", stamp, u.nodename);
+	if (mkdir("results", 0755) < 0 && errno != EEXIST)
+		die("mkdir results");
+	snprintf(dir, len, "results/%s", name);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		die("mkdir %s", dir);
+	unlink("results/latest.tmp");
+	if (symlink(name, "results/latest.tmp") < 0 ||
+	    rename("results/latest.tmp", "results/latest") < 0)
+		die("cannot point results/latest at %s", name);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"platforms", required_argument, 0, 'p'},
+					     {"modes", required_argument, 0, 'm'},
+					     {"workloads", required_argument, 0, 'w'},
+					     {"reps", required_argument, 0, 'r'},
+					     {"budget", required_argument, 0, 'b'},
+					     {"timeout", required_argument, 0, 't'},
+					     {"out", required_argument, 0, 'o'},
+					     {"quick", no_argument, 0, 'q'},
+					     {"list", no_argument, 0, 'l'},
+					     {"help", no_argument, 0, 'h'},
+					     {"trace", no_argument, 0, 'T'},
+					     {0, 0, 0, 0}};
+	struct matrix m = {0};
+	struct budget b = {.rep_s = 0, .reps = 0, .warmup = 1, .timeout_s = 120};
+	char *workloads = NULL, *out = NULL;
+	bool quick = false;
+	int o;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'p':
+			select_platforms(&m, optarg);
+			break;
+		case 'm':
+			select_modes(&m, optarg);
+			break;
+		case 'w':
+			workloads = optarg;
+			break;
+		case 'r':
+			b.reps = (int)positive("--reps", optarg);
+			break;
+		case 'b':
+			b.rep_s = positive("--budget", optarg);
+			break;
+		case 't':
+			b.timeout_s = positive("--timeout", optarg);
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'q':
+			quick = true;
+			break;
+		case 'T':
+			b.trace = true;
+			break;
+		case 'l':
+			list_everything();
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "bench: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (b.reps > HC_MAX_SAMPLES) {
+		fprintf(stderr, "bench: --reps is at most %d\n", HC_MAX_SAMPLES);
+		return 2;
+	}
+	b.reps = b.reps ? b.reps : quick ? 3 : 5;
+	b.rep_s = b.rep_s > 0 ? b.rep_s : quick ? 0.02 : 0.2;
+	if (!m.nplats)
+		for (int i = 0; platform_at(i); i++)
+			m.plats[m.nplats++] = platform_at(i);
+	if (!m.nmodes)
+		select_modes(&m, (char[]){"classic,ptefree"});
+	if (workloads) {
+		char *save = NULL;
+		for (char *t = strtok_r(workloads, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			matrix_add_spec(&m, t, quick);
+	} else {
+		for (const struct workload *w = wl_first(); w; w = wl_next(w))
+			matrix_add_spec(&m, w->name, quick);
+	}
+
+	char dir[4096];
+	if (out) {
+		if (mkdir(out, 0755) < 0 && errno != EEXIST)
+			die("mkdir %s", out);
+		snprintf(dir, sizeof dir, "%s", out);
+	} else {
+		default_out_dir(dir, sizeof dir);
+	}
+	json_t *doc = json_pack("{s:s, s:o, s:[]}", "schema", RESULTS_SCHEMA, "context",
+				context_collect(argc, argv, &b), "runs");
+	printf("bench: %d cells, results in %s\n", m.n, dir);
+	int failed = runner_run(&m, &b, doc, dir);
+	summary_print(json_object_get(doc, "runs"), stdout);
+	printf("\nresults: %s/results.json (%d failed cells)\n", dir, failed);
+	json_decref(doc);
+	return failed > MAX_EXIT_FAILED ? MAX_EXIT_FAILED : failed;
+}

@@ -1,0 +1,185 @@
+/* matrix.c: the default parameter sweeps and the expansion of workload specs into cells. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "matrix.h"
+
+#define MAX_POINTS 8
+
+/* A sweep varies one parameter (others at fixed values or their defaults). */
+struct sweep {
+	const char *workload;
+	const char *fixed; /* "k=v" held for every point, or NULL */
+	const char *param;
+	long full[MAX_POINTS]; /* zero-terminated */
+	long quick[MAX_POINTS];
+};
+
+static const struct sweep sweeps[] = {
+    {"forkstorm", NULL, "rss_kib", {64, 256, 1024, 4096, 16384, 65536}, {64, 1024, 16384}},
+    {"forkstorm", "rss_kib=4096", "touch_pages", {1, 16, 256}, {16}},
+    {"mmapchurn", NULL, "kib", {4, 16, 64, 256, 1024, 4096, 16384}, {4, 256, 4096}},
+};
+
+/* pagefault keeps every page it touches: iters x (warm-up + reps) pages in all. 16384
+ * pages is 64 MiB per repetition, within a small guest's memory. */
+static const struct {
+	const char *workload;
+	long max_iters;
+} iter_caps[] = {{"pagefault", 16384}};
+#define DEFAULT_MAX_ITERS 1000000
+
+static long max_iters(const struct workload *w)
+{
+	for (size_t i = 0; i < sizeof iter_caps / sizeof iter_caps[0]; i++)
+		if (strcmp(iter_caps[i].workload, w->name) == 0)
+			return iter_caps[i].max_iters;
+	return DEFAULT_MAX_ITERS;
+}
+
+__attribute__((noreturn)) static void usage_error(const char *fmt, const char *what,
+						  const char *valid)
+{
+	fprintf(stderr, "bench: ");
+	fprintf(stderr, fmt, what);
+	fprintf(stderr, " (valid: %s)\n", valid);
+	exit(2);
+}
+
+static const struct workload *find_workload(const char *name)
+{
+	const struct workload *w = wl_find(name);
+	if (w)
+		return w;
+	char valid[1024] = "";
+	for (w = wl_first(); w; w = wl_next(w))
+		snprintf(valid + strlen(valid), sizeof valid - strlen(valid), "%s%s",
+			 valid[0] ? ", " : "", w->name);
+	usage_error("unknown workload '%s'", name, valid);
+}
+
+/* Parameter names are checked here (a typo is a usage error); values are left to the run,
+ * so that a bad value becomes a failed cell with the workload's own message. */
+static void check_param_name(const struct workload *w, const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+	char valid[256] = "";
+	for (int i = 0; i < wl_nparams(w); i++) {
+		if (strlen(w->params[i].name) == klen && strncmp(w->params[i].name, kv, klen) == 0)
+			return;
+		snprintf(valid + strlen(valid), sizeof valid - strlen(valid), "%s%s",
+			 valid[0] ? ", " : "", w->params[i].name);
+	}
+	char what[128];
+	snprintf(what, sizeof what, "%.*s' for workload '%s", (int)klen, kv, w->name);
+	usage_error("unknown parameter '%s'", what, valid[0] ? valid : "none");
+}
+
+static struct cell *new_cell(struct matrix *m)
+{
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 64;
+		m->cells = realloc(m->cells, m->cap * sizeof *m->cells);
+		if (!m->cells)
+			die("realloc");
+	}
+	struct cell *c = &m->cells[m->n++];
+	memset(c, 0, sizeof *c);
+	return c;
+}
+
+/* Fills the parameter fields shared by every cell of one point. */
+static void set_params(struct cell *c, const struct workload *w, char *const kv[], int nkv)
+{
+	struct wl_ctx ctx;
+	char err[WL_ERR_MAX];
+	c->wl = w;
+	c->nkv = nkv;
+	for (int i = 0; i < nkv; i++)
+		if (!(c->kv[i] = strdup(kv[i])))
+			die("strdup");
+	c->params_ok = wl_parse_params(w, &ctx, nkv, kv, err, sizeof err) == 0;
+	c->max_iters = max_iters(w);
+	char *s = c->params;
+	size_t left = sizeof c->params;
+	int n = c->params_ok ? wl_nparams(w) : nkv;
+	for (int i = 0; i < n; i++) {
+		int used = c->params_ok ? snprintf(s, left, "%s%s=%ld", i ? "," : "",
+						   w->params[i].name, ctx.p[i])
+					: snprintf(s, left, "%s%s", i ? "," : "", kv[i]);
+		if (used < 0 || (size_t)used >= left)
+			break;
+		s += used, left -= used;
+	}
+	if (c->params_ok)
+		memcpy(c->p, ctx.p, sizeof c->p);
+}
+
+/* One point (a workload and its parameters) on every platform and mode. */
+static void add_point(struct matrix *m, const struct workload *w, char *const kv[], int nkv)
+{
+	for (int p = 0; p < m->nplats; p++) {
+		int nmodes = m->plats[p]->has_modes ? m->nmodes : 1;
+		for (int i = 0; i < nmodes; i++) {
+			struct cell *c = new_cell(m);
+			set_params(c, w, kv, nkv);
+			c->plat = m->plats[p];
+			c->mode = m->plats[p]->has_modes ? m->modes[i] : "none";
+		}
+	}
+}
+
+static void add_sweeps(struct matrix *m, const struct workload *w, bool quick)
+{
+	bool any = false;
+	for (size_t s = 0; s < sizeof sweeps / sizeof sweeps[0]; s++) {
+		if (strcmp(sweeps[s].workload, w->name) != 0)
+			continue;
+		const long *values = quick ? sweeps[s].quick : sweeps[s].full;
+		for (int i = 0; i < MAX_POINTS && values[i]; i++) {
+			char point[64];
+			char *kv[2] = {point, (char *)sweeps[s].fixed};
+			snprintf(point, sizeof point, "%s=%ld", sweeps[s].param, values[i]);
+			add_point(m, w, kv, sweeps[s].fixed ? 2 : 1);
+		}
+		any = true;
+	}
+	if (!any)
+		add_point(m, w, NULL, 0);
+}
+
+void matrix_add_spec(struct matrix *m, const char *spec, bool quick)
+{
+	char *copy = strdup(spec), *save = NULL;
+	if (!copy)
+		die("strdup");
+	const struct workload *w = find_workload(strtok_r(copy, ":", &save));
+	char *kv[WL_MAX_PARAMS];
+	int nkv = 0;
+	for (char *t; (t = strtok_r(NULL, ":", &save));) {
+		check_param_name(w, t);
+		if (nkv == WL_MAX_PARAMS)
+			usage_error("too many parameters in '%s'", spec, "at most 4");
+		kv[nkv++] = t;
+	}
+	if (strchr(spec, ':'))
+		add_point(m, w, kv, nkv);
+	else
+		add_sweeps(m, w, quick);
+	free(copy);
+}
+
+void matrix_print_sweeps(FILE *f)
+{
+	for (size_t s = 0; s < sizeof sweeps / sizeof sweeps[0]; s++) {
+		fprintf(f, "  %-10s %s%s%s =", sweeps[s].workload, sweeps[s].fixed ?: "",
+			sweeps[s].fixed ? ", " : "", sweeps[s].param);
+		for (int i = 0; i < MAX_POINTS && sweeps[s].full[i]; i++)
+			fprintf(f, " %ld", sweeps[s].full[i]);
+		fprintf(f, "  (quick:");
+		for (int i = 0; i < MAX_POINTS && sweeps[s].quick[i]; i++)
+			fprintf(f, " %ld", sweeps[s].quick[i]);
+		fprintf(f, ")\n");
+	}
+	fprintf(f, "  other workloads run once with their default parameters\n");
+}

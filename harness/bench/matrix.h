@@ -1,0 +1,24 @@
+/* matrix.h: the list of cells a bench run measures, built from the options. */
+#ifndef PAGELAB_BENCH_MATRIX_H
+#define PAGELAB_BENCH_MATRIX_H
+
+#include "bench.h"
+
+struct matrix {
+	struct cell *cells;
+	int n, cap;
+	const struct platform *plats[8];
+	int nplats;
+	const char *modes[4];
+	int nmodes;
+};
+
+/* Adds the cells of one workload spec on every selected platform and mode. A spec is a
+ * workload name (its default sweep, or the quick one) or "name:k=v:k=v" (one point).
+ * Exits with status 2 and the valid names when the workload or a parameter is unknown. */
+void matrix_add_spec(struct matrix *m, const char *spec, bool quick);
+
+/* Lists the default sweep of each workload (for --list). */
+void matrix_print_sweeps(FILE *f);
+
+#endif

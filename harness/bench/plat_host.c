@@ -1,0 +1,147 @@
+/* plat_host.c: the "host" platform: the hv on this machine's /dev/kvm, one guest per run. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "bench.h"
+#include "proc.h"
+
+static int host_available(char *why, size_t len)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/hv", bench_bin_dir());
+	if (access("/dev/kvm", R_OK | W_OK) != 0) {
+		if (errno == ENOENT)
+			snprintf(why, len, "no /dev/kvm on this machine");
+		else
+			snprintf(why, len, "/dev/kvm: %s", strerror(errno));
+		return 0;
+	}
+	if (access(path, X_OK) != 0) {
+		snprintf(why, len, "%s is missing (make build/hv)", path);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Exits per op stacked by reason: the exits that reached the hv, by KVM exit_reason, plus
+ * the rest of KVM's "exits" counter (exits KVM handled itself, e.g. shadow page faults),
+ * so that the stack adds up to every exit.
+ */
+static json_t *exits_by_reason(json_t *per_op)
+{
+	json_t *exits = json_deep_copy(json_object_get(per_op, "user_exits"));
+	json_t *all = json_object_get(json_object_get(per_op, "kvm_vcpu"), "exits");
+	if (!json_is_object(exits))
+		exits = json_object();
+	double to_hv = 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach(exits, k, v) to_hv += json_number_value(v);
+	if (json_is_number(all) && json_number_value(all) > to_hv)
+		json_object_set_new(exits, "in KVM", json_real(json_number_value(all) - to_hv));
+	return exits;
+}
+
+/*
+ * Takes the hv's run record from path into rec. The hv's own fields are kept as it wrote
+ * them (new counters reach the results without changes here); the ones every platform
+ * shares are put under the bench's names: cycles, exits_per_op, hypercalls_per_op,
+ * kvm_stats_per_op. Latency statistics are recomputed by the bench from the cycles.
+ */
+static int load_record(const char *path, json_t *rec, char *err, size_t len)
+{
+	json_error_t jerr;
+	json_t *hv = json_load_file(path, 0, &jerr);
+	if (!json_is_object(hv)) {
+		snprintf(err, len, "no run record from the hv (%s)", jerr.text);
+		json_decref(hv);
+		return -1;
+	}
+	json_t *per_op = json_object_get(hv, "per_op");
+	json_t *samples = json_object_get(json_object_get(hv, "latency"), "samples_cycles");
+	json_object_set_new(rec, "cycles",
+			    json_is_array(samples) ? json_incref(samples) : json_array());
+	json_object_set_new(rec, "exits_per_op", exits_by_reason(per_op));
+	json_object_set(rec, "hypercalls_per_op", json_object_get(per_op, "hypercalls"));
+	json_object_set_new(rec, "kvm_stats_per_op",
+			    json_pack("{s:O*, s:O*}", "vcpu", json_object_get(per_op, "kvm_vcpu"),
+				      "vm", json_object_get(per_op, "kvm_vm")));
+	json_object_del(hv, "per_op");
+	json_object_del(hv, "latency");
+	json_object_del(hv, "params"); /* the bench records them as "params" / "param_values" */
+	json_object_update_missing(rec, hv);
+	json_object_set(rec, "ok", json_object_get(hv, "ok"));
+	json_object_set(rec, "error", json_object_get(hv, "error"));
+	json_object_set(rec, "iterations", json_object_get(hv, "iterations"));
+	json_object_set(rec, "tsc_khz", json_object_get(hv, "tsc_khz"));
+	json_object_set(rec, "mmu", json_object_get(hv, "mmu"));
+	json_object_set(rec, "hv_platform", json_object_get(hv, "platform"));
+	json_decref(hv);
+	return 0;
+}
+
+static int host_run_once(const struct cell *c, long iters, int reps, int warmup, double timeout_s,
+			 json_t *rec)
+{
+	char hv[4096], json_path[64], a_iters[32], a_reps[32], a_warmup[32], a_timeout[32];
+	snprintf(hv, sizeof hv, "%s/hv", bench_bin_dir());
+	snprintf(json_path, sizeof json_path, "/tmp/pagelab-bench-%d.json", (int)getpid());
+	snprintf(a_iters, sizeof a_iters, "%ld", iters);
+	snprintf(a_reps, sizeof a_reps, "%d", reps);
+	snprintf(a_warmup, sizeof a_warmup, "%d", warmup);
+	/* The hv's watchdog fires first so that it can report where the guest was. */
+	snprintf(a_timeout, sizeof a_timeout, "%.0f", timeout_s > 2 ? timeout_s - 1 : 1);
+	char *argv[32 + 2 * WL_MAX_PARAMS] = {
+	    hv,	       "--mode",    (char *)c->mode, "--workload", (char *)c->wl->name,
+	    "--iters", a_iters,	    "--reps",	     a_reps,	   "--warmup",
+	    a_warmup,  "--timeout", a_timeout,	     "--json",	   json_path};
+	int argc = 15;
+	for (int i = 0; i < c->nkv; i++) {
+		argv[argc++] = "--param";
+		argv[argc++] = c->kv[i];
+	}
+
+	static struct proc_out o; /* large buffers; cells run one at a time */
+	unlink(json_path);
+	if (proc_run(argv, timeout_s, &o) < 0) {
+		json_object_set_new(rec, "ok", json_false());
+		json_object_set_new(rec, "error", json_sprintf("cannot run %s", hv));
+		return -1;
+	}
+	char err[BENCH_ERR_MAX] = "";
+	int loaded = load_record(json_path, rec, err, sizeof err);
+	unlink(json_path);
+	if (!json_object_get(rec, "repetitions")) /* the hv says how many it completed */
+		json_object_set_new(rec, "repetitions", json_integer(reps));
+	json_object_set_new(rec, "warmup", json_integer(warmup));
+	json_object_set_new(rec, "wall_s", json_real(o.wall_s));
+	int exited_ok = !o.timed_out && WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0;
+	if (loaded == 0 && exited_ok && json_is_true(json_object_get(rec, "ok")))
+		return 0;
+	char how[BENCH_ERR_MAX];
+	proc_describe(&o, timeout_s, how, sizeof how);
+	const char *msg = json_string_value(json_object_get(rec, "error"));
+	json_object_set_new(rec, "ok", json_false());
+	json_object_set_new(rec, "error",
+			    msg && msg[0] ? json_sprintf("%s (hv %s)", msg, how)
+					  : json_sprintf("hv %s", how));
+	return -1;
+}
+
+static int host_run_cell(const struct cell *c, const struct budget *b, json_t *rec)
+{
+	return measure_cell(c, b, host_run_once, rec);
+}
+
+const struct platform platform_host = {
+    .name = "host",
+    .has_modes = true,
+    .available = host_available,
+    .mmu = mmu_detect,
+    .run_cell = host_run_cell,
+    .run_once = host_run_once,
+};

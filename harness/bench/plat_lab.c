@@ -1,0 +1,219 @@
+/* plat_lab.c: the "lab-npt" and "lab-shadow" platforms: the hv on real KVM inside a QEMU VM
+ * (harness/lab/run.sh) with kvm-amd's nested paging on or off. The bench runs inside the VM
+ * once per platform (on its "host" platform) and its runs are taken over cell by cell. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "bench.h"
+#include "proc.h"
+
+#define LAB_BASE_TIMEOUT 300 /* boot, and the kernel download on first use */
+
+struct lab {
+	const char *name;
+	int npt;
+	json_t *runs; /* the runs array the bench inside wrote, after prepare */
+	json_t *context;
+	char error[BENCH_ERR_MAX]; /* why there are no runs */
+};
+
+static struct lab lab_npt = {.name = "lab-npt", .npt = 1};
+static struct lab lab_shadow = {.name = "lab-shadow", .npt = 0};
+
+/* The repository top: run.sh works from there. */
+static const char *repo_root(void)
+{
+	static char root[PATH_MAX];
+	if (!root[0]) {
+		char up[PATH_MAX];
+		snprintf(up, sizeof up, "%s/..", bench_bin_dir());
+		if (!realpath(up, root))
+			die("realpath %s", up);
+	}
+	return root;
+}
+
+/* argv for `cd ROOT && BUILD=BIN harness/lab/run.sh ARGS...` */
+#define RUN_SH "export BUILD=\"$1\"; shift; cd \"$0\" && exec harness/lab/run.sh \"$@\""
+
+/* Asked once for both platforms: booting nothing, it checks QEMU and the lab kernel (which
+ * it fetches on first use). */
+static int lab_available(char *why, size_t len)
+{
+	static int answer = -1;
+	static char reason[BENCH_ERR_MAX];
+	if (answer < 0) {
+		char script[PATH_MAX + 32];
+		snprintf(script, sizeof script, "%s/harness/lab/run.sh", repo_root());
+		static struct proc_out o;
+		char *argv[] = {
+		    "/bin/sh", "-c", RUN_SH, (char *)repo_root(), (char *)bench_bin_dir(),
+		    "--probe", NULL};
+		if (access(script, R_OK) != 0) {
+			snprintf(reason, sizeof reason, "harness/lab/run.sh is missing");
+			answer = 0;
+		} else if (proc_run(argv, LAB_BASE_TIMEOUT, &o) < 0) {
+			snprintf(reason, sizeof reason, "cannot run harness/lab/run.sh");
+			answer = 0;
+		} else {
+			answer = !o.timed_out && WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0;
+			if (!answer) /* run.sh says "lab: unavailable: why" */
+				proc_describe(&o, LAB_BASE_TIMEOUT, reason, sizeof reason);
+		}
+	}
+	snprintf(why, len, "%s", reason);
+	return answer;
+}
+
+static const char *mmu_npt(void)
+{
+	return "npt";
+}
+
+static const char *mmu_shadow(void)
+{
+	return "shadow";
+}
+
+/* Appends s to the string array list unless it is there already. */
+static void add_unique(json_t *list, const char *s)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) if (!strcmp(json_string_value(v), s)) return;
+	json_array_append_new(list, json_string(s));
+}
+
+/* The bench command run inside: every point of these cells as an explicit spec, in every
+ * mode they use, on the VM's "host" platform, with the same budget. */
+static void inner_command(struct cell *const cells[], int n, const struct budget *b,
+			  const char *name, char *cmd, size_t len)
+{
+	json_t *specs = json_array(), *modes = json_array(), *v;
+	for (int i = 0; i < n; i++) {
+		char spec[256];
+		int used = snprintf(spec, sizeof spec, "%s:", cells[i]->wl->name);
+		for (int k = 0; k < cells[i]->nkv; k++)
+			used += snprintf(spec + used, sizeof spec - used, "%s%s", k ? ":" : "",
+					 cells[i]->kv[k]);
+		add_unique(specs, spec);
+		add_unique(modes, cells[i]->mode);
+	}
+	size_t i, used = snprintf(cmd, len, "build/bench --platforms host --out out/%s", name);
+	used += snprintf(cmd + used, len - used, " --reps %d --budget %g --timeout %g%s --modes",
+			 b->reps, b->rep_s, b->timeout_s, b->trace ? " --trace" : "");
+	json_array_foreach(modes, i, v) used +=
+	    snprintf(cmd + used, len - used, "%s%s", i ? "," : " ", json_string_value(v));
+	used += snprintf(cmd + used, len - used, " --workloads");
+	json_array_foreach(specs, i, v) used +=
+	    snprintf(cmd + used, len - used, "%s%s", i ? "," : " ", json_string_value(v));
+	json_decref(specs);
+	json_decref(modes);
+}
+
+static void lab_prepare(struct cell *const cells[], int n, const struct budget *b)
+{
+	struct lab *lab = cells[0]->plat->priv;
+	char cmd[16384], out[PATH_MAX], npt[8], timeout[32], results[PATH_MAX + 64];
+	inner_command(cells, n, b, lab->name, cmd, sizeof cmd);
+	snprintf(out, sizeof out, "%s/lab/bench-out", bench_bin_dir());
+	snprintf(results, sizeof results, "%s/%s/results.json", out, lab->name);
+	snprintf(npt, sizeof npt, "%d", lab->npt);
+	/* A bound, not an estimate: each cell takes a few guest boots at most. */
+	snprintf(timeout, sizeof timeout, "%.0f",
+		 LAB_BASE_TIMEOUT + n * (b->timeout_s < 60 ? b->timeout_s : 60));
+	unlink(results);
+	char *argv[] = {"/bin/sh",
+			"-c",
+			RUN_SH,
+			(char *)repo_root(),
+			(char *)bench_bin_dir(),
+			"--npt",
+			npt,
+			"--out",
+			out,
+			"--timeout",
+			timeout,
+			"--",
+			cmd,
+			NULL};
+	if (!b->quiet)
+		printf("%s: running %d cells in the lab VM (kvm-amd npt=%d); inside, they are "
+		       "the VM's \"host\" platform\n",
+		       lab->name, n, lab->npt);
+	int status = proc_run_visible(argv);
+
+	json_error_t jerr;
+	json_t *doc = json_load_file(results, 0, &jerr);
+	lab->runs = json_incref(json_object_get(doc, "runs"));
+	lab->context = json_incref(json_object_get(doc, "context"));
+	json_decref(doc);
+	if (lab->runs)
+		return;
+	int code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	snprintf(lab->error, sizeof lab->error, "the lab run brought back no results (%s)",
+		 code == 124   ? "timed out after its --timeout"
+		 : code == 125 ? "the VM stopped early; see the lab lines above"
+		 : code == 126 ? "the lab cannot run here"
+			       : "see the lab lines above");
+}
+
+static int lab_run_cell(const struct cell *c, const struct budget *b, json_t *rec)
+{
+	(void)b;
+	struct lab *lab = c->plat->priv;
+	size_t i;
+	json_t *r;
+	json_array_foreach(lab->runs, i, r)
+	{
+		const char *w = json_string_value(json_object_get(r, "workload"));
+		const char *p = json_string_value(json_object_get(r, "params"));
+		const char *m = json_string_value(json_object_get(r, "mode"));
+		if (!w || !p || !m || strcmp(w, c->wl->name) || strcmp(p, c->params) ||
+		    strcmp(m, c->mode))
+			continue;
+		json_object_update(rec, r);
+		json_object_set_new(rec, "lab_kernel",
+				    json_deep_copy(json_object_get(lab->context, "kernel")));
+		const char *status = json_string_value(json_object_get(r, "status"));
+		if (status && !strcmp(status, "ok"))
+			return 0;
+		if (status && !strcmp(status, "skipped")) {
+			const char *why = json_string_value(json_object_get(r, "reason"));
+			json_object_set_new(rec, "reason", json_sprintf("in the lab VM: %s", why));
+			return 1;
+		}
+		return -1;
+	}
+	json_object_set_new(rec, "ok", json_false());
+	json_object_set_new(rec, "error",
+			    json_string(lab->runs ? "missing from the lab's results" : lab->error));
+	return -1;
+}
+
+const struct platform platform_lab_npt = {
+    .name = "lab-npt",
+    .time_note = "emulated time",
+    .has_modes = true,
+    .available = lab_available,
+    .mmu = mmu_npt,
+    .prepare = lab_prepare,
+    .run_cell = lab_run_cell,
+    .traces_inside = true,
+    .priv = &lab_npt,
+};
+
+const struct platform platform_lab_shadow = {
+    .name = "lab-shadow",
+    .time_note = "emulated time",
+    .has_modes = true,
+    .available = lab_available,
+    .mmu = mmu_shadow,
+    .prepare = lab_prepare,
+    .run_cell = lab_run_cell,
+    .traces_inside = true,
+    .priv = &lab_shadow,
+};

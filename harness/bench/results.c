@@ -1,0 +1,193 @@
+/* results.c: writes results.json, results.tsv, exits.tsv and trace-exits.tsv into a results
+ * folder, each through a temporary file and rename so that readers never see half a file. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bench.h"
+
+/* Opens dir/name.tmp for writing; finish() renames it over dir/name. */
+static FILE *start(const char *dir, const char *name, char *tmp, size_t len)
+{
+	snprintf(tmp, len, "%s/%s.tmp", dir, name);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		die("cannot write %s", tmp);
+	return f;
+}
+
+static void finish(FILE *f, const char *tmp, const char *dir, const char *name)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (fflush(f) != 0 || ferror(f) || fclose(f) != 0)
+		die("writing %s", tmp);
+	if (rename(tmp, path) != 0)
+		die("rename %s to %s", tmp, path);
+}
+
+/* A string field fit for one TSV cell: tabs and newlines become spaces, empty becomes "-". */
+static void put_text(FILE *f, const char *s)
+{
+	if (!s || !s[0]) {
+		fputs("-", f);
+		return;
+	}
+	for (; *s; s++)
+		fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
+}
+
+static void put_num(FILE *f, json_t *v)
+{
+	if (json_is_number(v))
+		fprintf(f, "%.6g", json_number_value(v));
+	else
+		fputs("NaN", f);
+}
+
+/* Sum of the numbers in an object (e.g. all exit reasons), NaN when it is absent. */
+static json_t *object_sum(json_t *obj)
+{
+	if (!json_is_object(obj))
+		return NULL;
+	double sum = 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach(obj, k, v) sum += json_number_value(v);
+	return json_real(sum);
+}
+
+static const char *str(json_t *rec, const char *key)
+{
+	return json_string_value(json_object_get(rec, key));
+}
+
+/* One row per run; p1..p4 are the parameter values in declared order, for plotting. */
+static void write_runs_tsv(FILE *f, json_t *runs)
+{
+	static const char *const lat[] = {"min", "p10", "p50", "p90", "p99", "max"};
+	fputs("workload\tparams\tmode\tplatform\tmmu\tlabel\tstatus\tp1\tp2\tp3\tp4\titerations\t"
+	      "repetitions\tmin_ns\tp10_ns\tp50_ns\tp90_ns\tp99_ns\tmax_ns\texits_per_op\t"
+	      "hypercalls_per_op\thost_rss_peak_kib\tnote\n",
+	      f);
+	size_t i;
+	json_t *r;
+	json_array_foreach(runs, i, r)
+	{
+		const char *cols[] = {"workload", "params", "mode",  "platform",
+				      "mmu",	  "label",  "status"};
+		for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+			put_text(f, str(r, cols[c]));
+			fputc('\t', f);
+		}
+		json_t *values = json_object_get(r, "param_values");
+		for (size_t p = 0; p < WL_MAX_PARAMS; p++) {
+			put_num(f, json_array_get(values, p));
+			fputc('\t', f);
+		}
+		put_num(f, json_object_get(r, "iterations"));
+		fputc('\t', f);
+		put_num(f, json_object_get(r, "repetitions"));
+		json_t *stats = json_object_get(r, "latency_ns");
+		for (size_t s = 0; s < sizeof lat / sizeof lat[0]; s++) {
+			fputc('\t', f);
+			put_num(f, json_object_get(stats, lat[s]));
+		}
+		json_t *exits = object_sum(json_object_get(r, "exits_per_op"));
+		json_t *hcs = object_sum(json_object_get(r, "hypercalls_per_op"));
+		fputc('\t', f);
+		put_num(f, exits);
+		fputc('\t', f);
+		put_num(f, hcs);
+		json_decref(exits);
+		json_decref(hcs);
+		fputc('\t', f);
+		put_num(f, json_object_get(json_object_get(r, "host_rss_kib"), "peak"));
+		fputc('\t', f);
+		/* why a cell failed or was skipped */
+		put_text(f, str(r, "error") ? str(r, "error") : str(r, "reason"));
+		fputc('\n', f);
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The exits-by-reason object of run r: "exits_per_op", or with trace, the one of the
+ * --trace pass. */
+static json_t *exits_of(json_t *r, bool trace)
+{
+	return trace ? json_object_get(json_object_get(r, "trace"), "exits_per_op")
+		     : json_object_get(r, "exits_per_op");
+}
+
+/* Exits per op by reason: one row per run that has them, one column per reason seen in any
+ * run (0 where a run had none), for stacked bars. */
+static void write_exits_tsv(FILE *f, json_t *runs, bool trace)
+{
+	json_t *seen = json_object();
+	size_t i;
+	json_t *r;
+	const char *k;
+	json_t *v;
+	json_array_foreach(runs, i, r)
+	{
+		json_object_foreach(exits_of(r, trace), k, v) json_object_set(seen, k, json_true());
+	}
+	size_t n = json_object_size(seen), j = 0;
+	const char **reasons = calloc(n + 1, sizeof *reasons);
+	if (!reasons)
+		die("calloc");
+	json_object_foreach(seen, k, v) reasons[j++] = k;
+	qsort(reasons, n, sizeof *reasons, cmp_str);
+
+	fputs("workload\tparams\tlabel", f);
+	for (j = 0; j < n; j++)
+		fprintf(f, "\t%s", reasons[j]);
+	fputc('\n', f);
+	json_array_foreach(runs, i, r)
+	{
+		json_t *exits = exits_of(r, trace);
+		if (json_object_size(exits) == 0)
+			continue;
+		put_text(f, str(r, "workload"));
+		fputc('\t', f);
+		put_text(f, str(r, "params"));
+		fputc('\t', f);
+		put_text(f, str(r, "label"));
+		for (j = 0; j < n; j++) {
+			fputc('\t', f);
+			json_t *e = json_object_get(exits, reasons[j]);
+			fprintf(f, "%.6g", e ? json_number_value(e) : 0.0);
+		}
+		fputc('\n', f);
+	}
+	free(reasons);
+	json_decref(seen);
+}
+
+int results_write(const char *dir, json_t *doc)
+{
+	char tmp[4096];
+	FILE *f = start(dir, "results.json", tmp, sizeof tmp);
+	if (json_dumpf(doc, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9)))
+		die("json_dumpf %s", tmp);
+	fputc('\n', f);
+	finish(f, tmp, dir, "results.json");
+
+	json_t *runs = json_object_get(doc, "runs");
+	f = start(dir, "results.tsv", tmp, sizeof tmp);
+	write_runs_tsv(f, runs);
+	finish(f, tmp, dir, "results.tsv");
+
+	f = start(dir, "exits.tsv", tmp, sizeof tmp);
+	write_exits_tsv(f, runs, false);
+	finish(f, tmp, dir, "exits.tsv");
+
+	f = start(dir, "trace-exits.tsv", tmp, sizeof tmp);
+	write_exits_tsv(f, runs, true);
+	finish(f, tmp, dir, "trace-exits.tsv");
+	return 0;
+}

@@ -1,0 +1,193 @@
+/* runner.c: runs every cell of the matrix in turn, recording each result as it comes. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "matrix.h"
+#include "runner.h"
+
+/* Availability of each platform, asked once per bench run. */
+struct plat_state {
+	const struct platform *plat;
+	int available;
+	char why[BENCH_ERR_MAX];
+};
+
+static struct plat_state *state_of(struct plat_state *st, int n, const struct platform *p)
+{
+	for (int i = 0; i < n; i++)
+		if (st[i].plat == p)
+			return &st[i];
+	return NULL;
+}
+
+static void label(const struct cell *c, char *buf, size_t len)
+{
+	if (!c->plat->has_modes)
+		snprintf(buf, len, "%s", c->plat->name);
+	else
+		snprintf(buf, len, "%s %s", c->mode, c->plat->name);
+	if (c->plat->time_note)
+		snprintf(buf + strlen(buf), len - strlen(buf), " (%s)", c->plat->time_note);
+}
+
+/* The identity of a run record: set first (for a readable order) and again after the
+ * platform ran, so that nothing a platform copied in can change what the cell was. */
+static void set_identity(json_t *rec, const struct cell *c)
+{
+	char text[128];
+	json_object_set_new(rec, "workload", json_string(c->wl->name));
+	json_object_set_new(rec, "params", json_string(c->params));
+	json_t *values = json_array();
+	for (int i = 0; c->params_ok && i < wl_nparams(c->wl); i++)
+		json_array_append_new(values, json_integer(c->p[i]));
+	json_object_set_new(rec, "param_values", values);
+	json_object_set_new(rec, "mode", json_string(c->mode));
+	json_object_set_new(rec, "platform", json_string(c->plat->name));
+	label(c, text, sizeof text);
+	json_object_set_new(rec, "label", json_string(text));
+	json_object_set_new(rec, "time_note",
+			    c->plat->time_note ? json_string(c->plat->time_note) : json_null());
+}
+
+/* The MMU flavour: what the platform measured inside (e.g. the hv's record), else what
+ * the platform says about itself. */
+static void set_mmu(json_t *rec, const struct cell *c)
+{
+	const char *inside = json_string_value(json_object_get(rec, "mmu"));
+	json_object_set_new(rec, "mmu", json_string(inside && inside[0] ? inside : c->plat->mmu()));
+}
+
+static void print_outcome(json_t *rec)
+{
+	const char *status = json_string_value(json_object_get(rec, "status"));
+	if (!strcmp(status, "ok")) {
+		double ns =
+		    json_number_value(json_object_get(json_object_get(rec, "latency_ns"), "p50"));
+		if (ns >= 1e6)
+			printf("%.3g ms/op\n", ns / 1e6);
+		else if (ns >= 1e3)
+			printf("%.3g us/op\n", ns / 1e3);
+		else
+			printf("%.3g ns/op\n", ns);
+	} else if (!strcmp(status, "skipped")) {
+		printf("skipped: %s\n", json_string_value(json_object_get(rec, "reason")));
+	} else {
+		printf("FAILED: %s\n", json_string_value(json_object_get(rec, "error")));
+	}
+	fflush(stdout);
+}
+
+static json_t *run_one(const struct cell *c, struct plat_state *ps, const struct budget *b,
+		       bool trace_ok)
+{
+	json_t *rec = json_object();
+	set_identity(rec, c);
+	json_object_set_new(rec, "mmu", json_string(""));
+	json_object_set_new(rec, "status", json_string(""));
+	char why[BENCH_ERR_MAX];
+	if (!ps->available || (c->plat->supports && !c->plat->supports(c->wl, why, sizeof why))) {
+		json_object_set_new(rec, "status", json_string("skipped"));
+		json_object_set_new(rec, "ok", json_false());
+		json_object_set_new(rec, "reason", json_string(ps->available ? why : ps->why));
+		json_object_set_new(rec, "mmu", json_string(c->plat->mmu()));
+		return rec;
+	}
+	int rc = c->plat->run_cell(c, b, rec);
+	set_identity(rec, c);
+	set_mmu(rec, c);
+	if (rc > 0) {
+		json_object_set_new(rec, "status", json_string("skipped"));
+		json_object_set_new(rec, "ok", json_false());
+		return rec;
+	}
+	json_t *stats = rc == 0 ? latency_stats(rec) : NULL;
+	if (rc == 0 && !stats) {
+		rc = -1;
+		json_object_set_new(rec, "error", json_string("the run reported no samples"));
+	}
+	json_object_set_new(rec, "status", json_string(rc == 0 ? "ok" : "failed"));
+	json_object_set_new(rec, "ok", json_boolean(rc == 0));
+	json_object_set_new(rec, "latency_ns", stats ? stats : json_null());
+	if (rc == 0)
+		json_object_set_new(rec, "error", json_null());
+	if (rc == 0 && b->trace && c->plat->run_once && trace_ok) {
+		if (!b->quiet) {
+			printf("tracing ... ");
+			fflush(stdout);
+		}
+		json_object_set_new(
+		    rec, "trace",
+		    trace_exits(c, c->plat->run_once,
+				json_integer_value(json_object_get(rec, "iterations")),
+				b->timeout_s));
+	}
+	return rec;
+}
+
+/* Says once whether the --trace pass can run for the platforms that trace here, and why not. */
+static bool trace_check(const struct matrix *m, const struct plat_state *st)
+{
+	char why[BENCH_ERR_MAX];
+	bool wanted = false;
+	for (int i = 0; i < m->nplats; i++) {
+		if (m->plats[i]->traces_inside)
+			printf("trace: %s traces inside its VM\n", m->plats[i]->name);
+		else if (!m->plats[i]->run_once)
+			printf("trace: %s has no KVM exits to trace\n", m->plats[i]->name);
+		else if (!st[i].available)
+			printf("trace: %s cannot run here (%s), so nothing to trace there\n",
+			       m->plats[i]->name, st[i].why);
+		else
+			wanted = true;
+	}
+	if (!wanted)
+		return false;
+	if (!trace_available(why, sizeof why)) {
+		printf("trace: the kvm:kvm_exit tracepoint cannot be used here: %s\n", why);
+		return false;
+	}
+	printf("trace: exits by hardware reason from the kvm:kvm_exit tracepoint (tracefs "
+	       "hist trigger), in a separate untimed pass; perf is not used\n");
+	return true;
+}
+
+int runner_run(struct matrix *m, const struct budget *b, json_t *doc, const char *out_dir)
+{
+	struct plat_state st[8];
+	for (int i = 0; i < m->nplats; i++) {
+		st[i].plat = m->plats[i];
+		st[i].why[0] = '\0';
+		st[i].available = m->plats[i]->available(st[i].why, sizeof st[i].why);
+	}
+	for (int i = 0; i < m->nplats; i++) {
+		if (!st[i].available || !m->plats[i]->prepare)
+			continue;
+		struct cell *mine[m->n];
+		int n = 0;
+		for (int c = 0; c < m->n; c++)
+			if (m->cells[c].plat == m->plats[i])
+				mine[n++] = &m->cells[c];
+		m->plats[i]->prepare(mine, n, b);
+	}
+
+	bool trace_ok = b->trace && trace_check(m, st);
+	json_t *runs = json_object_get(doc, "runs");
+	int failed = 0;
+	for (int i = 0; i < m->n; i++) {
+		const struct cell *c = &m->cells[i];
+		if (!b->quiet) {
+			char where[128];
+			label(c, where, sizeof where);
+			printf("[%d/%d] %s%s%s %s: ", i + 1, m->n, c->wl->name,
+			       c->params[0] ? " " : "", c->params, where);
+			fflush(stdout);
+		}
+		json_t *rec = run_one(c, state_of(st, m->nplats, c->plat), b, trace_ok);
+		if (!b->quiet)
+			print_outcome(rec);
+		failed += !strcmp(json_string_value(json_object_get(rec, "status")), "failed");
+		json_array_append_new(runs, rec);
+		results_write(out_dir, doc); /* after every cell: a crash keeps what was measured */
+	}
+	return failed;
+}

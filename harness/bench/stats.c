@@ -1,0 +1,44 @@
+/* stats.c: per-operation latency statistics over the measured repetitions of a run. */
+#include <stdlib.h>
+#include "bench.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Percentile q (0..1) of sorted v[0..n-1], interpolated between neighbours. */
+static double percentile(const double *v, size_t n, double q)
+{
+	double pos = q * (n - 1);
+	size_t lo = (size_t)pos;
+	if (lo + 1 >= n)
+		return v[n - 1];
+	return v[lo] + (pos - lo) * (v[lo + 1] - v[lo]);
+}
+
+/* {"min","p10","p50","p90","p99","max","mean"} in ns per operation, or NULL without data. */
+json_t *latency_stats(json_t *rec)
+{
+	double khz = json_number_value(json_object_get(rec, "tsc_khz"));
+	double iters = json_number_value(json_object_get(rec, "iterations"));
+	json_t *cycles = json_object_get(rec, "cycles");
+	size_t n = json_array_size(cycles);
+	if (khz <= 0 || iters <= 0 || n == 0)
+		return NULL;
+	double *ns = calloc(n, sizeof *ns), sum = 0;
+	if (!ns)
+		die("calloc");
+	for (size_t i = 0; i < n; i++) {
+		ns[i] = json_number_value(json_array_get(cycles, i)) * 1e6 / khz / iters;
+		sum += ns[i];
+	}
+	qsort(ns, n, sizeof *ns, cmp_double);
+	json_t *s = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "min", ns[0], "p10",
+			      percentile(ns, n, 0.10), "p50", percentile(ns, n, 0.50), "p90",
+			      percentile(ns, n, 0.90), "p99", percentile(ns, n, 0.99), "max",
+			      ns[n - 1], "mean", sum / n);
+	free(ns);
+	return s;
+}

@@ -1,0 +1,36 @@
+/* util.c: host-side fatal errors and where the bench finds the programs it runs. */
+#include <errno.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "bench.h"
+
+void die(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+	fprintf(stderr, "bench: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", strerror(saved));
+	exit(125);
+}
+
+/* build/bench runs build/native/wl and build/hv: they live beside it. */
+const char *bench_bin_dir(void)
+{
+	static char dir[4096];
+	if (!dir[0]) {
+		ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
+		if (n < 0)
+			die("readlink /proc/self/exe");
+		dir[n] = '\0';
+		char *parent = dirname(dir);
+		memmove(dir, parent, strlen(parent) + 1);
+	}
+	return dir;
+}

@@ -1,0 +1,109 @@
+#!/bin/sh
+# kvmtests.sh: runs KVM integration test scripts on this host's /dev/kvm, else in the lab VM.
+#
+# Usage: harness/kvmtests.sh SCRIPT[@npt=LIST]...      (from the repository top)
+# A SCRIPT is a POSIX sh script (busybox sh in the lab) run from the repository top that prints
+# PASS/FAIL/SKIP lines and exits non-zero on failure. Where it runs:
+#   - here, if /dev/kvm can be opened (the @npt suffix is then ignored: the host's MMU is
+#     whatever its kvm module uses);
+#   - otherwise inside the lab VM (harness/lab/run.sh), once per npt value in LIST: 1 (NPT,
+#     the default), 0 (KVM's shadow MMU) or 0,1 (both), e.g. hv/tests/fault.sh@npt=0,1.
+#     Scripts sharing an npt value share one VM boot;
+#   - otherwise (no QEMU, no lab kernel) each script is reported as SKIP with the reason.
+# Each script sees PAGELAB_PLATFORM=host, lab-npt or lab-shadow. Its output passes through
+# unchanged after a "== SCRIPT (platform)" header; a script that exits non-zero without a
+# FAIL line gets one ("FAIL SCRIPT: exited with status N"). Exit status 0 unless a script
+# failed or the lab VM broke down. LAB_TIMEOUT (seconds, default 900) bounds each lab boot.
+#
+# harness/kvmtests.sh --here PLATFORM SCRIPT... runs the scripts in the current machine (used
+# inside the lab VM).
+
+# Runs each script here with PAGELAB_PLATFORM=$1; returns 1 if any failed.
+run_here() {
+	platform=$1
+	shift
+	failed=0
+	for script in "$@"; do
+		echo "== $script ($platform)"
+		log=${TMPDIR:-/tmp}/kvmtests.$$.log
+		PAGELAB_PLATFORM=$platform sh "$script" >"$log" 2>&1
+		status=$?
+		cat "$log"
+		if [ $status -ne 0 ]; then
+			failed=1
+			grep -q '^FAIL ' "$log" || echo "FAIL $script: exited with status $status"
+		fi
+		rm -f "$log"
+	done
+	return $failed
+}
+
+if [ "${1:-}" = --here ]; then
+	shift
+	run_here "$@"
+	exit
+fi
+
+[ $# -gt 0 ] || {
+	echo "usage: $0 SCRIPT[@npt=0|1|0,1]..." >&2
+	exit 2
+}
+
+# Splits the arguments into scripts per npt value; a missing script is a failure.
+npt1='' npt0='' all='' missing=0
+for arg in "$@"; do
+	script=${arg%%@*}
+	list=1
+	case $arg in
+	*@npt=*) list=${arg#*@npt=} ;;
+	*@*)
+		echo "FAIL $script: unknown suffix in $arg (expected @npt=0, @npt=1 or @npt=0,1)"
+		missing=1
+		continue
+		;;
+	esac
+	if [ ! -f "$script" ]; then
+		echo "FAIL $script: no such script"
+		missing=1
+		continue
+	fi
+	all="$all $script"
+	case ,$list, in *,1,*) npt1="$npt1 $script" ;; esac
+	case ,$list, in *,0,*) npt0="$npt0 $script" ;; esac
+done
+
+# /dev/kvm usable here: no VM needed.
+if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	run_here host $all || missing=1
+	exit $missing
+fi
+
+if ! reason=$(harness/lab/run.sh --probe 2>&1); then
+	reason=$(printf '%s\n' "$reason" | sed -n 's/^lab: unavailable: //p' | tail -n 1)
+	for script in $all; do
+		echo "SKIP $script: no /dev/kvm here and the lab cannot run: ${reason:-see harness/lab/run.sh --probe}"
+	done
+	exit $missing
+fi
+
+# Boots the lab with npt=$1 and runs the scripts named in $2 there.
+run_lab() {
+	[ -n "$2" ] || return 0
+	platform=lab-npt
+	[ "$1" = 0 ] && platform=lab-shadow
+	harness/lab/run.sh --npt "$1" --timeout "${LAB_TIMEOUT:-900}" --out "${BUILD:-build}/lab/kvmtests" \
+		-- "sh harness/kvmtests.sh --here $platform $2"
+	status=$?
+	case $status in
+	0) return 0 ;;
+	124 | 125 | 126)
+		echo "FAIL kvmtests ($platform): the lab VM broke down (status $status, see the lab: lines above)"
+		return 1
+		;;
+	*) return 1 ;;
+	esac
+}
+
+run_lab 1 "$npt1" || missing=1
+run_lab 0 "$npt0" || missing=1
+exit $missing

@@ -1,0 +1,130 @@
+#!/bin/bash
+# run.sh: runs one shell command inside the lab VM (QEMU with SVM, Linux with kvm-amd loaded).
+#
+# Usage: harness/lab/run.sh [--npt 0|1] [--out DIR] [--timeout S] [--mem MB] [--dmesg] -- COMMAND
+#        harness/lab/run.sh --probe
+# Run from the repository top. COMMAND runs as `cd /pagelab && sh -c COMMAND` in busybox sh,
+# where /pagelab holds the project files at their usual paths (see mkinitrd.sh); files it
+# writes under /pagelab/out/ are copied to DIR (default build/lab/out). Its output streams
+# to stdout; the lab's own notes ("lab: ...": accelerator, boot time, /dev/kvm, the npt value
+# kvm-amd actually loaded with) go to stderr. --dmesg also brings the VM's kernel log back
+# as DIR/dmesg.txt. --probe only checks that the lab can run (QEMU, kernel) and says why not.
+#
+# Exit status: COMMAND's own, or
+#   124  COMMAND did not finish within --timeout seconds (default 600)
+#   125  the VM stopped before reporting a status (kernel panic, init failure)
+#   126  the lab cannot run here (QEMU missing, no kernel): the reason is printed
+# Environment: BUILD (default build), LAB_KERNEL / LAB_MODULES (see fetch-kernel.sh),
+# LAB_ACCEL=tcg|kvm to override the accelerator choice, QEMU (default qemu-system-x86_64).
+set -euo pipefail
+
+BUILD=${BUILD:-build}
+QEMU=${QEMU:-qemu-system-x86_64}
+lab_dir=$(dirname "$0")
+
+npt=1 out=$BUILD/lab/out timeout=600 mem=1024 dmesg=0 probe=0
+usage() {
+	echo "usage: $0 [--npt 0|1] [--out DIR] [--timeout S] [--mem MB] [--dmesg] -- COMMAND" >&2
+	echo "       $0 --probe" >&2
+	exit 2
+}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--npt) npt=${2:?}; shift 2 ;;
+	--out) out=${2:?}; shift 2 ;;
+	--timeout) timeout=${2:?}; shift 2 ;;
+	--mem) mem=${2:?}; shift 2 ;;
+	--dmesg) dmesg=1; shift ;;
+	--probe) probe=1; shift ;;
+	--) shift; break ;;
+	*) usage ;;
+	esac
+done
+case $npt in 0 | 1) ;; *) usage ;; esac
+[ $probe = 1 ] || [ $# -gt 0 ] || usage
+command=$*
+
+unavailable() {
+	echo "lab: unavailable: $*" >&2
+	exit 126
+}
+
+run_dir=$(mktemp -d "${TMPDIR:-/tmp}/pagelab-lab.XXXXXX")
+trap 'rm -rf "$run_dir"' EXIT
+
+command -v "$QEMU" >/dev/null || unavailable "$QEMU not found (apt-get install qemu-system-x86)"
+if ! kernel_dir=$("$lab_dir/fetch-kernel.sh" 2>"$run_dir/fetch.err"); then
+	cat "$run_dir/fetch.err" >&2
+	unavailable "no lab kernel: $(tail -n 1 "$run_dir/fetch.err" | sed 's/^fetch-kernel: //')"
+fi
+cat "$run_dir/fetch.err" >&2
+[ $probe = 0 ] || exit 0
+
+# KVM acceleration needs a nested-capable AMD host (the VM's kvm-amd needs SVM); otherwise TCG.
+accel=${LAB_ACCEL:-tcg}
+if [ -z "${LAB_ACCEL:-}" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] &&
+	grep -qsx '[1Y]' /sys/module/kvm_amd/parameters/nested; then
+	accel=kvm
+fi
+case $accel in
+kvm) cpu=host,+svm ;;
+tcg) cpu=EPYC,+svm,+npt ;;
+*) usage ;;
+esac
+
+mkdir -p "$run_dir/files"
+printf '%s\n' "$command" >"$run_dir/cmd"
+"$lab_dir/mkinitrd.sh" "$kernel_dir" "$run_dir/cmd" "$run_dir/initrd.gz" ||
+	unavailable "cannot build the initramfs"
+
+if awk -W version 2>&1 | grep -q mawk; then
+	awk_cmd=(awk -W interactive)
+else
+	awk_cmd=(awk)
+fi
+
+# The uncompressed PVH kernel boots in about half the time; vmlinuz works everywhere.
+kernel=$kernel_dir/vmlinuz
+[ -f "$kernel_dir/vmlinux" ] && kernel=$kernel_dir/vmlinux
+append="console=ttyS0 quiet panic=-1 pagelab.npt=$npt kvm_amd.npt=$npt pagelab.dmesg=$dmesg"
+start=$(date +%s.%N)
+set +e
+timeout -k 5 "$timeout" "$QEMU" -accel "$accel" -cpu "$cpu" -m "$mem" -smp 1 \
+	-nodefaults -no-user-config -display none -monitor none -serial stdio -no-reboot \
+	-kernel "$kernel" -initrd "$run_dir/initrd.gz" -append "$append" \
+	</dev/null 2>"$run_dir/qemu.err" |
+	"${awk_cmd[@]}" -v dir="$run_dir" -v start="$start" -v accel="$accel" -v npt="$npt" \
+		-f "$lab_dir/console.awk"
+statuses=("${PIPESTATUS[@]}")
+set -e
+end=$(date +%s.%N)
+
+printf 'lab: run took %.1f s\n' "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" >&2
+
+# Files the command left in /pagelab/out.
+for name_file in "$run_dir"/files/*.name; do
+	[ -e "$name_file" ] || break
+	name=$(cat "$name_file")
+	case /$name/ in
+	*/../* | //*) echo "lab: ignoring unsafe file name $name" >&2; continue ;;
+	esac
+	mkdir -p "$(dirname "$out/$name")"
+	if base64 -d <"${name_file%.name}.b64" | gzip -dc >"$out/$name"; then
+		echo "lab: brought back $out/$name" >&2
+	else
+		echo "lab: $name arrived damaged (the VM stopped while sending it?)" >&2
+	fi
+done
+
+if [ -f "$run_dir/exit" ]; then
+	exit "$(cat "$run_dir/exit")"
+fi
+if [ "${statuses[0]}" = 124 ] || [ "${statuses[0]}" = 137 ]; then
+	echo "lab: timeout: the command did not finish within $timeout s (--timeout)" >&2
+	exit 124
+fi
+echo "lab: the VM stopped (QEMU status ${statuses[0]}) before reporting an exit status" >&2
+echo "lab: last console lines:" >&2
+tail -n 20 "$run_dir/console.log" >&2 2>/dev/null || true
+grep -v "TCG doesn't support requested feature" "$run_dir/qemu.err" >&2 || true
+exit 125

@@ -1,0 +1,199 @@
+/* test_results.c: a quick native bench writes results with every required field, records a
+ * forced failure without stopping, and its results folder can be plotted. */
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "test.h"
+
+/* The matrix: one calibration workload, a bad parameter value (fails in the workload's own
+ * checks), a good point after it, and a guest-only workload (skipped natively). */
+#define WORKLOADS	 "nullsys,forkstorm:rss_kib=-5,forkstorm:rss_kib=64:touch_pages=2,kalloc"
+#define NPOINTS		 4
+#define NPLATFORMS_CELLS 3 /* native, classic host, ptefree host */
+
+static const char *bench, *plot_sh;
+static char dir[] = "/tmp/pagelab-test-results-XXXXXX";
+static int bench_status;
+static json_t *doc;
+
+static json_t *get(json_t *o, const char *key)
+{
+	return json_object_get(o, key);
+}
+
+/* The run of workload w with params p on platform plat in mode m. */
+static json_t *find_run(const char *w, const char *p, const char *plat, const char *m)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(get(doc, "runs"), i, r)
+	{
+		if (!strcmp(json_string_value(get(r, "workload")), w) &&
+		    !strcmp(json_string_value(get(r, "params")), p) &&
+		    !strcmp(json_string_value(get(r, "platform")), plat) &&
+		    !strcmp(json_string_value(get(r, "mode")), m))
+			return r;
+	}
+	return NULL;
+}
+
+static void test_schema(void)
+{
+	CHECK(doc != NULL, "results.json does not parse");
+	if (!doc)
+		return;
+	CHECK(!strcmp(json_string_value(get(doc, "schema")) ?: "", "pagelab-results/1"), "schema");
+	static const char *const ctx_fields[] = {"date",       "host",	     "kernel",
+						 "cpu",	       "kvm_module", "mmu",
+						 "git_commit", "compiler",   "cflags"};
+	for (size_t i = 0; i < sizeof ctx_fields / sizeof ctx_fields[0]; i++)
+		CHECK(get(get(doc, "context"), ctx_fields[i]), "context.%s missing", ctx_fields[i]);
+	CHECK(json_array_size(get(doc, "runs")) == NPOINTS * NPLATFORMS_CELLS,
+	      "%zu runs, expected %d", json_array_size(get(doc, "runs")),
+	      NPOINTS * NPLATFORMS_CELLS);
+
+	static const char *const run_fields[] = {"workload", "params",	 "param_values",
+						 "mode",     "platform", "mmu",
+						 "label",    "status",	 "ok"};
+	static const char *const measured[] = {
+	    "iterations", "repetitions",      "warmup",	      "tsc_khz",	   "cycles",
+	    "latency_ns", "kvm_stats_per_op", "exits_per_op", "hypercalls_per_op", "host_rss_kib",
+	    "error"};
+	static const char *const stats[] = {"min", "p10", "p50", "p90", "p99", "max", "mean"};
+	size_t i;
+	json_t *r;
+	int nok = 0;
+	json_array_foreach(get(doc, "runs"), i, r)
+	{
+		for (size_t f = 0; f < sizeof run_fields / sizeof run_fields[0]; f++)
+			CHECK(get(r, run_fields[f]), "run %zu: %s missing", i, run_fields[f]);
+		if (!json_is_true(get(r, "ok")))
+			continue;
+		nok++;
+		for (size_t f = 0; f < sizeof measured / sizeof measured[0]; f++)
+			CHECK(get(r, measured[f]), "run %zu: %s missing", i, measured[f]);
+		for (size_t s = 0; s < sizeof stats / sizeof stats[0]; s++)
+			CHECK(json_number_value(get(get(r, "latency_ns"), stats[s])) > 0,
+			      "run %zu: latency_ns.%s", i, stats[s]);
+		CHECK(json_array_size(get(r, "cycles")) ==
+			  (size_t)json_integer_value(get(r, "repetitions")),
+		      "run %zu: one cycles sample per repetition", i);
+		CHECK(json_integer_value(get(r, "iterations")) >= 1, "run %zu: iterations", i);
+		CHECK(get(get(r, "host_rss_kib"), "peak"), "run %zu: host_rss_kib.peak", i);
+	}
+	CHECK(nok >= 2, "only %d runs succeeded", nok);
+}
+
+static void test_forced_failure(void)
+{
+	CHECK(bench_status == 1, "bench exit status %d, expected 1 (one failed cell)",
+	      bench_status);
+	json_t *bad = find_run("forkstorm", "rss_kib=-5", "native", "none");
+	CHECK(bad != NULL, "the failing cell was not recorded");
+	if (bad) {
+		CHECK(!strcmp(json_string_value(get(bad, "status")), "failed"), "status");
+		CHECK(json_is_false(get(bad, "ok")), "ok must be false");
+		const char *err = json_string_value(get(bad, "error"));
+		CHECK(err && strstr(err, "rss_kib"), "error should name the parameter: %s",
+		      err ?: "(none)");
+	}
+	json_t *after = find_run("forkstorm", "rss_kib=64,touch_pages=2", "native", "none");
+	CHECK(after && json_is_true(get(after, "ok")), "the cell after the failure did not run");
+}
+
+static void test_skips(void)
+{
+	json_t *k = find_run("kalloc", "size=64,count=16", "native", "none");
+	CHECK(k && !strcmp(json_string_value(get(k, "status")), "skipped") &&
+		  json_string_value(get(k, "reason")),
+	      "a guest-only workload must be skipped natively, with the reason");
+	json_t *h = find_run("nullsys", "", "host", "classic");
+	CHECK(h != NULL, "host cell missing");
+	if (h && access("/dev/kvm", F_OK) != 0)
+		CHECK(!strcmp(json_string_value(get(h, "status")), "skipped") &&
+			  strstr(json_string_value(get(h, "reason")) ?: "", "/dev/kvm"),
+		      "without /dev/kvm, host cells are skipped and say why");
+}
+
+static void test_tsv(void)
+{
+	char path[128], line[4096];
+	snprintf(path, sizeof path, "%s/results.tsv", dir);
+	FILE *f = fopen(path, "r");
+	CHECK(f != NULL, "%s", path);
+	if (!f)
+		return;
+	int rows = 0, bad = 0;
+	while (fgets(line, sizeof line, f)) {
+		int tabs = 0;
+		for (char *p = line; *p; p++)
+			tabs += *p == '\t';
+		bad += tabs != 22;
+		rows++;
+	}
+	fclose(f);
+	CHECK(rows == 1 + NPOINTS * NPLATFORMS_CELLS, "%d rows", rows);
+	CHECK(bad == 0, "%d rows without 23 columns", bad);
+}
+
+static bool nonempty(const char *name)
+{
+	char path[256];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/plots/%s", dir, name);
+	return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+static void test_plots(void)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "sh %s %s %s/plots >%s/plot.log 2>&1", plot_sh, dir, dir, dir);
+	CHECK(system(cmd) == 0, "%s", cmd);
+	static const char *const figures[] = {"latency-nullsys.png", "latency-nullsys.svg",
+					      "latency-forkstorm.png", "exits.png", "exits.svg"};
+	for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++)
+		CHECK(nonempty(figures[i]), "%s/plots/%s missing or empty", dir, figures[i]);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: test_results BENCH PLOT_SH\n");
+		return 2;
+	}
+	bench = argv[1], plot_sh = argv[2];
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd,
+		 "%s --quick --reps 2 --platforms native,host --workloads %s --out %s >%s/log",
+		 bench, WORKLOADS, dir, dir);
+	int st = system(cmd);
+	bench_status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	char path[128];
+	snprintf(path, sizeof path, "%s/results.json", dir);
+	doc = json_load_file(path, 0, NULL);
+
+	RUN_TEST(test_schema);
+	if (doc) {
+		RUN_TEST(test_forced_failure);
+		RUN_TEST(test_skips);
+		RUN_TEST(test_tsv);
+	}
+	if (system("command -v gnuplot >/dev/null 2>&1") != 0)
+		printf("SKIP test_plots: gnuplot is not installed\n");
+	else
+		RUN_TEST(test_plots);
+	json_decref(doc);
+	if (!test_failures) {
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		system(cmd);
+	} else {
+		printf("(bench output and results kept in %s)\n", dir);
+	}
+	TEST_EXIT();
+}

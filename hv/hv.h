@@ -1,0 +1,259 @@
+/* hv.h: the hypervisor's internal interfaces, one section per source file. */
+#ifndef HV_H
+#define HV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "abi.h"
+
+#define PAGE_SIZE 4096ull
+#define MIB	  (1ull << 20)
+
+/* util.c: host errors are fatal and say what failed with strerror(errno). */
+#define HV_EXIT_OK	     0
+#define HV_EXIT_GUEST_FAILED 1 /* the workload failed, or the guest crashed or timed out */
+#define HV_EXIT_USAGE	     2
+#define HV_EXIT_HOST_ERROR   3
+__attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
+/* Reads a whole file into a malloc'd buffer; NULL with errno set on failure. */
+uint8_t *read_file(const char *path, size_t *len);
+uint64_t now_ns(void);
+
+/* gmem.c: the guest memory view and its one checked translation. */
+struct gmem {
+	uint8_t *host; /* host address of GPA 0 */
+	uint64_t size; /* GPAs [0, size) are guest memory the guest may name in hypercalls */
+};
+/* Host address of [gpa, gpa + len), or NULL if any byte of it lies outside guest memory
+ * (overflow-safe; len 0 is accepted for any gpa <= size). */
+void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len);
+
+/* elf.c: the ELF64 loader, working on a buffer so it can be tested without KVM. */
+struct elf_image {
+	uint64_t entry;
+	uint64_t load_end; /* first byte after the highest segment (guest-physical) */
+};
+/* Places every PT_LOAD segment of buf at its p_paddr inside [min_gpa, m->size), checking
+ * each header, offset, size and address; p_vaddr must be vbase + p_paddr. Returns 0, or -1
+ * with a message in err. */
+int elf_load(const uint8_t *buf, size_t len, const struct gmem *m, uint64_t min_gpa, uint64_t vbase,
+	     struct elf_image *img, char *err, size_t errlen);
+
+/* hypercall.c: the guest's view of the hv (no KVM inside, so it is unit-testable). */
+#define HV_MAX_FAULTS 16
+struct proc_fault {
+	uint64_t pid, va, rip, err;
+};
+struct hc_counts {
+	uint64_t calls[HC_COUNT];
+	uint64_t errors[HC_COUNT]; /* calls answered with -HC_E* */
+	uint64_t unknown;	   /* numbers outside the table */
+	uint64_t cycles[HC_COUNT]; /* host TSC cycles spent in each handler */
+};
+struct ptefree;
+struct guest {
+	struct gmem mem;
+	enum mmu_mode mode;
+	FILE *console;
+	struct hc_counts hc;
+	bool done;	 /* HC_EXIT or HC_ASSERT: stop running */
+	int exit_status; /* HC_EXIT's argument */
+	bool asserted;
+	struct hc_assert assertion;
+	bool have_result;
+	struct hc_result result;
+	uint64_t nfaults; /* HC_PROC_FAULT calls; the first HV_MAX_FAULTS are kept */
+	struct proc_fault faults[HV_MAX_FAULTS];
+	/* called on HC_MARK with MARK_BEGIN / MARK_END (run.c snapshots the counters) */
+	void (*on_mark)(struct guest *g, int phase, void *arg);
+	void *on_mark_arg;
+	struct ptefree *pf; /* ptefree mode only */
+};
+struct hc_args {
+	uint32_t nr;
+	uint64_t a0, a1, a2, a3;
+};
+#define HC_CONSOLE_MAX 4096 /* longest HC_CONSOLE write */
+/* Serves one hypercall; returns the value for the guest's RAX (>= 0, or -HC_E*). */
+int64_t hc_dispatch(struct guest *g, const struct hc_args *a);
+const char *hc_name(uint32_t nr);
+
+/* ptefree.c: the hv does all paging: one guest-physical window per address space behind an
+ * immutable GVA->GPA table, host mprotect/madvise for map/unmap/protect, kernel memory chunks. */
+enum fork_policy {
+	FORK_COPY, /* copy the parent's resident pages at fork */
+	FORK_LAZY, /* copy-on-write by the hv through userfaultfd */
+};
+struct ptefree_config {
+	uint64_t nwindows;
+	uint64_t window_size; /* bytes; user addresses are [0, window_size) */
+	enum fork_policy policy;
+	uint64_t kmem_chunk;
+};
+#define PTEFREE_WINDOWS_GPA (4ull << 30) /* above kernel memory, 2 MiB aligned */
+#define PTEFREE_MAX_TOTAL (256ull << 30)  /* windows stay well below a 40-bit physical space */
+/* Bytes of hv-reserved kernel memory the tables of c need. */
+uint64_t ptefree_tables_size(const struct ptefree_config *c);
+/* Reserves the windows (host PROT_NONE) and builds their tables at tables_gpa; kernel memory
+ * [kmem_base, kmem_top) is handed out in chunks. Returns NULL with a reason in err. */
+struct ptefree *ptefree_create(const struct ptefree_config *c, const struct gmem *kmem,
+			       uint64_t kmem_base, uint64_t kmem_top, uint64_t tables_gpa,
+			       char *err, size_t errlen);
+void ptefree_windows(const struct ptefree *pf, uint64_t *gpa, void **host, uint64_t *size);
+const char *ptefree_policy_name(const struct ptefree *pf); /* the policy that runs */
+/* The window and page offset of guest-physical gpa, or -1 when gpa is in no live window. */
+int ptefree_window_of_gpa(const struct ptefree *pf, uint64_t gpa, uint64_t *offset);
+int ptefree_window_of_cr3(const struct ptefree *pf, uint64_t cr3);
+/* The hv's record of page va of window w: 0 when unmapped, else PAGE_MAPPED | HC_PROT_*. */
+#define PAGE_MAPPED 0x80
+#define PAGE_PENDING 0x40 /* lazy fork: content still to come from the parent window */
+uint8_t ptefree_page(const struct ptefree *pf, int w, uint64_t va);
+void *ptefree_host(const struct ptefree *pf, int w, uint64_t va); /* NULL if va >= size */
+uint64_t pf_window_size(const struct ptefree *pf);
+struct ptefree_counts {
+	uint64_t forks, fork_pages_copied, lazy_pages_copied, lazy_zero_pages, lazy_wp_faults;
+};
+void ptefree_counts_get(struct ptefree *pf, struct ptefree_counts *out);
+int64_t pf_as_create(struct guest *g, const struct hc_args *a);
+int64_t pf_as_destroy(struct guest *g, const struct hc_args *a);
+int64_t pf_as_fork(struct guest *g, const struct hc_args *a);
+int64_t pf_as_switch(struct guest *g, const struct hc_args *a);
+int64_t pf_map(struct guest *g, const struct hc_args *a);
+int64_t pf_unmap(struct guest *g, const struct hc_args *a);
+int64_t pf_protect(struct guest *g, const struct hc_args *a);
+int64_t pf_kmem_alloc(struct guest *g, const struct hc_args *a);
+int64_t pf_kmem_free(struct guest *g, const struct hc_args *a);
+
+/* stats.c: KVM binary statistics (KVM_GET_STATS_FD), looked up by name. */
+struct kvm_stat {
+	char name[64];
+	uint32_t flags;	 /* KVM_STATS_TYPE_* | KVM_STATS_UNIT_* | KVM_STATS_BASE_* */
+	uint32_t offset; /* byte offset of the value in the data block */
+	uint32_t size;	 /* number of u64 values (only the first one is used) */
+	bool cumulative; /* a counter: report deltas; otherwise report the value */
+};
+struct kvm_stats {
+	int fd;
+	uint32_t n;
+	struct kvm_stat *desc;
+	uint64_t data_offset; /* file offset of the data block */
+	uint64_t data_size;
+};
+/* Parses the header and descriptors read from a stats fd (buf holds bytes [0, len) of it).
+ * Returns 0, or -1 with a message in err for a malformed or truncated buffer. */
+int stats_parse(struct kvm_stats *s, const uint8_t *buf, size_t len, char *err, size_t errlen);
+int stats_open(struct kvm_stats *s, int fd); /* reads and parses; -1 if not available */
+/* Index of the stat called name, or -1 (stats a kernel lacks are simply absent). */
+int stats_find(const struct kvm_stats *s, const char *name);
+/* Reads every stat's first value into vals[s->n]. */
+void stats_snapshot(const struct kvm_stats *s, uint64_t *vals);
+/* The value of stat i from a data block (for tests and snapshot). */
+uint64_t stats_value(const struct kvm_stats *s, const uint8_t *data, size_t len, uint32_t i);
+
+/* kvm.c: /dev/kvm, capabilities, the VM, its memory and the vCPU. */
+struct vm {
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	uint8_t *mem; /* host mapping of kernel memory, memslot 0 */
+	uint64_t mem_size;
+	bool has_sync_regs, has_immediate_exit, has_stats_fd;
+	uint64_t tsc_khz;	/* 0 if unknown */
+	char missing_caps[256]; /* optional capabilities this host lacks, comma-separated */
+};
+/* Opens KVM, checks capabilities, creates the VM with mem_size bytes at GPA 0 and one vCPU
+ * with the supported CPUID. Prints missing optional capabilities when verbose. */
+void vm_create(struct vm *vm, uint64_t mem_size, bool verbose);
+/* Adds a memslot for host memory [host, host + size) at gpa. */
+void vm_add_memslot(struct vm *vm, uint32_t slot, uint64_t gpa, void *host, uint64_t size);
+uint64_t vm_guest_tsc(struct vm *vm); /* guest TSC via KVM_GET_MSRS */
+void vm_destroy(struct vm *vm);
+
+/* boot.c: long mode entry per the boot protocol in abi.h. */
+/* Builds the GDT, boot page tables and boot_info; sets the vCPU's registers to enter at
+ * entry. The caller fills boot_info's mode-specific fields before the first run. */
+struct boot_info *boot_setup(struct vm *vm, uint64_t entry);
+
+/* platform.c: what the host is, and host memory use. */
+struct platform {
+	char name[32]; /* host, lab-npt, lab-shadow, ... */
+	char mmu[16];  /* ept, npt, shadow, pvm */
+	char tdp_mmu[8];
+	char kvm_module[16];
+};
+void platform_detect(struct platform *p);
+struct rss {
+	uint64_t rss_kib, hwm_kib;
+};
+struct rss rss_read(void);
+
+/* watchdog.c: stops a guest that runs past its time. */
+/* Starts a timer thread; after seconds it sets run->immediate_exit and signals the calling
+ * (vCPU) thread until watchdog_stop(). */
+void watchdog_start(struct vm *vm, double seconds);
+bool watchdog_fired(void);
+void watchdog_stop(void);
+
+/* run.c: the KVM_RUN loop. */
+#define HV_EXIT_REASONS 64
+struct run_state {
+	struct vm *vm;
+	struct guest g;
+	uint64_t exits[HV_EXIT_REASONS]; /* exits to userspace by exit_reason */
+	bool failed;
+	char failure[400];	/* why the run stopped abnormally */
+	uint64_t last_exit_rip; /* where the last hypercall came from */
+	struct kvm_stats vm_stats, vcpu_stats;
+	/* counters at MARK_BEGIN and MARK_END */
+	struct mark_snapshot {
+		bool taken;
+		uint64_t *vm_vals, *vcpu_vals;
+		uint64_t exits[HV_EXIT_REASONS];
+		struct hc_counts hc;
+		struct ptefree_counts pfc;
+	} mark[2];
+	uint64_t injected_faults; /* ptefree: invalid accesses turned into guest #PFs */
+};
+void run_init(struct run_state *rs, struct vm *vm);
+/* Runs the vCPU once and handles the exit; returns false when the run is over. */
+bool run_step(struct run_state *rs);
+void run_loop(struct run_state *rs);
+const char *exit_reason_name(uint32_t reason);
+
+/* fault.c: an access the host refused in a ptefree window (EFAULT from KVM_RUN, a memory
+ * fault exit with its gpa, or MMIO) becomes a #PF for the guest. False when it is not one. */
+bool fault_inject(struct run_state *rs, bool have_gpa, uint64_t gpa);
+
+/* regs.c: the register dump for crashes and timeouts. */
+void regs_dump(struct vm *vm, FILE *out, char *summary, size_t len);
+
+/* report.c: the human summary and the JSON run record. */
+struct run_config {
+	const char *workload; /* NULL for --exec */
+	const char *exec;
+	const char *params[8][2]; /* name, value */
+	int nparams;
+	long iters, reps, warmup;
+	const char *json_path;
+	enum mmu_mode mode;
+	const char *fork_policy; /* ptefree: the policy that ran */
+};
+struct run_report {
+	const struct run_config *cfg;
+	struct run_state *rs;
+	struct platform plat;
+	struct rss rss_before, rss_after;
+	uint64_t tsc_khz;
+	uint64_t boot_tsc; /* guest TSC before the first KVM_RUN */
+	bool ok;
+};
+void report_print(const struct run_report *r, FILE *out);
+/* Writes the JSON run record to path via a temporary file and rename. */
+void report_write_json(const struct run_report *r, const char *path);
+
+/* calibrate.c: the hv's cost per hypercall against a bare KVM_RUN loop. */
+int calibrate(long exits, const char *json_path);
+
+#endif

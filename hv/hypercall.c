@@ -1,0 +1,144 @@
+/* hypercall.c: the hypercall table; every argument the guest passes is checked here. */
+#include <inttypes.h>
+#include <string.h>
+#include <x86intrin.h>
+#include "hv.h"
+
+typedef int64_t (*hc_handler)(struct guest *g, const struct hc_args *a);
+
+static int64_t hc_nop(struct guest *g, const struct hc_args *a)
+{
+	(void)g, (void)a;
+	return 0;
+}
+
+static int64_t hc_console(struct guest *g, const struct hc_args *a)
+{
+	if (a->a1 > HC_CONSOLE_MAX)
+		return -HC_EINVAL;
+	const char *buf = gmem_ptr(&g->mem, a->a0, a->a1);
+	if (!buf)
+		return -HC_EFAULT;
+	fwrite(buf, 1, a->a1, g->console);
+	fflush(g->console);
+	return (int64_t)a->a1;
+}
+
+/* Copies a guest string field into dst: NUL-terminated whatever the guest wrote, and
+ * printable ASCII only, so it can go into a terminal and a JSON string as it is. */
+static void copy_bounded(char *dst, const char *src, size_t size)
+{
+	size_t i;
+	for (i = 0; i + 1 < size && src[i]; i++)
+		dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+static int64_t hc_result(struct guest *g, const struct hc_args *a)
+{
+	const struct hc_result *src = gmem_ptr(&g->mem, a->a0, sizeof *src);
+	if (!src)
+		return -HC_EFAULT;
+	struct hc_result r;
+	memcpy(&r, src, sizeof r); /* one copy: the guest cannot change it after the checks */
+	if (r.nsamples > HC_MAX_SAMPLES || r.ok > 1)
+		return -HC_EINVAL;
+	copy_bounded(r.msg, r.msg, sizeof r.msg);
+	g->result = r;
+	g->have_result = true;
+	return 0;
+}
+
+static int64_t hc_exit(struct guest *g, const struct hc_args *a)
+{
+	g->exit_status = (int)a->a0;
+	g->done = true;
+	return 0;
+}
+
+static int64_t hc_assert(struct guest *g, const struct hc_args *a)
+{
+	const struct hc_assert *src = gmem_ptr(&g->mem, a->a0, sizeof *src);
+	if (!src)
+		return -HC_EFAULT;
+	copy_bounded(g->assertion.file, src->file, sizeof g->assertion.file);
+	copy_bounded(g->assertion.expr, src->expr, sizeof g->assertion.expr);
+	g->assertion.line = src->line;
+	g->asserted = true;
+	g->done = true;
+	fprintf(stderr, "guest assertion failed: %s:%u: %s\n", g->assertion.file, g->assertion.line,
+		g->assertion.expr);
+	return 0;
+}
+
+static int64_t hc_proc_fault(struct guest *g, const struct hc_args *a)
+{
+	if (g->nfaults < HV_MAX_FAULTS)
+		g->faults[g->nfaults] = (struct proc_fault){a->a0, a->a1, a->a2, a->a3};
+	g->nfaults++;
+	fprintf(stderr,
+		"guest process %" PRIu64 " killed: invalid access at %#" PRIx64 " (rip %#" PRIx64
+		", error code %#" PRIx64 ")\n",
+		a->a0, a->a1, a->a2, a->a3);
+	return 0;
+}
+
+static int64_t hc_mark(struct guest *g, const struct hc_args *a)
+{
+	if (a->a0 != MARK_BEGIN && a->a0 != MARK_END)
+		return -HC_EINVAL;
+	if (g->on_mark)
+		g->on_mark(g, (int)a->a0, g->on_mark_arg);
+	return 0;
+}
+
+static const hc_handler handlers[HC_COUNT] = {
+    [HC_NOP] = hc_nop,	 [HC_CONSOLE] = hc_console, [HC_RESULT] = hc_result,
+    [HC_EXIT] = hc_exit, [HC_ASSERT] = hc_assert,   [HC_PROC_FAULT] = hc_proc_fault,
+    [HC_MARK] = hc_mark,
+};
+
+static const char *const names[HC_COUNT] = {
+    [HC_NOP] = "nop",
+    [HC_CONSOLE] = "console",
+    [HC_RESULT] = "result",
+    [HC_EXIT] = "exit",
+    [HC_ASSERT] = "assert",
+    [HC_PROC_FAULT] = "proc_fault",
+    [HC_MARK] = "mark",
+    [HC_AS_CREATE] = "as_create",
+    [HC_AS_DESTROY] = "as_destroy",
+    [HC_AS_FORK] = "as_fork",
+    [HC_AS_SWITCH] = "as_switch",
+    [HC_MAP] = "map",
+    [HC_UNMAP] = "unmap",
+    [HC_PROTECT] = "protect",
+    [HC_KMEM_ALLOC] = "kmem_alloc",
+    [HC_KMEM_FREE] = "kmem_free",
+};
+
+const char *hc_name(uint32_t nr)
+{
+	return nr < HC_COUNT ? names[nr] : NULL;
+}
+
+int64_t hc_dispatch(struct guest *g, const struct hc_args *a)
+{
+	/* the memory operations exist only when the hv does the paging */
+	if (a->nr >= HC_AS_CREATE && a->nr < HC_COUNT && !g->pf) {
+		g->hc.calls[a->nr]++;
+		g->hc.errors[a->nr]++;
+		return -HC_ENOSYS;
+	}
+	if (a->nr >= HC_COUNT || !handlers[a->nr]) {
+		g->hc.unknown++;
+		return -HC_ENOSYS;
+	}
+	uint64_t t0 = __rdtsc();
+	int64_t ret = handlers[a->nr](g, a);
+	g->hc.cycles[a->nr] += __rdtsc() - t0;
+	g->hc.calls[a->nr]++;
+	if (ret < 0)
+		g->hc.errors[a->nr]++;
+	return ret;
+}

@@ -1,0 +1,306 @@
+/* main.c: the hv's command line: checks the request, boots the guest kernel, reports the run. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hv.h"
+#include "workload.h"
+
+#define DEFAULT_KERNEL		"build/guest/kernel.elf"
+#define DEFAULT_MEM_MIB		256
+#define DEFAULT_USER_TOP	(1ull << 30)
+#define DEFAULT_ITERS		100
+#define DEFAULT_CALIBRATE_EXITS 20000
+
+struct options {
+	struct run_config run;
+	const char *kernel;
+	double timeout;
+	long mem_mib;
+	bool list, calibrate;
+	char *kv[WL_MAX_PARAMS * 2];
+	int nkv;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(
+	    out,
+	    "usage: hv --mode classic|ptefree --workload NAME [--iters N] [--reps R] [--warmup W]\n"
+	    "          [--param k=v]... [--timeout S] [--mem MiB] [--json FILE]\n"
+	    "          [--kernel FILE] [--exec \"PROGRAM ARGS\"]\n"
+	    "       hv --list | --calibrate [--iters N] | --help\n"
+	    "  --workload NAME  run the workload NAME (see --list) in the guest\n"
+	    "  --exec CMD       run an embedded guest program instead of a workload\n"
+	    "  --iters N        operations per repetition (default %d; --calibrate: exits, %d)\n"
+	    "  --reps R         measured repetitions, 1..%d (default 5)\n"
+	    "  --warmup W       unmeasured repetitions first (default 1)\n"
+	    "  --param k=v      a workload parameter (see --list)\n"
+	    "  --timeout S      stop the guest after S seconds (default 30)\n"
+	    "  --mem MiB        guest kernel memory, 16..1024 (default %d)\n"
+	    "  --json FILE      write the run record as JSON\n"
+	    "  --kernel FILE    guest kernel image (default %s)\n"
+	    "  --calibrate      time hypercalls through the hv against a bare KVM_RUN loop\n"
+	    "exit status: 0 the workload passed, 1 it failed or the guest crashed or timed out,\n"
+	    "2 bad usage, 3 a host error\n",
+	    DEFAULT_ITERS, DEFAULT_CALIBRATE_EXITS, HC_MAX_SAMPLES, DEFAULT_MEM_MIB,
+	    DEFAULT_KERNEL);
+}
+
+__attribute__((noreturn, format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "hv: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(HV_EXIT_USAGE);
+}
+
+static long parse_long(const char *opt, const char *s, long min, long max)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 0);
+	if (errno || end == s || *end || v < min || v > max)
+		usage_error("%s needs an integer in [%ld, %ld], not '%s'", opt, min, max, s);
+	return v;
+}
+
+static void list_workloads(FILE *out)
+{
+	for (const struct workload *w = wl_first(); w; w = wl_next(w)) {
+		fprintf(out, "%-10s %s%s\n", w->name, w->desc,
+			w->flags & WL_GUEST_ONLY ? " (guest only)" : "");
+		for (int i = 0; i < wl_nparams(w); i++) {
+			const struct wl_param *p = &w->params[i];
+			fprintf(out, "    %-12s default %ld, range [%ld, %ld]: %s\n", p->name,
+				p->def, p->min, p->max, p->help);
+		}
+	}
+}
+
+static void list_names(char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (const struct workload *w = wl_first(); w; w = wl_next(w)) {
+		size_t used = strlen(buf);
+		snprintf(buf + used, len - used, "%s%s", used ? ", " : "", w->name);
+	}
+}
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+	enum {
+		O_MODE = 256,
+		O_WORKLOAD,
+		O_ITERS,
+		O_REPS,
+		O_WARMUP,
+		O_PARAM,
+		O_TIMEOUT,
+		O_MEM,
+		O_JSON,
+		O_KERNEL,
+		O_EXEC,
+		O_LIST,
+		O_HELP,
+		O_CALIBRATE
+	};
+	static const struct option longopts[] = {
+	    {"mode", required_argument, 0, O_MODE},
+	    {"workload", required_argument, 0, O_WORKLOAD},
+	    {"iters", required_argument, 0, O_ITERS},
+	    {"reps", required_argument, 0, O_REPS},
+	    {"warmup", required_argument, 0, O_WARMUP},
+	    {"param", required_argument, 0, O_PARAM},
+	    {"timeout", required_argument, 0, O_TIMEOUT},
+	    {"mem", required_argument, 0, O_MEM},
+	    {"json", required_argument, 0, O_JSON},
+	    {"kernel", required_argument, 0, O_KERNEL},
+	    {"exec", required_argument, 0, O_EXEC},
+	    {"list", no_argument, 0, O_LIST},
+	    {"help", no_argument, 0, O_HELP},
+	    {"calibrate", no_argument, 0, O_CALIBRATE},
+	    {0, 0, 0, 0},
+	};
+	*o = (struct options){
+	    .run = {.reps = 5, .warmup = 1, .mode = MODE_CLASSIC},
+	    .kernel = DEFAULT_KERNEL,
+	    .timeout = 30,
+	    .mem_mib = DEFAULT_MEM_MIB,
+	};
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_MODE:
+			if (strcmp(optarg, "classic") == 0)
+				o->run.mode = MODE_CLASSIC;
+			else if (strcmp(optarg, "ptefree") == 0)
+				usage_error("ptefree: not built yet");
+			else
+				usage_error("unknown mode '%s' (valid: classic, ptefree)", optarg);
+			break;
+		case O_WORKLOAD:
+			o->run.workload = optarg;
+			break;
+		case O_ITERS:
+			o->run.iters = parse_long("--iters", optarg, 1, 1l << 40);
+			break;
+		case O_REPS:
+			o->run.reps = parse_long("--reps", optarg, 1, HC_MAX_SAMPLES);
+			break;
+		case O_WARMUP:
+			o->run.warmup = parse_long("--warmup", optarg, 0, 1l << 20);
+			break;
+		case O_PARAM:
+			if (o->nkv == (int)(sizeof o->kv / sizeof o->kv[0]))
+				usage_error("too many --param options");
+			o->kv[o->nkv++] = optarg;
+			break;
+		case O_TIMEOUT:
+			o->timeout = (double)parse_long("--timeout", optarg, 1, 86400);
+			break;
+		case O_MEM:
+			o->mem_mib = parse_long("--mem", optarg, 16, KERNEL_MAX_MEM / MIB);
+			break;
+		case O_JSON:
+			o->run.json_path = optarg;
+			break;
+		case O_KERNEL:
+			o->kernel = optarg;
+			break;
+		case O_EXEC:
+			o->run.exec = optarg;
+			break;
+		case O_LIST:
+			o->list = true;
+			break;
+		case O_CALIBRATE:
+			o->calibrate = true;
+			break;
+		case O_HELP:
+			usage(stdout);
+			exit(HV_EXIT_OK);
+		default:
+			usage(stderr);
+			usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+}
+
+/* Checks the workload and its parameters and records their values (defaults included). */
+static void check_workload(struct options *o)
+{
+	char names[512], err[256];
+	const struct workload *w = wl_find(o->run.workload);
+	if (!w) {
+		list_names(names, sizeof names);
+		usage_error("unknown workload '%s' (valid: %s)", o->run.workload, names);
+	}
+	static struct wl_ctx ctx;
+	if (wl_parse_params(w, &ctx, o->nkv, o->kv, err, sizeof err) < 0)
+		usage_error("%s", err);
+	static char values[WL_MAX_PARAMS][24];
+	for (int i = 0; i < wl_nparams(w); i++) {
+		snprintf(values[i], sizeof values[i], "%ld", ctx.p[i]);
+		o->run.params[o->run.nparams][0] = w->params[i].name;
+		o->run.params[o->run.nparams++][1] = values[i];
+	}
+}
+
+/* The first process's command line: the runner protocol for workloads, or --exec as is. */
+static void make_cmdline(const struct options *o, char *buf, size_t len)
+{
+	if (o->run.exec) {
+		snprintf(buf, len, "%s", o->run.exec);
+	} else {
+		int n = snprintf(buf, len, "wl %s iters=%ld reps=%ld warmup=%ld", o->run.workload,
+				 o->run.iters, o->run.reps, o->run.warmup);
+		for (int i = 0; i < o->run.nparams && n > 0 && (size_t)n < len; i++)
+			n += snprintf(buf + n, len - n, " %s=%s", o->run.params[i][0],
+				      o->run.params[i][1]);
+	}
+	if (strlen(buf) >= BOOT_CMDLINE_MAX - 1)
+		usage_error("the guest command line is longer than %d bytes", BOOT_CMDLINE_MAX - 1);
+}
+
+static int run_guest(const struct options *o, const char *cmdline)
+{
+	static struct vm vm;
+	static struct run_state rs;
+	struct run_report r = {.cfg = &o->run, .rs = &rs};
+	platform_detect(&r.plat);
+
+	size_t len;
+	uint8_t *image = read_file(o->kernel, &len);
+	if (!image)
+		die("reading the guest kernel %s", o->kernel);
+	vm_create(&vm, (uint64_t)o->mem_mib * MIB, true);
+	run_init(&rs, &vm);
+	rs.g.mode = o->run.mode;
+
+	struct elf_image img;
+	char err[256];
+	if (elf_load(image, len, &rs.g.mem, KERNEL_LOAD_GPA, KERNBASE, &img, err, sizeof err) < 0) {
+		fprintf(stderr, "hv: %s: %s\n", o->kernel, err);
+		return HV_EXIT_GUEST_FAILED;
+	}
+	free(image);
+	struct boot_info *bi = boot_setup(&vm, img.entry);
+	bi->mode = o->run.mode;
+	bi->kernel_end = (img.load_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	bi->hv_reserved_gpa = vm.mem_size;
+	bi->user_top = DEFAULT_USER_TOP;
+	bi->cmdline_len = (uint32_t)strlen(cmdline);
+	memcpy(bi->cmdline, cmdline, bi->cmdline_len + 1);
+
+	r.tsc_khz = vm.tsc_khz;
+	r.rss_before = rss_read();
+	r.boot_tsc = vm_guest_tsc(&vm);
+	watchdog_start(&vm, o->timeout);
+	run_loop(&rs);
+	watchdog_stop();
+	r.rss_after = rss_read();
+
+	const struct guest *g = &rs.g;
+	if (o->run.exec)
+		r.ok = !rs.failed && !g->asserted && g->done && g->exit_status == 0;
+	else
+		r.ok = !rs.failed && !g->asserted && g->have_result && g->result.ok;
+	report_print(&r, stdout);
+	if (o->run.json_path)
+		report_write_json(&r, o->run.json_path);
+	vm_destroy(&vm);
+	return r.ok ? HV_EXIT_OK : HV_EXIT_GUEST_FAILED;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	parse_args(argc, argv, &o);
+	if (o.list) {
+		list_workloads(stdout);
+		return HV_EXIT_OK;
+	}
+	if (o.calibrate)
+		return calibrate(o.run.iters ? o.run.iters : DEFAULT_CALIBRATE_EXITS,
+				 o.run.json_path);
+	if (!o.run.workload == !o.run.exec)
+		usage_error("give exactly one of --workload NAME and --exec \"PROGRAM ARGS\" "
+			    "(--list shows the workloads)");
+	if (!o.run.iters)
+		o.run.iters = DEFAULT_ITERS;
+	if (o.run.workload)
+		check_workload(&o);
+	else if (o.nkv)
+		usage_error("--param applies to --workload only");
+	char cmdline[BOOT_CMDLINE_MAX];
+	make_cmdline(&o, cmdline, sizeof cmdline);
+	return run_guest(&o, cmdline);
+}

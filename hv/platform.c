@@ -1,0 +1,71 @@
+/* platform.c: which KVM and MMU flavour this host has, and the hv's own memory use. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "hv.h"
+
+/* First word of a one-line sysfs file, or "" if absent. */
+static void read_word(const char *path, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, " \n")] = '\0';
+	fclose(f);
+}
+
+static bool yes(const char *v)
+{
+	return strcmp(v, "Y") == 0 || strcmp(v, "1") == 0;
+}
+
+void platform_detect(struct platform *p)
+{
+	char v[64];
+	memset(p, 0, sizeof *p);
+	snprintf(p->mmu, sizeof p->mmu, "unknown");
+	if (access("/sys/module/kvm_pvm", F_OK) == 0) {
+		snprintf(p->kvm_module, sizeof p->kvm_module, "kvm_pvm");
+		snprintf(p->mmu, sizeof p->mmu, "pvm");
+	} else if (access("/sys/module/kvm_intel", F_OK) == 0) {
+		snprintf(p->kvm_module, sizeof p->kvm_module, "kvm_intel");
+		read_word("/sys/module/kvm_intel/parameters/ept", v, sizeof v);
+		snprintf(p->mmu, sizeof p->mmu, "%s", yes(v) ? "ept" : "shadow");
+	} else if (access("/sys/module/kvm_amd", F_OK) == 0) {
+		snprintf(p->kvm_module, sizeof p->kvm_module, "kvm_amd");
+		read_word("/sys/module/kvm_amd/parameters/npt", v, sizeof v);
+		snprintf(p->mmu, sizeof p->mmu, "%s", yes(v) ? "npt" : "shadow");
+	}
+	read_word("/sys/module/kvm/parameters/tdp_mmu", p->tdp_mmu, sizeof p->tdp_mmu);
+
+	/* The lab is a QEMU machine; an explicit PAGELAB_PLATFORM wins over the guess. */
+	const char *env = getenv("PAGELAB_PLATFORM");
+	read_word("/sys/class/dmi/id/sys_vendor", v, sizeof v);
+	if (env && *env)
+		snprintf(p->name, sizeof p->name, "%s", env);
+	else if (strcmp(v, "QEMU") == 0)
+		snprintf(p->name, sizeof p->name, "lab-%s", p->mmu);
+	else
+		snprintf(p->name, sizeof p->name, "host");
+}
+
+struct rss rss_read(void)
+{
+	struct rss r = {0, 0};
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f)
+		return r;
+	char line[256];
+	while (fgets(line, sizeof line, f)) {
+		unsigned long long kib;
+		if (sscanf(line, "VmRSS: %llu", &kib) == 1)
+			r.rss_kib = kib;
+		else if (sscanf(line, "VmHWM: %llu", &kib) == 1)
+			r.hwm_kib = kib;
+	}
+	fclose(f);
+	return r;
+}

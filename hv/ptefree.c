@@ -1,0 +1,406 @@
+/* ptefree.c: address-space windows and kernel memory chunks behind the ptefree hypercalls. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "ptefree.h"
+
+#define PTE_P 0x1ull
+#define PTE_W 0x2ull
+#define PTE_U 0x4ull
+#define PTE_A 0x20ull
+#define PTE_D 0x40ull
+#define PTE_PS 0x80ull
+#define GIB (1ull << 30)
+#define HUGE_PAGE (2 * MIB)
+
+/* PML4, PDPT and one PD per GiB of window. */
+static uint64_t table_pages(const struct ptefree_config *c)
+{
+	return 2 + (c->window_size + GIB - 1) / GIB;
+}
+
+uint64_t ptefree_tables_size(const struct ptefree_config *c)
+{
+	return c->nwindows * table_pages(c) * PAGE_SIZE;
+}
+
+/* User VA v -> window gpa + v with 2 MiB pages, kernel half shared with the boot tables.
+ * Accessed and dirty bits are preset so that not even the CPU writes these tables. */
+static void build_table(uint64_t *t, uint64_t table_gpa, uint64_t window_gpa, uint64_t size)
+{
+	uint64_t *pml4 = t, *pdpt = t + 512, *pd = t + 1024;
+	uint64_t pdpt_gpa = table_gpa + PAGE_SIZE, pd_gpa = table_gpa + 2 * PAGE_SIZE;
+	memset(t, 0, (2 + (size + GIB - 1) / GIB) * PAGE_SIZE);
+	pml4[0] = pdpt_gpa | PTE_P | PTE_W | PTE_U | PTE_A;
+	pml4[511] = BOOT_PDPT_HIGH_GPA | PTE_P | PTE_W | PTE_A;
+	for (uint64_t off = 0; off < size; off += HUGE_PAGE) {
+		uint64_t i = off / HUGE_PAGE;
+		if (i % 512 == 0)
+			pdpt[i / 512] = (pd_gpa + i / 512 * PAGE_SIZE) | PTE_P | PTE_W | PTE_U | PTE_A;
+		pd[i] = (window_gpa + off) | PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | PTE_PS;
+	}
+}
+
+struct ptefree *ptefree_create(const struct ptefree_config *c, const struct gmem *kmem,
+			       uint64_t kmem_base, uint64_t kmem_top, uint64_t tables_gpa,
+			       char *err, size_t errlen)
+{
+	if (c->nwindows == 0 || c->window_size < HUGE_PAGE || c->window_size % HUGE_PAGE ||
+	    c->window_size > 512 * GIB || c->nwindows > PTEFREE_MAX_TOTAL / c->window_size) {
+		snprintf(err, errlen, "windows must be 2 MiB multiples, at most %llu GiB in total",
+			 PTEFREE_MAX_TOTAL / GIB);
+		return NULL;
+	}
+	uint64_t *tables = gmem_ptr(kmem, tables_gpa, ptefree_tables_size(c));
+	if (!tables || !c->kmem_chunk || c->kmem_chunk % PAGE_SIZE || kmem_base % PAGE_SIZE || kmem_top < kmem_base) {
+		snprintf(err, errlen, "no room for the window tables or kernel memory chunks");
+		return NULL;
+	}
+	struct ptefree *pf = calloc(1, sizeof *pf);
+	if (!pf)
+		die("ptefree state");
+	pf->cfg = *c;
+	pf->policy_name = c->policy == FORK_LAZY ? "lazy" : "copy";
+	pf->kmem_host = kmem->host;
+	pf->kmem_base = kmem_base;
+	pf->nchunks = c->kmem_chunk ? (kmem_top - kmem_base) / c->kmem_chunk : 0;
+	pf->chunk_used = calloc(pf->nchunks + 1, 1);
+	pf->npages = c->window_size / PAGE_SIZE;
+	pf->vec = malloc(pf->npages);
+	pf->w = calloc(c->nwindows, sizeof *pf->w);
+	if (!pf->chunk_used || !pf->vec || !pf->w)
+		die("ptefree state");
+	pthread_mutex_init(&pf->lock, NULL);
+	/* reserved, not committed: KVM faults pages in as the guest touches mapped ranges */
+	pf->win_host = mmap(NULL, c->nwindows * c->window_size, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (pf->win_host == MAP_FAILED)
+		die("reserving %llu MiB for the address-space windows",
+		    (unsigned long long)(c->nwindows * c->window_size / MIB));
+	for (uint64_t i = 0; i < c->nwindows; i++) {
+		struct window *w = &pf->w[i];
+		w->host = pf->win_host + i * c->window_size;
+		w->gpa = PTEFREE_WINDOWS_GPA + i * c->window_size;
+		w->cr3 = tables_gpa + i * table_pages(c) * PAGE_SIZE;
+		w->parent = -1;
+		/* calloc'd zero pages cost no memory until a window is used */
+		w->pages = calloc(pf->npages, 1);
+		if (!w->pages)
+			die("window page records");
+		build_table((uint64_t *)((uint8_t *)tables + (w->cr3 - tables_gpa)), w->cr3, w->gpa,
+			    c->window_size);
+	}
+	if (c->policy == FORK_LAZY) {
+		char why[200];
+		if (lazy_start(pf, why, sizeof why) < 0) {
+			fprintf(stderr, "hv: fork policy lazy cannot run here (%s): using copy\n", why);
+			pf->cfg.policy = FORK_COPY;
+			pf->policy_name = "copy";
+		}
+	}
+	return pf;
+}
+
+void ptefree_windows(const struct ptefree *pf, uint64_t *gpa, void **host, uint64_t *size)
+{
+	*gpa = PTEFREE_WINDOWS_GPA;
+	*host = pf->win_host;
+	*size = pf->cfg.nwindows * pf->cfg.window_size;
+}
+
+const char *ptefree_policy_name(const struct ptefree *pf)
+{
+	return pf->policy_name;
+}
+
+void ptefree_counts_get(struct ptefree *pf, struct ptefree_counts *out)
+{
+	pthread_mutex_lock(&pf->lock);
+	*out = pf->counts;
+	pthread_mutex_unlock(&pf->lock);
+}
+
+uint64_t pf_window_size(const struct ptefree *pf)
+{
+	return pf->cfg.window_size;
+}
+
+int ptefree_window_of_gpa(const struct ptefree *pf, uint64_t gpa, uint64_t *offset)
+{
+	uint64_t i = (gpa - PTEFREE_WINDOWS_GPA) / pf->cfg.window_size;
+	if (gpa < PTEFREE_WINDOWS_GPA || i >= pf->cfg.nwindows || !pf->w[i].live)
+		return -1;
+	*offset = gpa - pf->w[i].gpa;
+	return (int)i;
+}
+
+int ptefree_window_of_cr3(const struct ptefree *pf, uint64_t cr3)
+{
+	for (uint64_t i = 0; i < pf->cfg.nwindows; i++)
+		if (pf->w[i].live && pf->w[i].cr3 == (cr3 & ~0xfffull))
+			return (int)i;
+	return -1;
+}
+
+uint8_t ptefree_page(const struct ptefree *pf, int w, uint64_t va)
+{
+	return va < pf->cfg.window_size ? pf->w[w].pages[va / PAGE_SIZE] : 0;
+}
+
+void *ptefree_host(const struct ptefree *pf, int w, uint64_t va)
+{
+	return va < pf->cfg.window_size ? pf->w[w].host + va : NULL;
+}
+
+/* What the host must allow for a page: the guest cannot fetch or write what the hv cannot
+ * read, so any access at all needs PROT_READ. */
+int host_prot(uint8_t page)
+{
+	int prot = PROT_NONE;
+	if (page & (HC_PROT_READ | HC_PROT_EXEC))
+		prot |= PROT_READ;
+	if (page & HC_PROT_WRITE)
+		prot |= PROT_READ | PROT_WRITE;
+	return page & PAGE_MAPPED ? prot : PROT_NONE;
+}
+
+/* The one argument check for the range operations: a live window and a non-empty,
+ * page-aligned [va, va + len) inside it (overflow-safe). Returns the window or -HC_E*. */
+static int checked_range(struct ptefree *pf, uint64_t asid, uint64_t va, uint64_t len,
+			 uint64_t *first, uint64_t *n)
+{
+	if (asid >= pf->cfg.nwindows || !pf->w[asid].live)
+		return -HC_EBADF;
+	if (va % PAGE_SIZE || len % PAGE_SIZE || len == 0 || va > pf->cfg.window_size ||
+	    len > pf->cfg.window_size - va)
+		return -HC_EINVAL;
+	*first = va / PAGE_SIZE;
+	*n = len / PAGE_SIZE;
+	return (int)asid;
+}
+
+static bool any_mapped(const struct window *w, uint64_t first, uint64_t n)
+{
+	for (uint64_t i = first; i < first + n; i++)
+		if (w->pages[i])
+			return true;
+	return false;
+}
+
+/* Gives pages [first, first + n) of w back to the host and makes them inaccessible. */
+static void discard(struct ptefree *pf, int wi, uint64_t first, uint64_t n)
+{
+	struct window *w = &pf->w[wi];
+	if (pf->lazy)
+		lazy_release(pf, wi, first, n);
+	uint8_t *p = w->host + first * PAGE_SIZE;
+	if (madvise(p, n * PAGE_SIZE, MADV_DONTNEED) < 0 || mprotect(p, n * PAGE_SIZE, PROT_NONE) < 0)
+		die("discarding window %d pages %#llx+%#llx", wi, (unsigned long long)first,
+		    (unsigned long long)n);
+	memset(w->pages + first, 0, n);
+}
+
+static int64_t do_map(struct ptefree *pf, const struct hc_args *a)
+{
+	uint64_t first, n;
+	if (a->a3 & ~(uint64_t)(HC_PROT_READ | HC_PROT_WRITE | HC_PROT_EXEC))
+		return -HC_EINVAL;
+	int wi = checked_range(pf, a->a0, a->a1, a->a2, &first, &n);
+	if (wi < 0)
+		return wi;
+	struct window *w = &pf->w[wi];
+	if (any_mapped(w, first, n)) /* a fixed mapping over old memory starts zeroed */
+		discard(pf, wi, first, n);
+	uint8_t page = PAGE_MAPPED | (uint8_t)a->a3;
+	if (mprotect(w->host + first * PAGE_SIZE, n * PAGE_SIZE, host_prot(page)) < 0)
+		return -HC_ENOMEM; /* the host's mapping count limit */
+	memset(w->pages + first, page, n);
+	return 0;
+}
+
+static int64_t do_unmap(struct ptefree *pf, const struct hc_args *a)
+{
+	uint64_t first, n;
+	int wi = checked_range(pf, a->a0, a->a1, a->a2, &first, &n);
+	if (wi < 0)
+		return wi;
+	if (any_mapped(&pf->w[wi], first, n))
+		discard(pf, wi, first, n);
+	return 0;
+}
+
+static int64_t do_protect(struct ptefree *pf, const struct hc_args *a)
+{
+	uint64_t first, n;
+	if (a->a3 & ~(uint64_t)(HC_PROT_READ | HC_PROT_WRITE | HC_PROT_EXEC))
+		return -HC_EINVAL;
+	int wi = checked_range(pf, a->a0, a->a1, a->a2, &first, &n);
+	if (wi < 0)
+		return wi;
+	struct window *w = &pf->w[wi];
+	for (uint64_t i = first; i < first + n; i++)
+		if (!(w->pages[i] & PAGE_MAPPED))
+			return -HC_EINVAL; /* like mprotect on a hole: the guest checks its VMAs */
+	uint8_t page = PAGE_MAPPED | (uint8_t)a->a3;
+	if (mprotect(w->host + first * PAGE_SIZE, n * PAGE_SIZE, host_prot(page)) < 0)
+		return -HC_ENOMEM;
+	for (uint64_t i = first; i < first + n; i++)
+		w->pages[i] = page | (w->pages[i] & PAGE_PENDING);
+	return 0;
+}
+
+static int new_window(struct ptefree *pf)
+{
+	for (uint64_t i = 0; i < pf->cfg.nwindows; i++)
+		if (!pf->w[i].live) {
+			pf->w[i].live = true;
+			pf->w[i].parent = -1;
+			pf->w[i].npending = 0;
+			return (int)i;
+		}
+	return -HC_ENOSPC;
+}
+
+void copy_run(struct ptefree *pf, int parent, int child, uint64_t first, uint64_t n)
+{
+	struct window *pw = &pf->w[parent], *cw = &pf->w[child];
+	uint8_t page = pw->pages[first] & ~PAGE_PENDING;
+	uint8_t *src = pw->host + first * PAGE_SIZE, *dst = cw->host + first * PAGE_SIZE;
+	size_t len = n * PAGE_SIZE;
+	bool unreadable = !(host_prot(page) & PROT_READ);
+	if (mprotect(dst, len, PROT_READ | PROT_WRITE) < 0 ||
+	    (unreadable && mprotect(src, len, PROT_READ) < 0) || mincore(src, len, pf->vec) < 0)
+		die("fork: preparing pages %#llx+%#llx", (unsigned long long)first,
+		    (unsigned long long)n);
+	for (uint64_t i = 0; i < n; i++)
+		if (pf->vec[i] & 1) {
+			memcpy(dst + i * PAGE_SIZE, src + i * PAGE_SIZE, PAGE_SIZE);
+			pf->counts.fork_pages_copied++;
+		}
+	if ((unreadable && mprotect(src, len, PROT_NONE) < 0) ||
+	    mprotect(dst, len, host_prot(page)) < 0)
+		die("fork: restoring protections");
+	memset(cw->pages + first, page, n);
+}
+
+/* Calls fn for each run of mapped pages of window w with the same protection. */
+static void each_run(struct ptefree *pf, int w, void (*fn)(struct ptefree *, int, int, uint64_t, uint64_t), int arg)
+{
+	const uint8_t *p = pf->w[w].pages;
+	for (uint64_t i = 0; i < pf->npages;) {
+		if (!p[i]) {
+			i++;
+			continue;
+		}
+		uint64_t j = i + 1;
+		while (j < pf->npages && (p[j] & ~PAGE_PENDING) == (p[i] & ~PAGE_PENDING))
+			j++;
+		fn(pf, w, arg, i, j - i);
+		i = j;
+	}
+}
+
+static int64_t do_fork(struct ptefree *pf, const struct hc_args *a)
+{
+	if (a->a0 >= pf->cfg.nwindows || !pf->w[a->a0].live)
+		return -HC_EBADF;
+	int child = new_window(pf);
+	if (child < 0)
+		return child;
+	pf->counts.forks++;
+	if (pf->lazy && lazy_fork(pf, (int)a->a0, child) == 0)
+		return child;
+	each_run(pf, (int)a->a0, copy_run, child);
+	return child;
+}
+
+static int64_t do_destroy(struct ptefree *pf, const struct hc_args *a)
+{
+	if (a->a0 >= pf->cfg.nwindows || !pf->w[a->a0].live)
+		return -HC_EBADF;
+	discard(pf, (int)a->a0, 0, pf->npages);
+	pf->w[a->a0].live = false;
+	return 0;
+}
+
+static int64_t do_kmem_alloc(struct ptefree *pf)
+{
+	for (uint64_t i = 0; i < pf->nchunks; i++)
+		if (!pf->chunk_used[i]) {
+			pf->chunk_used[i] = 1;
+			return (int64_t)(pf->kmem_base + i * pf->cfg.kmem_chunk);
+		}
+	return -HC_ENOMEM;
+}
+
+static int64_t do_kmem_free(struct ptefree *pf, uint64_t gpa)
+{
+	uint64_t i = (gpa - pf->kmem_base) / pf->cfg.kmem_chunk;
+	if (gpa < pf->kmem_base || (gpa - pf->kmem_base) % pf->cfg.kmem_chunk)
+		return -HC_EINVAL;
+	if (i >= pf->nchunks || !pf->chunk_used[i])
+		return -HC_EBADF;
+	/* back to the host at once; the next HC_KMEM_ALLOC of it reads zeros */
+	if (madvise(pf->kmem_host + gpa, pf->cfg.kmem_chunk, MADV_DONTNEED) < 0)
+		die("returning kernel memory chunk %#llx", (unsigned long long)gpa);
+	pf->chunk_used[i] = 0;
+	return 0;
+}
+
+/* The hypercall entry points: each takes the lock the lazy fault handler also takes. */
+#define LOCKED(expr)                                                                       \
+	do {                                                                               \
+		struct ptefree *pf = g->pf;                                                \
+		pthread_mutex_lock(&pf->lock);                                             \
+		int64_t ret_ = (expr);                                                     \
+		pthread_mutex_unlock(&pf->lock);                                           \
+		return ret_;                                                               \
+	} while (0)
+
+int64_t pf_as_create(struct guest *g, const struct hc_args *a)
+{
+	(void)a;
+	LOCKED(new_window(pf));
+}
+
+int64_t pf_as_destroy(struct guest *g, const struct hc_args *a)
+{
+	LOCKED(do_destroy(pf, a));
+}
+
+int64_t pf_as_fork(struct guest *g, const struct hc_args *a)
+{
+	LOCKED(do_fork(pf, a));
+}
+
+int64_t pf_as_switch(struct guest *g, const struct hc_args *a)
+{
+	LOCKED(a->a0 < pf->cfg.nwindows && pf->w[a->a0].live ? (int64_t)pf->w[a->a0].cr3
+							     : -HC_EBADF);
+}
+
+int64_t pf_map(struct guest *g, const struct hc_args *a)
+{
+	LOCKED(do_map(pf, a));
+}
+
+int64_t pf_unmap(struct guest *g, const struct hc_args *a)
+{
+	LOCKED(do_unmap(pf, a));
+}
+
+int64_t pf_protect(struct guest *g, const struct hc_args *a)
+{
+	LOCKED(do_protect(pf, a));
+}
+
+int64_t pf_kmem_alloc(struct guest *g, const struct hc_args *a)
+{
+	(void)a;
+	LOCKED(do_kmem_alloc(pf));
+}
+
+int64_t pf_kmem_free(struct guest *g, const struct hc_args *a)
+{
+	LOCKED(do_kmem_free(pf, a->a0));
+}

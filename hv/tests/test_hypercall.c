@@ -1,0 +1,158 @@
+/* test_hypercall.c: hypercall argument checking through hc_dispatch on a fake guest memory. */
+#include <stdlib.h>
+#include <string.h>
+#include "hv.h"
+#include "test.h"
+
+#define MEM_SIZE (1 * MIB)
+
+static uint8_t *mem;
+static struct guest g;
+static char *console_text;
+static size_t console_len;
+static int marks[3];
+
+static void count_mark(struct guest *gg, int phase, void *arg)
+{
+	(void)gg, (void)arg;
+	marks[phase]++;
+}
+
+static void fresh_guest(void)
+{
+	if (g.console)
+		fclose(g.console);
+	free(console_text);
+	memset(&g, 0, sizeof g);
+	memset(mem, 0, MEM_SIZE);
+	memset(marks, 0, sizeof marks);
+	g.mem = (struct gmem){mem, MEM_SIZE};
+	g.mode = MODE_CLASSIC;
+	g.console = open_memstream(&console_text, &console_len);
+	g.on_mark = count_mark;
+}
+
+static int64_t hc(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	struct hc_args a = {nr, a0, a1, a2, a3};
+	return hc_dispatch(&g, &a);
+}
+
+static void test_unknown_numbers(void)
+{
+	fresh_guest();
+	uint32_t bad[] = {HC_COUNT, HC_COUNT + 1, 7, 15, 1000, 0x7fffffff, 0xffffffff};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(hc(bad[i], 1, 2, 3, 4) == -HC_ENOSYS, "number %u", bad[i]);
+	CHECK(g.hc.unknown == sizeof bad / sizeof bad[0], "unknown counted %lu", g.hc.unknown);
+	/* the memory operations are not there in classic mode */
+	for (uint32_t nr = HC_AS_CREATE; nr < HC_COUNT; nr++)
+		CHECK(hc(nr, 0, 0, 0, 0) == -HC_ENOSYS, "ptefree call %u in classic mode", nr);
+	CHECK(g.hc.errors[HC_MAP] == 1, "error counted");
+	CHECK(hc(HC_NOP, 0, 0, 0, 0) == 0 && g.hc.calls[HC_NOP] == 1, "nop");
+}
+
+static void test_console(void)
+{
+	fresh_guest();
+	memcpy(mem + 0x2000, "hello", 5);
+	CHECK(hc(HC_CONSOLE, 0x2000, 5, 0, 0) == 5, "good write");
+	fflush(g.console);
+	CHECK(console_len == 5 && memcmp(console_text, "hello", 5) == 0, "console got the bytes");
+	CHECK(hc(HC_CONSOLE, MEM_SIZE - 2, 5, 0, 0) == -HC_EFAULT, "straddles the end");
+	CHECK(hc(HC_CONSOLE, MEM_SIZE, 1, 0, 0) == -HC_EFAULT, "past the end");
+	CHECK(hc(HC_CONSOLE, ~0ull - 2, 5, 0, 0) == -HC_EFAULT, "wraps around");
+	CHECK(hc(HC_CONSOLE, 0, HC_CONSOLE_MAX + 1, 0, 0) == -HC_EINVAL, "too long");
+	CHECK(hc(HC_CONSOLE, 16, ~0ull, 0, 0) == -HC_EINVAL, "huge length");
+	CHECK(hc(HC_CONSOLE, 0x2000, 0, 0, 0) == 0, "empty write");
+	CHECK(g.hc.errors[HC_CONSOLE] == 5 && g.hc.calls[HC_CONSOLE] == 7, "counted %lu/%lu",
+	      g.hc.errors[HC_CONSOLE], g.hc.calls[HC_CONSOLE]);
+}
+
+static void test_result(void)
+{
+	fresh_guest();
+	struct hc_result r = {.ok = 1, .nsamples = 2, .iters = 10, .cycles = {100, 200}};
+	memset(r.msg, 'x', sizeof r.msg); /* no NUL: the hv must bound it */
+	memcpy(mem + 0x3000, &r, sizeof r);
+	CHECK(hc(HC_RESULT, 0x3000, 0, 0, 0) == 0, "good result");
+	CHECK(g.have_result && g.result.iters == 10 && g.result.cycles[1] == 200, "copied");
+	CHECK(strlen(g.result.msg) == HC_MSG_MAX - 1, "message bounded");
+	r.nsamples = HC_MAX_SAMPLES + 1;
+	memcpy(mem + 0x3000, &r, sizeof r);
+	CHECK(hc(HC_RESULT, 0x3000, 0, 0, 0) == -HC_EINVAL, "too many samples");
+	CHECK(g.result.nsamples == 2, "a refused result changes nothing");
+	CHECK(hc(HC_RESULT, MEM_SIZE - sizeof r + 1, 0, 0, 0) == -HC_EFAULT, "straddles the end");
+	CHECK(hc(HC_RESULT, ~0ull, 0, 0, 0) == -HC_EFAULT, "wild pointer");
+}
+
+static void test_assert_and_exit(void)
+{
+	fresh_guest();
+	struct hc_assert a = {.line = 42};
+	memset(a.file, 'f', sizeof a.file);
+	strcpy(a.expr, "x == \x01y");
+	memcpy(mem + 0x4000, &a, sizeof a);
+	CHECK(hc(HC_ASSERT, MEM_SIZE, 0, 0, 0) == -HC_EFAULT && !g.done, "bad pointer");
+	CHECK(hc(HC_ASSERT, 0x4000, 0, 0, 0) == 0 && g.done && g.asserted, "assertion stops");
+	CHECK(g.assertion.line == 42 && strlen(g.assertion.file) == sizeof a.file - 1,
+	      "file bounded");
+	CHECK(strcmp(g.assertion.expr, "x == ?y") == 0, "control bytes replaced: %s",
+	      g.assertion.expr);
+	fresh_guest();
+	CHECK(hc(HC_EXIT, 3, 0, 0, 0) == 0 && g.done && g.exit_status == 3, "exit");
+}
+
+static void test_mark_and_faults(void)
+{
+	fresh_guest();
+	CHECK(hc(HC_MARK, MARK_BEGIN, 0, 0, 0) == 0 && marks[MARK_BEGIN] == 1, "begin");
+	CHECK(hc(HC_MARK, MARK_END, 0, 0, 0) == 0 && marks[MARK_END] == 1, "end");
+	CHECK(hc(HC_MARK, 0, 0, 0, 0) == -HC_EINVAL, "phase 0");
+	CHECK(hc(HC_MARK, 3, 0, 0, 0) == -HC_EINVAL, "phase 3");
+	for (int i = 0; i < HV_MAX_FAULTS + 3; i++)
+		CHECK(hc(HC_PROC_FAULT, (uint64_t)i, 0xdead000, 0x401000, 6) == 0, "fault %d", i);
+	CHECK(g.nfaults == HV_MAX_FAULTS + 3 && g.faults[1].pid == 1 && g.faults[1].va == 0xdead000,
+	      "faults recorded");
+}
+
+/* Random numbers and arguments: every answer is a result or an error code, never a crash. */
+static void test_fuzz(void)
+{
+	fresh_guest();
+	fclose(g.console);
+	g.console = fopen("/dev/null", "w");
+	uint64_t x = 88172645463325252ull;
+	for (int i = 0; i < 200000; i++) {
+		uint64_t v[5];
+		for (int j = 0; j < 5; j++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			v[j] = x;
+		}
+		/* small numbers and small addresses half the time, so handlers get exercised */
+		uint32_t nr =
+		    (v[0] & 1) ? (uint32_t)(v[0] >> 1) % (HC_COUNT + 4) : (uint32_t)(v[0] >> 32);
+		if (v[1] & 1)
+			v[1] %= MEM_SIZE + 64, v[2] %= 8192;
+		int64_t r = hc(nr, v[1], v[2], v[3], v[4]);
+		CHECK(r >= 0 || (r <= -HC_EINVAL && r >= -HC_EBADF), "call %u -> %ld", nr, r);
+		if (r < 0 && (r > -HC_EINVAL || r < -HC_EBADF))
+			break;
+	}
+	uint64_t total = g.hc.unknown;
+	for (int i = 0; i < HC_COUNT; i++)
+		total += g.hc.calls[i];
+	CHECK(total == 200000, "every call counted (%lu)", total);
+}
+
+int main(void)
+{
+	mem = malloc(MEM_SIZE);
+	RUN_TEST(test_unknown_numbers);
+	RUN_TEST(test_console);
+	RUN_TEST(test_result);
+	RUN_TEST(test_assert_and_exit);
+	RUN_TEST(test_mark_and_faults);
+	RUN_TEST(test_fuzz);
+	TEST_EXIT();
+}

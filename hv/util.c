@@ -1,0 +1,55 @@
+/* util.c: fatal host errors, whole-file reads and the host clock. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "hv.h"
+
+void die(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+	fprintf(stderr, "hv: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", strerror(saved));
+	exit(HV_EXIT_HOST_ERROR);
+}
+
+uint8_t *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 20, used = 0;
+	uint8_t *buf = malloc(cap);
+	while (buf) {
+		used += fread(buf + used, 1, cap - used, f);
+		if (used < cap)
+			break;
+		cap *= 2;
+		uint8_t *bigger = realloc(buf, cap);
+		if (!bigger)
+			free(buf);
+		buf = bigger;
+	}
+	int failed = ferror(f);
+	fclose(f);
+	if (buf && failed) {
+		free(buf);
+		errno = EIO;
+		return NULL;
+	}
+	*len = used;
+	return buf;
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,105 @@
+#!/bin/sh
+# plot.sh: draws the figures of one results folder (results.tsv, exits.tsv) as PNG and SVG.
+# usage: plot.sh RESULTS_DIR OUT_DIR
+set -e
+res=$1 out=$2
+if [ -z "$res" ] || [ -z "$out" ]; then
+	echo "usage: plot.sh RESULTS_DIR OUT_DIR" >&2
+	exit 2
+fi
+if [ ! -f "$res/results.tsv" ]; then
+	echo "plots: no $res/results.tsv (run make bench first)" >&2
+	exit 1
+fi
+if ! command -v gnuplot >/dev/null 2>&1; then
+	echo "plots: gnuplot is missing (apt-get install gnuplot-nox)" >&2
+	exit 1
+fi
+dir=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+tsv="$res/results.tsv"
+
+# draw SCRIPT NAME SETTINGS: writes $out/NAME.png and .svg
+draw() {
+	for fmt in png svg; do
+		gnuplot -e "dir='$dir'; fmt='$fmt'; out='$out/$2.$fmt'; $3" "$dir/$1"
+	done
+	echo "plots: $out/$2.png, $out/$2.svg"
+}
+
+# results.tsv columns: 1 workload, 2 params, 6 label, 7 status, 8..11 parameter values,
+# 15 p10_ns, 16 p50_ns, 17 p90_ns.
+
+# Latency bars per workload: a row per parameter point, (p50, p10, p90) per series.
+for w in $(awk -F'\t' 'NR > 1 && $7 == "ok" && !seen[$1]++ { print $1 }' "$tsv"); do
+	awk -F'\t' -v w="$w" '
+	NR > 1 && $1 == w && $7 == "ok" {
+		if (!($6 in si)) { si[$6] = ns + 0; title[ns++] = $6 }
+		p = $2 == "-" ? "(defaults)" : $2
+		if (!(p in pi)) { pi[p] = np + 0; point[np++] = p }
+		k = pi[p] SUBSEP si[$6]
+		v[k] = sprintf("%g\t%g\t%g", $16 / 1000, $15 / 1000, $17 / 1000)
+	}
+	END {
+		printf "point"
+		for (s = 0; s < ns; s++) printf "\t%s\tp10\tp90", title[s]
+		print ""
+		for (p = 0; p < np; p++) {
+			printf "%s", point[p]
+			for (s = 0; s < ns; s++) printf "\t%s", ((p SUBSEP s) in v) ? v[p SUBSEP s] : "NaN\tNaN\tNaN"
+			print ""
+		}
+		print ns > "/dev/stderr"
+	}' "$tsv" >"$tmp/$w.lat" 2>"$tmp/$w.n"
+	draw latency.gp "latency-$w" "data='$tmp/$w.lat'; nseries=$(cat "$tmp/$w.n"); name='$w'"
+done
+
+# series WORKLOAD XCOL FILTER: blocks of (x, p50, p10, p90) per series for lines.gp; the
+# series titles go to $tmp/series. FILTER is an awk condition on the row.
+series() {
+	awk -F'\t' -v w="$1" -v x="$2" -v titles="$tmp/series" '
+	NR > 1 && $1 == w && $7 == "ok" && ('"$3"') {
+		if (!($6 in si)) { si[$6] = ns + 0; title[ns++] = $6 }
+		rows[si[$6]] = rows[si[$6]] sprintf("%g\t%g\t%g\t%g\n", $x, $16 / 1000, $15 / 1000,
+			$17 / 1000)
+	}
+	END {
+		for (s = 0; s < ns; s++) {
+			printf "%s\n\n", rows[s]
+			printf "\"%s\" ", title[s] > titles
+		}
+	}' "$tsv"
+}
+
+# lines NAME WORKLOAD XCOL FILTER TITLE XLABEL
+lines() {
+	: >"$tmp/series"
+	series "$2" "$3" "$4" >"$tmp/$1.dat"
+	if [ -s "$tmp/series" ]; then
+		draw lines.gp "$1" "data='$tmp/$1.dat'; series='$(cat "$tmp/series")'; name='$5'; xlabel='$6'"
+	fi
+}
+lines fork-vs-rss forkstorm 8 '$9 == 0' "forkstorm: fork + exit + wait against the parent RSS (touch_pages=0)" "parent RSS (KiB)"
+lines fork-vs-touch forkstorm 9 '$9 > 0' "forkstorm: fork + exit + wait against pages the child writes" "pages written by the child"
+lines mmapchurn-vs-size mmapchurn 8 1 "mmapchurn: mmap + touch every page + munmap against region size" "region size (KiB)"
+
+# Exits per op stacked by reason, per workload: exits.tsv (to the hv by KVM exit reason, plus
+# those KVM handled itself) and trace-exits.tsv (by hardware exit reason, from --trace).
+# exits FILE PREFIX TITLE: a placeholder figure when no run counted exits.
+exits() {
+	if [ -f "$1" ] && [ "$(wc -l <"$1")" -gt 1 ]; then
+		for w in $(awk -F'\t' 'NR > 1 && !seen[$1]++ { print $1 }' "$1"); do
+			awk -F'\t' -v w="$w" 'BEGIN { OFS = "\t" }
+			NR == 1 { $1 = "run"; $2 = ""; $3 = ""; sub(/^run\t\t\t/, "run\t"); print; next }
+			$1 == w { r = ($2 == "-" ? "" : $2 " ") $3; $1 = r; $2 = ""; $3 = "";
+				  line = $0; sub(/\t\t\t/, "\t", line); print line }' "$1" >"$tmp/$w.exits"
+			draw exits.gp "$2-$w" "data='$tmp/$w.exits'; ncols=$(head -1 "$tmp/$w.exits" | awk -F'\t' '{ print NF }'); name='$w : $3'"
+		done
+	else
+		draw empty.gp "$2" "name='$3'; why='no counts in $1 (see the skipped cells in results.json)'"
+	fi
+}
+exits "$res/exits.tsv" exits "exits per operation (to the hv by reason; in KVM)"
+exits "$res/trace-exits.tsv" trace-exits "exits per operation by hardware reason (--trace)"
