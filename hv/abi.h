@@ -99,6 +99,25 @@ enum hc_number {
  *   mapped before (HC_MAP: a range with nothing mapped).
  */
 
+/*
+ * What the hv guarantees in ptefree mode (MODE_PTEFREE):
+ * - Each address space is a window of guest-physical memory above kernel memory. The CR3
+ *   that HC_AS_SWITCH returns points at a table in the hv-reserved range that maps user VA
+ *   [0, user_top) to that window with 2 MiB pages (present, writable, user, accessed and
+ *   dirty preset) and shares PML4[511] (the kernel half) with the boot tables. The hv never
+ *   changes these tables, also not after HC_AS_DESTROY, so a stale CR3 stays safe for ring 0.
+ * - Protection lives in the host: an access HC_MAP/HC_PROTECT did not allow (a hole, a write
+ *   to read-only memory, any access to PROT_NONE) is delivered to the guest as #PF with CR2
+ *   = the user VA and an x86 error code (P if mapped, W for a write, U from ring 3, I for an
+ *   instruction fetch), in ring 3 and in ring 0 alike. Execute permission is not enforced.
+ * - HC_MAP of a range that was mapped gives zero-filled memory, like mmap(MAP_FIXED).
+ *   HC_PROTECT of a range with a hole answers -HC_EINVAL and changes nothing.
+ * - HC_KMEM_ALLOC answers kmem_boot_end + k * kmem_chunk for some k with the chunk below
+ *   hv_reserved_gpa, or -HC_ENOMEM; HC_KMEM_FREE of anything else answers -HC_EBADF
+ *   (-HC_EINVAL if misaligned). HC_AS_CREATE / HC_AS_FORK answer -HC_ENOSPC when all windows
+ *   (hv --windows) are live.
+ */
+
 enum hc_error {
 	HC_EINVAL = 1, /* malformed argument (alignment, range, unknown flag) */
 	HC_ENOSYS = 2, /* unknown hypercall number, or not available in this mode */

@@ -14,7 +14,7 @@ struct access {
 /* Fills out[] with the addresses the instruction in code[0, len) at r->rip may access
  * (memory operand, string and stack pointers); returns how many. An instruction it does
  * not know yields fewer or none. */
-int decode_addresses(const uint8_t *code, size_t len, const struct kvm_regs *r,
-		     struct access *out, int max);
+int decode_addresses(const uint8_t *code, size_t len, const struct kvm_regs *r, struct access *out,
+		     int max);
 
 #endif

@@ -5,11 +5,11 @@
 #include "decode.h"
 #include "hv.h"
 
-#define PF_P 0x1ull
-#define PF_W 0x2ull
-#define PF_U 0x4ull
-#define PF_I 0x10ull
-#define VEC_PF 14
+#define PF_P	 0x1ull
+#define PF_W	 0x2ull
+#define PF_U	 0x4ull
+#define PF_I	 0x10ull
+#define VEC_PF	 14
 #define MAX_INSN 15
 
 static bool readable(const struct ptefree *pf, int w, uint64_t va)

@@ -92,8 +92,8 @@ struct ptefree_config {
 	enum fork_policy policy;
 	uint64_t kmem_chunk;
 };
-#define PTEFREE_WINDOWS_GPA (4ull << 30) /* above kernel memory, 2 MiB aligned */
-#define PTEFREE_MAX_TOTAL (256ull << 30)  /* windows stay well below a 40-bit physical space */
+#define PTEFREE_WINDOWS_GPA (4ull << 30)   /* above kernel memory, 2 MiB aligned */
+#define PTEFREE_MAX_TOTAL   (256ull << 30) /* windows stay well below a 40-bit physical space */
 /* Bytes of hv-reserved kernel memory the tables of c need. */
 uint64_t ptefree_tables_size(const struct ptefree_config *c);
 /* Reserves the windows (host PROT_NONE) and builds their tables at tables_gpa; kernel memory
@@ -107,7 +107,7 @@ const char *ptefree_policy_name(const struct ptefree *pf); /* the policy that ru
 int ptefree_window_of_gpa(const struct ptefree *pf, uint64_t gpa, uint64_t *offset);
 int ptefree_window_of_cr3(const struct ptefree *pf, uint64_t cr3);
 /* The hv's record of page va of window w: 0 when unmapped, else PAGE_MAPPED | HC_PROT_*. */
-#define PAGE_MAPPED 0x80
+#define PAGE_MAPPED  0x80
 #define PAGE_PENDING 0x40 /* lazy fork: content still to come from the parent window */
 uint8_t ptefree_page(const struct ptefree *pf, int w, uint64_t va);
 void *ptefree_host(const struct ptefree *pf, int w, uint64_t va); /* NULL if va >= size */

@@ -7,7 +7,7 @@ HV_OBJS := $(patsubst hv/%.c,$(HV_OUT)/%.o,$(HV_SRCS))
 HV_CFLAGS := $(HOST_CFLAGS) -Ihv -Iworkloads -Iharness
 HV_LIBS := -ljansson -lpthread
 
-$(HV_OUT)/%.o: hv/%.c hv/hv.h hv/abi.h workloads/workload.h
+$(HV_OUT)/%.o: hv/%.c hv/hv.h hv/abi.h hv/ptefree.h hv/decode.h workloads/workload.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -c -o $@ $<
 
@@ -19,22 +19,15 @@ $(BUILD)/hv-static: $(HV_OUT)/main.o $(HV_OBJS) $(WL_HOST_OBJS)
 
 all: $(BUILD)/hv $(BUILD)/hv-static
 
-# Unit tests: no KVM; each links only the hv objects it exercises.
+# Unit tests: no KVM needed (the hv's objects work on plain memory and fake guests).
 HV_UNIT_TESTS := $(patsubst hv/tests/%.c,$(HV_OUT)/%,$(wildcard hv/tests/test_*.c))
 
-$(HV_OUT)/tests/%.o: hv/tests/%.c hv/hv.h hv/abi.h harness/test.h
+$(HV_OUT)/tests/%.o: hv/tests/%.c hv/hv.h hv/abi.h hv/ptefree.h hv/decode.h harness/test.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -c -o $@ $<
 
-$(HV_OUT)/test_elf: $(HV_OUT)/tests/test_elf.o $(HV_OUT)/elf.o $(HV_OUT)/gmem.o
-	$(CC) -o $@ $^
-$(HV_OUT)/test_gmem: $(HV_OUT)/tests/test_gmem.o $(HV_OUT)/gmem.o
-	$(CC) -o $@ $^
-$(HV_OUT)/test_hypercall: $(HV_OUT)/tests/test_hypercall.o $(HV_OUT)/hypercall.o \
-		$(HV_OUT)/gmem.o $(HV_PTEFREE_OBJS)
-	$(CC) -o $@ $^ -lpthread
-$(HV_OUT)/test_stats: $(HV_OUT)/tests/test_stats.o $(HV_OUT)/stats.o $(HV_OUT)/util.o
-	$(CC) -o $@ $^
+$(HV_OUT)/test_%: $(HV_OUT)/tests/test_%.o $(HV_OBJS)
+	$(CC) -o $@ $^ $(HV_LIBS)
 
 TESTS += $(HV_UNIT_TESTS)
 TEST_DEPS += $(HV_UNIT_TESTS)
@@ -42,7 +35,7 @@ TEST_DEPS += $(HV_UNIT_TESTS)
 # Test guests: a few instructions each, entered in long mode by the boot protocol.
 HV_TEST_GUESTS := $(patsubst hv/tests/%.S,$(HV_OUT)/tests/%.elf,$(wildcard hv/tests/guest_*.S))
 
-$(HV_OUT)/tests/%.elf: hv/tests/%.S hv/tests/guest.ld hv/abi.h
+$(HV_OUT)/tests/%.elf: hv/tests/%.S hv/tests/guest.ld hv/tests/guest.inc
 	@mkdir -p $(dir $@)
 	$(CC) -nostdlib -static -no-pie -Ihv -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
 		-T hv/tests/guest.ld -o $@ $<
@@ -53,3 +46,4 @@ all: $(HV_TEST_GUESTS)
 HV_KVM_TESTS := $(wildcard hv/tests/*.sh)
 TESTS += "sh harness/kvmtests.sh $(foreach t,$(HV_KVM_TESTS),$(t)@npt=0,1)"
 TEST_DEPS += $(BUILD)/hv $(BUILD)/hv-static $(HV_TEST_GUESTS)
+.PRECIOUS: $(HV_OUT)/tests/%.o

@@ -93,9 +93,22 @@ static int64_t hc_mark(struct guest *g, const struct hc_args *a)
 }
 
 static const hc_handler handlers[HC_COUNT] = {
-    [HC_NOP] = hc_nop,	 [HC_CONSOLE] = hc_console, [HC_RESULT] = hc_result,
-    [HC_EXIT] = hc_exit, [HC_ASSERT] = hc_assert,   [HC_PROC_FAULT] = hc_proc_fault,
+    [HC_NOP] = hc_nop,
+    [HC_CONSOLE] = hc_console,
+    [HC_RESULT] = hc_result,
+    [HC_EXIT] = hc_exit,
+    [HC_ASSERT] = hc_assert,
+    [HC_PROC_FAULT] = hc_proc_fault,
     [HC_MARK] = hc_mark,
+    [HC_AS_CREATE] = pf_as_create,
+    [HC_AS_DESTROY] = pf_as_destroy,
+    [HC_AS_FORK] = pf_as_fork,
+    [HC_AS_SWITCH] = pf_as_switch,
+    [HC_MAP] = pf_map,
+    [HC_UNMAP] = pf_unmap,
+    [HC_PROTECT] = pf_protect,
+    [HC_KMEM_ALLOC] = pf_kmem_alloc,
+    [HC_KMEM_FREE] = pf_kmem_free,
 };
 
 static const char *const names[HC_COUNT] = {

@@ -45,11 +45,44 @@ static void set_registration(struct ptefree *pf, int w, int reg)
 	if (lz->reg[w] >= reg)
 		return;
 	struct uffdio_register r = {
-		.range = {(uintptr_t)pf->w[w].host, pf->cfg.window_size},
-		.mode = UFFDIO_REGISTER_MODE_WP | (reg == REG_MISSING_WP ? UFFDIO_REGISTER_MODE_MISSING : 0),
+	    .range = {(uintptr_t)pf->w[w].host, pf->cfg.window_size},
+	    .mode = UFFDIO_REGISTER_MODE_WP |
+		    (reg == REG_MISSING_WP ? UFFDIO_REGISTER_MODE_MISSING : 0),
 	};
 	uffd_ioctl(pf, UFFDIO_REGISTER, &r, "register");
 	lz->reg[w] = (uint8_t)reg;
+}
+
+/* Write-protects (or unprotects) [start, start + len). Linux before 6.5 takes a range
+ * inside one VMA only (ENOENT otherwise), and a window holds one VMA per protection run at
+ * least, so a refused range is halved until each piece lies in one VMA. */
+static void write_protect(struct ptefree *pf, uint64_t start, uint64_t len, bool protect)
+{
+	struct uffdio_writeprotect wp = {.range = {start, len},
+					 .mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0};
+	if (ioctl(pf->lazy->uffd, UFFDIO_WRITEPROTECT, &wp) == 0)
+		return;
+	if (errno != ENOENT || len <= PAGE_SIZE)
+		die("userfaultfd %s %#llx+%#llx", protect ? "write-protect" : "write-unprotect",
+		    (unsigned long long)start, (unsigned long long)len);
+	uint64_t half = len / PAGE_SIZE / 2 * PAGE_SIZE;
+	write_protect(pf, start, half, protect);
+	write_protect(pf, start + half, len - half, protect);
+}
+
+/* Calls write_protect for each run of mapped pages of window w. */
+static void protect_mapped(struct ptefree *pf, int w, bool protect)
+{
+	const uint8_t *p = pf->w[w].pages;
+	for (uint64_t i = 0; i < pf->npages;) {
+		uint64_t j = i;
+		while (j < pf->npages && p[j])
+			j++;
+		if (j > i)
+			write_protect(pf, (uintptr_t)(pf->w[w].host + i * PAGE_SIZE),
+				      (j - i) * PAGE_SIZE, protect);
+		i = j + 1;
+	}
 }
 
 /* Whether some window still waits for page i of window w. */
@@ -85,8 +118,11 @@ static void fill(struct ptefree *pf, int w, uint64_t i)
 	const uint8_t *src = (win->pages[i] & PAGE_PENDING) ? content(pf, w, i) : NULL;
 	uint64_t dst = (uintptr_t)(win->host + i * PAGE_SIZE);
 	if (src) {
-		struct uffdio_copy c = {.dst = dst, .src = (uintptr_t)src, .len = PAGE_SIZE,
-					.mode = children_pending(pf, w, i) ? UFFDIO_COPY_MODE_WP : 0};
+		struct uffdio_copy c = {.dst = dst,
+					.src = (uintptr_t)src,
+					.len = PAGE_SIZE,
+					.mode =
+					    children_pending(pf, w, i) ? UFFDIO_COPY_MODE_WP : 0};
 		uffd_ioctl(pf, UFFDIO_COPY, &c, "copy");
 		pf->counts.lazy_pages_copied++;
 	} else {
@@ -132,7 +168,11 @@ void lazy_release(struct ptefree *pf, int w, uint64_t first, uint64_t n)
 		struct uffdio_range r = {(uintptr_t)win->host, pf->cfg.window_size};
 		uffd_ioctl(pf, UFFDIO_UNREGISTER, &r, "unregister");
 		pf->lazy->reg[w] = REG_NONE;
+		/* a parent nobody waits on any more writes without faults again (forkstorm) */
+		int parent = win->parent;
 		win->parent = -1;
+		if (parent >= 0 && pf->w[parent].live && !has_children(pf, parent))
+			protect_mapped(pf, parent, false);
 	}
 }
 
@@ -150,13 +190,9 @@ static void mark_child(struct ptefree *pf, int parent, int child, uint64_t first
 		cw->pages[first + i] = page | (has_content ? PAGE_PENDING : 0);
 		cw->npending += has_content;
 	}
-	/* resident parent pages stay unchanged until every waiting child has its copy */
-	struct uffdio_writeprotect wp = {.range = {(uintptr_t)src, n * PAGE_SIZE},
-					 .mode = UFFDIO_WRITEPROTECT_MODE_WP};
-	uffd_ioctl(pf, UFFDIO_WRITEPROTECT, &wp, "write-protect");
 }
 
-int lazy_fork(struct ptefree *pf, int parent, int child)
+void lazy_fork(struct ptefree *pf, int parent, int child)
 {
 	set_registration(pf, parent, REG_WP);
 	set_registration(pf, child, REG_MISSING_WP);
@@ -173,7 +209,8 @@ int lazy_fork(struct ptefree *pf, int parent, int child)
 		mark_child(pf, parent, child, i, j - i);
 		i = j;
 	}
-	return 0;
+	/* resident parent pages stay unchanged until every waiting child has its copy */
+	protect_mapped(pf, parent, true);
 }
 
 static void serve(struct ptefree *pf, const struct uffd_msg *m)
@@ -185,8 +222,7 @@ static void serve(struct ptefree *pf, const struct uffd_msg *m)
 	if (m->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP) {
 		pf->counts.lazy_wp_faults++;
 		push_children(pf, w, i);
-		struct uffdio_writeprotect wp = {.range = {addr, PAGE_SIZE}, .mode = 0};
-		uffd_ioctl(pf, UFFDIO_WRITEPROTECT, &wp, "write-unprotect");
+		write_protect(pf, addr, PAGE_SIZE, false);
 	} else {
 		fill(pf, w, i);
 	}

@@ -9,9 +9,12 @@
 
 #define DEFAULT_KERNEL		"build/guest/kernel.elf"
 #define DEFAULT_MEM_MIB		256
-#define DEFAULT_USER_TOP	(1ull << 30)
 #define DEFAULT_ITERS		100
-#define DEFAULT_CALIBRATE_EXITS 20000
+#define DEFAULT_CALIBRATE_EXITS 10000
+#define DEFAULT_WINDOWS		16
+#define DEFAULT_WINDOW_MIB	1024
+#define KMEM_CHUNK		MIB
+#define KMEM_BOOT_MIN		(8 * MIB) /* ptefree: kernel memory the guest owns from boot, at least */
 
 struct options {
 	struct run_config run;
@@ -19,6 +22,7 @@ struct options {
 	double timeout;
 	long mem_mib;
 	bool list, calibrate;
+	struct ptefree_config pf;
 	char *kv[WL_MAX_PARAMS * 2];
 	int nkv;
 };
@@ -30,10 +34,13 @@ static void usage(FILE *out)
 	    "usage: hv --mode classic|ptefree --workload NAME [--iters N] [--reps R] [--warmup W]\n"
 	    "          [--param k=v]... [--timeout S] [--mem MiB] [--json FILE]\n"
 	    "          [--kernel FILE] [--exec \"PROGRAM ARGS\"]\n"
+	    "          [--windows N] [--window-mib M] [--fork-policy copy|lazy]\n"
 	    "       hv --list | --calibrate [--iters N] | --help\n"
+	    "  --mode M         classic (the guest pages) or ptefree (the hv pages)\n"
 	    "  --workload NAME  run the workload NAME (see --list) in the guest\n"
 	    "  --exec CMD       run an embedded guest program instead of a workload\n"
-	    "  --iters N        operations per repetition (default %d; --calibrate: exits, %d)\n"
+	    "  --iters N        operations per repetition (default %d; --calibrate: exits per "
+	    "round, %d)\n"
 	    "  --reps R         measured repetitions, 1..%d (default 5)\n"
 	    "  --warmup W       unmeasured repetitions first (default 1)\n"
 	    "  --param k=v      a workload parameter (see --list)\n"
@@ -41,11 +48,15 @@ static void usage(FILE *out)
 	    "  --mem MiB        guest kernel memory, 16..1024 (default %d)\n"
 	    "  --json FILE      write the run record as JSON\n"
 	    "  --kernel FILE    guest kernel image (default %s)\n"
+	    "  --windows N      ptefree: address-space windows = live processes (default %d)\n"
+	    "  --window-mib M   user address space per process, MiB, even, both modes (default "
+	    "%d)\n"
+	    "  --fork-policy P  ptefree: copy (resident pages at fork) or lazy (default, COW)\n"
 	    "  --calibrate      time hypercalls through the hv against a bare KVM_RUN loop\n"
 	    "exit status: 0 the workload passed, 1 it failed or the guest crashed or timed out,\n"
 	    "2 bad usage, 3 a host error\n",
-	    DEFAULT_ITERS, DEFAULT_CALIBRATE_EXITS, HC_MAX_SAMPLES, DEFAULT_MEM_MIB,
-	    DEFAULT_KERNEL);
+	    DEFAULT_ITERS, DEFAULT_CALIBRATE_EXITS, HC_MAX_SAMPLES, DEFAULT_MEM_MIB, DEFAULT_KERNEL,
+	    DEFAULT_WINDOWS, DEFAULT_WINDOW_MIB);
 }
 
 __attribute__((noreturn, format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
@@ -107,7 +118,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 		O_EXEC,
 		O_LIST,
 		O_HELP,
-		O_CALIBRATE
+		O_CALIBRATE,
+		O_WINDOWS,
+		O_WINDOW_MIB,
+		O_FORK_POLICY,
 	};
 	static const struct option longopts[] = {
 	    {"mode", required_argument, 0, O_MODE},
@@ -124,6 +138,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"list", no_argument, 0, O_LIST},
 	    {"help", no_argument, 0, O_HELP},
 	    {"calibrate", no_argument, 0, O_CALIBRATE},
+	    {"windows", required_argument, 0, O_WINDOWS},
+	    {"window-mib", required_argument, 0, O_WINDOW_MIB},
+	    {"fork-policy", required_argument, 0, O_FORK_POLICY},
 	    {0, 0, 0, 0},
 	};
 	*o = (struct options){
@@ -131,6 +148,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    .kernel = DEFAULT_KERNEL,
 	    .timeout = 30,
 	    .mem_mib = DEFAULT_MEM_MIB,
+	    .pf = {.nwindows = DEFAULT_WINDOWS,
+		   .window_size = DEFAULT_WINDOW_MIB * MIB,
+		   .policy = FORK_LAZY,
+		   .kmem_chunk = KMEM_CHUNK},
 	};
 	opterr = 0;
 	int c;
@@ -140,7 +161,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 			if (strcmp(optarg, "classic") == 0)
 				o->run.mode = MODE_CLASSIC;
 			else if (strcmp(optarg, "ptefree") == 0)
-				usage_error("ptefree: not built yet");
+				o->run.mode = MODE_PTEFREE;
 			else
 				usage_error("unknown mode '%s' (valid: classic, ptefree)", optarg);
 			break;
@@ -181,6 +202,24 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case O_CALIBRATE:
 			o->calibrate = true;
+			break;
+		case O_WINDOWS:
+			o->pf.nwindows = (uint64_t)parse_long("--windows", optarg, 1, 4096);
+			break;
+		case O_WINDOW_MIB:
+			/* the window tables map 2 MiB pages */
+			o->pf.window_size =
+			    (uint64_t)parse_long("--window-mib", optarg, 2, 512 * 1024) * MIB;
+			if (o->pf.window_size % (2 * MIB))
+				usage_error("--window-mib must be even (2 MiB pages)");
+			break;
+		case O_FORK_POLICY:
+			if (strcmp(optarg, "copy") == 0)
+				o->pf.policy = FORK_COPY;
+			else if (strcmp(optarg, "lazy") == 0)
+				o->pf.policy = FORK_LAZY;
+			else
+				usage_error("unknown fork policy '%s' (valid: copy, lazy)", optarg);
 			break;
 		case O_HELP:
 			usage(stdout);
@@ -230,7 +269,30 @@ static void make_cmdline(const struct options *o, char *buf, size_t len)
 		usage_error("the guest command line is longer than %d bytes", BOOT_CMDLINE_MAX - 1);
 }
 
-static int run_guest(const struct options *o, const char *cmdline)
+/* Ptefree: the window tables go to the top of kernel memory, the kernel keeps a boot share,
+ * the rest comes and goes in chunks; the windows get memslot 1. */
+static void setup_ptefree(const struct options *o, struct vm *vm, struct run_state *rs,
+			  struct boot_info *bi)
+{
+	uint64_t boot_share = vm->mem_size / 16 > KMEM_BOOT_MIN ? vm->mem_size / 16 : KMEM_BOOT_MIN;
+	uint64_t kmem_base = (bi->kernel_end + boot_share + KMEM_CHUNK - 1) & ~(KMEM_CHUNK - 1);
+	char err[200];
+	struct gmem all = {vm->mem, vm->mem_size};
+	struct ptefree *pf = ptefree_create(&o->pf, &all, kmem_base, bi->hv_reserved_gpa,
+					    bi->hv_reserved_gpa, err, sizeof err);
+	if (!pf || kmem_base >= bi->hv_reserved_gpa)
+		usage_error("ptefree: %s (try a larger --mem or fewer --windows)",
+			    pf ? "no kernel memory left for chunks" : err);
+	uint64_t gpa, size;
+	void *host;
+	ptefree_windows(pf, &gpa, &host, &size);
+	vm_add_memslot(vm, 1, gpa, host, size);
+	bi->kmem_chunk = KMEM_CHUNK;
+	bi->kmem_boot_end = kmem_base;
+	rs->g.pf = pf;
+}
+
+static int run_guest(struct options *o, const char *cmdline)
 {
 	static struct vm vm;
 	static struct run_state rs;
@@ -244,6 +306,12 @@ static int run_guest(const struct options *o, const char *cmdline)
 	vm_create(&vm, (uint64_t)o->mem_mib * MIB, true);
 	run_init(&rs, &vm);
 	rs.g.mode = o->run.mode;
+	/* the hv-reserved top of kernel memory is off limits to the kernel image and hypercalls */
+	uint64_t reserved = o->run.mode == MODE_PTEFREE ? ptefree_tables_size(&o->pf) : 0;
+	if (reserved + KERNEL_LOAD_GPA >= vm.mem_size)
+		usage_error("ptefree: the window tables need %llu KiB: try a larger --mem",
+			    (unsigned long long)(reserved >> 10));
+	rs.g.mem.size = vm.mem_size - reserved;
 
 	struct elf_image img;
 	char err[256];
@@ -255,10 +323,15 @@ static int run_guest(const struct options *o, const char *cmdline)
 	struct boot_info *bi = boot_setup(&vm, img.entry);
 	bi->mode = o->run.mode;
 	bi->kernel_end = (img.load_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	bi->hv_reserved_gpa = vm.mem_size;
-	bi->user_top = DEFAULT_USER_TOP;
+	bi->hv_reserved_gpa = rs.g.mem.size;
+	bi->hv_reserved_size = reserved;
+	bi->user_top = o->pf.window_size; /* the same user address space in both modes */
 	bi->cmdline_len = (uint32_t)strlen(cmdline);
 	memcpy(bi->cmdline, cmdline, bi->cmdline_len + 1);
+	if (o->run.mode == MODE_PTEFREE) {
+		setup_ptefree(o, &vm, &rs, bi);
+		o->run.fork_policy = ptefree_policy_name(rs.g.pf);
+	}
 
 	r.tsc_khz = vm.tsc_khz;
 	r.rss_before = rss_read();

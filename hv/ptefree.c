@@ -4,13 +4,13 @@
 #include <sys/mman.h>
 #include "ptefree.h"
 
-#define PTE_P 0x1ull
-#define PTE_W 0x2ull
-#define PTE_U 0x4ull
-#define PTE_A 0x20ull
-#define PTE_D 0x40ull
-#define PTE_PS 0x80ull
-#define GIB (1ull << 30)
+#define PTE_P	  0x1ull
+#define PTE_W	  0x2ull
+#define PTE_U	  0x4ull
+#define PTE_A	  0x20ull
+#define PTE_D	  0x40ull
+#define PTE_PS	  0x80ull
+#define GIB	  (1ull << 30)
 #define HUGE_PAGE (2 * MIB)
 
 /* PML4, PDPT and one PD per GiB of window. */
@@ -36,7 +36,8 @@ static void build_table(uint64_t *t, uint64_t table_gpa, uint64_t window_gpa, ui
 	for (uint64_t off = 0; off < size; off += HUGE_PAGE) {
 		uint64_t i = off / HUGE_PAGE;
 		if (i % 512 == 0)
-			pdpt[i / 512] = (pd_gpa + i / 512 * PAGE_SIZE) | PTE_P | PTE_W | PTE_U | PTE_A;
+			pdpt[i / 512] =
+			    (pd_gpa + i / 512 * PAGE_SIZE) | PTE_P | PTE_W | PTE_U | PTE_A;
 		pd[i] = (window_gpa + off) | PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | PTE_PS;
 	}
 }
@@ -52,7 +53,8 @@ struct ptefree *ptefree_create(const struct ptefree_config *c, const struct gmem
 		return NULL;
 	}
 	uint64_t *tables = gmem_ptr(kmem, tables_gpa, ptefree_tables_size(c));
-	if (!tables || !c->kmem_chunk || c->kmem_chunk % PAGE_SIZE || kmem_base % PAGE_SIZE || kmem_top < kmem_base) {
+	if (!tables || !c->kmem_chunk || c->kmem_chunk % PAGE_SIZE || kmem_base % PAGE_SIZE ||
+	    kmem_top < kmem_base) {
 		snprintf(err, errlen, "no room for the window tables or kernel memory chunks");
 		return NULL;
 	}
@@ -93,7 +95,8 @@ struct ptefree *ptefree_create(const struct ptefree_config *c, const struct gmem
 	if (c->policy == FORK_LAZY) {
 		char why[200];
 		if (lazy_start(pf, why, sizeof why) < 0) {
-			fprintf(stderr, "hv: fork policy lazy cannot run here (%s): using copy\n", why);
+			fprintf(stderr, "hv: fork policy lazy cannot run here (%s): using copy\n",
+				why);
 			pf->cfg.policy = FORK_COPY;
 			pf->policy_name = "copy";
 		}
@@ -194,7 +197,8 @@ static void discard(struct ptefree *pf, int wi, uint64_t first, uint64_t n)
 	if (pf->lazy)
 		lazy_release(pf, wi, first, n);
 	uint8_t *p = w->host + first * PAGE_SIZE;
-	if (madvise(p, n * PAGE_SIZE, MADV_DONTNEED) < 0 || mprotect(p, n * PAGE_SIZE, PROT_NONE) < 0)
+	if (madvise(p, n * PAGE_SIZE, MADV_DONTNEED) < 0 ||
+	    mprotect(p, n * PAGE_SIZE, PROT_NONE) < 0)
 		die("discarding window %d pages %#llx+%#llx", wi, (unsigned long long)first,
 		    (unsigned long long)n);
 	memset(w->pages + first, 0, n);
@@ -284,7 +288,8 @@ void copy_run(struct ptefree *pf, int parent, int child, uint64_t first, uint64_
 }
 
 /* Calls fn for each run of mapped pages of window w with the same protection. */
-static void each_run(struct ptefree *pf, int w, void (*fn)(struct ptefree *, int, int, uint64_t, uint64_t), int arg)
+static void each_run(struct ptefree *pf, int w,
+		     void (*fn)(struct ptefree *, int, int, uint64_t, uint64_t), int arg)
 {
 	const uint8_t *p = pf->w[w].pages;
 	for (uint64_t i = 0; i < pf->npages;) {
@@ -308,9 +313,10 @@ static int64_t do_fork(struct ptefree *pf, const struct hc_args *a)
 	if (child < 0)
 		return child;
 	pf->counts.forks++;
-	if (pf->lazy && lazy_fork(pf, (int)a->a0, child) == 0)
-		return child;
-	each_run(pf, (int)a->a0, copy_run, child);
+	if (pf->lazy)
+		lazy_fork(pf, (int)a->a0, child);
+	else
+		each_run(pf, (int)a->a0, copy_run, child);
 	return child;
 }
 
@@ -348,13 +354,13 @@ static int64_t do_kmem_free(struct ptefree *pf, uint64_t gpa)
 }
 
 /* The hypercall entry points: each takes the lock the lazy fault handler also takes. */
-#define LOCKED(expr)                                                                       \
-	do {                                                                               \
-		struct ptefree *pf = g->pf;                                                \
-		pthread_mutex_lock(&pf->lock);                                             \
-		int64_t ret_ = (expr);                                                     \
-		pthread_mutex_unlock(&pf->lock);                                           \
-		return ret_;                                                               \
+#define LOCKED(expr)                                                                               \
+	do {                                                                                       \
+		struct ptefree *pf = g->pf;                                                        \
+		pthread_mutex_lock(&pf->lock);                                                     \
+		int64_t ret_ = (expr);                                                             \
+		pthread_mutex_unlock(&pf->lock);                                                   \
+		return ret_;                                                                       \
 	} while (0)
 
 int64_t pf_as_create(struct guest *g, const struct hc_args *a)

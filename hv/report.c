@@ -1,5 +1,6 @@
 /* report.c: the run's human summary on stdout and its JSON run record. */
 #include <errno.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,25 @@ static void each_stat(const struct run_report *r, const struct kvm_stats *s, con
 	}
 }
 
+/* The hv's own paging counters (ptefree), by name. */
+static const struct {
+	const char *name;
+	size_t offset;
+} pf_fields[] = {
+    {"forks", offsetof(struct ptefree_counts, forks)},
+    {"fork_pages_copied", offsetof(struct ptefree_counts, fork_pages_copied)},
+    {"lazy_pages_copied", offsetof(struct ptefree_counts, lazy_pages_copied)},
+    {"lazy_zero_pages", offsetof(struct ptefree_counts, lazy_zero_pages)},
+    {"lazy_wp_faults", offsetof(struct ptefree_counts, lazy_wp_faults)},
+};
+
+static uint64_t pf_field(const struct ptefree_counts *c, int i)
+{
+	uint64_t v;
+	memcpy(&v, (const char *)c + pf_fields[i].offset, sizeof v);
+	return v;
+}
+
 static void print_stat(const char *name, double v, void *arg)
 {
 	if (v != 0)
@@ -85,6 +105,13 @@ static void print_counts(const struct run_report *r, FILE *out)
 			fprintf(out, " %s=%.2f",
 				exit_reason_name(i) ? exit_reason_name(i) : "other",
 				(double)(b->exits[i] - a->exits[i]) / n);
+	if (rs->g.pf) {
+		fprintf(out, "\n  hv paging per op:");
+		for (size_t i = 0; i < sizeof pf_fields / sizeof pf_fields[0]; i++)
+			fprintf(out, " %s=%.2f", pf_fields[i].name,
+				(double)(pf_field(&b->pfc, (int)i) - pf_field(&a->pfc, (int)i)) /
+				    n);
+	}
 	fprintf(out, "\n  hypercalls per op:");
 	for (int i = 0; i < HC_COUNT; i++)
 		if (b->hc.calls[i] != a->hc.calls[i])
@@ -116,9 +143,12 @@ void report_print(const struct run_report *r, FILE *out)
 	fprintf(out, "  host RSS: before %llu KiB, peak %llu KiB, after %llu KiB\n",
 		(unsigned long long)r->rss_before.rss_kib, (unsigned long long)r->rss_after.hwm_kib,
 		(unsigned long long)r->rss_after.rss_kib);
-	if (g->nfaults)
-		fprintf(out, "  processes killed for invalid accesses: %llu\n",
-			(unsigned long long)g->nfaults);
+	if (g->nfaults || r->rs->injected_faults)
+		fprintf(
+		    out,
+		    "  processes killed for invalid accesses: %llu (page faults injected by the "
+		    "hv: %llu)\n",
+		    (unsigned long long)g->nfaults, (unsigned long long)r->rs->injected_faults);
 	if (r->ok)
 		fprintf(out, "  result: ok\n");
 	else
@@ -153,6 +183,15 @@ static json_t *counts_json(const struct run_report *r)
 				json_object_set_new(
 				    hcs, hc_name(i),
 				    json_real((double)(b->hc.calls[i] - a->hc.calls[i]) / ops(r)));
+	}
+	if (rs->g.pf && ops(r) > 0) {
+		json_t *pf = json_object();
+		for (size_t i = 0; i < sizeof pf_fields / sizeof pf_fields[0]; i++)
+			json_object_set_new(pf, pf_fields[i].name,
+					    json_real((double)(pf_field(&b->pfc, (int)i) -
+							       pf_field(&a->pfc, (int)i)) /
+						      ops(r)));
+		json_object_set_new(o, "hv_paging", pf);
 	}
 	json_object_set_new(o, "kvm_vcpu", vcpu);
 	json_object_set_new(o, "kvm_vm", vm);
@@ -237,6 +276,17 @@ static json_t *run_json(const struct run_report *r)
 			    json_pack("{sI sI sI}", "before", (json_int_t)r->rss_before.rss_kib,
 				      "peak", (json_int_t)r->rss_after.hwm_kib, "after",
 				      (json_int_t)r->rss_after.rss_kib));
+	if (r->rs->g.pf) {
+		struct ptefree_counts c;
+		ptefree_counts_get(r->rs->g.pf, &c);
+		json_t *pf = json_object();
+		for (size_t i = 0; i < sizeof pf_fields / sizeof pf_fields[0]; i++)
+			json_object_set_new(pf, pf_fields[i].name,
+					    json_integer((json_int_t)pf_field(&c, (int)i)));
+		json_object_set_new(run, "hv_paging_total", pf);
+	}
+	json_object_set_new(run, "injected_page_faults",
+			    json_integer((json_int_t)r->rs->injected_faults));
 	json_object_set_new(run, "proc_faults_total", json_integer((json_int_t)g->nfaults));
 	json_object_set_new(run, "proc_faults", faults);
 	json_object_set_new(run, "ok", json_boolean(r->ok));

@@ -173,7 +173,8 @@ bool run_step(struct run_state *rs)
 			uint64_t gpa = have_gpa ? memory_fault_gpa(run) : 0;
 			if (fault_inject(rs, have_gpa, gpa))
 				return true;
-			return stop(rs, "KVM_RUN: EFAULT (guest access to memory the host cannot back)");
+			return stop(
+			    rs, "KVM_RUN: EFAULT (guest access to memory the host cannot back)");
 		}
 		die("KVM_RUN");
 	}

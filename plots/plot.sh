@@ -17,14 +17,21 @@ if ! command -v gnuplot >/dev/null 2>&1; then
 fi
 dir=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
+rm -f "$out"/*.png "$out"/*.svg # figures of an earlier results folder
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 tsv="$res/results.tsv"
 
-# draw SCRIPT NAME SETTINGS: writes $out/NAME.png and .svg
+# draw SCRIPT NAME SETTINGS: writes $out/NAME.png and .svg. A sweep of one point makes
+# gnuplot warn about an empty x range; that warning is dropped, any other error shown.
 draw() {
 	for fmt in png svg; do
-		gnuplot -e "dir='$dir'; fmt='$fmt'; out='$out/$2.$fmt'; $3" "$dir/$1"
+		if ! gnuplot -e "dir='$dir'; fmt='$fmt'; out='$out/$2.$fmt'; $3" "$dir/$1" \
+			2>"$tmp/gnuplot.err"; then
+			cat "$tmp/gnuplot.err" >&2
+			exit 1
+		fi
+		grep -v '^Warning: empty [xy] range' "$tmp/gnuplot.err" >&2 || true
 	done
 	echo "plots: $out/$2.png, $out/$2.svg"
 }
@@ -87,19 +94,32 @@ lines mmapchurn-vs-size mmapchurn 8 1 "mmapchurn: mmap + touch every page + munm
 
 # Exits per op stacked by reason, per workload: exits.tsv (to the hv by KVM exit reason, plus
 # those KVM handled itself) and trace-exits.tsv (by hardware exit reason, from --trace).
+# Columns: workload, params, label, then one per reason; each label becomes a panel.
 # exits FILE PREFIX TITLE: a placeholder figure when no run counted exits.
 exits() {
 	if [ -f "$1" ] && [ "$(wc -l <"$1")" -gt 1 ]; then
 		for w in $(awk -F'\t' 'NR > 1 && !seen[$1]++ { print $1 }' "$1"); do
-			awk -F'\t' -v w="$w" 'BEGIN { OFS = "\t" }
-			NR == 1 { $1 = "run"; $2 = ""; $3 = ""; sub(/^run\t\t\t/, "run\t"); print; next }
-			$1 == w { r = ($2 == "-" ? "" : $2 " ") $3; $1 = r; $2 = ""; $3 = "";
-				  line = $0; sub(/\t\t\t/, "\t", line); print line }' "$1" >"$tmp/$w.exits"
-			draw exits.gp "$2-$w" "data='$tmp/$w.exits'; ncols=$(head -1 "$tmp/$w.exits" | awk -F'\t' '{ print NF }'); name='$w : $3'"
+			: >"$tmp/series"
+			awk -F'\t' -v w="$w" -v base="$tmp/$w.exits" -v titles="$tmp/series" '
+			NR == 1 { header = "point"; for (c = 4; c <= NF; c++) header = header "\t" $c; next }
+			$1 == w {
+				if (!($3 in si)) {
+					si[$3] = ++ns
+					print header > (base "." ns)
+					printf "\"%s\" ", $3 > titles
+				}
+				line = $2 == "-" ? "(defaults)" : $2
+				for (c = 4; c <= NF; c++) line = line "\t" $c
+				print line > (base "." si[$3])
+			}' "$1"
+			ncols=$(head -1 "$1" | awk -F'\t' '{ print NF - 2 }')
+			draw exits.gp "$2-$w" "data='$tmp/$w.exits'; series='$(cat "$tmp/series")'; ncols=$ncols; name='$w : $3'"
 		done
 	else
 		draw empty.gp "$2" "name='$3'; why='no counts in $1 (see the skipped cells in results.json)'"
 	fi
 }
 exits "$res/exits.tsv" exits "exits per operation (to the hv by reason; in KVM)"
-exits "$res/trace-exits.tsv" trace-exits "exits per operation by hardware reason (--trace)"
+if [ "$(wc -l <"$res/trace-exits.tsv" 2>/dev/null || echo 0)" -gt 1 ]; then
+	exits "$res/trace-exits.tsv" trace-exits "exits per operation by hardware reason (--trace)"
+fi

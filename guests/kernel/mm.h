@@ -40,14 +40,16 @@ void kfree(void *obj);	    /* kfree(NULL) does nothing */
 
 /* vma.c: per-process VMA tree (AVL, keyed by start address; ranges never overlap). Each node
  * also summarises its subtree (lowest start, highest end, widest gap between its VMAs) so that
- * the gap search for mmap placement is O(log n) too. The tree never allocates. */
+ * the gap search for mmap placement is O(log n) too. The tree never allocates. A VMA is 64
+ * bytes (one object of kmalloc's 64-byte class); prot holds HC_PROT_* bits. */
 struct vma {
 	uint64_t start, end; /* [start, end), page aligned */
-	int prot;	     /* HC_PROT_* bits */
 	struct vma *left, *right;
+	int prot;
 	int height;
 	uint64_t min_start, max_end, max_gap; /* of the subtree rooted here (vma.c keeps them) */
 };
+_Static_assert(sizeof(struct vma) == 64, "struct vma fits the 64-byte kmalloc class");
 struct vma_tree {
 	struct vma *root;
 	uint64_t count;

@@ -230,8 +230,10 @@ int mm_munmap(struct mm *mm, uint64_t va, uint64_t len)
 
 int mm_map_fixed(struct mm *mm, uint64_t va, uint64_t len, int prot)
 {
-	if (prot & ~MM_PROT_ALL)
+	if (va % PAGE_SIZE || len == 0 || (prot & ~MM_PROT_ALL))
 		return -MM_EINVAL;
+	if (len > user_top || va > user_top - len)
+		return -MM_ENOMEM; /* as Linux's MAP_FIXED past TASK_SIZE */
 	int r = mm_munmap(mm, va, len);
 	if (r < 0)
 		return r;

@@ -38,7 +38,6 @@ struct budget {
 	int reps;	  /* measured repetitions */
 	int warmup;	  /* unmeasured repetitions before them */
 	double timeout_s; /* one process (one calibration or measured run) */
-	bool quiet;	  /* no progress output */
 	bool trace;	  /* after each measured cell, a traced pass (exits by hardware reason) */
 };
 
@@ -49,8 +48,9 @@ struct budget {
  */
 struct platform {
 	const char *name;
-	const char *time_note; /* NULL when times are real, else how they are distorted */
-	bool has_modes;	       /* false: one cell per workload and parameters, mode "none" */
+	/* optional: how this platform's times are distorted here, or NULL when they are real */
+	const char *(*time_note)(void);
+	bool has_modes; /* false: one cell per workload and parameters, mode "none" */
 	/* 1 when the platform can run here, else 0 with the reason in why */
 	int (*available)(char *why, size_t len);
 	/* the MMU flavour classic mode gets: "ept", "npt", "shadow", "pvm", "none" */
@@ -97,5 +97,6 @@ void summary_print(json_t *runs, FILE *f);
 /* util: a die() for host-side failures */
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 const char *bench_bin_dir(void); /* the directory holding bench, native/wl and hv */
+void json_add_unique(json_t *list, const char *s); /* appends s to a string array once */
 
 #endif

@@ -130,6 +130,21 @@ static void default_out_dir(char *dir, size_t len)
 		die("cannot point results/latest at %s", name);
 }
 
+static int print_saved_summary(const char *dir)
+{
+	char path[4096];
+	json_error_t err;
+	snprintf(path, sizeof path, "%s/results.json", dir);
+	json_t *doc = json_load_file(path, 0, &err);
+	if (!json_is_array(json_object_get(doc, "runs"))) {
+		fprintf(stderr, "bench: %s: %s\n", path, doc ? "no runs" : err.text);
+		return 2;
+	}
+	summary_print(json_object_get(doc, "runs"), stdout);
+	json_decref(doc);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"platforms", required_argument, 0, 'p'},
@@ -143,6 +158,7 @@ int main(int argc, char **argv)
 					     {"list", no_argument, 0, 'l'},
 					     {"help", no_argument, 0, 'h'},
 					     {"trace", no_argument, 0, 'T'},
+					     {"summary", required_argument, 0, 'S'},
 					     {0, 0, 0, 0}};
 	struct matrix m = {0};
 	struct budget b = {.rep_s = 0, .reps = 0, .warmup = 1, .timeout_s = 120};
@@ -178,6 +194,8 @@ int main(int argc, char **argv)
 		case 'T':
 			b.trace = true;
 			break;
+		case 'S':
+			return print_saved_summary(optarg);
 		case 'l':
 			list_everything();
 			return 0;

@@ -63,10 +63,8 @@ int measure_cell(const struct cell *c, const struct budget *b, run_once_fn run_o
 	double rep_s = per_op_s * iters;
 	while (reps > 2 && rep_s * (reps + warmup) > 4 * b->rep_s * b->reps)
 		reps--;
-	if (!b->quiet) {
-		printf("%d reps x %ld iters ... ", reps, iters);
-		fflush(stdout);
-	}
+	printf("%d reps x %ld iters ... ", reps, iters);
+	fflush(stdout);
 	double timeout = b->timeout_s + 3 * rep_s * (reps + warmup);
 	return run_once(c, iters, reps, warmup, timeout, rec);
 }

@@ -26,6 +26,13 @@ static int host_available(char *why, size_t len)
 	return 1;
 }
 
+/* On a PVM host, KVM emulates guest ring-0 code one instruction at a time: kernel-side time
+ * is far too slow, while ring-3 code runs at full speed (DESIGN.md "Platforms"). */
+static const char *host_time_note(void)
+{
+	return strcmp(mmu_detect(), "pvm") == 0 ? "PVM: guest ring 0 emulated" : NULL;
+}
+
 /*
  * Exits per op stacked by reason: the exits that reached the hv, by KVM exit_reason, plus
  * the rest of KVM's "exits" counter (exits KVM handled itself, e.g. shadow page faults),
@@ -142,6 +149,7 @@ const struct platform platform_host = {
     .has_modes = true,
     .available = host_available,
     .mmu = mmu_detect,
+    .time_note = host_time_note,
     .run_cell = host_run_cell,
     .run_once = host_run_once,
 };

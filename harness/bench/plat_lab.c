@@ -1,7 +1,9 @@
 /* plat_lab.c: the "lab-npt" and "lab-shadow" platforms: the hv on real KVM inside a QEMU VM
  * (harness/lab/run.sh) with kvm-amd's nested paging on or off. The bench runs inside the VM
  * once per platform (on its "host" platform) and its runs are taken over cell by cell. */
+#include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +70,12 @@ static int lab_available(char *why, size_t len)
 	return answer;
 }
 
+/* Under QEMU's TCG, guest instructions run emulated and every exit costs 50-90 us. */
+static const char *emulated_time(void)
+{
+	return "emulated time";
+}
+
 static const char *mmu_npt(void)
 {
 	return "npt";
@@ -78,13 +86,19 @@ static const char *mmu_shadow(void)
 	return "shadow";
 }
 
-/* Appends s to the string array list unless it is there already. */
-static void add_unique(json_t *list, const char *s)
+/* Appends to the command line in cmd (len bytes, used so far in *used). */
+__attribute__((format(printf, 4, 5))) static void append(char *cmd, size_t len, size_t *used,
+							 const char *fmt, ...)
 {
-	size_t i;
-	json_t *v;
-	json_array_foreach(list, i, v) if (!strcmp(json_string_value(v), s)) return;
-	json_array_append_new(list, json_string(s));
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(cmd + *used, len - *used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len - *used) {
+		errno = E2BIG;
+		die("the lab's bench command line is longer than %zu bytes", len);
+	}
+	*used += n;
 }
 
 /* The bench command run inside: every point of these cells as an explicit spec, in every
@@ -95,21 +109,23 @@ static void inner_command(struct cell *const cells[], int n, const struct budget
 	json_t *specs = json_array(), *modes = json_array(), *v;
 	for (int i = 0; i < n; i++) {
 		char spec[256];
-		int used = snprintf(spec, sizeof spec, "%s:", cells[i]->wl->name);
+		size_t used = 0;
+		append(spec, sizeof spec, &used, "%s:", cells[i]->wl->name);
 		for (int k = 0; k < cells[i]->nkv; k++)
-			used += snprintf(spec + used, sizeof spec - used, "%s%s", k ? ":" : "",
-					 cells[i]->kv[k]);
-		add_unique(specs, spec);
-		add_unique(modes, cells[i]->mode);
+			append(spec, sizeof spec, &used, "%s%s", k ? ":" : "", cells[i]->kv[k]);
+		json_add_unique(specs, spec);
+		json_add_unique(modes, cells[i]->mode);
 	}
-	size_t i, used = snprintf(cmd, len, "build/bench --platforms host --out out/%s", name);
-	used += snprintf(cmd + used, len - used, " --reps %d --budget %g --timeout %g%s --modes",
-			 b->reps, b->rep_s, b->timeout_s, b->trace ? " --trace" : "");
-	json_array_foreach(modes, i, v) used +=
-	    snprintf(cmd + used, len - used, "%s%s", i ? "," : " ", json_string_value(v));
-	used += snprintf(cmd + used, len - used, " --workloads");
-	json_array_foreach(specs, i, v) used +=
-	    snprintf(cmd + used, len - used, "%s%s", i ? "," : " ", json_string_value(v));
+	size_t i, used = 0;
+	append(cmd, len, &used, "build/bench --platforms host --out out/%s --reps %d --budget %g",
+	       name, b->reps, b->rep_s);
+	append(cmd, len, &used, " --timeout %g%s --modes", b->timeout_s,
+	       b->trace ? " --trace" : "");
+	json_array_foreach(modes, i, v)
+	    append(cmd, len, &used, "%s%s", i ? "," : " ", json_string_value(v));
+	append(cmd, len, &used, " --workloads");
+	json_array_foreach(specs, i, v)
+	    append(cmd, len, &used, "%s%s", i ? "," : " ", json_string_value(v));
 	json_decref(specs);
 	json_decref(modes);
 }
@@ -140,10 +156,9 @@ static void lab_prepare(struct cell *const cells[], int n, const struct budget *
 			"--",
 			cmd,
 			NULL};
-	if (!b->quiet)
-		printf("%s: running %d cells in the lab VM (kvm-amd npt=%d); inside, they are "
-		       "the VM's \"host\" platform\n",
-		       lab->name, n, lab->npt);
+	printf("%s: running %d cells in the lab VM (kvm-amd npt=%d); inside, they are "
+	       "the VM's \"host\" platform\n",
+	       lab->name, n, lab->npt);
 	int status = proc_run_visible(argv);
 
 	json_error_t jerr;
@@ -196,7 +211,7 @@ static int lab_run_cell(const struct cell *c, const struct budget *b, json_t *re
 
 const struct platform platform_lab_npt = {
     .name = "lab-npt",
-    .time_note = "emulated time",
+    .time_note = emulated_time,
     .has_modes = true,
     .available = lab_available,
     .mmu = mmu_npt,
@@ -208,7 +223,7 @@ const struct platform platform_lab_npt = {
 
 const struct platform platform_lab_shadow = {
     .name = "lab-shadow",
-    .time_note = "emulated time",
+    .time_note = emulated_time,
     .has_modes = true,
     .available = lab_available,
     .mmu = mmu_shadow,

@@ -156,7 +156,11 @@ static void write_exits_tsv(FILE *f, json_t *runs, bool trace)
 		fputc('\t', f);
 		put_text(f, str(r, "params"));
 		fputc('\t', f);
-		put_text(f, str(r, "label"));
+		/* counts are exact on every platform: no time note in these labels */
+		if (!strcmp(str(r, "mode") ?: "", "none"))
+			put_text(f, str(r, "platform"));
+		else
+			fprintf(f, "%s %s", str(r, "mode"), str(r, "platform"));
 		for (j = 0; j < n; j++) {
 			fputc('\t', f);
 			json_t *e = json_object_get(exits, reasons[j]);

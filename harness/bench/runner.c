@@ -1,5 +1,4 @@
 /* runner.c: runs every cell of the matrix in turn, recording each result as it comes. */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "matrix.h"
@@ -26,8 +25,9 @@ static void label(const struct cell *c, char *buf, size_t len)
 		snprintf(buf, len, "%s", c->plat->name);
 	else
 		snprintf(buf, len, "%s %s", c->mode, c->plat->name);
-	if (c->plat->time_note)
-		snprintf(buf + strlen(buf), len - strlen(buf), " (%s)", c->plat->time_note);
+	const char *note = c->plat->time_note ? c->plat->time_note() : NULL;
+	if (note)
+		snprintf(buf + strlen(buf), len - strlen(buf), " (%s)", note);
 }
 
 /* The identity of a run record: set first (for a readable order) and again after the
@@ -45,8 +45,8 @@ static void set_identity(json_t *rec, const struct cell *c)
 	json_object_set_new(rec, "platform", json_string(c->plat->name));
 	label(c, text, sizeof text);
 	json_object_set_new(rec, "label", json_string(text));
-	json_object_set_new(rec, "time_note",
-			    c->plat->time_note ? json_string(c->plat->time_note) : json_null());
+	const char *note = c->plat->time_note ? c->plat->time_note() : NULL;
+	json_object_set_new(rec, "time_note", note ? json_string(note) : json_null());
 }
 
 /* The MMU flavour: what the platform measured inside (e.g. the hv's record), else what
@@ -111,10 +111,8 @@ static json_t *run_one(const struct cell *c, struct plat_state *ps, const struct
 	if (rc == 0)
 		json_object_set_new(rec, "error", json_null());
 	if (rc == 0 && b->trace && c->plat->run_once && trace_ok) {
-		if (!b->quiet) {
-			printf("tracing ... ");
-			fflush(stdout);
-		}
+		printf("tracing ... ");
+		fflush(stdout);
 		json_object_set_new(
 		    rec, "trace",
 		    trace_exits(c, c->plat->run_once,
@@ -175,16 +173,13 @@ int runner_run(struct matrix *m, const struct budget *b, json_t *doc, const char
 	int failed = 0;
 	for (int i = 0; i < m->n; i++) {
 		const struct cell *c = &m->cells[i];
-		if (!b->quiet) {
-			char where[128];
-			label(c, where, sizeof where);
-			printf("[%d/%d] %s%s%s %s: ", i + 1, m->n, c->wl->name,
-			       c->params[0] ? " " : "", c->params, where);
-			fflush(stdout);
-		}
+		char where[128];
+		label(c, where, sizeof where);
+		printf("[%d/%d] %s%s%s %s: ", i + 1, m->n, c->wl->name, c->params[0] ? " " : "",
+		       c->params, where);
+		fflush(stdout);
 		json_t *rec = run_one(c, state_of(st, m->nplats, c->plat), b, trace_ok);
-		if (!b->quiet)
-			print_outcome(rec);
+		print_outcome(rec);
 		failed += !strcmp(json_string_value(json_object_get(rec, "status")), "failed");
 		json_array_append_new(runs, rec);
 		results_write(out_dir, doc); /* after every cell: a crash keeps what was measured */

@@ -1,6 +1,7 @@
 /* summary.c: the table printed at the end of a run: per workload, one row per parameter
  * point, one column per mode x platform, median latency per op and its ratio to native. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "bench.h"
@@ -13,12 +14,15 @@ static const char *str(json_t *r, const char *key)
 	return s ? s : "";
 }
 
+/* "mode platform", or the platform alone where modes do not apply; a "*" marks platforms
+ * whose times are distorted (explained under the table). */
 static void column_name(json_t *r, char *buf, size_t len)
 {
+	const char *mark = str(r, "time_note")[0] ? "*" : "";
 	if (strcmp(str(r, "mode"), "none") == 0)
-		snprintf(buf, len, "%s", str(r, "platform"));
+		snprintf(buf, len, "%s%s", str(r, "platform"), mark);
 	else
-		snprintf(buf, len, "%s %s", str(r, "mode"), str(r, "platform"));
+		snprintf(buf, len, "%s %s%s", str(r, "mode"), str(r, "platform"), mark);
 }
 
 static void human_ns(double ns, char *buf, size_t len)
@@ -53,33 +57,45 @@ static json_t *find_run(json_t *runs, const char *w, const char *params, const c
 	return NULL;
 }
 
-static void print_cell(FILE *f, json_t *r, json_t *native)
+/* What a table shows: median latency (with ratios to native where time is real), or exits
+ * per operation (exact on every platform, emulated or not). */
+enum table { LATENCY, EXITS };
+
+/* Exits per op of r in all (to the hv and in KVM), NAN when r has no exit counts. */
+static double exits(json_t *r)
 {
-	char text[64] = "-", t[32];
+	json_t *by_reason = json_object_get(r, "exits_per_op"), *v;
+	const char *k;
+	double sum = 0;
+	if (!json_is_object(by_reason))
+		return NAN;
+	json_object_foreach(by_reason, k, v) sum += json_number_value(v);
+	return sum;
+}
+
+static void print_cell(FILE *f, enum table t, json_t *r, json_t *native)
+{
+	char text[64] = "-", ns[32];
 	const char *status = r ? str(r, "status") : "";
-	if (r && !strcmp(status, "ok")) {
-		human_ns(p50(r), t, sizeof t);
-		double base = native ? p50(native) : NAN;
+	if (r && !strcmp(status, "ok") && t == EXITS) {
+		snprintf(text, sizeof text, "%.3g", exits(r));
+	} else if (r && !strcmp(status, "ok")) {
+		human_ns(p50(r), ns, sizeof ns);
+		/* a ratio of a distorted time to a real one would mean nothing */
+		double base = native && !str(r, "time_note")[0] ? p50(native) : NAN;
 		if (r != native && base > 0)
-			snprintf(text, sizeof text, "%s x%.3g", t, p50(r) / base);
+			snprintf(text, sizeof text, "%s x%.3g", ns, p50(r) / base);
 		else
-			snprintf(text, sizeof text, "%s", t);
+			snprintf(text, sizeof text, "%s", ns);
 	} else if (r) {
 		snprintf(text, sizeof text, "%s", !strcmp(status, "failed") ? "FAILED" : "skipped");
 	}
 	fprintf(f, "%-*s", COL_WIDTH, text);
 }
 
-/* Appends name to the string array list unless it is there already. */
-static void add_unique(json_t *list, const char *name)
-{
-	size_t i;
-	json_t *v;
-	json_array_foreach(list, i, v) if (!strcmp(json_string_value(v), name)) return;
-	json_array_append_new(list, json_string(name));
-}
-
-static void print_workload(FILE *f, json_t *runs, const char *w)
+/* One block of a table: the rows (parameter points) and columns of workload w. The exits
+ * table has only the columns that counted exits. */
+static void print_workload(FILE *f, enum table t, json_t *runs, const char *w)
 {
 	json_t *cols = json_array(), *points = json_array(), *r, *col, *point;
 	char name[64];
@@ -88,76 +104,96 @@ static void print_workload(FILE *f, json_t *runs, const char *w)
 	{
 		if (strcmp(str(r, "workload"), w))
 			continue;
+		json_add_unique(points, str(r, "params"));
 		column_name(r, name, sizeof name);
-		add_unique(cols, name);
-		add_unique(points, str(r, "params"));
+		if (t == LATENCY || !isnan(exits(r)))
+			json_add_unique(cols, name);
 	}
-	int width = 26; /* the parameter column fits the longest point */
-	json_array_foreach(points, i, point) if ((int)json_string_length(point) + 2 > width) width =
-	    (int)json_string_length(point) + 2;
-	fprintf(f, "\n%-*s", width + 2, w);
-	json_array_foreach(cols, c, col) fprintf(f, "%-*s", COL_WIDTH, json_string_value(col));
-	fputc('\n', f);
-	json_array_foreach(points, i, point)
-	{
-		const char *params = json_string_value(point);
-		fprintf(f, "  %-*s", width, params[0] ? params : "(no parameters)");
-		json_t *native = find_run(runs, w, params, "native");
+	if (json_array_size(cols) > 0) {
+		int width = 26; /* the parameter column fits the longest point */
+		json_array_foreach(points, i, point) if ((int)json_string_length(point) + 2 > width)
+		    width = (int)json_string_length(point) + 2;
+		fprintf(f, "\n%-*s", width + 2, w);
 		json_array_foreach(cols, c, col)
-		    print_cell(f, find_run(runs, w, params, json_string_value(col)), native);
+		    fprintf(f, "%-*s", COL_WIDTH, json_string_value(col));
 		fputc('\n', f);
+		json_array_foreach(points, i, point)
+		{
+			const char *params = json_string_value(point);
+			fprintf(f, "  %-*s", width, params[0] ? params : "(no parameters)");
+			json_t *native = find_run(runs, w, params, "native");
+			json_array_foreach(cols, c, col) print_cell(
+			    f, t, find_run(runs, w, params, json_string_value(col)), native);
+			fputc('\n', f);
+		}
 	}
 	json_decref(cols);
 	json_decref(points);
 }
 
-/* Notes under the table: every distinct skip reason and every failure with its error. */
+/* Notes under the table: failures grouped by column and error, skip reasons with their
+ * counts, and which platforms' times are distorted. */
 static void print_notes(FILE *f, json_t *runs)
 {
-	json_t *reasons = json_object();
+	json_t *notes = json_object(), *first = json_object();
 	size_t i;
 	json_t *r;
-	char name[64];
+	char name[64], key[1024];
 	json_array_foreach(runs, i, r)
 	{
 		column_name(r, name, sizeof name);
-		if (!strcmp(str(r, "status"), "failed"))
-			fprintf(f, "FAILED %s%s%s %s: %s\n", str(r, "workload"),
-				str(r, "params")[0] ? " " : "", str(r, "params"), name,
-				str(r, "error"));
-		if (!strcmp(str(r, "status"), "skipped")) {
-			char key[512];
-			snprintf(key, sizeof key, "%s: %s", str(r, "platform"), str(r, "reason"));
-			json_t *n = json_object_get(reasons, key);
-			json_object_set_new(reasons, key, json_integer(json_integer_value(n) + 1));
-		}
-		const char *note = str(r, "time_note");
-		if (note[0]) {
-			snprintf(name, sizeof name, "time on %s: %s", str(r, "platform"), note);
-			json_object_set_new(reasons, name, json_null());
+		const char *status = str(r, "status"), *note = str(r, "time_note");
+		if (!strcmp(status, "failed"))
+			snprintf(key, sizeof key, "FAILED on %s: %s", name, str(r, "error"));
+		else if (!strcmp(status, "skipped"))
+			snprintf(key, sizeof key, "skipped on %s: %s", str(r, "platform"),
+				 str(r, "reason"));
+		else if (note[0])
+			snprintf(key, sizeof key, "* %s: %s; compare its counts, not its times",
+				 str(r, "platform"), note);
+		else
+			continue;
+		json_t *n = json_object_get(notes, key);
+		json_object_set_new(notes, key, json_integer(json_integer_value(n) + 1));
+		if (!n) {
+			snprintf(name, sizeof name, "%s%s%s", str(r, "workload"),
+				 str(r, "params")[0] ? " " : "", str(r, "params"));
+			json_object_set_new(first, key, json_string(name));
 		}
 	}
 	const char *k;
 	json_t *v;
-	json_object_foreach(reasons, k, v)
+	json_object_foreach(notes, k, v)
 	{
-		if (json_is_null(v))
+		if (k[0] == '*')
 			fprintf(f, "%s\n", k);
 		else
-			fprintf(f, "skipped %s (%lld cells)\n", k,
-				(long long)json_integer_value(v));
+			fprintf(f, "%s (%lld cells, first: %s)\n", k,
+				(long long)json_integer_value(v), str(first, k));
 	}
-	json_decref(reasons);
+	json_decref(notes);
+	json_decref(first);
 }
 
 void summary_print(json_t *runs, FILE *f)
 {
-	fprintf(f, "\nSummary: median latency per operation (xN = ratio to native)\n");
 	json_t *workloads = json_array(), *w;
 	size_t i;
 	json_t *r;
-	json_array_foreach(runs, i, r) add_unique(workloads, str(r, "workload"));
-	json_array_foreach(workloads, i, w) print_workload(f, runs, json_string_value(w));
+	bool any_exits = false;
+	json_array_foreach(runs, i, r)
+	{
+		json_add_unique(workloads, str(r, "workload"));
+		any_exits |= !isnan(exits(r));
+	}
+	fprintf(f, "\nSummary: median latency per operation (xN: ratio to native)\n");
+	json_array_foreach(workloads, i, w) print_workload(f, LATENCY, runs, json_string_value(w));
+	if (any_exits) {
+		fprintf(f,
+			"\nExits per operation (to the hv and in KVM; exact on every platform)\n");
+		json_array_foreach(workloads, i, w)
+		    print_workload(f, EXITS, runs, json_string_value(w));
+	}
 	json_decref(workloads);
 	fputc('\n', f);
 	print_notes(f, runs);

@@ -1,4 +1,4 @@
-/* util.c: host-side fatal errors and where the bench finds the programs it runs. */
+/* util.c: host-side fatal errors, where the bench finds the programs it runs, a JSON helper. */
 #include <errno.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -33,4 +33,12 @@ const char *bench_bin_dir(void)
 		memmove(dir, parent, strlen(parent) + 1);
 	}
 	return dir;
+}
+
+void json_add_unique(json_t *list, const char *s)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) if (!strcmp(json_string_value(v), s)) return;
+	json_array_append_new(list, json_string(s));
 }

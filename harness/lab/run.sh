@@ -3,7 +3,7 @@
 #
 # Usage: harness/lab/run.sh [--npt 0|1] [--out DIR] [--timeout S] [--mem MB] [--dmesg] -- COMMAND
 #        harness/lab/run.sh --probe
-# Run from the repository top. COMMAND runs as `cd /pagelab && sh -c COMMAND` in busybox sh,
+# COMMAND runs as `cd /pagelab && sh -c COMMAND` in busybox sh,
 # where /pagelab holds the project files at their usual paths (see mkinitrd.sh); files it
 # writes under /pagelab/out/ are copied to DIR (default build/lab/out). Its output streams
 # to stdout; the lab's own notes ("lab: ...": accelerator, boot time, /dev/kvm, the npt value
@@ -14,15 +14,15 @@
 #   124  COMMAND did not finish within --timeout seconds (default 600)
 #   125  the VM stopped before reporting a status (kernel panic, init failure)
 #   126  the lab cannot run here (QEMU missing, no kernel): the reason is printed
-# Environment: BUILD (default build), LAB_KERNEL / LAB_MODULES (see fetch-kernel.sh),
+# Environment: BUILD (default build, relative to the repository top), LAB_KERNEL / LAB_MODULES (see fetch-kernel.sh),
 # LAB_ACCEL=tcg|kvm to override the accelerator choice, QEMU (default qemu-system-x86_64).
 set -euo pipefail
 
 BUILD=${BUILD:-build}
 QEMU=${QEMU:-qemu-system-x86_64}
-lab_dir=$(dirname "$0")
+lab_dir=harness/lab
 
-npt=1 out=$BUILD/lab/out timeout=600 mem=1024 dmesg=0 probe=0
+npt=1 out='' timeout=600 mem=1024 dmesg=0 probe=0
 usage() {
 	echo "usage: $0 [--npt 0|1] [--out DIR] [--timeout S] [--mem MB] [--dmesg] -- COMMAND" >&2
 	echo "       $0 --probe" >&2
@@ -43,6 +43,10 @@ done
 case $npt in 0 | 1) ;; *) usage ;; esac
 [ $probe = 1 ] || [ $# -gt 0 ] || usage
 command=$*
+# Paths given relative to where run.sh was called from stay so; the rest works from the top.
+[ -z "$out" ] || out=$(realpath -m "$out")
+cd "$(dirname "$0")/../.."
+out=${out:-$BUILD/lab/out}
 
 unavailable() {
 	echo "lab: unavailable: $*" >&2

@@ -2,7 +2,7 @@
 # calibrate.sh: the hv's hypercall path against a bare KVM_RUN loop (prints both and the ratio).
 HV=${HV:-build/hv}
 [ -c /dev/kvm ] || { echo "SKIP calibrate: no /dev/kvm"; exit 0; }
-out=$($HV --calibrate --iters ${CALIBRATE_EXITS:-5000} 2>&1)
+out=$($HV --calibrate --iters ${CALIBRATE_EXITS:-3000} 2>&1)
 rc=$?
 printf '%s\n' "$out"
 ratio=$(printf '%s\n' "$out" | sed -n 's/.*ratio hv\/bare *\([0-9.]*\).*/\1/p')

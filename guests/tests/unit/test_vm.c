@@ -175,7 +175,8 @@ static void test_argument_errors(void)
 	CHECK(mm_mprotect(mm, P(1), P(1), RW) == -MM_ENOMEM, "mprotect unmapped");
 	CHECK(mm_mprotect(mm, P(1), UINT64_MAX - 100, RW) == -MM_ENOMEM, "mprotect overflow");
 	CHECK(mm_map_fixed(mm, P(1) + 1, P(1), RW) == -MM_EINVAL, "map_fixed unaligned");
-	CHECK(mm_map_fixed(mm, USER_TOP - P(1), P(2), RW) == -MM_EINVAL, "map_fixed past top");
+	CHECK(mm_map_fixed(mm, USER_TOP - P(1), P(2), RW) == -MM_ENOMEM, "map_fixed past top");
+	CHECK(mm_map_fixed(mm, P(1), 0, RW) == -MM_EINVAL, "map_fixed len 0");
 	fail_map = 1;
 	CHECK(mm_mmap(mm, 0, P(1), RW) == -MM_ENOMEM && mm->vmas.count == 0, "backend failure");
 	fail_map = 0;

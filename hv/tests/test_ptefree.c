@@ -1,0 +1,220 @@
+/* test_ptefree.c: ptefree hypercalls on plain memory: windows, tables, ranges, forks, chunks. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "hv.h"
+#include "test.h"
+
+#define KMEM_SIZE (32 * MIB)
+#define KMEM_BASE (8 * MIB)
+#define NWINDOWS  4
+#define WINDOW	  (4 * MIB)
+
+static struct guest g;
+
+static void fresh(enum fork_policy policy)
+{
+	static uint8_t *kmem;
+	if (!kmem)
+		kmem = mmap(NULL, KMEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+	memset(&g, 0, sizeof g);
+	g.mem = (struct gmem){kmem, KMEM_SIZE};
+	g.mode = MODE_PTEFREE;
+	g.console = stdout;
+	struct ptefree_config c = {NWINDOWS, WINDOW, policy, MIB};
+	char err[200];
+	uint64_t tables = KMEM_SIZE - ptefree_tables_size(&c);
+	g.pf = ptefree_create(&c, &g.mem, KMEM_BASE, tables, tables, err, sizeof err);
+	CHECK(g.pf != NULL, "ptefree_create: %s", err);
+}
+
+static int64_t hc(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	struct hc_args a = {nr, a0, a1, a2, a3};
+	return hc_dispatch(&g, &a);
+}
+
+static uint8_t *at(int64_t asid, uint64_t va)
+{
+	return ptefree_host(g.pf, (int)asid, va);
+}
+
+static void test_tables(void)
+{
+	fresh(FORK_COPY);
+	int64_t as = hc(HC_AS_CREATE, 0, 0, 0, 0);
+	as = hc(HC_AS_CREATE, 0, 0, 0, 0); /* window 1 */
+	int64_t cr3 = hc(HC_AS_SWITCH, (uint64_t)as, 0, 0, 0);
+	CHECK(as == 1 && cr3 > 0 && cr3 % PAGE_SIZE == 0, "asid %ld cr3 %#lx", as, cr3);
+	const uint64_t *pml4 = gmem_ptr(&g.mem, (uint64_t)cr3, PAGE_SIZE);
+	CHECK(pml4 && (pml4[0] & ~0xfffull) == (uint64_t)cr3 + PAGE_SIZE && (pml4[0] & 7) == 7,
+	      "user half %#lx", pml4 ? pml4[0] : 0);
+	CHECK(pml4 && (pml4[511] & ~0xfffull) == BOOT_PDPT_HIGH_GPA && !(pml4[511] & 4),
+	      "kernel half shared and supervisor");
+	const uint64_t *pd = gmem_ptr(&g.mem, (uint64_t)cr3 + 2 * PAGE_SIZE, PAGE_SIZE);
+	uint64_t window1 = PTEFREE_WINDOWS_GPA + WINDOW;
+	CHECK(pd && (pd[1] & ~0xfffull) == window1 + 2 * MIB && (pd[1] & 0x87) == 0x87,
+	      "va 2 MiB -> window + 2 MiB (%#lx)", pd ? pd[1] : 0);
+	CHECK(pd && pd[2] == 0, "nothing past the window");
+	uint64_t off;
+	CHECK(ptefree_window_of_gpa(g.pf, window1 + 0x5000, &off) == 1 && off == 0x5000, "gpa");
+	CHECK(ptefree_window_of_cr3(g.pf, (uint64_t)cr3) == 1, "cr3");
+}
+
+static void test_window_lifecycle(void)
+{
+	fresh(FORK_COPY);
+	for (int i = 0; i < NWINDOWS; i++)
+		CHECK(hc(HC_AS_CREATE, 0, 0, 0, 0) == i, "create %d", i);
+	CHECK(hc(HC_AS_CREATE, 0, 0, 0, 0) == -HC_ENOSPC, "no window left");
+	CHECK(hc(HC_AS_FORK, 0, 0, 0, 0) == -HC_ENOSPC, "fork without a window fails cleanly");
+	CHECK(hc(HC_AS_DESTROY, 99, 0, 0, 0) == -HC_EBADF, "unknown asid");
+	CHECK(hc(HC_AS_DESTROY, ~0ull, 0, 0, 0) == -HC_EBADF, "asid -1");
+	CHECK(hc(HC_AS_DESTROY, 2, 0, 0, 0) == 0, "destroy");
+	CHECK(hc(HC_AS_DESTROY, 2, 0, 0, 0) == -HC_EBADF, "destroy twice");
+	CHECK(hc(HC_AS_SWITCH, 2, 0, 0, 0) == -HC_EBADF, "switch to a dead window");
+	CHECK(hc(HC_MAP, 2, 0, PAGE_SIZE, HC_PROT_READ) == -HC_EBADF, "map in a dead window");
+	CHECK(hc(HC_AS_CREATE, 0, 0, 0, 0) == 2, "window reused");
+}
+
+static void test_range_checks(void)
+{
+	fresh(FORK_COPY);
+	int64_t as = hc(HC_AS_CREATE, 0, 0, 0, 0);
+	const int rw = HC_PROT_READ | HC_PROT_WRITE;
+	CHECK(hc(HC_MAP, as, 0x1001, PAGE_SIZE, rw) == -HC_EINVAL, "misaligned va");
+	CHECK(hc(HC_MAP, as, 0x1000, 100, rw) == -HC_EINVAL, "misaligned length");
+	CHECK(hc(HC_MAP, as, 0x1000, 0, rw) == -HC_EINVAL, "empty range");
+	CHECK(hc(HC_MAP, as, WINDOW - PAGE_SIZE, 2 * PAGE_SIZE, rw) == -HC_EINVAL, "past the top");
+	CHECK(hc(HC_MAP, as, WINDOW, PAGE_SIZE, rw) == -HC_EINVAL, "at the top");
+	CHECK(hc(HC_MAP, as, ~0ull - 4095, 2 * PAGE_SIZE, rw) == -HC_EINVAL, "va + len wraps");
+	CHECK(hc(HC_MAP, as, PAGE_SIZE, ~0ull - 4095, rw) == -HC_EINVAL, "huge length");
+	CHECK(hc(HC_MAP, as, 0x1000, PAGE_SIZE, 8) == -HC_EINVAL, "unknown prot bit");
+	CHECK(hc(HC_PROTECT, as, 0x1000, PAGE_SIZE, 1ull << 40) == -HC_EINVAL, "huge prot");
+	CHECK(hc(HC_MAP, 7, 0x1000, PAGE_SIZE, rw) == -HC_EBADF, "unknown asid");
+	CHECK(hc(HC_MAP, as, 0, WINDOW, rw) == 0, "the whole window");
+	CHECK(hc(HC_UNMAP, as, 0, WINDOW, 0) == 0, "unmap it");
+	CHECK(hc(HC_PROTECT, as, 0x1000, PAGE_SIZE, HC_PROT_READ) == -HC_EINVAL, "protect a hole");
+	CHECK(hc(HC_UNMAP, as, 0x1000, PAGE_SIZE, 0) == 0, "unmap a hole");
+	CHECK(g.hc.errors[HC_MAP] == 9 && g.hc.errors[HC_PROTECT] == 2, "errors counted %lu %lu",
+	      g.hc.errors[HC_MAP], g.hc.errors[HC_PROTECT]);
+}
+
+static void test_map_semantics(void)
+{
+	fresh(FORK_COPY);
+	int64_t as = hc(HC_AS_CREATE, 0, 0, 0, 0);
+	CHECK(hc(HC_MAP, as, 0x10000, 4 * PAGE_SIZE, HC_PROT_READ | HC_PROT_WRITE) == 0, "map");
+	memset(at(as, 0x10000), 0x11, 4 * PAGE_SIZE);
+	CHECK(hc(HC_PROTECT, as, 0x10000, PAGE_SIZE, HC_PROT_READ) == 0, "protect");
+	CHECK(ptefree_page(g.pf, (int)as, 0x10000) == (PAGE_MAPPED | HC_PROT_READ), "recorded");
+	CHECK(at(as, 0x10000)[10] == 0x11, "content kept by protect");
+	CHECK(hc(HC_MAP, as, 0x11000, PAGE_SIZE, HC_PROT_READ | HC_PROT_WRITE) == 0, "remap");
+	CHECK(at(as, 0x11000)[0] == 0 && at(as, 0x12000)[0] == 0x11, "a fixed map starts zeroed");
+	CHECK(hc(HC_UNMAP, as, 0x12000, PAGE_SIZE, 0) == 0, "unmap");
+	unsigned char vec = 1;
+	mincore(at(as, 0x12000), PAGE_SIZE, &vec);
+	CHECK(ptefree_page(g.pf, (int)as, 0x12000) == 0 && !(vec & 1), "unmapped page freed");
+	CHECK(hc(HC_AS_DESTROY, as, 0, 0, 0) == 0, "destroy");
+	mincore(at(as, 0x13000), PAGE_SIZE, &vec);
+	CHECK(!(vec & 1), "destroy frees the window");
+}
+
+static void test_fork_copy(void)
+{
+	fresh(FORK_COPY);
+	int64_t p = hc(HC_AS_CREATE, 0, 0, 0, 0);
+	CHECK(hc(HC_MAP, p, 0, 8 * PAGE_SIZE, HC_PROT_READ | HC_PROT_WRITE) == 0, "map");
+	for (int i = 0; i < 3; i++)
+		at(p, (uint64_t)i * 2 * PAGE_SIZE)[5] = (uint8_t)(0xa0 + i);
+	CHECK(hc(HC_PROTECT, p, 4 * PAGE_SIZE, PAGE_SIZE, 0) == 0, "a PROT_NONE page");
+	int64_t c = hc(HC_AS_FORK, (uint64_t)p, 0, 0, 0);
+	CHECK(c > 0, "fork -> %ld", c);
+	struct ptefree_counts n;
+	ptefree_counts_get(g.pf, &n);
+	CHECK(n.fork_pages_copied == 3, "copied %lu resident pages", n.fork_pages_copied);
+	CHECK(ptefree_page(g.pf, (int)c, 4 * PAGE_SIZE) == PAGE_MAPPED, "protection copied");
+	CHECK(hc(HC_PROTECT, c, 4 * PAGE_SIZE, PAGE_SIZE, HC_PROT_READ) == 0, "child protect");
+	CHECK(at(c, 0)[5] == 0xa0 && at(c, 2 * PAGE_SIZE)[5] == 0xa1 &&
+		  at(c, 4 * PAGE_SIZE)[5] == 0xa2,
+	      "child sees the parent's data");
+	CHECK(at(c, PAGE_SIZE)[5] == 0, "untouched page reads zero");
+	at(c, 0)[5] = 0x55;
+	CHECK(at(p, 0)[5] == 0xa0, "parent keeps its own copy");
+}
+
+static void test_fork_lazy(void)
+{
+	fresh(FORK_LAZY);
+	int64_t p = hc(HC_AS_CREATE, 0, 0, 0, 0);
+	CHECK(hc(HC_MAP, p, 0, 4 * PAGE_SIZE, HC_PROT_READ | HC_PROT_WRITE) == 0, "map");
+	at(p, 0)[0] = 'A';
+	at(p, PAGE_SIZE)[0] = 'B';
+	int64_t c = hc(HC_AS_FORK, (uint64_t)p, 0, 0, 0);
+	struct ptefree_counts n;
+	ptefree_counts_get(g.pf, &n);
+	CHECK(c > 0 && n.fork_pages_copied == 0, "lazy fork copies nothing");
+	at(p, 0)[0] = 'X'; /* write-protect fault: the child gets 'A' first */
+	CHECK(at(c, 0)[0] == 'A', "child keeps the pre-fork page after the parent wrote");
+	CHECK(at(c, PAGE_SIZE)[0] == 'B', "child reads a page the parent never wrote");
+	CHECK(at(c, 2 * PAGE_SIZE)[0] == 0, "never-touched page reads zero");
+	at(c, PAGE_SIZE)[0] = 'C';
+	CHECK(at(p, PAGE_SIZE)[0] == 'B' && at(p, 0)[0] == 'X', "parent unaffected");
+	at(p, 3 * PAGE_SIZE)[0] = 'P'; /* after the fork: only the parent's */
+	CHECK(at(c, 3 * PAGE_SIZE)[0] == 0, "post-fork parent page not in the child");
+	int64_t gc = hc(HC_AS_FORK, (uint64_t)c, 0, 0, 0);
+	at(c, PAGE_SIZE)[0] = 'D';
+	CHECK(gc > 0 && at(gc, PAGE_SIZE)[0] == 'C', "grandchild keeps its fork-time page");
+	int64_t gc2 = hc(HC_AS_FORK, (uint64_t)c, 0, 0, 0);
+	CHECK(hc(HC_AS_DESTROY, (uint64_t)c, 0, 0, 0) == 0, "destroy the middle generation");
+	CHECK(gc2 > 0 && at(gc2, 0)[0] == 'A' && at(gc2, PAGE_SIZE)[0] == 'D',
+	      "its child got its pages first");
+	CHECK(hc(HC_UNMAP, (uint64_t)p, 0, PAGE_SIZE, 0) == 0 && at(gc, 0)[0] == 'A',
+	      "unmap in the parent keeps the descendants' copies");
+	ptefree_counts_get(g.pf, &n);
+	CHECK(n.lazy_pages_copied > 0 && n.lazy_wp_faults > 0 && n.lazy_zero_pages > 0,
+	      "counted: %lu copies, %lu wp faults, %lu zero pages", n.lazy_pages_copied,
+	      n.lazy_wp_faults, n.lazy_zero_pages);
+}
+
+static void test_kmem(void)
+{
+	fresh(FORK_COPY);
+	uint64_t nchunks =
+	    (KMEM_SIZE -
+	     ptefree_tables_size(&(struct ptefree_config){NWINDOWS, WINDOW, FORK_COPY, MIB}) -
+	     KMEM_BASE) /
+	    MIB;
+	for (uint64_t i = 0; i < nchunks; i++)
+		CHECK(hc(HC_KMEM_ALLOC, 0, 0, 0, 0) == (int64_t)(KMEM_BASE + i * MIB), "chunk %lu",
+		      i);
+	CHECK(hc(HC_KMEM_ALLOC, 0, 0, 0, 0) == -HC_ENOMEM, "exhausted");
+	CHECK(hc(HC_KMEM_FREE, KMEM_BASE + 4096, 0, 0, 0) == -HC_EINVAL, "misaligned");
+	CHECK(hc(HC_KMEM_FREE, KMEM_BASE - MIB, 0, 0, 0) == -HC_EINVAL, "below the chunks");
+	CHECK(hc(HC_KMEM_FREE, KMEM_BASE + nchunks * MIB, 0, 0, 0) == -HC_EBADF, "past them");
+	CHECK(hc(HC_KMEM_FREE, ~0ull, 0, 0, 0) < 0, "wild");
+	uint8_t *chunk = gmem_ptr(&g.mem, KMEM_BASE + MIB, MIB);
+	memset(chunk, 0x77, MIB);
+	CHECK(hc(HC_KMEM_FREE, KMEM_BASE + MIB, 0, 0, 0) == 0, "free");
+	CHECK(hc(HC_KMEM_FREE, KMEM_BASE + MIB, 0, 0, 0) == -HC_EBADF, "double free");
+	CHECK(hc(HC_KMEM_ALLOC, 0, 0, 0, 0) == (int64_t)(KMEM_BASE + MIB), "reused");
+	CHECK(chunk[0] == 0 && chunk[MIB - 1] == 0, "a reused chunk is zeroed");
+}
+
+int main(void)
+{
+	RUN_TEST(test_tables);
+	RUN_TEST(test_window_lifecycle);
+	RUN_TEST(test_range_checks);
+	RUN_TEST(test_map_semantics);
+	RUN_TEST(test_fork_copy);
+	fresh(FORK_LAZY);
+	if (strcmp(ptefree_policy_name(g.pf), "lazy") == 0)
+		RUN_TEST(test_fork_lazy);
+	else
+		printf("SKIP test_fork_lazy: userfaultfd unavailable here, the hv fell back to "
+		       "copy\n");
+	RUN_TEST(test_kmem);
+	TEST_EXIT();
+}
