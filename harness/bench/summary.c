@@ -138,34 +138,36 @@ static void print_notes(FILE *f, json_t *runs)
 	json_t *notes = json_object(), *first = json_object();
 	size_t i;
 	json_t *r;
-	char name[64], key[1024];
+	char name[64], key[1024], cell[PARAMS_STR_MAX + 64];
 	json_array_foreach(runs, i, r)
 	{
 		column_name(r, name, sizeof name);
 		const char *status = str(r, "status"), *note = str(r, "time_note");
+		if (note[0]) { /* explains the "*" of the column, whatever its cells did */
+			snprintf(key, sizeof key, "* %s: %s; compare its counts, not its times",
+				 str(r, "platform"), note);
+			json_object_set_new(notes, key, json_null());
+		}
 		if (!strcmp(status, "failed"))
 			snprintf(key, sizeof key, "FAILED on %s: %s", name, str(r, "error"));
 		else if (!strcmp(status, "skipped"))
 			snprintf(key, sizeof key, "skipped on %s: %s", str(r, "platform"),
 				 str(r, "reason"));
-		else if (note[0])
-			snprintf(key, sizeof key, "* %s: %s; compare its counts, not its times",
-				 str(r, "platform"), note);
 		else
 			continue;
 		json_t *n = json_object_get(notes, key);
 		json_object_set_new(notes, key, json_integer(json_integer_value(n) + 1));
 		if (!n) {
-			snprintf(name, sizeof name, "%s%s%s", str(r, "workload"),
+			snprintf(cell, sizeof cell, "%s%s%s", str(r, "workload"),
 				 str(r, "params")[0] ? " " : "", str(r, "params"));
-			json_object_set_new(first, key, json_string(name));
+			json_object_set_new(first, key, json_string(cell));
 		}
 	}
 	const char *k;
 	json_t *v;
 	json_object_foreach(notes, k, v)
 	{
-		if (k[0] == '*')
+		if (json_is_null(v))
 			fprintf(f, "%s\n", k);
 		else
 			fprintf(f, "%s (%lld cells, first: %s)\n", k,
