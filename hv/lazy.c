@@ -168,6 +168,11 @@ void lazy_release(struct ptefree *pf, int w, uint64_t first, uint64_t n)
 		struct uffdio_range r = {(uintptr_t)win->host, pf->cfg.window_size};
 		uffd_ioctl(pf, UFFDIO_UNREGISTER, &r, "unregister");
 		pf->lazy->reg[w] = REG_NONE;
+		/* its children have their content now: they must not name a window that the next
+		 * address space will reuse */
+		for (uint64_t c = 0; c < pf->cfg.nwindows; c++)
+			if (pf->w[c].parent == w)
+				pf->w[c].parent = -1;
 		/* a parent nobody waits on any more writes without faults again (forkstorm) */
 		int parent = win->parent;
 		win->parent = -1;
