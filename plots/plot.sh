@@ -36,8 +36,12 @@ draw() {
 	echo "plots: $out/$2.png, $out/$2.svg"
 }
 
-# results.tsv columns: 1 workload, 2 params, 6 label, 7 status, 8..11 parameter values,
-# 15 p10_ns, 16 p50_ns, 17 p90_ns.
+# results.tsv columns: 1 workload, 2 params, 3 mode, 6 label, 7 status, 8..11 parameter
+# values, 15 p10_ns, 16 p50_ns, 17 p90_ns, 21 hypercalls_per_op, 25 hv_pages_copied_per_op.
+# What a figure plots for a row: latency per op in us (p50, p10, p90: latency.gp, lines.gp),
+# or hypercalls and pages the hv copied per op (paging.gp); awk expressions.
+latency_y='sprintf("%g\t%g\t%g", $16 / 1000, $15 / 1000, $17 / 1000)'
+paging_y='sprintf("%g\t%g", $21, $25)'
 
 # Latency bars per workload: a row per parameter point, (p50, p10, p90) per series.
 for w in $(awk -F'\t' 'NR > 1 && $7 == "ok" && !seen[$1]++ { print $1 }' "$tsv"); do
@@ -47,7 +51,7 @@ for w in $(awk -F'\t' 'NR > 1 && $7 == "ok" && !seen[$1]++ { print $1 }' "$tsv")
 		p = $2 == "-" ? "(defaults)" : $2
 		if (!(p in pi)) { pi[p] = np + 0; point[np++] = p }
 		k = pi[p] SUBSEP si[$6]
-		v[k] = sprintf("%g\t%g\t%g", $16 / 1000, $15 / 1000, $17 / 1000)
+		v[k] = '"$latency_y"'
 	}
 	END {
 		printf "point"
@@ -63,14 +67,13 @@ for w in $(awk -F'\t' 'NR > 1 && $7 == "ok" && !seen[$1]++ { print $1 }' "$tsv")
 	draw latency.gp "latency-$w" "data='$tmp/$w.lat'; nseries=$(cat "$tmp/$w.n"); name='$w'"
 done
 
-# series WORKLOAD XCOL FILTER: blocks of (x, p50, p10, p90) per series for lines.gp; the
+# series WORKLOAD XCOL FILTER YEXPR: blocks of (x, YEXPR) per series, one per label; the
 # series titles go to $tmp/series. FILTER is an awk condition on the row.
 series() {
 	awk -F'\t' -v w="$1" -v x="$2" -v titles="$tmp/series" '
 	NR > 1 && $1 == w && $7 == "ok" && ('"$3"') {
 		if (!($6 in si)) { si[$6] = ns + 0; title[ns++] = $6 }
-		rows[si[$6]] = rows[si[$6]] sprintf("%g\t%g\t%g\t%g\n", $x, $16 / 1000, $15 / 1000,
-			$17 / 1000)
+		rows[si[$6]] = rows[si[$6]] $x "\t" '"$4"' "\n"
 	}
 	END {
 		for (s = 0; s < ns; s++) {
@@ -80,17 +83,18 @@ series() {
 	}' "$tsv"
 }
 
-# lines NAME WORKLOAD XCOL FILTER TITLE XLABEL
+# lines SCRIPT YEXPR NAME WORKLOAD XCOL FILTER TITLE XLABEL
 lines() {
 	: >"$tmp/series"
-	series "$2" "$3" "$4" >"$tmp/$1.dat"
+	series "$4" "$5" "$6" "$2" >"$tmp/$3.dat"
 	if [ -s "$tmp/series" ]; then
-		draw lines.gp "$1" "data='$tmp/$1.dat'; series='$(cat "$tmp/series")'; name='$5'; xlabel='$6'"
+		draw "$1" "$3" "data='$tmp/$3.dat'; series='$(cat "$tmp/series")'; name='$7'; xlabel='$8'"
 	fi
 }
-lines fork-vs-rss forkstorm 8 '$9 == 0' "forkstorm: fork + exit + wait against the parent RSS (touch_pages=0)" "parent RSS (KiB)"
-lines fork-vs-touch forkstorm 9 '$9 > 0' "forkstorm: fork + exit + wait against pages the child writes" "pages written by the child"
-lines mmapchurn-vs-size mmapchurn 8 1 "mmapchurn: mmap + touch every page + munmap against region size" "region size (KiB)"
+lines lines.gp "$latency_y" fork-vs-rss forkstorm 8 '$9 == 0' "forkstorm: fork + exit + wait against the parent RSS (touch_pages=0)" "parent RSS (KiB)"
+lines paging.gp "$paging_y" fork-paging-vs-rss forkstorm 8 '$9 == 0 && $3 == "ptefree"' "forkstorm in ptefree mode: hv work per fork against the parent RSS (counts exact everywhere)" "parent RSS (KiB)"
+lines lines.gp "$latency_y" fork-vs-touch forkstorm 9 '$9 > 0' "forkstorm: fork + exit + wait against pages the child writes" "pages written by the child"
+lines lines.gp "$latency_y" mmapchurn-vs-size mmapchurn 8 1 "mmapchurn: mmap + touch every page + munmap against region size" "region size (KiB)"
 
 # Exits per op stacked by reason, per workload: exits.tsv (to the hv by KVM exit reason, plus
 # those KVM handled itself) and trace-exits.tsv (by hardware exit reason, from --trace).

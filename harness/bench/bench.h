@@ -29,6 +29,7 @@ struct cell {
 	char params[PARAMS_STR_MAX]; /* every parameter, "rss_kib=64,touch_pages=0" */
 	long max_iters;		     /* bound on iterations per repetition for this workload */
 	const char *mode;	     /* "classic", "ptefree", or "none" where modes do not apply */
+	const char *fork_policy;     /* ptefree: the policy asked of the hv ("copy", "lazy") */
 	const struct platform *plat;
 };
 
@@ -91,12 +92,24 @@ const char *mmu_detect(void);
 /* results.c */
 int results_write(const char *dir, json_t *doc);
 
+/* record.c: what the TSV files and the summary read out of a run record */
+const char *rec_str(json_t *r, const char *key); /* "" when absent */
+double rec_num(json_t *v);			 /* NAN when v is no number */
+double rec_exits(json_t *r);			 /* exits per op, all reasons; NAN without counts */
+double rec_hypercalls(json_t *r);		 /* hypercalls per op; NAN without counts */
+double rec_pages_copied(json_t *r); /* pages the hv copied per op; NAN outside ptefree */
+void rec_series(json_t *r, char *buf, size_t len); /* series_name() of the record */
+
 /* summary.c */
 void summary_print(json_t *runs, FILE *f);
 
 /* util: a die() for host-side failures */
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 const char *bench_bin_dir(void); /* the directory holding bench, native/wl and hv */
+/* A series of cells: "mode platform", "ptefree/policy platform" where a fork policy was
+ * asked, or the platform alone where modes do not apply (mode "none"). */
+void series_name(const char *mode, const char *fork_policy, const char *platform, char *buf,
+		 size_t len);
 void json_add_unique(json_t *list, const char *s); /* appends s to a string array once */
 
 #endif

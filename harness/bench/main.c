@@ -15,6 +15,7 @@
 #define MAX_EXIT_FAILED 100 /* exit status = failed cells, capped below the shell's codes */
 
 static const char *const all_modes[] = {"classic", "ptefree"};
+static const char *const all_fork_policies[] = {"copy", "lazy"};
 
 static void usage(FILE *f)
 {
@@ -25,6 +26,9 @@ static void usage(FILE *f)
 	    "results.json, results.tsv and exits.tsv into a results folder.\n\n"
 	    "  --platforms LIST  comma-separated platforms (default: all; see --list)\n"
 	    "  --modes LIST      classic,ptefree (default: both)\n"
+	    "  --fork-policies LIST  the hv's fork policies for ptefree cells: lazy,copy\n"
+	    "                    (default); workloads that fork run under each, the\n"
+	    "                    others under the first\n"
 	    "  --workloads LIST  workload specs: NAME runs its default sweep,\n"
 	    "                    NAME:k=v:k=v one point (default: every workload)\n"
 	    "  --reps N          measured repetitions per cell (default 5, quick 3)\n"
@@ -54,6 +58,8 @@ static void list_everything(void)
 	}
 	printf("modes:\n  classic    the guest kernel owns its page tables\n"
 	       "  ptefree    the guest keeps VMAs only; the hv does all paging\n");
+	printf("fork policies (ptefree):\n  lazy       the hv copies a page when parent or child "
+	       "first writes it\n  copy       the hv copies the parent's resident pages at fork\n");
 	printf("workloads:\n");
 	for (const struct workload *w = wl_first(); w; w = wl_next(w)) {
 		printf("  %-10s %s%s\n", w->name, w->desc,
@@ -82,21 +88,43 @@ static void select_platforms(struct matrix *m, char *list)
 	}
 }
 
-static void select_modes(struct matrix *m, char *list)
+/* Picks the entries of a comma-separated list out of the valid names (at most max, each
+ * once, in the order given); an unknown one is a usage error that lists the valid ones. */
+static int select_names(const char *what, char *list, const char *const valid[], int nvalid,
+			const char *chosen[], int max)
 {
 	char *save = NULL;
+	int n = 0;
 	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		int found = -1;
-		for (int i = 0; i < 2; i++)
-			if (!strcmp(t, all_modes[i]))
+		for (int i = 0; i < nvalid; i++)
+			if (!strcmp(t, valid[i]))
 				found = i;
 		if (found < 0) {
-			fprintf(stderr, "bench: unknown mode '%s' (valid: classic, ptefree)\n", t);
+			fprintf(stderr, "bench: unknown %s '%s' (valid:", what, t);
+			for (int i = 0; i < nvalid; i++)
+				fprintf(stderr, "%s %s", i ? "," : "", valid[i]);
+			fprintf(stderr, ")\n");
 			exit(2);
 		}
-		if (m->nmodes < 2)
-			m->modes[m->nmodes++] = all_modes[found];
+		bool dup = false;
+		for (int i = 0; i < n; i++)
+			dup |= chosen[i] == valid[found];
+		if (!dup && n < max)
+			chosen[n++] = valid[found];
 	}
+	return n;
+}
+
+static void select_modes(struct matrix *m, char *list)
+{
+	m->nmodes = select_names("mode", list, all_modes, 2, m->modes, 2);
+}
+
+static void select_fork_policies(struct matrix *m, char *list)
+{
+	m->nfork_policies =
+	    select_names("fork policy", list, all_fork_policies, 2, m->fork_policies, 2);
 }
 
 static double positive(const char *opt, const char *s)
@@ -149,6 +177,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"platforms", required_argument, 0, 'p'},
 					     {"modes", required_argument, 0, 'm'},
+					     {"fork-policies", required_argument, 0, 'f'},
 					     {"workloads", required_argument, 0, 'w'},
 					     {"reps", required_argument, 0, 'r'},
 					     {"budget", required_argument, 0, 'b'},
@@ -165,6 +194,13 @@ int main(int argc, char **argv)
 	char *workloads = NULL, *out = NULL;
 	bool quick = false;
 	int o;
+	/* The lists in the options are split in place: the context keeps the command as given. */
+	char **command = calloc(argc + 1, sizeof *command);
+	if (!command)
+		die("calloc");
+	for (int i = 0; i < argc; i++)
+		if (!(command[i] = strdup(argv[i])))
+			die("strdup");
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'p':
@@ -172,6 +208,9 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			select_modes(&m, optarg);
+			break;
+		case 'f':
+			select_fork_policies(&m, optarg);
 			break;
 		case 'w':
 			workloads = optarg;
@@ -222,6 +261,8 @@ int main(int argc, char **argv)
 			m.plats[m.nplats++] = platform_at(i);
 	if (!m.nmodes)
 		select_modes(&m, (char[]){"classic,ptefree"});
+	if (!m.nfork_policies) /* lazy first: the hv's default, for workloads that never fork */
+		select_fork_policies(&m, (char[]){"lazy,copy"});
 	if (workloads) {
 		char *save = NULL;
 		for (char *t = strtok_r(workloads, ",", &save); t; t = strtok_r(NULL, ",", &save))
@@ -240,7 +281,7 @@ int main(int argc, char **argv)
 		default_out_dir(dir, sizeof dir);
 	}
 	json_t *doc = json_pack("{s:s, s:o, s:[]}", "schema", RESULTS_SCHEMA, "context",
-				context_collect(argc, argv, &b), "runs");
+				context_collect(argc, command, &b), "runs");
 	printf("bench: %d cells, results in %s\n", m.n, dir);
 	int failed = runner_run(&m, &b, doc, dir);
 	summary_print(json_object_get(doc, "runs"), stdout);

@@ -29,6 +29,17 @@ static const struct {
 } iter_caps[] = {{"pagefault", 16384}};
 #define DEFAULT_MAX_ITERS 1000000
 
+/* The workloads that fork: where the hv's fork policy makes a difference. */
+static const char *const forking[] = {"forkexec", "forkstorm"};
+
+static bool forks(const struct workload *w)
+{
+	for (size_t i = 0; i < sizeof forking / sizeof forking[0]; i++)
+		if (strcmp(forking[i], w->name) == 0)
+			return true;
+	return false;
+}
+
 static long max_iters(const struct workload *w)
 {
 	for (size_t i = 0; i < sizeof iter_caps / sizeof iter_caps[0]; i++)
@@ -115,16 +126,22 @@ static void set_params(struct cell *c, const struct workload *w, char *const kv[
 		memcpy(c->p, ctx.p, sizeof c->p);
 }
 
-/* One point (a workload and its parameters) on every platform and mode. */
+/* One point (a workload and its parameters) on every platform, mode and fork policy. */
 static void add_point(struct matrix *m, const struct workload *w, char *const kv[], int nkv)
 {
 	for (int p = 0; p < m->nplats; p++) {
 		int nmodes = m->plats[p]->has_modes ? m->nmodes : 1;
 		for (int i = 0; i < nmodes; i++) {
-			struct cell *c = new_cell(m);
-			set_params(c, w, kv, nkv);
-			c->plat = m->plats[p];
-			c->mode = m->plats[p]->has_modes ? m->modes[i] : "none";
+			const char *mode = m->plats[p]->has_modes ? m->modes[i] : "none";
+			bool ptefree = !strcmp(mode, "ptefree");
+			int npolicies = ptefree && forks(w) ? m->nfork_policies : 1;
+			for (int k = 0; k < npolicies; k++) {
+				struct cell *c = new_cell(m);
+				set_params(c, w, kv, nkv);
+				c->plat = m->plats[p];
+				c->mode = mode;
+				c->fork_policy = ptefree ? m->fork_policies[k] : NULL;
+			}
 		}
 	}
 }
@@ -182,4 +199,9 @@ void matrix_print_sweeps(FILE *f)
 		fprintf(f, ")\n");
 	}
 	fprintf(f, "  other workloads run once with their default parameters\n");
+	fprintf(f, "  in ptefree mode,");
+	for (size_t i = 0; i < sizeof forking / sizeof forking[0]; i++)
+		fprintf(f, "%s %s", i ? "," : "", forking[i]);
+	fprintf(f, " run under every --fork-policies entry, other workloads\n"
+		   "  (which never fork) under the first\n");
 }

@@ -11,6 +11,10 @@ struct matrix {
 	int nplats;
 	const char *modes[4];
 	int nmodes;
+	/* ptefree cells of workloads that fork run under each of these fork policies; the
+	 * others under the first only (the policy acts at fork and nowhere else) */
+	const char *fork_policies[2];
+	int nfork_policies;
 };
 
 /* Adds the cells of one workload spec on every selected platform and mode. A spec is a

@@ -57,7 +57,8 @@ static json_t *exits_by_reason(json_t *per_op)
  * Takes the hv's run record from path into rec. The hv's own fields are kept as it wrote
  * them (new counters reach the results without changes here); the ones every platform
  * shares are put under the bench's names: cycles, exits_per_op, hypercalls_per_op,
- * kvm_stats_per_op. Latency statistics are recomputed by the bench from the cycles.
+ * kvm_stats_per_op, hv_paging_per_op. Latency statistics are recomputed by the bench from the
+ * cycles.
  */
 static int load_record(const char *path, json_t *rec, char *err, size_t len)
 {
@@ -74,6 +75,9 @@ static int load_record(const char *path, json_t *rec, char *err, size_t len)
 			    json_is_array(samples) ? json_incref(samples) : json_array());
 	json_object_set_new(rec, "exits_per_op", exits_by_reason(per_op));
 	json_object_set(rec, "hypercalls_per_op", json_object_get(per_op, "hypercalls"));
+	/* ptefree: what the hv's paging did per op (pages copied at fork, lazy copies, ...) */
+	json_t *paging = json_object_get(per_op, "hv_paging");
+	json_object_set_new(rec, "hv_paging_per_op", paging ? json_incref(paging) : json_null());
 	json_object_set_new(rec, "kvm_stats_per_op",
 			    json_pack("{s:O*, s:O*}", "vcpu", json_object_get(per_op, "kvm_vcpu"),
 				      "vm", json_object_get(per_op, "kvm_vm")));
@@ -86,6 +90,7 @@ static int load_record(const char *path, json_t *rec, char *err, size_t len)
 	json_object_set(rec, "iterations", json_object_get(hv, "iterations"));
 	json_object_set(rec, "tsc_khz", json_object_get(hv, "tsc_khz"));
 	json_object_set(rec, "mmu", json_object_get(hv, "mmu"));
+	json_object_set(rec, "fork_policy", json_object_get(hv, "fork_policy"));
 	json_object_set(rec, "hv_platform", json_object_get(hv, "platform"));
 	json_decref(hv);
 	return 0;
@@ -107,6 +112,10 @@ static int host_run_once(const struct cell *c, long iters, int reps, int warmup,
 	    "--iters", a_iters,	    "--reps",	     a_reps,	   "--warmup",
 	    a_warmup,  "--timeout", a_timeout,	     "--json",	   json_path};
 	int argc = 15;
+	if (c->fork_policy) {
+		argv[argc++] = "--fork-policy";
+		argv[argc++] = (char *)c->fork_policy;
+	}
 	for (int i = 0; i < c->nkv; i++) {
 		argv[argc++] = "--param";
 		argv[argc++] = c->kv[i];

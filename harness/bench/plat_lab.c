@@ -101,12 +101,22 @@ __attribute__((format(printf, 4, 5))) static void append(char *cmd, size_t len, 
 	*used += n;
 }
 
+/* Appends " OPTION A,B,C" for a non-empty list of strings. */
+static void append_list(char *cmd, size_t len, size_t *used, const char *option, json_t *list)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v)
+	    append(cmd, len, used, "%s%s", i ? "," : option, json_string_value(v));
+}
+
 /* The bench command run inside: every point of these cells as an explicit spec, in every
- * mode they use, on the VM's "host" platform, with the same budget. */
+ * mode and fork policy they use (in the order they come: the first policy is the one of
+ * workloads that never fork), on the VM's "host" platform, with the same budget. */
 static void inner_command(struct cell *const cells[], int n, const struct budget *b,
 			  const char *name, char *cmd, size_t len)
 {
-	json_t *specs = json_array(), *modes = json_array(), *v;
+	json_t *specs = json_array(), *modes = json_array(), *policies = json_array();
 	for (int i = 0; i < n; i++) {
 		char spec[256];
 		size_t used = 0;
@@ -115,19 +125,19 @@ static void inner_command(struct cell *const cells[], int n, const struct budget
 			append(spec, sizeof spec, &used, "%s%s", k ? ":" : "", cells[i]->kv[k]);
 		json_add_unique(specs, spec);
 		json_add_unique(modes, cells[i]->mode);
+		if (cells[i]->fork_policy)
+			json_add_unique(policies, cells[i]->fork_policy);
 	}
-	size_t i, used = 0;
+	size_t used = 0;
 	append(cmd, len, &used, "build/bench --platforms host --out out/%s --reps %d --budget %g",
 	       name, b->reps, b->rep_s);
-	append(cmd, len, &used, " --timeout %g%s --modes", b->timeout_s,
-	       b->trace ? " --trace" : "");
-	json_array_foreach(modes, i, v)
-	    append(cmd, len, &used, "%s%s", i ? "," : " ", json_string_value(v));
-	append(cmd, len, &used, " --workloads");
-	json_array_foreach(specs, i, v)
-	    append(cmd, len, &used, "%s%s", i ? "," : " ", json_string_value(v));
+	append(cmd, len, &used, " --timeout %g%s", b->timeout_s, b->trace ? " --trace" : "");
+	append_list(cmd, len, &used, " --modes ", modes);
+	append_list(cmd, len, &used, " --fork-policies ", policies);
+	append_list(cmd, len, &used, " --workloads ", specs);
 	json_decref(specs);
 	json_decref(modes);
+	json_decref(policies);
 }
 
 static void lab_prepare(struct cell *const cells[], int n, const struct budget *b)
@@ -187,8 +197,9 @@ static int lab_run_cell(const struct cell *c, const struct budget *b, json_t *re
 		const char *w = json_string_value(json_object_get(r, "workload"));
 		const char *p = json_string_value(json_object_get(r, "params"));
 		const char *m = json_string_value(json_object_get(r, "mode"));
+		const char *f = json_string_value(json_object_get(r, "fork_policy_requested"));
 		if (!w || !p || !m || strcmp(w, c->wl->name) || strcmp(p, c->params) ||
-		    strcmp(m, c->mode))
+		    strcmp(m, c->mode) || strcmp(f ?: "", c->fork_policy ?: ""))
 			continue;
 		json_object_update(rec, r);
 		json_object_set_new(rec, "lab_kernel",

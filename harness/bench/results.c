@@ -1,6 +1,7 @@
 /* results.c: writes results.json, results.tsv, exits.tsv and trace-exits.tsv into a results
  * folder, each through a temporary file and rename so that readers never see half a file. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,29 +38,12 @@ static void put_text(FILE *f, const char *s)
 		fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
 }
 
-static void put_num(FILE *f, json_t *v)
+static void put_num(FILE *f, double v)
 {
-	if (json_is_number(v))
-		fprintf(f, "%.6g", json_number_value(v));
-	else
+	if (isnan(v))
 		fputs("NaN", f);
-}
-
-/* Sum of the numbers in an object (e.g. all exit reasons), NaN when it is absent. */
-static json_t *object_sum(json_t *obj)
-{
-	if (!json_is_object(obj))
-		return NULL;
-	double sum = 0;
-	const char *k;
-	json_t *v;
-	json_object_foreach(obj, k, v) sum += json_number_value(v);
-	return json_real(sum);
-}
-
-static const char *str(json_t *rec, const char *key)
-{
-	return json_string_value(json_object_get(rec, key));
+	else
+		fprintf(f, "%.6g", v);
 }
 
 /* One row per run; p1..p4 are the parameter values in declared order, for plotting. */
@@ -68,7 +52,8 @@ static void write_runs_tsv(FILE *f, json_t *runs)
 	static const char *const lat[] = {"min", "p10", "p50", "p90", "p99", "max"};
 	fputs("workload\tparams\tmode\tplatform\tmmu\tlabel\tstatus\tp1\tp2\tp3\tp4\titerations\t"
 	      "repetitions\tmin_ns\tp10_ns\tp50_ns\tp90_ns\tp99_ns\tmax_ns\texits_per_op\t"
-	      "hypercalls_per_op\thost_rss_peak_kib\tnote\n",
+	      "hypercalls_per_op\thost_rss_peak_kib\thost_rss_after_kib\tfork_policy\t"
+	      "hv_pages_copied_per_op\tnote\n",
 	      f);
 	size_t i;
 	json_t *r;
@@ -77,35 +62,37 @@ static void write_runs_tsv(FILE *f, json_t *runs)
 		const char *cols[] = {"workload", "params", "mode",  "platform",
 				      "mmu",	  "label",  "status"};
 		for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
-			put_text(f, str(r, cols[c]));
+			put_text(f, rec_str(r, cols[c]));
 			fputc('\t', f);
 		}
 		json_t *values = json_object_get(r, "param_values");
 		for (size_t p = 0; p < WL_MAX_PARAMS; p++) {
-			put_num(f, json_array_get(values, p));
+			put_num(f, rec_num(json_array_get(values, p)));
 			fputc('\t', f);
 		}
-		put_num(f, json_object_get(r, "iterations"));
+		put_num(f, rec_num(json_object_get(r, "iterations")));
 		fputc('\t', f);
-		put_num(f, json_object_get(r, "repetitions"));
+		put_num(f, rec_num(json_object_get(r, "repetitions")));
 		json_t *stats = json_object_get(r, "latency_ns");
 		for (size_t s = 0; s < sizeof lat / sizeof lat[0]; s++) {
 			fputc('\t', f);
-			put_num(f, json_object_get(stats, lat[s]));
+			put_num(f, rec_num(json_object_get(stats, lat[s])));
 		}
-		json_t *exits = object_sum(json_object_get(r, "exits_per_op"));
-		json_t *hcs = object_sum(json_object_get(r, "hypercalls_per_op"));
+		json_t *rss = json_object_get(r, "host_rss_kib");
+		double nums[] = {rec_exits(r), rec_hypercalls(r),
+				 rec_num(json_object_get(rss, "peak")),
+				 rec_num(json_object_get(rss, "after"))};
+		for (size_t n = 0; n < sizeof nums / sizeof nums[0]; n++) {
+			fputc('\t', f);
+			put_num(f, nums[n]);
+		}
 		fputc('\t', f);
-		put_num(f, exits);
+		put_text(f, rec_str(r, "fork_policy")); /* the policy that ran */
 		fputc('\t', f);
-		put_num(f, hcs);
-		json_decref(exits);
-		json_decref(hcs);
-		fputc('\t', f);
-		put_num(f, json_object_get(json_object_get(r, "host_rss_kib"), "peak"));
+		put_num(f, rec_pages_copied(r));
 		fputc('\t', f);
 		/* why a cell failed or was skipped */
-		put_text(f, str(r, "error") ? str(r, "error") : str(r, "reason"));
+		put_text(f, rec_str(r, "error")[0] ? rec_str(r, "error") : rec_str(r, "reason"));
 		fputc('\n', f);
 	}
 }
@@ -152,15 +139,14 @@ static void write_exits_tsv(FILE *f, json_t *runs, bool trace)
 		json_t *exits = exits_of(r, trace);
 		if (json_object_size(exits) == 0)
 			continue;
-		put_text(f, str(r, "workload"));
+		put_text(f, rec_str(r, "workload"));
 		fputc('\t', f);
-		put_text(f, str(r, "params"));
+		put_text(f, rec_str(r, "params"));
 		fputc('\t', f);
 		/* counts are exact on every platform: no time note in these labels */
-		if (!strcmp(str(r, "mode") ?: "", "none"))
-			put_text(f, str(r, "platform"));
-		else
-			fprintf(f, "%s %s", str(r, "mode"), str(r, "platform"));
+		char series[128];
+		rec_series(r, series, sizeof series);
+		put_text(f, series);
 		for (j = 0; j < n; j++) {
 			fputc('\t', f);
 			json_t *e = json_object_get(exits, reasons[j]);

@@ -21,10 +21,7 @@ static struct plat_state *state_of(struct plat_state *st, int n, const struct pl
 
 static void label(const struct cell *c, char *buf, size_t len)
 {
-	if (!c->plat->has_modes)
-		snprintf(buf, len, "%s", c->plat->name);
-	else
-		snprintf(buf, len, "%s %s", c->mode, c->plat->name);
+	series_name(c->mode, c->fork_policy, c->plat->name, buf, len);
 	const char *note = c->plat->time_note ? c->plat->time_note() : NULL;
 	if (note)
 		snprintf(buf + strlen(buf), len - strlen(buf), " (%s)", note);
@@ -42,6 +39,11 @@ static void set_identity(json_t *rec, const struct cell *c)
 		json_array_append_new(values, json_integer(c->p[i]));
 	json_object_set_new(rec, "param_values", values);
 	json_object_set_new(rec, "mode", json_string(c->mode));
+	/* the policy the cell asked for; "fork_policy" is the one the hv says ran */
+	json_object_set_new(rec, "fork_policy_requested",
+			    c->fork_policy ? json_string(c->fork_policy) : json_null());
+	if (!json_object_get(rec, "fork_policy"))
+		json_object_set_new(rec, "fork_policy", json_null());
 	json_object_set_new(rec, "platform", json_string(c->plat->name));
 	label(c, text, sizeof text);
 	json_object_set_new(rec, "label", json_string(text));

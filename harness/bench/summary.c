@@ -1,28 +1,22 @@
-/* summary.c: the table printed at the end of a run: per workload, one row per parameter
- * point, one column per mode x platform, median latency per op and its ratio to native. */
+/* summary.c: the tables printed at the end of a run: per workload, one row per parameter
+ * point, one column per mode x platform: median latency per op and its ratio to native,
+ * exits per op, hypercalls per op in ptefree mode, host RSS after the run. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "bench.h"
 
-#define COL_WIDTH 20
+#define MIN_COL_WIDTH 16
+#define NAME_MAX_LEN  96
 
-static const char *str(json_t *r, const char *key)
-{
-	const char *s = json_string_value(json_object_get(r, key));
-	return s ? s : "";
-}
-
-/* "mode platform", or the platform alone where modes do not apply; a "*" marks platforms
- * whose times are distorted (explained under the table). */
+/* The series of the run; a "*" marks platforms whose times are distorted (explained under
+ * the tables). */
 static void column_name(json_t *r, char *buf, size_t len)
 {
-	const char *mark = str(r, "time_note")[0] ? "*" : "";
-	if (strcmp(str(r, "mode"), "none") == 0)
-		snprintf(buf, len, "%s%s", str(r, "platform"), mark);
-	else
-		snprintf(buf, len, "%s %s%s", str(r, "mode"), str(r, "platform"), mark);
+	rec_series(r, buf, len);
+	if (rec_str(r, "time_note")[0])
+		snprintf(buf + strlen(buf), len - strlen(buf), "*");
 }
 
 static void human_ns(double ns, char *buf, size_t len)
@@ -37,8 +31,12 @@ static void human_ns(double ns, char *buf, size_t len)
 
 static double p50(json_t *r)
 {
-	json_t *v = json_object_get(json_object_get(r, "latency_ns"), "p50");
-	return json_is_number(v) ? json_number_value(v) : NAN;
+	return rec_num(json_object_get(json_object_get(r, "latency_ns"), "p50"));
+}
+
+static double rss_after_kib(json_t *r)
+{
+	return rec_num(json_object_get(json_object_get(r, "host_rss_kib"), "after"));
 }
 
 /* The run of workload w at params in column col, or NULL. */
@@ -46,67 +44,110 @@ static json_t *find_run(json_t *runs, const char *w, const char *params, const c
 {
 	size_t i;
 	json_t *r;
-	char name[64];
+	char name[NAME_MAX_LEN];
 	json_array_foreach(runs, i, r)
 	{
 		column_name(r, name, sizeof name);
-		if (!strcmp(str(r, "workload"), w) && !strcmp(str(r, "params"), params) &&
+		if (!strcmp(rec_str(r, "workload"), w) && !strcmp(rec_str(r, "params"), params) &&
 		    !strcmp(name, col))
 			return r;
 	}
 	return NULL;
 }
 
-/* What a table shows: median latency (with ratios to native where time is real), or exits
- * per operation (exact on every platform, emulated or not). */
-enum table { LATENCY, EXITS };
+/* What a table shows: median latency (with ratios to native where time is real), exits per
+ * operation and hypercalls per operation (exact on every platform, emulated or not), host
+ * RSS after the run. */
+enum table { LATENCY, EXITS, HYPERCALLS, RSS };
 
-/* Exits per op of r in all (to the hv and in KVM), NAN when r has no exit counts. */
-static double exits(json_t *r)
+static const char *const headings[] = {
+    [LATENCY] = "Summary: median latency per operation (xN: ratio to native)",
+    [EXITS] = "Exits per operation (to the hv and in KVM; exact on every platform)",
+    [HYPERCALLS] = "Hypercalls per operation in ptefree mode (exact; in brackets: pages the "
+		   "hv copied per operation, at fork or on first writes)",
+    [RSS] = "Host RSS after the run (the hv's process as the guest ends; on lab platforms "
+	    "inside the VM)",
+};
+
+/* Whether run r has something for table t; a column shows when one of its runs has. */
+static bool shows(enum table t, json_t *r)
 {
-	json_t *by_reason = json_object_get(r, "exits_per_op"), *v;
-	const char *k;
-	double sum = 0;
-	if (!json_is_object(by_reason))
-		return NAN;
-	json_object_foreach(by_reason, k, v) sum += json_number_value(v);
-	return sum;
+	switch (t) {
+	case LATENCY:
+		return strcmp(rec_str(r, "status"), "skipped") != 0;
+	case EXITS:
+		return !isnan(rec_exits(r));
+	case HYPERCALLS:
+		return !strcmp(rec_str(r, "mode"), "ptefree") && !isnan(rec_hypercalls(r));
+	case RSS:
+		return !isnan(rss_after_kib(r));
+	}
+	return false;
 }
 
-static void print_cell(FILE *f, enum table t, json_t *r, json_t *native)
+static void cell_text(enum table t, json_t *r, json_t *native, char *text, size_t len)
 {
-	char text[64] = "-", ns[32];
-	const char *status = r ? str(r, "status") : "";
-	if (r && !strcmp(status, "ok") && t == EXITS) {
-		snprintf(text, sizeof text, "%.3g", exits(r));
-	} else if (r && !strcmp(status, "ok")) {
+	char ns[32];
+	double base, pages;
+	switch (t) {
+	case LATENCY:
 		human_ns(p50(r), ns, sizeof ns);
 		/* a ratio of a distorted time to a real one would mean nothing */
-		double base = native && !str(r, "time_note")[0] ? p50(native) : NAN;
+		base = native && !rec_str(r, "time_note")[0] ? p50(native) : NAN;
 		if (r != native && base > 0)
-			snprintf(text, sizeof text, "%s x%.3g", ns, p50(r) / base);
+			snprintf(text, len, "%s x%.3g", ns, p50(r) / base);
 		else
-			snprintf(text, sizeof text, "%s", ns);
-	} else if (r) {
-		snprintf(text, sizeof text, "%s", !strcmp(status, "failed") ? "FAILED" : "skipped");
+			snprintf(text, len, "%s", ns);
+		break;
+	case EXITS:
+		snprintf(text, len, "%.3g", rec_exits(r));
+		break;
+	case HYPERCALLS:
+		pages = rec_pages_copied(r);
+		if (pages >= 0.005)
+			snprintf(text, len, pages >= 10 ? "%.3g (%.0f)" : "%.3g (%.2g)",
+				 rec_hypercalls(r), pages);
+		else
+			snprintf(text, len, "%.3g", rec_hypercalls(r));
+		break;
+	case RSS:
+		snprintf(text, len, "%.1f MiB", rss_after_kib(r) / 1024);
+		break;
 	}
-	fprintf(f, "%-*s", COL_WIDTH, text);
 }
 
-/* One block of a table: the rows (parameter points) and columns of workload w. The exits
- * table has only the columns that counted exits. */
+static void print_cell(FILE *f, enum table t, json_t *r, json_t *native, int width)
+{
+	char text[64] = "-";
+	const char *status = r ? rec_str(r, "status") : "";
+	if (r && !strcmp(status, "ok"))
+		cell_text(t, r, native, text, sizeof text);
+	else if (r)
+		snprintf(text, sizeof text, "%s", !strcmp(status, "failed") ? "FAILED" : "skipped");
+	fprintf(f, "%-*s", width, text);
+}
+
+/* Each column as wide as its name (and at least MIN_COL_WIDTH) plus a gap. */
+static int col_width(json_t *col)
+{
+	int w = (int)json_string_length(col) + 2;
+	return w > MIN_COL_WIDTH ? w : MIN_COL_WIDTH;
+}
+
+/* One block of a table: the rows (parameter points) and columns of workload w, the columns
+ * that have something to show (a platform that skipped everything is named in the notes). */
 static void print_workload(FILE *f, enum table t, json_t *runs, const char *w)
 {
 	json_t *cols = json_array(), *points = json_array(), *r, *col, *point;
-	char name[64];
+	char name[NAME_MAX_LEN];
 	size_t i, c;
 	json_array_foreach(runs, i, r)
 	{
-		if (strcmp(str(r, "workload"), w))
+		if (strcmp(rec_str(r, "workload"), w))
 			continue;
-		json_add_unique(points, str(r, "params"));
+		json_add_unique(points, rec_str(r, "params"));
 		column_name(r, name, sizeof name);
-		if (t == LATENCY || !isnan(exits(r)))
+		if (shows(t, r))
 			json_add_unique(cols, name);
 	}
 	if (json_array_size(cols) > 0) {
@@ -115,15 +156,16 @@ static void print_workload(FILE *f, enum table t, json_t *runs, const char *w)
 		    width = (int)json_string_length(point) + 2;
 		fprintf(f, "\n%-*s", width + 2, w);
 		json_array_foreach(cols, c, col)
-		    fprintf(f, "%-*s", COL_WIDTH, json_string_value(col));
+		    fprintf(f, "%-*s", col_width(col), json_string_value(col));
 		fputc('\n', f);
 		json_array_foreach(points, i, point)
 		{
 			const char *params = json_string_value(point);
 			fprintf(f, "  %-*s", width, params[0] ? params : "(no parameters)");
 			json_t *native = find_run(runs, w, params, "native");
-			json_array_foreach(cols, c, col) print_cell(
-			    f, t, find_run(runs, w, params, json_string_value(col)), native);
+			json_array_foreach(cols, c, col)
+			    print_cell(f, t, find_run(runs, w, params, json_string_value(col)),
+				       native, col_width(col));
 			fputc('\n', f);
 		}
 	}
@@ -131,36 +173,50 @@ static void print_workload(FILE *f, enum table t, json_t *runs, const char *w)
 	json_decref(points);
 }
 
-/* Notes under the table: failures grouped by column and error, skip reasons with their
- * counts, and which platforms' times are distorted. */
+/* Counts one more cell under the note key; the first cell's workload and point are kept. */
+static void count_note(json_t *notes, json_t *first, const char *key, json_t *r)
+{
+	char cell[PARAMS_STR_MAX + 64];
+	json_t *n = json_object_get(notes, key);
+	json_object_set_new(notes, key, json_integer(json_integer_value(n) + 1));
+	if (!n) {
+		snprintf(cell, sizeof cell, "%s%s%s", rec_str(r, "workload"),
+			 rec_str(r, "params")[0] ? " " : "", rec_str(r, "params"));
+		json_object_set_new(first, key, json_string(cell));
+	}
+}
+
+/* Notes under the tables: failures grouped by column and error, skip reasons with their
+ * counts, fork policies the hv could not run, and which platforms' times are distorted. */
 static void print_notes(FILE *f, json_t *runs)
 {
 	json_t *notes = json_object(), *first = json_object();
 	size_t i;
 	json_t *r;
-	char name[64], key[1024], cell[PARAMS_STR_MAX + 64];
+	char name[NAME_MAX_LEN], key[1024];
 	json_array_foreach(runs, i, r)
 	{
 		column_name(r, name, sizeof name);
-		const char *status = str(r, "status"), *note = str(r, "time_note");
+		const char *status = rec_str(r, "status"), *note = rec_str(r, "time_note");
+		const char *asked = rec_str(r, "fork_policy_requested");
+		const char *ran = rec_str(r, "fork_policy");
 		if (note[0]) { /* explains the "*" of the column, whatever its cells did */
 			snprintf(key, sizeof key, "* %s: %s; compare its counts, not its times",
-				 str(r, "platform"), note);
+				 rec_str(r, "platform"), note);
 			json_object_set_new(notes, key, json_null());
 		}
-		if (!strcmp(status, "failed"))
-			snprintf(key, sizeof key, "FAILED on %s: %s", name, str(r, "error"));
-		else if (!strcmp(status, "skipped"))
-			snprintf(key, sizeof key, "skipped on %s: %s", str(r, "platform"),
-				 str(r, "reason"));
-		else
-			continue;
-		json_t *n = json_object_get(notes, key);
-		json_object_set_new(notes, key, json_integer(json_integer_value(n) + 1));
-		if (!n) {
-			snprintf(cell, sizeof cell, "%s%s%s", str(r, "workload"),
-				 str(r, "params")[0] ? " " : "", str(r, "params"));
-			json_object_set_new(first, key, json_string(cell));
+		if (asked[0] && ran[0] && strcmp(asked, ran)) {
+			snprintf(key, sizeof key, "%s: the hv ran fork policy %s (see its stderr)",
+				 name, ran);
+			count_note(notes, first, key, r);
+		}
+		if (!strcmp(status, "failed")) {
+			snprintf(key, sizeof key, "FAILED on %s: %s", name, rec_str(r, "error"));
+			count_note(notes, first, key, r);
+		} else if (!strcmp(status, "skipped")) {
+			snprintf(key, sizeof key, "skipped on %s: %s", rec_str(r, "platform"),
+				 rec_str(r, "reason"));
+			count_note(notes, first, key, r);
 		}
 	}
 	const char *k;
@@ -171,7 +227,7 @@ static void print_notes(FILE *f, json_t *runs)
 			fprintf(f, "%s\n", k);
 		else
 			fprintf(f, "%s (%lld cells, first: %s)\n", k,
-				(long long)json_integer_value(v), str(first, k));
+				(long long)json_integer_value(v), rec_str(first, k));
 	}
 	json_decref(notes);
 	json_decref(first);
@@ -182,19 +238,19 @@ void summary_print(json_t *runs, FILE *f)
 	json_t *workloads = json_array(), *w;
 	size_t i;
 	json_t *r;
-	bool any_exits = false;
+	bool any[RSS + 1] = {false};
 	json_array_foreach(runs, i, r)
 	{
-		json_add_unique(workloads, str(r, "workload"));
-		any_exits |= !isnan(exits(r));
+		json_add_unique(workloads, rec_str(r, "workload"));
+		for (enum table t = LATENCY; t <= RSS; t++)
+			any[t] |= shows(t, r);
 	}
-	fprintf(f, "\nSummary: median latency per operation (xN: ratio to native)\n");
-	json_array_foreach(workloads, i, w) print_workload(f, LATENCY, runs, json_string_value(w));
-	if (any_exits) {
-		fprintf(f,
-			"\nExits per operation (to the hv and in KVM; exact on every platform)\n");
+	for (enum table t = LATENCY; t <= RSS; t++) {
+		if (!any[t])
+			continue;
+		fprintf(f, "\n%s\n", headings[t]);
 		json_array_foreach(workloads, i, w)
-		    print_workload(f, EXITS, runs, json_string_value(w));
+		    print_workload(f, t, runs, json_string_value(w));
 	}
 	json_decref(workloads);
 	fputc('\n', f);

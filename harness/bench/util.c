@@ -1,4 +1,5 @@
-/* util.c: host-side fatal errors, where the bench finds the programs it runs, a JSON helper. */
+/* util.c: host-side fatal errors, where the bench finds the programs it runs, the names of
+ * series, a JSON helper. */
 #include <errno.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -33,6 +34,17 @@ const char *bench_bin_dir(void)
 		memmove(dir, parent, strlen(parent) + 1);
 	}
 	return dir;
+}
+
+void series_name(const char *mode, const char *fork_policy, const char *platform, char *buf,
+		 size_t len)
+{
+	if (!strcmp(mode, "none"))
+		snprintf(buf, len, "%s", platform);
+	else if (fork_policy && fork_policy[0])
+		snprintf(buf, len, "%s/%s %s", mode, fork_policy, platform);
+	else
+		snprintf(buf, len, "%s %s", mode, platform);
 }
 
 void json_add_unique(json_t *list, const char *s)

@@ -9,9 +9,11 @@
 
 /* The matrix: one calibration workload, a bad parameter value (fails in the workload's own
  * checks), a good point after it, and a guest-only workload (skipped natively). */
-#define WORKLOADS	 "nullsys,forkstorm:rss_kib=-5,forkstorm:rss_kib=64:touch_pages=2,kalloc"
-#define NPOINTS		 4
-#define NPLATFORMS_CELLS 3 /* native, classic host, ptefree host */
+#define WORKLOADS "nullsys,forkstorm:rss_kib=-5,forkstorm:rss_kib=64:touch_pages=2,kalloc"
+/* Cells: native, classic host and ptefree host for each point, and for the two points of
+ * forkstorm (which forks) ptefree host under both fork policies. */
+#define NCELLS	   (4 * 3 + 2)
+#define TSV_FIELDS 26
 
 static const char *bench, *plot_sh;
 static char dir[] = "/tmp/pagelab-test-results-XXXXXX";
@@ -23,17 +25,21 @@ static json_t *get(json_t *o, const char *key)
 	return json_object_get(o, key);
 }
 
-/* The run of workload w with params p on platform plat in mode m. */
-static json_t *find_run(const char *w, const char *p, const char *plat, const char *m)
+/* The run of workload w with params p on platform plat in mode m, under fork policy f (any
+ * when NULL). */
+static json_t *find_run(const char *w, const char *p, const char *plat, const char *m,
+			const char *f)
 {
 	size_t i;
 	json_t *r;
 	json_array_foreach(get(doc, "runs"), i, r)
 	{
+		const char *asked = json_string_value(get(r, "fork_policy_requested"));
 		if (!strcmp(json_string_value(get(r, "workload")), w) &&
 		    !strcmp(json_string_value(get(r, "params")), p) &&
 		    !strcmp(json_string_value(get(r, "platform")), plat) &&
-		    !strcmp(json_string_value(get(r, "mode")), m))
+		    !strcmp(json_string_value(get(r, "mode")), m) &&
+		    (!f || (asked && !strcmp(asked, f))))
 			return r;
 	}
 	return NULL;
@@ -50,13 +56,13 @@ static void test_schema(void)
 						 "git_commit", "compiler",   "cflags"};
 	for (size_t i = 0; i < sizeof ctx_fields / sizeof ctx_fields[0]; i++)
 		CHECK(get(get(doc, "context"), ctx_fields[i]), "context.%s missing", ctx_fields[i]);
-	CHECK(json_array_size(get(doc, "runs")) == NPOINTS * NPLATFORMS_CELLS,
-	      "%zu runs, expected %d", json_array_size(get(doc, "runs")),
-	      NPOINTS * NPLATFORMS_CELLS);
+	CHECK(json_array_size(get(doc, "runs")) == NCELLS, "%zu runs, expected %d",
+	      json_array_size(get(doc, "runs")), NCELLS);
 
-	static const char *const run_fields[] = {"workload", "params",	 "param_values",
-						 "mode",     "platform", "mmu",
-						 "label",    "status",	 "ok"};
+	static const char *const run_fields[] = {
+	    "workload",	  "params", "param_values", "mode",   "fork_policy_requested",
+	    "platform",	  "mmu",    "label",	    "status", "ok",
+	    "fork_policy"};
 	static const char *const measured[] = {
 	    "iterations", "repetitions",      "warmup",	      "tsc_khz",	   "cycles",
 	    "latency_ns", "kvm_stats_per_op", "exits_per_op", "hypercalls_per_op", "host_rss_kib",
@@ -104,7 +110,7 @@ static void test_forced_failure(void)
 	}
 	CHECK(bench_status == failed, "bench exit status %d, %d failed cells", bench_status,
 	      failed);
-	json_t *bad = find_run("forkstorm", "rss_kib=-5", "native", "none");
+	json_t *bad = find_run("forkstorm", "rss_kib=-5", "native", "none", NULL);
 	CHECK(bad != NULL, "the failing cell was not recorded");
 	if (bad) {
 		CHECK(!strcmp(json_string_value(get(bad, "status")), "failed"), "status");
@@ -113,22 +119,44 @@ static void test_forced_failure(void)
 		CHECK(err && strstr(err, "rss_kib"), "error should name the parameter: %s",
 		      err ?: "(none)");
 	}
-	json_t *after = find_run("forkstorm", "rss_kib=64,touch_pages=2", "native", "none");
+	json_t *after = find_run("forkstorm", "rss_kib=64,touch_pages=2", "native", "none", NULL);
 	CHECK(after && json_is_true(get(after, "ok")), "the cell after the failure did not run");
 }
 
 static void test_skips(void)
 {
-	json_t *k = find_run("kalloc", "size=64,count=16", "native", "none");
+	json_t *k = find_run("kalloc", "size=64,count=16", "native", "none", NULL);
 	CHECK(k && !strcmp(json_string_value(get(k, "status")), "skipped") &&
 		  json_string_value(get(k, "reason")),
 	      "a guest-only workload must be skipped natively, with the reason");
-	json_t *h = find_run("nullsys", "", "host", "classic");
+	json_t *h = find_run("nullsys", "", "host", "classic", NULL);
 	CHECK(h != NULL, "host cell missing");
 	if (h && access("/dev/kvm", F_OK) != 0)
 		CHECK(!strcmp(json_string_value(get(h, "status")), "skipped") &&
 			  strstr(json_string_value(get(h, "reason")) ?: "", "/dev/kvm"),
 		      "without /dev/kvm, host cells are skipped and say why");
+}
+
+static void test_fork_policies(void)
+{
+	const char *fork64 = "rss_kib=64,touch_pages=2";
+	json_t *lazy = find_run("forkstorm", fork64, "host", "ptefree", "lazy");
+	json_t *copy = find_run("forkstorm", fork64, "host", "ptefree", "copy");
+	CHECK(lazy && copy, "forkstorm in ptefree mode runs under both fork policies");
+	if (copy)
+		CHECK(strstr(json_string_value(get(copy, "label")), "ptefree/copy host"),
+		      "the label names the policy: %s", json_string_value(get(copy, "label")));
+	json_t *n = find_run("nullsys", "", "host", "ptefree", NULL);
+	CHECK(n && !strcmp(json_string_value(get(n, "fork_policy_requested")) ?: "", "lazy"),
+	      "a workload that never forks runs under the first policy only");
+	json_t *classic = find_run("nullsys", "", "host", "classic", NULL);
+	CHECK(classic && json_is_null(get(classic, "fork_policy_requested")),
+	      "classic cells ask for no fork policy");
+	/* Where the hv ran, the record says which policy it used. */
+	if (copy && json_is_true(get(copy, "ok")))
+		CHECK(!strcmp(json_string_value(get(copy, "fork_policy")) ?: "", "copy") &&
+			  json_is_object(get(copy, "hv_paging_per_op")),
+		      "a ptefree run records the policy that ran and the hv's paging counts");
 }
 
 static void test_tsv(void)
@@ -144,12 +172,12 @@ static void test_tsv(void)
 		int tabs = 0;
 		for (char *p = line; *p; p++)
 			tabs += *p == '\t';
-		bad += tabs != 22;
+		bad += tabs != TSV_FIELDS - 1;
 		rows++;
 	}
 	fclose(f);
-	CHECK(rows == 1 + NPOINTS * NPLATFORMS_CELLS, "%d rows", rows);
-	CHECK(bad == 0, "%d rows without 23 columns", bad);
+	CHECK(rows == 1 + NCELLS, "%d rows", rows);
+	CHECK(bad == 0, "%d rows without %d columns", bad, TSV_FIELDS);
 }
 
 static bool nonempty(const char *name)
@@ -196,6 +224,7 @@ int main(int argc, char **argv)
 	if (doc) {
 		RUN_TEST(test_forced_failure);
 		RUN_TEST(test_skips);
+		RUN_TEST(test_fork_policies);
 		RUN_TEST(test_tsv);
 	}
 	if (system("command -v gnuplot >/dev/null 2>&1") != 0)

@@ -1,0 +1,55 @@
+/* record.c: the numbers the TSV files and the summary read out of a run record. */
+#include <math.h>
+#include <string.h>
+#include "bench.h"
+
+const char *rec_str(json_t *r, const char *key)
+{
+	const char *s = json_string_value(json_object_get(r, key));
+	return s ? s : "";
+}
+
+double rec_num(json_t *v)
+{
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* The sum of the numbers in obj, except the one named skip; NAN when obj is no object. */
+static double sum_except(json_t *obj, const char *skip)
+{
+	const char *k;
+	json_t *v;
+	double sum = 0;
+	if (!json_is_object(obj))
+		return NAN;
+	json_object_foreach(obj, k, v) if (!skip || strcmp(k, skip)) sum += json_number_value(v);
+	return sum;
+}
+
+double rec_exits(json_t *r)
+{
+	return sum_except(json_object_get(r, "exits_per_op"), NULL);
+}
+
+/* The measurement's own HC_MARK at the end of the timed repetitions falls inside the counted
+ * interval; it is no part of an operation. */
+double rec_hypercalls(json_t *r)
+{
+	return sum_except(json_object_get(r, "hypercalls_per_op"), "mark");
+}
+
+/* Pages the hv copied per op: at fork (copy policy) and on first writes (lazy policy). */
+double rec_pages_copied(json_t *r)
+{
+	json_t *paging = json_object_get(r, "hv_paging_per_op");
+	if (!json_is_object(paging))
+		return NAN;
+	return rec_num(json_object_get(paging, "fork_pages_copied")) +
+	       rec_num(json_object_get(paging, "lazy_pages_copied"));
+}
+
+void rec_series(json_t *r, char *buf, size_t len)
+{
+	series_name(rec_str(r, "mode"), rec_str(r, "fork_policy_requested"), rec_str(r, "platform"),
+		    buf, len);
+}
