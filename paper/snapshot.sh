@@ -1,0 +1,20 @@
+#!/bin/sh
+# snapshot.sh: copies a results folder (default results/latest) and its figures into
+# paper/data/, the numbers the write-up quotes, with the summary tables the bench prints.
+# usage: paper/snapshot.sh [RESULTS_DIR [TRACE_RESULTS_DIR]]; the second folder, from a
+# `bench --trace` run, gives paper/data/trace-exits.tsv and trace-summary.txt.
+set -e
+src=${1:-results/latest}
+dst=paper/data
+[ -f "$src/results.json" ] || { echo "snapshot: no $src/results.json; run 'make bench' first" >&2; exit 1; }
+[ -x build/bench ] || { echo "snapshot: build/bench is missing; run 'make' first" >&2; exit 1; }
+rm -rf "$dst"
+mkdir -p "$dst/figures"
+cp "$src"/results.json "$src"/*.tsv "$dst/"
+build/bench --summary "$src" >"$dst/summary.txt"
+sh plots/plot.sh "$src" "$dst/figures" >/dev/null
+if [ -n "$2" ]; then
+	cp "$2/trace-exits.tsv" "$dst/trace-exits.tsv"
+	build/bench --summary "$2" >"$dst/trace-summary.txt"
+fi
+echo "snapshot: $(readlink -f "$src") -> $dst"
