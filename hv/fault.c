@@ -80,24 +80,31 @@ static bool locate(const struct guest *g, int w, const struct kvm_regs *r, uint6
 	return false;
 }
 
+/* A vCPU ioctl for the injection; when it fails, the host does and the run stops. */
+static bool vcpu_ioctl(struct vm *vm, unsigned long req, void *arg, const char *name)
+{
+	if (ioctl(vm->vcpu_fd, req, arg) == 0)
+		return true;
+	host_failure("%s (injecting a #PF)", name);
+	return false;
+}
+
 static void inject_page_fault(struct vm *vm, uint64_t va, uint64_t err)
 {
 	struct kvm_sregs s;
 	struct kvm_vcpu_events ev;
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
-		die("KVM_GET_SREGS");
+	if (!vcpu_ioctl(vm, KVM_GET_SREGS, &s, "KVM_GET_SREGS"))
+		return;
 	s.cr2 = va;
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s) < 0)
-		die("KVM_SET_SREGS");
-	if (ioctl(vm->vcpu_fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
-		die("KVM_GET_VCPU_EVENTS");
+	if (!vcpu_ioctl(vm, KVM_SET_SREGS, &s, "KVM_SET_SREGS") ||
+	    !vcpu_ioctl(vm, KVM_GET_VCPU_EVENTS, &ev, "KVM_GET_VCPU_EVENTS"))
+		return;
 	ev.exception.injected = 1;
 	ev.exception.pending = 0;
 	ev.exception.nr = VEC_PF;
 	ev.exception.has_error_code = 1;
 	ev.exception.error_code = (uint32_t)err;
-	if (ioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
-		die("KVM_SET_VCPU_EVENTS (#PF)");
+	vcpu_ioctl(vm, KVM_SET_VCPU_EVENTS, &ev, "KVM_SET_VCPU_EVENTS");
 }
 
 bool fault_inject(struct run_state *rs, bool have_gpa, uint64_t gpa)

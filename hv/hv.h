@@ -17,6 +17,12 @@
 #define HV_EXIT_USAGE	     2
 #define HV_EXIT_HOST_ERROR   3
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
+/* A host failure while the guest runs does not exit at once: the first one is kept (with
+ * strerror(errno)), the vCPU is kicked, and run_step ends the run with its report, its JSON
+ * record and HV_EXIT_HOST_ERROR. Safe from any thread. Returns the error a hypercall handler
+ * answers (the guest never runs again to see it). */
+__attribute__((format(printf, 1, 2))) int host_failure(const char *fmt, ...);
+const char *host_failure_message(void); /* the first host failure, or NULL */
 /* Reads a whole file into a malloc'd buffer; NULL with errno set on failure. */
 uint8_t *read_file(const char *path, size_t *len);
 uint64_t now_ns(void);
@@ -42,15 +48,17 @@ int elf_load(const uint8_t *buf, size_t len, const struct gmem *m, uint64_t min_
 	     struct elf_image *img, char *err, size_t errlen);
 
 /* hypercall.c: the guest's view of the hv (no KVM inside, so it is unit-testable). */
-#define HV_MAX_FAULTS 16
+#define HV_MAX_FAULTS  16
+#define HC_ERROR_CODES 8 /* HC_E* codes are below this */
 struct proc_fault {
 	uint64_t pid, va, rip, err;
 };
 struct hc_counts {
 	uint64_t calls[HC_COUNT];
-	uint64_t errors[HC_COUNT]; /* calls answered with -HC_E* */
-	uint64_t unknown;	   /* numbers outside the table */
-	uint64_t cycles[HC_COUNT]; /* host TSC cycles spent in each handler */
+	uint64_t errors[HC_COUNT];			/* calls answered with -HC_E* */
+	uint64_t error_codes[HC_COUNT][HC_ERROR_CODES]; /* the same by code (0: out of range) */
+	uint64_t unknown;				/* numbers outside the table */
+	uint64_t cycles[HC_COUNT];			/* host TSC cycles spent in each handler */
 };
 struct ptefree;
 struct guest {
@@ -79,6 +87,7 @@ struct hc_args {
 /* Serves one hypercall; returns the value for the guest's RAX (>= 0, or -HC_E*). */
 int64_t hc_dispatch(struct guest *g, const struct hc_args *a);
 const char *hc_name(uint32_t nr);
+const char *hc_error_name(int code); /* "EINVAL" for HC_EINVAL, ...; "other" if unknown */
 
 /* ptefree.c: the hv does all paging: one guest-physical window per address space behind an
  * immutable GVA->GPA table, host mprotect/madvise for map/unmap/protect, kernel memory chunks. */
@@ -116,6 +125,19 @@ struct ptefree_counts {
 	uint64_t forks, fork_pages_copied, lazy_pages_copied, lazy_zero_pages, lazy_wp_faults;
 };
 void ptefree_counts_get(struct ptefree *pf, struct ptefree_counts *out);
+struct ptefree_kmem {
+	uint64_t chunk_size, boot_end; /* chunks start at boot_end (a GPA) */
+	uint64_t chunks, held, held_peak;
+};
+void ptefree_kmem_get(struct ptefree *pf, struct ptefree_kmem *out);
+/* Host calls refused for a reason the guest caused (the guest got -HC_ENOMEM), by call. */
+#define PTEFREE_MAX_REFUSALS 8
+struct ptefree_refusal {
+	const char *call; /* e.g. "mprotect (map)" */
+	int err;	  /* errno */
+	uint64_t count;
+};
+int ptefree_refusals_get(struct ptefree *pf, struct ptefree_refusal *out); /* how many */
 int64_t pf_as_create(struct guest *g, const struct hc_args *a);
 int64_t pf_as_destroy(struct guest *g, const struct hc_args *a);
 int64_t pf_as_fork(struct guest *g, const struct hc_args *a);
@@ -195,6 +217,9 @@ struct rss rss_read(void);
 void watchdog_start(struct vm *vm, double seconds);
 bool watchdog_fired(void);
 void watchdog_stop(void);
+/* Makes the vCPU thread leave KVM_RUN soon (immediate_exit and a signal), from any thread;
+ * nothing before watchdog_start. */
+void vcpu_kick(void);
 
 /* run.c: the KVM_RUN loop. */
 #define HV_EXIT_REASONS 64
@@ -203,7 +228,8 @@ struct run_state {
 	struct guest g;
 	uint64_t exits[HV_EXIT_REASONS]; /* exits to userspace by exit_reason */
 	bool failed;
-	char failure[400];	/* why the run stopped abnormally */
+	bool host_error;	/* failed because of the host (see host_failure) */
+	char failure[512];	/* why the run stopped abnormally */
 	uint64_t last_exit_rip; /* where the last hypercall came from */
 	struct kvm_stats vm_stats, vcpu_stats;
 	/* counters at MARK_BEGIN and MARK_END */

@@ -135,12 +135,27 @@ const char *hc_name(uint32_t nr)
 	return nr < HC_COUNT ? names[nr] : NULL;
 }
 
+const char *hc_error_name(int code)
+{
+	static const char *const errors[HC_ERROR_CODES] = {
+	    [HC_EINVAL] = "EINVAL", [HC_ENOSYS] = "ENOSYS", [HC_ENOSPC] = "ENOSPC",
+	    [HC_ENOMEM] = "ENOMEM", [HC_EFAULT] = "EFAULT", [HC_EBADF] = "EBADF",
+	};
+	return code > 0 && code < HC_ERROR_CODES && errors[code] ? errors[code] : "other";
+}
+
+static void count_error(struct hc_counts *h, uint32_t nr, int64_t ret)
+{
+	h->errors[nr]++;
+	h->error_codes[nr][-ret < HC_ERROR_CODES ? -ret : 0]++;
+}
+
 int64_t hc_dispatch(struct guest *g, const struct hc_args *a)
 {
 	/* the memory operations exist only when the hv does the paging */
 	if (a->nr >= HC_AS_CREATE && a->nr < HC_COUNT && !g->pf) {
 		g->hc.calls[a->nr]++;
-		g->hc.errors[a->nr]++;
+		count_error(&g->hc, a->nr, -HC_ENOSYS);
 		return -HC_ENOSYS;
 	}
 	if (a->nr >= HC_COUNT || !handlers[a->nr]) {
@@ -152,6 +167,6 @@ int64_t hc_dispatch(struct guest *g, const struct hc_args *a)
 	g->hc.cycles[a->nr] += __rdtsc() - t0;
 	g->hc.calls[a->nr]++;
 	if (ret < 0)
-		g->hc.errors[a->nr]++;
+		count_error(&g->hc, a->nr, ret);
 	return ret;
 }

@@ -26,63 +26,68 @@
 enum { REG_NONE, REG_WP, REG_MISSING_WP };
 
 struct lazy {
-	int uffd, mem_fd; /* mem_fd: /proc/self/mem, to read pages whatever their protection */
-	int stop_pipe[2];
+	int uffd;
 	pthread_t thread;
 	uint8_t *reg; /* per window: REG_* */
 	uint8_t page[PAGE_SIZE];
 };
 
-static void uffd_ioctl(struct ptefree *pf, unsigned long req, void *arg, const char *what)
-{
-	if (ioctl(pf->lazy->uffd, req, arg) < 0 && errno != EEXIST)
-		die("userfaultfd %s", what);
-}
-
-static void set_registration(struct ptefree *pf, int w, int reg)
+static int set_registration(struct ptefree *pf, int w, int reg)
 {
 	struct lazy *lz = pf->lazy;
 	if (lz->reg[w] >= reg)
-		return;
+		return 0;
 	struct uffdio_register r = {
 	    .range = {(uintptr_t)pf->w[w].host, pf->cfg.window_size},
 	    .mode = UFFDIO_REGISTER_MODE_WP |
 		    (reg == REG_MISSING_WP ? UFFDIO_REGISTER_MODE_MISSING : 0),
 	};
-	uffd_ioctl(pf, UFFDIO_REGISTER, &r, "register");
+	/* a refused registration may cover part of the window: harmless, since a registered
+	 * page with nothing pending is served as the host would (zero page, no protection) */
+	if (ioctl(lz->uffd, UFFDIO_REGISTER, &r) < 0)
+		return host_refused(pf, "userfaultfd register (fork)");
 	lz->reg[w] = (uint8_t)reg;
+	return 0;
 }
 
 /* Write-protects (or unprotects) [start, start + len). Linux before 6.5 takes a range
  * inside one VMA only (ENOENT otherwise), and a window holds one VMA per protection run at
  * least, so a refused range is halved until each piece lies in one VMA. */
-static void write_protect(struct ptefree *pf, uint64_t start, uint64_t len, bool protect)
+static int write_protect(struct ptefree *pf, uint64_t start, uint64_t len, bool protect)
 {
 	struct uffdio_writeprotect wp = {.range = {start, len},
 					 .mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0};
 	if (ioctl(pf->lazy->uffd, UFFDIO_WRITEPROTECT, &wp) == 0)
-		return;
+		return 0;
 	if (errno != ENOENT || len <= PAGE_SIZE)
-		die("userfaultfd %s %#llx+%#llx", protect ? "write-protect" : "write-unprotect",
-		    (unsigned long long)start, (unsigned long long)len);
+		return host_failure("userfaultfd %s %#llx+%#llx",
+				    protect ? "write-protect" : "write-unprotect",
+				    (unsigned long long)start, (unsigned long long)len);
 	uint64_t half = len / PAGE_SIZE / 2 * PAGE_SIZE;
-	write_protect(pf, start, half, protect);
-	write_protect(pf, start + half, len - half, protect);
+	int ret = write_protect(pf, start, half, protect);
+	return ret < 0 ? ret : write_protect(pf, start + half, len - half, protect);
 }
 
-/* Calls write_protect for each run of mapped pages of window w. */
-static void protect_mapped(struct ptefree *pf, int w, bool protect)
+/* Calls write_protect for each run of mapped pages of window w (none if the host refused to
+ * register it). */
+static int protect_mapped(struct ptefree *pf, int w, bool protect)
 {
 	const uint8_t *p = pf->w[w].pages;
+	if (pf->lazy->reg[w] == REG_NONE)
+		return 0;
 	for (uint64_t i = 0; i < pf->npages;) {
 		uint64_t j = i;
 		while (j < pf->npages && p[j])
 			j++;
-		if (j > i)
-			write_protect(pf, (uintptr_t)(pf->w[w].host + i * PAGE_SIZE),
-				      (j - i) * PAGE_SIZE, protect);
+		if (j > i) {
+			int ret = write_protect(pf, (uintptr_t)(pf->w[w].host + i * PAGE_SIZE),
+						(j - i) * PAGE_SIZE, protect);
+			if (ret < 0)
+				return ret;
+		}
 		i = j + 1;
 	}
+	return 0;
 }
 
 /* Whether some window still waits for page i of window w. */
@@ -95,27 +100,33 @@ static bool children_pending(struct ptefree *pf, int w, uint64_t i)
 }
 
 /* The content page i of window w must have: the first non-pending window up its chain of
- * parents holds it (zero if that window never had the page). Returns NULL for zero. */
-static const uint8_t *content(struct ptefree *pf, int w, uint64_t i)
+ * parents holds it (*out = NULL for zero, if that window never had the page). */
+static int content(struct ptefree *pf, int w, uint64_t i, const uint8_t **out)
 {
 	while (pf->w[w].pages[i] & PAGE_PENDING)
 		w = pf->w[w].parent;
 	uint8_t *src = pf->w[w].host + i * PAGE_SIZE;
 	unsigned char resident = 0;
+	*out = NULL;
 	if (mincore(src, PAGE_SIZE, &resident) < 0)
-		die("mincore");
+		return host_failure("mincore of window %d page %#llx", w, (unsigned long long)i);
 	if (!(resident & 1))
-		return NULL;
-	if (pread(pf->lazy->mem_fd, pf->lazy->page, PAGE_SIZE, (off_t)(uintptr_t)src) != PAGE_SIZE)
-		die("reading window %d page %#llx", w, (unsigned long long)i);
-	return pf->lazy->page;
+		return 0;
+	if (pread(pf->mem_fd, pf->lazy->page, PAGE_SIZE, (off_t)(uintptr_t)src) != PAGE_SIZE)
+		return host_failure("reading window %d page %#llx", w, (unsigned long long)i);
+	*out = pf->lazy->page;
+	return 0;
 }
 
-/* Installs page i of window w (pending or fresh), write-protected if children wait on it. */
-static void fill(struct ptefree *pf, int w, uint64_t i)
+/* Installs page i of window w (pending or fresh), write-protected if children wait on it.
+ * EEXIST: the page is there already (a fault that was served twice). */
+static int fill(struct ptefree *pf, int w, uint64_t i)
 {
 	struct window *win = &pf->w[w];
-	const uint8_t *src = (win->pages[i] & PAGE_PENDING) ? content(pf, w, i) : NULL;
+	const uint8_t *src = NULL;
+	int ret = (win->pages[i] & PAGE_PENDING) ? content(pf, w, i, &src) : 0;
+	if (ret < 0)
+		return ret;
 	uint64_t dst = (uintptr_t)(win->host + i * PAGE_SIZE);
 	if (src) {
 		struct uffdio_copy c = {.dst = dst,
@@ -123,25 +134,34 @@ static void fill(struct ptefree *pf, int w, uint64_t i)
 					.len = PAGE_SIZE,
 					.mode =
 					    children_pending(pf, w, i) ? UFFDIO_COPY_MODE_WP : 0};
-		uffd_ioctl(pf, UFFDIO_COPY, &c, "copy");
+		if (ioctl(pf->lazy->uffd, UFFDIO_COPY, &c) < 0 && errno != EEXIST)
+			return host_failure("userfaultfd copy to window %d page %#llx", w,
+					    (unsigned long long)i);
 		pf->counts.lazy_pages_copied++;
 	} else {
 		struct uffdio_zeropage z = {.range = {dst, PAGE_SIZE}};
-		uffd_ioctl(pf, UFFDIO_ZEROPAGE, &z, "zeropage");
+		if (ioctl(pf->lazy->uffd, UFFDIO_ZEROPAGE, &z) < 0 && errno != EEXIST)
+			return host_failure("userfaultfd zero page to window %d page %#llx", w,
+					    (unsigned long long)i);
 		pf->counts.lazy_zero_pages++;
 	}
 	if (win->pages[i] & PAGE_PENDING) {
 		win->pages[i] &= ~PAGE_PENDING;
 		win->npending--;
 	}
+	return 0;
 }
 
 /* Gives every window pending on page i of w its content, before that page changes. */
-static void push_children(struct ptefree *pf, int w, uint64_t i)
+static int push_children(struct ptefree *pf, int w, uint64_t i)
 {
 	for (uint64_t c = 0; c < pf->cfg.nwindows; c++)
-		if (pf->w[c].live && pf->w[c].parent == w && (pf->w[c].pages[i] & PAGE_PENDING))
-			fill(pf, (int)c, i);
+		if (pf->w[c].live && pf->w[c].parent == w && (pf->w[c].pages[i] & PAGE_PENDING)) {
+			int ret = fill(pf, (int)c, i);
+			if (ret < 0)
+				return ret;
+		}
+	return 0;
 }
 
 static bool has_children(struct ptefree *pf, int w)
@@ -152,111 +172,131 @@ static bool has_children(struct ptefree *pf, int w)
 	return false;
 }
 
-void lazy_release(struct ptefree *pf, int w, uint64_t first, uint64_t n)
+/* The window is being destroyed: it starts its next life unregistered, and nobody names it
+ * as a parent any more. */
+static int forget_window(struct ptefree *pf, int w)
+{
+	struct window *win = &pf->w[w];
+	if (pf->lazy->reg[w] != REG_NONE) {
+		struct uffdio_range r = {(uintptr_t)win->host, pf->cfg.window_size};
+		/* still registered when refused: served like a fresh window meanwhile */
+		if (ioctl(pf->lazy->uffd, UFFDIO_UNREGISTER, &r) < 0)
+			host_refused(pf, "userfaultfd unregister (destroy)");
+		else
+			pf->lazy->reg[w] = REG_NONE;
+	}
+	/* its children have their content now: they must not name a window that the next
+	 * address space will reuse */
+	for (uint64_t c = 0; c < pf->cfg.nwindows; c++)
+		if (pf->w[c].parent == w)
+			pf->w[c].parent = -1;
+	/* a parent nobody waits on any more writes without faults again (forkstorm) */
+	int parent = win->parent;
+	win->parent = -1;
+	if (parent >= 0 && pf->w[parent].live && !has_children(pf, parent))
+		return protect_mapped(pf, parent, false);
+	return 0;
+}
+
+int lazy_release(struct ptefree *pf, int w, uint64_t first, uint64_t n)
 {
 	struct window *win = &pf->w[w];
 	if (has_children(pf, w))
-		for (uint64_t i = first; i < first + n; i++)
-			push_children(pf, w, i);
+		for (uint64_t i = first; i < first + n; i++) {
+			int ret = push_children(pf, w, i);
+			if (ret < 0)
+				return ret;
+		}
 	for (uint64_t i = first; win->npending && i < first + n; i++)
 		if (win->pages[i] & PAGE_PENDING) {
 			win->pages[i] &= ~PAGE_PENDING;
 			win->npending--;
 		}
-	if (first == 0 && n == pf->npages && pf->lazy->reg[w] != REG_NONE) {
-		/* the window is being destroyed: it starts its next life unregistered */
-		struct uffdio_range r = {(uintptr_t)win->host, pf->cfg.window_size};
-		uffd_ioctl(pf, UFFDIO_UNREGISTER, &r, "unregister");
-		pf->lazy->reg[w] = REG_NONE;
-		/* its children have their content now: they must not name a window that the next
-		 * address space will reuse */
-		for (uint64_t c = 0; c < pf->cfg.nwindows; c++)
-			if (pf->w[c].parent == w)
-				pf->w[c].parent = -1;
-		/* a parent nobody waits on any more writes without faults again (forkstorm) */
-		int parent = win->parent;
-		win->parent = -1;
-		if (parent >= 0 && pf->w[parent].live && !has_children(pf, parent))
-			protect_mapped(pf, parent, false);
-	}
+	return first == 0 && n == pf->npages ? forget_window(pf, w) : 0;
 }
 
-static void mark_child(struct ptefree *pf, int parent, int child, uint64_t first, uint64_t n)
+static int mark_child(struct ptefree *pf, int parent, int child, uint64_t first, uint64_t n)
 {
 	struct window *pw = &pf->w[parent], *cw = &pf->w[child];
 	uint8_t page = pw->pages[first] & ~PAGE_PENDING;
-	uint8_t *src = pw->host + first * PAGE_SIZE;
-	if (mincore(src, n * PAGE_SIZE, pf->vec) < 0 ||
-	    mprotect(cw->host + first * PAGE_SIZE, n * PAGE_SIZE, host_prot(page)) < 0)
-		die("lazy fork of pages %#llx+%#llx", (unsigned long long)first,
-		    (unsigned long long)n);
+	if (mincore(pw->host + first * PAGE_SIZE, n * PAGE_SIZE, pf->vec) < 0)
+		return host_failure("lazy fork: mincore of window %d pages %#llx+%#llx", parent,
+				    (unsigned long long)first, (unsigned long long)n);
+	int ret = set_host_prot(pf, child, first, n, host_prot(page), "mprotect (fork)");
+	if (ret < 0)
+		return ret;
 	for (uint64_t i = 0; i < n; i++) {
 		bool has_content = (pf->vec[i] & 1) || (pw->pages[first + i] & PAGE_PENDING);
 		cw->pages[first + i] = page | (has_content ? PAGE_PENDING : 0);
 		cw->npending += has_content;
 	}
+	return 0;
 }
 
-void lazy_fork(struct ptefree *pf, int parent, int child)
+int lazy_fork(struct ptefree *pf, int parent, int child)
 {
-	set_registration(pf, parent, REG_WP);
-	set_registration(pf, child, REG_MISSING_WP);
+	int ret = set_registration(pf, parent, REG_WP);
+	if (ret == 0)
+		ret = set_registration(pf, child, REG_MISSING_WP);
+	if (ret < 0)
+		return ret;
 	pf->w[child].parent = parent;
-	const uint8_t *p = pf->w[parent].pages;
-	for (uint64_t i = 0; i < pf->npages;) {
-		if (!p[i]) {
-			i++;
-			continue;
-		}
-		uint64_t j = i + 1;
-		while (j < pf->npages && (p[j] & ~PAGE_PENDING) == (p[i] & ~PAGE_PENDING))
-			j++;
-		mark_child(pf, parent, child, i, j - i);
-		i = j;
-	}
+	ret = each_run(pf, parent, mark_child, child);
 	/* resident parent pages stay unchanged until every waiting child has its copy */
-	protect_mapped(pf, parent, true);
+	return ret < 0 ? ret : protect_mapped(pf, parent, true);
 }
 
-static void serve(struct ptefree *pf, const struct uffd_msg *m)
+static int serve(struct ptefree *pf, const struct uffd_msg *m)
 {
 	uint64_t addr = m->arg.pagefault.address & ~(PAGE_SIZE - 1);
 	uint64_t off = addr - (uintptr_t)pf->win_host;
 	int w = (int)(off / pf->cfg.window_size);
 	uint64_t i = off % pf->cfg.window_size / PAGE_SIZE;
-	if (m->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP) {
-		pf->counts.lazy_wp_faults++;
-		push_children(pf, w, i);
-		write_protect(pf, addr, PAGE_SIZE, false);
-	} else {
-		fill(pf, w, i);
-	}
+	if (!(m->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP))
+		return fill(pf, w, i);
+	pf->counts.lazy_wp_faults++;
+	int ret = push_children(pf, w, i);
+	return ret < 0 ? ret : write_protect(pf, addr, PAGE_SIZE, false);
+}
+
+/* After a host failure nobody serves faults: dropping every registration lets a vCPU that
+ * waits on one go on, so that it can stop. */
+static void release_waiters(struct ptefree *pf)
+{
+	struct uffdio_range r = {(uintptr_t)pf->win_host, pf->cfg.nwindows * pf->cfg.window_size};
+	ioctl(pf->lazy->uffd, UFFDIO_UNREGISTER, &r);
+	memset(pf->lazy->reg, REG_NONE, pf->cfg.nwindows);
 }
 
 static void *handler_main(void *arg)
 {
 	struct ptefree *pf = arg;
-	struct pollfd fds[2] = {{pf->lazy->uffd, POLLIN, 0}, {pf->lazy->stop_pipe[0], POLLIN, 0}};
-	for (;;) {
-		if (poll(fds, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			die("poll userfaultfd");
+	struct pollfd fd = {pf->lazy->uffd, POLLIN, 0};
+	int ret = 0;
+	while (ret == 0 && !host_failure_message()) {
+		if (poll(&fd, 1, -1) < 0) {
+			if (errno != EINTR)
+				ret = host_failure("poll userfaultfd");
+			continue;
 		}
-		if (fds[1].revents)
-			return NULL;
 		struct uffd_msg m;
 		ssize_t got = read(pf->lazy->uffd, &m, sizeof m);
 		if (got < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
-		if (got != sizeof m)
-			die("reading userfaultfd");
+		if (got != sizeof m) {
+			ret = host_failure("reading userfaultfd");
+			continue;
+		}
 		if (m.event != UFFD_EVENT_PAGEFAULT)
 			continue;
 		pthread_mutex_lock(&pf->lock);
-		serve(pf, &m);
+		ret = serve(pf, &m);
 		pthread_mutex_unlock(&pf->lock);
 	}
+	pthread_mutex_lock(&pf->lock);
+	release_waiters(pf);
+	pthread_mutex_unlock(&pf->lock);
+	return NULL;
 }
 
 int lazy_start(struct ptefree *pf, char *why, size_t len)
@@ -265,6 +305,8 @@ int lazy_start(struct ptefree *pf, char *why, size_t len)
 	if (!lz)
 		die("lazy fork state");
 	lz->reg = calloc(pf->cfg.nwindows, 1);
+	if (!lz->reg)
+		die("lazy fork state");
 	lz->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	struct uffdio_api api = {.api = UFFD_API, .features = UFFD_FEATURE_PAGEFAULT_FLAG_WP};
 	const char *failed = NULL;
@@ -272,10 +314,6 @@ int lazy_start(struct ptefree *pf, char *why, size_t len)
 		failed = "userfaultfd";
 	else if (ioctl(lz->uffd, UFFDIO_API, &api) < 0)
 		failed = "UFFDIO_API with write-protect faults";
-	else if ((lz->mem_fd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC)) < 0)
-		failed = "open /proc/self/mem";
-	else if (pipe2(lz->stop_pipe, O_CLOEXEC) < 0)
-		failed = "pipe";
 	if (failed) {
 		snprintf(why, len, "%s: %s", failed, strerror(errno));
 		if (lz->uffd >= 0)

@@ -21,6 +21,7 @@ struct options {
 	const char *kernel;
 	double timeout;
 	long mem_mib;
+	long kmem_boot_mib; /* 0: automatic */
 	bool list, calibrate;
 	struct ptefree_config pf;
 	char *kv[WL_MAX_PARAMS * 2];
@@ -35,6 +36,7 @@ static void usage(FILE *out)
 	    "          [--param k=v]... [--timeout S] [--mem MiB] [--json FILE]\n"
 	    "          [--kernel FILE] [--exec \"PROGRAM ARGS\"]\n"
 	    "          [--windows N] [--window-mib M] [--fork-policy copy|lazy]\n"
+	    "          [--kmem-boot-mib K]\n"
 	    "       hv --list | --calibrate [--iters N] | --help\n"
 	    "  --mode M         classic (the guest pages) or ptefree (the hv pages)\n"
 	    "  --workload NAME  run the workload NAME (see --list) in the guest\n"
@@ -52,11 +54,15 @@ static void usage(FILE *out)
 	    "  --window-mib M   user address space per process, MiB, even, both modes (default "
 	    "%d)\n"
 	    "  --fork-policy P  ptefree: copy (resident pages at fork) or lazy (default, COW)\n"
+	    "  --kmem-boot-mib K ptefree: kernel memory the guest owns from boot above its\n"
+	    "                   image, 1..%d MiB; the rest comes and goes in %llu KiB chunks\n"
+	    "                   (default: 1/16 of --mem, at least %llu MiB)\n"
 	    "  --calibrate      time hypercalls through the hv against a bare KVM_RUN loop\n"
 	    "exit status: 0 the workload passed, 1 it failed or the guest crashed or timed out,\n"
 	    "2 bad usage, 3 a host error\n",
 	    DEFAULT_ITERS, DEFAULT_CALIBRATE_EXITS, HC_MAX_SAMPLES, DEFAULT_MEM_MIB, DEFAULT_KERNEL,
-	    DEFAULT_WINDOWS, DEFAULT_WINDOW_MIB);
+	    DEFAULT_WINDOWS, DEFAULT_WINDOW_MIB, (int)(KERNEL_MAX_MEM / MIB), KMEM_CHUNK >> 10,
+	    KMEM_BOOT_MIN / MIB);
 }
 
 __attribute__((noreturn, format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
@@ -122,6 +128,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		O_WINDOWS,
 		O_WINDOW_MIB,
 		O_FORK_POLICY,
+		O_KMEM_BOOT_MIB,
 	};
 	static const struct option longopts[] = {
 	    {"mode", required_argument, 0, O_MODE},
@@ -141,6 +148,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"windows", required_argument, 0, O_WINDOWS},
 	    {"window-mib", required_argument, 0, O_WINDOW_MIB},
 	    {"fork-policy", required_argument, 0, O_FORK_POLICY},
+	    {"kmem-boot-mib", required_argument, 0, O_KMEM_BOOT_MIB},
 	    {0, 0, 0, 0},
 	};
 	*o = (struct options){
@@ -221,6 +229,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 			else
 				usage_error("unknown fork policy '%s' (valid: copy, lazy)", optarg);
 			break;
+		case O_KMEM_BOOT_MIB:
+			o->kmem_boot_mib =
+			    parse_long("--kmem-boot-mib", optarg, 1, KERNEL_MAX_MEM / MIB);
+			break;
 		case O_HELP:
 			usage(stdout);
 			exit(HV_EXIT_OK);
@@ -231,6 +243,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->kmem_boot_mib && o->run.mode != MODE_PTEFREE)
+		usage_error("--kmem-boot-mib applies to --mode ptefree only");
 }
 
 /* Checks the workload and its parameters and records their values (defaults included). */
@@ -275,6 +289,8 @@ static void setup_ptefree(const struct options *o, struct vm *vm, struct run_sta
 			  struct boot_info *bi)
 {
 	uint64_t boot_share = vm->mem_size / 16 > KMEM_BOOT_MIN ? vm->mem_size / 16 : KMEM_BOOT_MIN;
+	if (o->kmem_boot_mib)
+		boot_share = (uint64_t)o->kmem_boot_mib * MIB;
 	uint64_t kmem_base = (bi->kernel_end + boot_share + KMEM_CHUNK - 1) & ~(KMEM_CHUNK - 1);
 	char err[200];
 	struct gmem all = {vm->mem, vm->mem_size};
@@ -350,7 +366,7 @@ static int run_guest(struct options *o, const char *cmdline)
 	if (o->run.json_path)
 		report_write_json(&r, o->run.json_path);
 	vm_destroy(&vm);
-	return r.ok ? HV_EXIT_OK : HV_EXIT_GUEST_FAILED;
+	return r.ok ? HV_EXIT_OK : rs.host_error ? HV_EXIT_HOST_ERROR : HV_EXIT_GUEST_FAILED;
 }
 
 int main(int argc, char **argv)

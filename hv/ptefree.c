@@ -1,7 +1,10 @@
 /* ptefree.c: address-space windows and kernel memory chunks behind the ptefree hypercalls. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include "ptefree.h"
 
 #define PTE_P	  0x1ull
@@ -72,6 +75,9 @@ struct ptefree *ptefree_create(const struct ptefree_config *c, const struct gmem
 	pf->w = calloc(c->nwindows, sizeof *pf->w);
 	if (!pf->chunk_used || !pf->vec || !pf->w)
 		die("ptefree state");
+	pf->mem_fd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+	if (pf->mem_fd < 0)
+		die("open /proc/self/mem");
 	pthread_mutex_init(&pf->lock, NULL);
 	/* reserved, not committed: KVM faults pages in as the guest touches mapped ranges */
 	pf->win_host = mmap(NULL, c->nwindows * c->window_size, PROT_NONE,
@@ -121,6 +127,39 @@ void ptefree_counts_get(struct ptefree *pf, struct ptefree_counts *out)
 	pthread_mutex_lock(&pf->lock);
 	*out = pf->counts;
 	pthread_mutex_unlock(&pf->lock);
+}
+
+void ptefree_kmem_get(struct ptefree *pf, struct ptefree_kmem *out)
+{
+	pthread_mutex_lock(&pf->lock);
+	*out = (struct ptefree_kmem){pf->cfg.kmem_chunk, pf->kmem_base, pf->nchunks,
+				     pf->chunks_held, pf->chunks_peak};
+	pthread_mutex_unlock(&pf->lock);
+}
+
+int ptefree_refusals_get(struct ptefree *pf, struct ptefree_refusal *out)
+{
+	pthread_mutex_lock(&pf->lock);
+	int n = pf->nrefusals;
+	memcpy(out, pf->refusals, (size_t)n * sizeof *out);
+	pthread_mutex_unlock(&pf->lock);
+	return n;
+}
+
+int host_refused(struct ptefree *pf, const char *call)
+{
+	int err = errno;
+	if (err != ENOMEM)
+		return host_failure("%s", call);
+	int i = 0;
+	while (i < pf->nrefusals && strcmp(pf->refusals[i].call, call) != 0)
+		i++;
+	if (i == PTEFREE_MAX_REFUSALS)
+		i--; /* more kinds than slots: the last one counts the rest */
+	else if (i == pf->nrefusals)
+		pf->refusals[pf->nrefusals++] = (struct ptefree_refusal){call, err, 0};
+	pf->refusals[i].count++;
+	return -HC_ENOMEM;
 }
 
 uint64_t pf_window_size(const struct ptefree *pf)
@@ -190,18 +229,52 @@ static bool any_mapped(const struct window *w, uint64_t first, uint64_t n)
 	return false;
 }
 
-/* Gives pages [first, first + n) of w back to the host and makes them inaccessible. */
-static void discard(struct ptefree *pf, int wi, uint64_t first, uint64_t n)
+/* mprotect stops at the first VMA it cannot split (the mapping count limit), with the VMAs
+ * before it already changed; VMAs that keep their protection need no split, so putting each
+ * run back as the record says succeeds in practice. */
+int set_host_prot(struct ptefree *pf, int wi, uint64_t first, uint64_t n, int prot,
+		  const char *call)
 {
 	struct window *w = &pf->w[wi];
-	if (pf->lazy)
-		lazy_release(pf, wi, first, n);
+	if (mprotect(w->host + first * PAGE_SIZE, n * PAGE_SIZE, prot) == 0)
+		return 0;
+	int ret = host_refused(pf, call);
+	for (uint64_t i = first; i < first + n;) {
+		int was = host_prot(w->pages[i]);
+		uint64_t j = i + 1;
+		while (j < first + n && host_prot(w->pages[j]) == was)
+			j++;
+		if (mprotect(w->host + i * PAGE_SIZE, (j - i) * PAGE_SIZE, was) < 0)
+			host_refused(pf, "mprotect (undo)");
+		i = j;
+	}
+	return ret;
+}
+
+/* Gives pages [first, first + n) of w back to the host and makes them inaccessible. Part of
+ * a window becomes inaccessible first, since that is the step the host may refuse, and then
+ * nothing has changed yet. A whole window (destroy) is emptied first and made inaccessible
+ * last: destroy cannot fail for the guest, and a window the host kept accessible is made
+ * inaccessible before its next use. */
+static int discard(struct ptefree *pf, int wi, uint64_t first, uint64_t n)
+{
+	struct window *w = &pf->w[wi];
 	uint8_t *p = w->host + first * PAGE_SIZE;
-	if (madvise(p, n * PAGE_SIZE, MADV_DONTNEED) < 0 ||
-	    mprotect(p, n * PAGE_SIZE, PROT_NONE) < 0)
-		die("discarding window %d pages %#llx+%#llx", wi, (unsigned long long)first,
-		    (unsigned long long)n);
+	bool whole = first == 0 && n == pf->npages;
+	int ret = whole ? 0 : set_host_prot(pf, wi, first, n, PROT_NONE, "mprotect (unmap)");
+	if (ret == 0 && pf->lazy)
+		ret = lazy_release(pf, wi, first, n);
+	if (ret < 0)
+		return ret;
+	if (madvise(p, n * PAGE_SIZE, MADV_DONTNEED) < 0)
+		return host_failure("discarding window %d pages %#llx+%#llx", wi,
+				    (unsigned long long)first, (unsigned long long)n);
 	memset(w->pages + first, 0, n);
+	if (whole && mprotect(p, n * PAGE_SIZE, PROT_NONE) < 0) {
+		w->stale_prot = true;
+		host_refused(pf, "mprotect (destroy)");
+	}
+	return 0;
 }
 
 static int64_t do_map(struct ptefree *pf, const struct hc_args *a)
@@ -213,13 +286,13 @@ static int64_t do_map(struct ptefree *pf, const struct hc_args *a)
 	if (wi < 0)
 		return wi;
 	struct window *w = &pf->w[wi];
-	if (any_mapped(w, first, n)) /* a fixed mapping over old memory starts zeroed */
-		discard(pf, wi, first, n);
+	int ret = any_mapped(w, first, n) ? discard(pf, wi, first, n) : 0; /* starts zeroed */
 	uint8_t page = PAGE_MAPPED | (uint8_t)a->a3;
-	if (mprotect(w->host + first * PAGE_SIZE, n * PAGE_SIZE, host_prot(page)) < 0)
-		return -HC_ENOMEM; /* the host's mapping count limit */
-	memset(w->pages + first, page, n);
-	return 0;
+	if (ret == 0)
+		ret = set_host_prot(pf, wi, first, n, host_prot(page), "mprotect (map)");
+	if (ret == 0)
+		memset(w->pages + first, page, n);
+	return ret;
 }
 
 static int64_t do_unmap(struct ptefree *pf, const struct hc_args *a)
@@ -228,9 +301,7 @@ static int64_t do_unmap(struct ptefree *pf, const struct hc_args *a)
 	int wi = checked_range(pf, a->a0, a->a1, a->a2, &first, &n);
 	if (wi < 0)
 		return wi;
-	if (any_mapped(&pf->w[wi], first, n))
-		discard(pf, wi, first, n);
-	return 0;
+	return any_mapped(&pf->w[wi], first, n) ? discard(pf, wi, first, n) : 0;
 }
 
 static int64_t do_protect(struct ptefree *pf, const struct hc_args *a)
@@ -246,50 +317,72 @@ static int64_t do_protect(struct ptefree *pf, const struct hc_args *a)
 		if (!(w->pages[i] & PAGE_MAPPED))
 			return -HC_EINVAL; /* like mprotect on a hole: the guest checks its VMAs */
 	uint8_t page = PAGE_MAPPED | (uint8_t)a->a3;
-	if (mprotect(w->host + first * PAGE_SIZE, n * PAGE_SIZE, host_prot(page)) < 0)
-		return -HC_ENOMEM;
+	int ret = set_host_prot(pf, wi, first, n, host_prot(page), "mprotect (protect)");
+	if (ret < 0)
+		return ret;
 	for (uint64_t i = first; i < first + n; i++)
 		w->pages[i] = page | (w->pages[i] & PAGE_PENDING);
 	return 0;
 }
 
+/* A free window, made inaccessible again if its last destroy could not; -HC_ENOSPC when
+ * all are live. */
 static int new_window(struct ptefree *pf)
 {
-	for (uint64_t i = 0; i < pf->cfg.nwindows; i++)
-		if (!pf->w[i].live) {
-			pf->w[i].live = true;
-			pf->w[i].parent = -1;
-			pf->w[i].npending = 0;
-			return (int)i;
+	int ret = -HC_ENOSPC;
+	for (uint64_t i = 0; i < pf->cfg.nwindows; i++) {
+		struct window *w = &pf->w[i];
+		if (w->live)
+			continue;
+		if (w->stale_prot) {
+			if (mprotect(w->host, pf->cfg.window_size, PROT_NONE) < 0) {
+				ret = host_refused(pf, "mprotect (reuse)");
+				continue;
+			}
+			w->stale_prot = false;
 		}
-	return -HC_ENOSPC;
+		w->live = true;
+		w->parent = -1;
+		w->npending = 0;
+		return (int)i;
+	}
+	return ret;
 }
 
-void copy_run(struct ptefree *pf, int parent, int child, uint64_t first, uint64_t n)
+/* Copies the resident pages of the parent's run [first, first + n) into the fresh child:
+ * readable ones directly, the others through /proc/self/mem (the parent's protection is
+ * never touched). */
+static int copy_run(struct ptefree *pf, int parent, int child, uint64_t first, uint64_t n)
 {
 	struct window *pw = &pf->w[parent], *cw = &pf->w[child];
 	uint8_t page = pw->pages[first] & ~PAGE_PENDING;
 	uint8_t *src = pw->host + first * PAGE_SIZE, *dst = cw->host + first * PAGE_SIZE;
-	size_t len = n * PAGE_SIZE;
-	bool unreadable = !(host_prot(page) & PROT_READ);
-	if (mprotect(dst, len, PROT_READ | PROT_WRITE) < 0 ||
-	    (unreadable && mprotect(src, len, PROT_READ) < 0) || mincore(src, len, pf->vec) < 0)
-		die("fork: preparing pages %#llx+%#llx", (unsigned long long)first,
-		    (unsigned long long)n);
-	for (uint64_t i = 0; i < n; i++)
-		if (pf->vec[i] & 1) {
-			memcpy(dst + i * PAGE_SIZE, src + i * PAGE_SIZE, PAGE_SIZE);
-			pf->counts.fork_pages_copied++;
-		}
-	if ((unreadable && mprotect(src, len, PROT_NONE) < 0) ||
-	    mprotect(dst, len, host_prot(page)) < 0)
-		die("fork: restoring protections");
-	memset(cw->pages + first, page, n);
+	bool readable = host_prot(page) & PROT_READ;
+	int ret = set_host_prot(pf, child, first, n, PROT_READ | PROT_WRITE, "mprotect (fork)");
+	if (ret < 0)
+		return ret;
+	if (mincore(src, n * PAGE_SIZE, pf->vec) < 0)
+		return host_failure("fork: mincore of window %d pages %#llx+%#llx", parent,
+				    (unsigned long long)first, (unsigned long long)n);
+	for (uint64_t i = 0; i < n; i++) {
+		if (!(pf->vec[i] & 1))
+			continue;
+		uint8_t *from = src + i * PAGE_SIZE, *to = dst + i * PAGE_SIZE;
+		if (readable)
+			memcpy(to, from, PAGE_SIZE);
+		else if (pread(pf->mem_fd, to, PAGE_SIZE, (off_t)(uintptr_t)from) != PAGE_SIZE)
+			return host_failure("fork: reading window %d page %#llx", parent,
+					    (unsigned long long)(first + i));
+		pf->counts.fork_pages_copied++;
+	}
+	ret = set_host_prot(pf, child, first, n, host_prot(page), "mprotect (fork)");
+	if (ret == 0)
+		memset(cw->pages + first, page, n);
+	return ret;
 }
 
-/* Calls fn for each run of mapped pages of window w with the same protection. */
-static void each_run(struct ptefree *pf, int w,
-		     void (*fn)(struct ptefree *, int, int, uint64_t, uint64_t), int arg)
+int each_run(struct ptefree *pf, int w,
+	     int (*fn)(struct ptefree *pf, int w, int arg, uint64_t first, uint64_t n), int arg)
 {
 	const uint8_t *p = pf->w[w].pages;
 	for (uint64_t i = 0; i < pf->npages;) {
@@ -300,9 +393,19 @@ static void each_run(struct ptefree *pf, int w,
 		uint64_t j = i + 1;
 		while (j < pf->npages && (p[j] & ~PAGE_PENDING) == (p[i] & ~PAGE_PENDING))
 			j++;
-		fn(pf, w, arg, i, j - i);
+		int ret = fn(pf, w, arg, i, j - i);
+		if (ret < 0)
+			return ret;
 		i = j;
 	}
+	return 0;
+}
+
+static int destroy(struct ptefree *pf, int wi)
+{
+	int ret = discard(pf, wi, 0, pf->npages);
+	pf->w[wi].live = false;
+	return ret;
 }
 
 static int64_t do_fork(struct ptefree *pf, const struct hc_args *a)
@@ -312,11 +415,13 @@ static int64_t do_fork(struct ptefree *pf, const struct hc_args *a)
 	int child = new_window(pf);
 	if (child < 0)
 		return child;
+	int ret =
+	    pf->lazy ? lazy_fork(pf, (int)a->a0, child) : each_run(pf, (int)a->a0, copy_run, child);
+	if (ret < 0) {
+		destroy(pf, child); /* the child's refused state goes with it */
+		return ret;
+	}
 	pf->counts.forks++;
-	if (pf->lazy)
-		lazy_fork(pf, (int)a->a0, child);
-	else
-		each_run(pf, (int)a->a0, copy_run, child);
 	return child;
 }
 
@@ -324,9 +429,7 @@ static int64_t do_destroy(struct ptefree *pf, const struct hc_args *a)
 {
 	if (a->a0 >= pf->cfg.nwindows || !pf->w[a->a0].live)
 		return -HC_EBADF;
-	discard(pf, (int)a->a0, 0, pf->npages);
-	pf->w[a->a0].live = false;
-	return 0;
+	return destroy(pf, (int)a->a0);
 }
 
 static int64_t do_kmem_alloc(struct ptefree *pf)
@@ -334,6 +437,8 @@ static int64_t do_kmem_alloc(struct ptefree *pf)
 	for (uint64_t i = 0; i < pf->nchunks; i++)
 		if (!pf->chunk_used[i]) {
 			pf->chunk_used[i] = 1;
+			if (++pf->chunks_held > pf->chunks_peak)
+				pf->chunks_peak = pf->chunks_held;
 			return (int64_t)(pf->kmem_base + i * pf->cfg.kmem_chunk);
 		}
 	return -HC_ENOMEM;
@@ -348,8 +453,9 @@ static int64_t do_kmem_free(struct ptefree *pf, uint64_t gpa)
 		return -HC_EBADF;
 	/* back to the host at once; the next HC_KMEM_ALLOC of it reads zeros */
 	if (madvise(pf->kmem_host + gpa, pf->cfg.kmem_chunk, MADV_DONTNEED) < 0)
-		die("returning kernel memory chunk %#llx", (unsigned long long)gpa);
+		return host_failure("returning kernel memory chunk %#llx", (unsigned long long)gpa);
 	pf->chunk_used[i] = 0;
+	pf->chunks_held--;
 	return 0;
 }
 

@@ -13,6 +13,7 @@ struct window {
 	uint8_t *pages; /* per page: 0, or PAGE_MAPPED | HC_PROT_* [| PAGE_PENDING] */
 	int parent;	/* lazy: the window its pending pages come from, or -1 */
 	uint64_t npending;
+	bool stale_prot; /* destroyed while the host refused PROT_NONE: redone before reuse */
 };
 
 struct lazy;
@@ -22,24 +23,44 @@ struct ptefree {
 	uint8_t *kmem_host; /* host address of kernel GPA 0 */
 	uint64_t kmem_base, nchunks;
 	uint8_t *chunk_used;
+	uint64_t chunks_held, chunks_peak;
 	uint8_t *win_host; /* all windows, one host reservation */
 	uint64_t npages;   /* pages per window */
 	struct window *w;
 	uint8_t *vec;	      /* mincore buffer, npages bytes */
+	int mem_fd;	      /* /proc/self/mem, to read pages whatever their protection */
 	pthread_mutex_t lock; /* hypercalls (vCPU thread) against the lazy fault handler */
 	struct ptefree_counts counts;
+	struct ptefree_refusal refusals[PTEFREE_MAX_REFUSALS];
+	int nrefusals;
 	struct lazy *lazy;
 };
 
 int host_prot(uint8_t page);
-/* Copies the resident pages of parent's mapped range [first, first + n) into child. */
-void copy_run(struct ptefree *pf, int parent, int child, uint64_t first, uint64_t n);
+/* A host call failed (errno) while serving the guest. ENOMEM is the guest's doing (the
+ * host's mapping count limit, vm.max_map_count, that a guest with many mappings reaches):
+ * it is counted by call for the run record and the guest gets -HC_ENOMEM. Any other errno
+ * is a host failure (host_failure). */
+int host_refused(struct ptefree *pf, const char *call);
+/* Sets the host protection of pages [first, first + n) of window w; 0, or the error for the
+ * guest with host and record still in agreement (a refused range is put back as the
+ * record says). */
+int set_host_prot(struct ptefree *pf, int w, uint64_t first, uint64_t n, int prot,
+		  const char *call);
 
-/* lazy.c (called with pf->lock held, except lazy_start) */
+/* Calls fn for each run of mapped pages of window w with the same protection (pending or
+ * not), until one returns an error, which it returns. */
+int each_run(struct ptefree *pf, int w,
+	     int (*fn)(struct ptefree *pf, int w, int arg, uint64_t first, uint64_t n), int arg);
+
+/* lazy.c (called with pf->lock held, except lazy_start). Those returning int answer 0 or
+ * the hypercall's error. */
 int lazy_start(struct ptefree *pf, char *why, size_t len); /* -1 with why if unavailable */
-void lazy_fork(struct ptefree *pf, int parent, int child);
+/* The child's window becomes a lazy copy of the parent's; on an error the caller destroys
+ * the child. */
+int lazy_fork(struct ptefree *pf, int parent, int child);
 /* Pages [first, first + n) of window w are about to lose their content (unmap, remap,
  * destroy): windows still waiting for them get their copy first. */
-void lazy_release(struct ptefree *pf, int w, uint64_t first, uint64_t n);
+int lazy_release(struct ptefree *pf, int w, uint64_t first, uint64_t n);
 
 #endif

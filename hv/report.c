@@ -120,6 +120,39 @@ static void print_counts(const struct run_report *r, FILE *out)
 	fprintf(out, "\n");
 }
 
+/* Hypercalls answered with errors, and the host calls refused for the guest behind them. */
+static void print_errors(const struct run_report *r, FILE *out)
+{
+	const struct hc_counts *h = &r->rs->g.hc;
+	bool any = false;
+	for (int i = 0; i < HC_COUNT; i++) {
+		if (!h->errors[i])
+			continue;
+		fprintf(out, "%s %s %llu (",
+			any ? ";" : "  hypercalls answered with an error:", hc_name(i),
+			(unsigned long long)h->errors[i]);
+		const char *sep = "";
+		for (int c = 0; c < HC_ERROR_CODES; c++)
+			if (h->error_codes[i][c]) {
+				fprintf(out, "%s%s %llu", sep, hc_error_name(c),
+					(unsigned long long)h->error_codes[i][c]);
+				sep = ", ";
+			}
+		fprintf(out, ")");
+		any = true;
+	}
+	if (any)
+		fprintf(out, "\n");
+	struct ptefree_refusal ref[PTEFREE_MAX_REFUSALS];
+	int n = r->rs->g.pf ? ptefree_refusals_get(r->rs->g.pf, ref) : 0;
+	for (int i = 0; i < n; i++)
+		fprintf(out, "%s %s: %s x %llu",
+			i ? ";" : "  host calls refused for the guest:", ref[i].call,
+			strerror(ref[i].err), (unsigned long long)ref[i].count);
+	if (n)
+		fprintf(out, "\n");
+}
+
 void report_print(const struct run_report *r, FILE *out)
 {
 	const struct run_config *c = r->cfg;
@@ -143,6 +176,17 @@ void report_print(const struct run_report *r, FILE *out)
 	fprintf(out, "  host RSS: before %llu KiB, peak %llu KiB, after %llu KiB\n",
 		(unsigned long long)r->rss_before.rss_kib, (unsigned long long)r->rss_after.hwm_kib,
 		(unsigned long long)r->rss_after.rss_kib);
+	if (r->rs->g.pf) {
+		struct ptefree_kmem k;
+		ptefree_kmem_get(r->rs->g.pf, &k);
+		fprintf(out,
+			"  kernel memory chunks of %llu KiB above %llu KiB: %llu held at the end, "
+			"peak %llu of %llu\n",
+			(unsigned long long)(k.chunk_size >> 10),
+			(unsigned long long)(k.boot_end >> 10), (unsigned long long)k.held,
+			(unsigned long long)k.held_peak, (unsigned long long)k.chunks);
+	}
+	print_errors(r, out);
 	if (g->nfaults || r->rs->injected_faults)
 		fprintf(
 		    out,
@@ -208,9 +252,15 @@ static json_t *hypercalls_json(const struct run_report *r)
 	for (int i = 0; i < HC_COUNT; i++) {
 		if (!h->calls[i])
 			continue;
+		json_t *codes = json_object();
+		for (int c = 0; c < HC_ERROR_CODES; c++)
+			if (h->error_codes[i][c])
+				json_object_set_new(codes, hc_error_name(c),
+						    json_integer((json_int_t)h->error_codes[i][c]));
 		json_object_set_new(o, hc_name(i),
-				    json_pack("{sI sI sf}", "calls", (json_int_t)h->calls[i],
-					      "errors", (json_int_t)h->errors[i], "host_ns",
+				    json_pack("{sI sI so sf}", "calls", (json_int_t)h->calls[i],
+					      "errors", (json_int_t)h->errors[i], "errors_by_code",
+					      codes, "host_ns",
 					      cycles_to_ns(r, (double)h->cycles[i])));
 	}
 	json_object_set_new(o, "unknown", json_integer((json_int_t)h->unknown));
@@ -284,12 +334,32 @@ static json_t *run_json(const struct run_report *r)
 			json_object_set_new(pf, pf_fields[i].name,
 					    json_integer((json_int_t)pf_field(&c, (int)i)));
 		json_object_set_new(run, "hv_paging_total", pf);
+		struct ptefree_refusal ref[PTEFREE_MAX_REFUSALS];
+		int n = ptefree_refusals_get(r->rs->g.pf, ref);
+		json_t *refusals = json_array();
+		for (int i = 0; i < n; i++)
+			json_array_append_new(refusals,
+					      json_pack("{ss ss sI}", "call", ref[i].call, "error",
+							strerror(ref[i].err), "count",
+							(json_int_t)ref[i].count));
+		json_object_set_new(run, "host_refusals", refusals);
+		struct ptefree_kmem k;
+		ptefree_kmem_get(r->rs->g.pf, &k);
+		json_object_set_new(run, "kmem_chunks",
+				    json_pack("{sI sI sI sI sI}", "chunk_kib",
+					      (json_int_t)(k.chunk_size >> 10), "boot_end_kib",
+					      (json_int_t)(k.boot_end >> 10), "available",
+					      (json_int_t)k.chunks, "held_end", (json_int_t)k.held,
+					      "held_peak", (json_int_t)k.held_peak));
 	}
 	json_object_set_new(run, "injected_page_faults",
 			    json_integer((json_int_t)r->rs->injected_faults));
 	json_object_set_new(run, "proc_faults_total", json_integer((json_int_t)g->nfaults));
 	json_object_set_new(run, "proc_faults", faults);
 	json_object_set_new(run, "ok", json_boolean(r->ok));
+	json_object_set_new(run, "host_failure",
+			    host_failure_message() ? json_string(host_failure_message())
+						   : json_null());
 	json_object_set_new(run, "guest_exit_status", json_integer(g->exit_status));
 	json_object_set_new(run, "error",
 			    r->rs->failed      ? json_string(r->rs->failure)

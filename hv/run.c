@@ -52,7 +52,7 @@ const char *exit_reason_name(uint32_t reason)
 __attribute__((format(printf, 2, 3))) static bool stop(struct run_state *rs, const char *fmt, ...)
 {
 	va_list ap;
-	char why[160], regs[160];
+	char why[320], regs[160];
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
@@ -131,8 +131,10 @@ static bool hypercall(struct run_state *rs)
 	struct kvm_run *run = vm->run;
 	struct kvm_regs local, *regs = &run->s.regs.regs;
 	if (!vm->has_sync_regs) {
-		if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &local) < 0)
-			die("KVM_GET_REGS");
+		if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &local) < 0) {
+			host_failure("KVM_GET_REGS");
+			return true; /* the next run_step stops the run */
+		}
 		regs = &local;
 	}
 	struct hc_args a = {.a0 = regs->rdi, .a1 = regs->rsi, .a2 = regs->r8, .a3 = regs->r9};
@@ -147,7 +149,7 @@ static bool hypercall(struct run_state *rs)
 		if (vm->has_sync_regs)
 			run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 		else if (ioctl(vm->vcpu_fd, KVM_SET_REGS, regs) < 0)
-			die("KVM_SET_REGS");
+			host_failure("KVM_SET_REGS");
 	}
 	return true;
 }
@@ -162,6 +164,11 @@ static bool interrupted(struct run_state *rs)
 bool run_step(struct run_state *rs)
 {
 	struct kvm_run *run = rs->vm->run;
+	const char *failure = host_failure_message();
+	if (failure) {
+		rs->host_error = true;
+		return stop(rs, "host failure: %s", failure);
+	}
 	if (rs->g.pf)
 		run->exit_reason = KVM_EXIT_UNKNOWN; /* an EFAULT must not see a stale reason */
 	if (ioctl(rs->vm->vcpu_fd, KVM_RUN, 0) < 0) {
@@ -176,7 +183,8 @@ bool run_step(struct run_state *rs)
 			return stop(
 			    rs, "KVM_RUN: EFAULT (guest access to memory the host cannot back)");
 		}
-		die("KVM_RUN");
+		host_failure("KVM_RUN");
+		return true; /* the next run_step stops the run */
 	}
 	uint32_t reason = run->exit_reason;
 	rs->exits[reason < HV_EXIT_REASONS ? reason : HV_EXIT_REASONS - 1]++;

@@ -1,5 +1,6 @@
-/* util.c: fatal host errors, whole-file reads and the host clock. */
+/* util.c: fatal host errors, host failures during a run, whole-file reads and the host clock. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,36 @@ void die(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, ": %s\n", strerror(saved));
 	exit(HV_EXIT_HOST_ERROR);
+}
+
+static struct {
+	pthread_mutex_t lock;
+	char message[400];
+	volatile bool failed;
+} failure = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+int host_failure(const char *fmt, ...)
+{
+	int saved = errno;
+	pthread_mutex_lock(&failure.lock);
+	if (!failure.failed) {
+		char what[300];
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(what, sizeof what, fmt, ap);
+		va_end(ap);
+		snprintf(failure.message, sizeof failure.message, "%s: %s", what, strerror(saved));
+		fprintf(stderr, "hv: host failure: %s\n", failure.message);
+		failure.failed = true;
+	}
+	pthread_mutex_unlock(&failure.lock);
+	vcpu_kick();
+	return -HC_ENOMEM;
+}
+
+const char *host_failure_message(void)
+{
+	return failure.failed ? failure.message : NULL;
 }
 
 uint8_t *read_file(const char *path, size_t *len)

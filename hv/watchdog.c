@@ -1,4 +1,4 @@
-/* watchdog.c: a timer thread that stops a guest running past --timeout. */
+/* watchdog.c: a timer thread that stops a guest running past --timeout; kicks of the vCPU. */
 #include <errno.h>
 #include <linux/kvm.h>
 #include <pthread.h>
@@ -36,6 +36,20 @@ static struct timespec deadline_after(double seconds)
 	return t;
 }
 
+/* immediate_exit first: a signal that lands outside KVM_RUN is not lost */
+static void kick(void)
+{
+	if (wd.vm->has_immediate_exit)
+		wd.vm->run->immediate_exit = 1;
+	pthread_kill(wd.vcpu_thread, KICK_SIGNAL);
+}
+
+void vcpu_kick(void)
+{
+	if (wd.running)
+		kick();
+}
+
 static void *watchdog_main(void *arg)
 {
 	(void)arg;
@@ -45,11 +59,8 @@ static void *watchdog_main(void *arg)
 		int r = pthread_cond_timedwait(&wd.cond, &wd.lock, &deadline);
 		if (r != ETIMEDOUT || wd.stop)
 			continue;
-		/* immediate_exit first: a signal that lands outside KVM_RUN is not lost */
 		wd.fired = true;
-		if (wd.vm->has_immediate_exit)
-			wd.vm->run->immediate_exit = 1;
-		pthread_kill(wd.vcpu_thread, KICK_SIGNAL);
+		kick();
 		deadline = deadline_after(KICK_INTERVAL_NS / 1e9);
 	}
 	pthread_mutex_unlock(&wd.lock);

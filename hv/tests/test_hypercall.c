@@ -145,6 +145,19 @@ static void test_fuzz(void)
 	CHECK(total == 200000, "every call counted (%lu)", total);
 }
 
+/* The first host failure is kept with its errno; the handler gets an error to answer. */
+static void test_host_failure(void)
+{
+	CHECK(host_failure_message() == NULL, "no failure yet");
+	errno = EIO;
+	CHECK(host_failure("reading %s", "x") < 0, "an error for the guest");
+	errno = ENOMEM;
+	host_failure("second");
+	const char *m = host_failure_message();
+	CHECK(m && strcmp(m, "reading x: Input/output error") == 0, "the first one kept: %s",
+	      m ? m : "(none)");
+}
+
 int main(void)
 {
 	mem = malloc(MEM_SIZE);
@@ -154,5 +167,6 @@ int main(void)
 	RUN_TEST(test_assert_and_exit);
 	RUN_TEST(test_mark_and_faults);
 	RUN_TEST(test_fuzz);
+	RUN_TEST(test_host_failure); /* last: it leaves the failure recorded */
 	TEST_EXIT();
 }

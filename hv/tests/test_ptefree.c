@@ -12,7 +12,7 @@
 
 static struct guest g;
 
-static void fresh(enum fork_policy policy)
+static void fresh_windows(enum fork_policy policy, uint64_t window)
 {
 	static uint8_t *kmem;
 	if (!kmem)
@@ -22,11 +22,16 @@ static void fresh(enum fork_policy policy)
 	g.mem = (struct gmem){kmem, KMEM_SIZE};
 	g.mode = MODE_PTEFREE;
 	g.console = stdout;
-	struct ptefree_config c = {NWINDOWS, WINDOW, policy, MIB};
+	struct ptefree_config c = {NWINDOWS, window, policy, MIB};
 	char err[200];
 	uint64_t tables = KMEM_SIZE - ptefree_tables_size(&c);
 	g.pf = ptefree_create(&c, &g.mem, KMEM_BASE, tables, tables, err, sizeof err);
 	CHECK(g.pf != NULL, "ptefree_create: %s", err);
+}
+
+static void fresh(enum fork_policy policy)
+{
+	fresh_windows(policy, WINDOW);
 }
 
 static int64_t hc(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
@@ -202,6 +207,76 @@ static void test_kmem(void)
 	CHECK(chunk[0] == 0 && chunk[MIB - 1] == 0, "a reused chunk is zeroed");
 }
 
+/* Windows large enough for more single-page mappings than vm.max_map_count allows. */
+#define LIMIT_WINDOW (512 * MIB)
+
+static long max_map_count(void)
+{
+	long n = -1;
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+static bool refused(const char *call)
+{
+	struct ptefree_refusal r[PTEFREE_MAX_REFUSALS];
+	int n = ptefree_refusals_get(g.pf, r);
+	for (int i = 0; i < n; i++)
+		if (strcmp(r[i].call, call) == 0 && r[i].err == ENOMEM && r[i].count > 0)
+			return true;
+	return false;
+}
+
+/* A guest with more mappings than the host allows gets -HC_ENOMEM from map and fork, and
+ * the hv goes on: what was refused left nothing behind, and the rest keeps working. */
+static void map_limit(enum fork_policy policy)
+{
+	fresh_windows(policy, LIMIT_WINDOW);
+	const int rw = HC_PROT_READ | HC_PROT_WRITE;
+	int64_t as = hc(HC_AS_CREATE, 0, 0, 0, 0), r = 0;
+	uint64_t page = 0;
+	/* alternating protections: one host mapping per page */
+	while (r == 0 && page < LIMIT_WINDOW / PAGE_SIZE) {
+		r = hc(HC_MAP, as, page * PAGE_SIZE, PAGE_SIZE, page % 2 ? HC_PROT_READ : rw);
+		page++;
+	}
+	uint64_t refused_va = (page - 1) * PAGE_SIZE;
+	CHECK(r == -HC_ENOMEM, "map answers ENOMEM at the limit: %ld after %lu pages", r, page);
+	CHECK(ptefree_page(g.pf, (int)as, refused_va) == 0, "the refused map left no record");
+	CHECK(refused("mprotect (map)") && g.hc.error_codes[HC_MAP][HC_ENOMEM] == 1,
+	      "refusal counted");
+	at(as, 0)[0] = 'x';
+	CHECK(hc(HC_AS_FORK, as, 0, 0, 0) == -HC_ENOMEM, "fork needs as many mappings again");
+	CHECK(refused("mprotect (fork)") || refused("userfaultfd register (fork)"),
+	      "fork refusal counted");
+	CHECK(hc(HC_AS_CREATE, 0, 0, 0, 0) == 1, "the failed child's window is free again");
+	CHECK(ptefree_page(g.pf, 1, 0) == 0, "and empty");
+	CHECK(hc(HC_AS_DESTROY, 1, 0, 0, 0) == 0, "destroy it");
+	CHECK(hc(HC_PROTECT, as, PAGE_SIZE, PAGE_SIZE, rw) == 0, "a protect that merges");
+	CHECK(at(as, 0)[0] == 'x', "the parent's memory is intact");
+	CHECK(hc(HC_UNMAP, as, 0, refused_va, 0) == 0, "unmap everything");
+	CHECK(hc(HC_MAP, as, refused_va, PAGE_SIZE, rw) == 0, "the refused map works now");
+	CHECK(hc(HC_AS_FORK, as, 0, 0, 0) == 1, "and fork");
+	CHECK(hc(HC_AS_DESTROY, as, 0, 0, 0) == 0 && hc(HC_AS_DESTROY, 1, 0, 0, 0) == 0,
+	      "destroy both");
+	CHECK(host_failure_message() == NULL, "no host failure");
+}
+
+static void test_map_limit_copy(void)
+{
+	map_limit(FORK_COPY);
+}
+
+static void test_map_limit_lazy(void)
+{
+	map_limit(FORK_LAZY);
+}
+
 int main(void)
 {
 	RUN_TEST(test_tables);
@@ -210,11 +285,21 @@ int main(void)
 	RUN_TEST(test_map_semantics);
 	RUN_TEST(test_fork_copy);
 	fresh(FORK_LAZY);
-	if (strcmp(ptefree_policy_name(g.pf), "lazy") == 0)
+	bool lazy = strcmp(ptefree_policy_name(g.pf), "lazy") == 0;
+	if (lazy)
 		RUN_TEST(test_fork_lazy);
 	else
 		printf("SKIP test_fork_lazy: userfaultfd unavailable here, the hv fell back to "
 		       "copy\n");
 	RUN_TEST(test_kmem);
+	long limit = max_map_count();
+	if (limit <= 0 || limit >= (long)(LIMIT_WINDOW / PAGE_SIZE) - 1000) {
+		printf("SKIP test_map_limit: vm.max_map_count %ld is not below %llu\n", limit,
+		       LIMIT_WINDOW / PAGE_SIZE - 1000);
+	} else {
+		RUN_TEST(test_map_limit_copy);
+		if (lazy)
+			RUN_TEST(test_map_limit_lazy);
+	}
 	TEST_EXIT();
 }
