@@ -207,6 +207,29 @@ static void test_kmem(void)
 	CHECK(chunk[0] == 0 && chunk[MIB - 1] == 0, "a reused chunk is zeroed");
 }
 
+/* A window destroyed while its child lives is reused by a fresh address space before the
+ * child ends: the child's end must not touch the new window (it is not registered). */
+static void test_lazy_orphan_reuse(void)
+{
+	fresh(FORK_LAZY);
+	const int rw = HC_PROT_READ | HC_PROT_WRITE;
+	int64_t p = hc(HC_AS_CREATE, 0, 0, 0, 0);
+	CHECK(hc(HC_MAP, p, 0, 4 * PAGE_SIZE, rw) == 0, "map");
+	at(p, 0)[0] = 'P';
+	int64_t c = hc(HC_AS_FORK, (uint64_t)p, 0, 0, 0);
+	at(c, 0)[0] = 'C';
+	int64_t g = hc(HC_AS_FORK, (uint64_t)c, 0, 0, 0);
+	CHECK(hc(HC_AS_DESTROY, (uint64_t)c, 0, 0, 0) == 0, "the middle one ends first");
+	int64_t n = hc(HC_AS_CREATE, 0, 0, 0, 0);
+	CHECK(n == c, "its window is reused (%ld)", n);
+	CHECK(hc(HC_MAP, n, 0, 4 * PAGE_SIZE, rw) == 0, "map in the new address space");
+	at(n, 0)[0] = 'N';
+	CHECK(hc(HC_AS_DESTROY, (uint64_t)g, 0, 0, 0) == 0, "the orphan ends");
+	CHECK(at(n, 0)[0] == 'N' && at(p, 0)[0] == 'P', "the others keep their memory");
+	at(n, PAGE_SIZE)[0] = 'M';
+	CHECK(at(n, PAGE_SIZE)[0] == 'M', "the new address space still writes");
+}
+
 /* Windows large enough for more single-page mappings than vm.max_map_count allows. */
 #define LIMIT_WINDOW (512 * MIB)
 
@@ -286,9 +309,10 @@ int main(void)
 	RUN_TEST(test_fork_copy);
 	fresh(FORK_LAZY);
 	bool lazy = strcmp(ptefree_policy_name(g.pf), "lazy") == 0;
-	if (lazy)
+	if (lazy) {
 		RUN_TEST(test_fork_lazy);
-	else
+		RUN_TEST(test_lazy_orphan_reuse);
+	} else
 		printf("SKIP test_fork_lazy: userfaultfd unavailable here, the hv fell back to "
 		       "copy\n");
 	RUN_TEST(test_kmem);

@@ -1,0 +1,41 @@
+#!/bin/sh
+# maplimit.sh: a guest process with more mappings than the host allows (vm.max_map_count) gets
+# ENOMEM from mprotect and fork in ptefree mode, under both fork policies; the hv goes on,
+# counts the refusals in the run record, and the guest's test program passes.
+HV=${HV:-build/hv}
+[ -c /dev/kvm ] || { echo "SKIP maplimit: no /dev/kvm"; exit 0; }
+[ -f build/guest/kernel.elf ] || { echo "SKIP maplimit: no guest kernel"; exit 0; }
+# The lab VM is ours: there the limit is lowered so that the guest reaches it within a few
+# thousand hypercalls (seconds, not minutes); elsewhere the host's own limit stands.
+limit=/proc/sys/vm/max_map_count
+saved=$(cat $limit)
+case ${PAGELAB_PLATFORM:-} in
+lab-*) echo 4000 >$limit || { echo "FAIL maplimit: cannot lower $limit"; exit 1; } ;;
+esac
+fail=0
+check() { # name, condition...
+	name=$1
+	shift
+	if "$@"; then echo "PASS maplimit $name"; else echo "FAIL maplimit $name"; fail=1; fi
+}
+# the JSON record without blanks, searched for a pattern
+has() { tr -d ' \n' <"$json" | grep -q "$1"; }
+for policy in copy lazy; do
+	json=${TMPDIR:-/tmp}/hv-maplimit.$$.json
+	start=$(date +%s)
+	out=$($HV --mode ptefree --fork-policy $policy --exec maplimit --json "$json" \
+		--timeout 300 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | grep -e '^#' -e '^FAIL' -e 'refused' -e 'error:' -e 'host failure'
+	check "$policy: the guest program passed (status $rc, $(($(date +%s) - start)) s)" [ $rc -eq 0 ]
+	check "$policy: mprotect answered ENOMEM" \
+		has '"protect":{"calls":[0-9]*,"errors":[1-9][0-9]*,"errors_by_code":{"ENOMEM":[1-9]'
+	check "$policy: fork answered ENOMEM" \
+		has '"as_fork":{"calls":[0-9]*,"errors":1,"errors_by_code":{"ENOMEM":1}'
+	check "$policy: the host's refusals in the record" \
+		has '"host_refusals":\[{"call":"mprotect(protect)","count":[1-9]'
+	check "$policy: no host failure" has '"host_failure":null'
+	rm -f "$json"
+done
+echo "$saved" >$limit 2>/dev/null
+exit $fail
