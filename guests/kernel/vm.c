@@ -271,10 +271,11 @@ int mm_mprotect(struct mm *mm, uint64_t va, uint64_t len, int prot)
 			v = split(t, v, va, spare[nspare++]);
 		if (v->end > end)
 			split(t, v, end, spare[nspare++]);
-		v->prot = prot;
 		int r = mmu->protect(mm, v->start, v->end - v->start, prot);
 		if (r < 0)
-			err = r;
+			err = r; /* refused (ptefree: the host's limit): the VMA keeps its old prot */
+		else
+			v->prot = prot;
 	}
 	while (nspare < 2)
 		kfree(spare[nspare++]);
