@@ -1,7 +1,7 @@
 #!/bin/sh
 # calibrate.sh: the hv's hypercall path against a bare KVM_RUN loop (prints both and the ratio).
-HV=${HV:-build/hv}
-[ -c /dev/kvm ] || { echo "SKIP calibrate: no /dev/kvm"; exit 0; }
+TEST=calibrate
+. harness/check.sh
 out=$($HV --calibrate --iters ${CALIBRATE_EXITS:-3000} 2>&1)
 rc=$?
 printf '%s\n' "$out"

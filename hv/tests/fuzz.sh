@@ -1,8 +1,7 @@
 #!/bin/sh
 # fuzz.sh: 20000 random hypercalls (numbers and arguments) never crash the hv, in every mode.
-HV=${HV:-build/hv}
-[ -c /dev/kvm ] || { echo "SKIP fuzz: no /dev/kvm"; exit 0; }
-fail=0
+TEST=fuzz
+. harness/check.sh
 for setup in classic ptefree:copy ptefree:lazy; do
 	mode=${setup%%:*} policy=${setup#*:}
 	[ "$policy" = "$setup" ] && policy=lazy

@@ -3,18 +3,10 @@
 # chunks from the hv and gives them back, and freed chunks go back to the host at once: the
 # kalloc workload, and a process with 24000 mappings that forks (the child's copies of the
 # VMAs are kernel memory) and then unmaps them.
-HV=${HV:-build/hv}
-[ -c /dev/kvm ] || { echo "SKIP kmem: no /dev/kvm"; exit 0; }
+TEST=kmem
+. harness/check.sh
 [ -f build/guest/kernel.elf ] || { echo "SKIP kmem: no guest kernel"; exit 0; }
-fail=0
-check() { # what, condition...
-	what=$1
-	shift
-	if "$@"; then echo "PASS kmem $what"; else echo "FAIL kmem $what"; fail=1; fi
-}
 json=${TMPDIR:-/tmp}/hv-kmem.$$.json
-# the JSON record without blanks, searched for a pattern
-has() { tr -d ' \n' <"$json" | grep -q "$1"; }
 # a number from the record: the value of "KEY":N
 num() { tr -d ' \n' <"$json" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
 # freed chunks are back with the host: RSS after the run near that of a run that does

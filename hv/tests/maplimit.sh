@@ -2,8 +2,8 @@
 # maplimit.sh: a guest process with more mappings than the host allows (vm.max_map_count) gets
 # ENOMEM from mprotect and fork in ptefree mode, under both fork policies; the hv goes on,
 # counts the refusals in the run record, and the guest's test program passes.
-HV=${HV:-build/hv}
-[ -c /dev/kvm ] || { echo "SKIP maplimit: no /dev/kvm"; exit 0; }
+TEST=maplimit
+. harness/check.sh
 [ -f build/guest/kernel.elf ] || { echo "SKIP maplimit: no guest kernel"; exit 0; }
 # The lab VM is ours: there the limit is lowered so that the guest reaches it within a few
 # thousand hypercalls (seconds, not minutes); elsewhere the host's own limit stands.
@@ -12,14 +12,6 @@ saved=$(cat $limit)
 case ${PAGELAB_PLATFORM:-} in
 lab-*) echo 4000 >$limit || { echo "FAIL maplimit: cannot lower $limit"; exit 1; } ;;
 esac
-fail=0
-check() { # name, condition...
-	name=$1
-	shift
-	if "$@"; then echo "PASS maplimit $name"; else echo "FAIL maplimit $name"; fail=1; fi
-}
-# the JSON record without blanks, searched for a pattern
-has() { tr -d ' \n' <"$json" | grep -q "$1"; }
 for policy in copy lazy; do
 	json=${TMPDIR:-/tmp}/hv-maplimit.$$.json
 	start=$(date +%s)

@@ -1,8 +1,8 @@
 #!/bin/sh
 # rss.sh: ptefree gives freed guest memory back to the host at once (host RSS after a run
 # of mmap/touch/munmap stays near where it started, while the peak shows the memory was used).
-HV=${HV:-build/hv}
-[ -c /dev/kvm ] || { echo "SKIP rss: no /dev/kvm"; exit 0; }
+TEST=rss
+. harness/check.sh
 [ -f build/guest/kernel.elf ] || { echo "SKIP rss: no guest kernel"; exit 0; }
 out=$($HV --mode ptefree --workload mmapchurn --param kib=32768 --iters 2 --reps 1 --warmup 0 \
 	--timeout 300 2>&1)

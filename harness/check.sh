@@ -1,0 +1,18 @@
+# check.sh: what the KVM test scripts share, sourced with TEST set to the script's name: the hv
+# to run, the skip when there is no KVM, check() for PASS/FAIL lines, has() for the JSON record.
+HV=${HV:-build/hv}
+[ -c /dev/kvm ] || { echo "SKIP $TEST: no /dev/kvm"; exit 0; }
+fail=0
+
+# check NAME COMMAND...: PASS if the command succeeds, else FAIL (and the script fails)
+check() {
+	name=$1
+	shift
+	if "$@"; then echo "PASS $TEST $name"; else echo "FAIL $TEST $name"; fail=1; fi
+}
+
+# has PATTERN: the JSON record in $json, without blanks, matches the pattern
+has() { tr -d ' \n' <"$json" | grep -q "$1"; }
+
+# says PATTERN: the hv's output in $out contains the pattern
+says() { printf '%s' "$out" | grep -q -e "$1"; }
