@@ -7,15 +7,6 @@
 
 #define ELF_MAX_PHDRS 64
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* [off, off + size) lies inside [0, len) without overflow. */
 static bool within(uint64_t off, uint64_t size, uint64_t len)
 {
@@ -25,21 +16,21 @@ static bool within(uint64_t off, uint64_t size, uint64_t len)
 static int check_header(const Elf64_Ehdr *eh, size_t len, char *err, size_t errlen)
 {
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
-		return fail(err, errlen, "not an ELF file (bad magic)");
+		return errorf(err, errlen, "not an ELF file (bad magic)");
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return fail(err, errlen, "not a little-endian ELF64 file");
+		return errorf(err, errlen, "not a little-endian ELF64 file");
 	if (eh->e_machine != EM_X86_64 || eh->e_type != ET_EXEC)
-		return fail(err, errlen, "not an x86-64 executable (machine %u, type %u)",
-			    eh->e_machine, eh->e_type);
+		return errorf(err, errlen, "not an x86-64 executable (machine %u, type %u)",
+			      eh->e_machine, eh->e_type);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr))
-		return fail(err, errlen, "program header size %u, expected %zu", eh->e_phentsize,
-			    sizeof(Elf64_Phdr));
+		return errorf(err, errlen, "program header size %u, expected %zu", eh->e_phentsize,
+			      sizeof(Elf64_Phdr));
 	if (eh->e_phnum == 0 || eh->e_phnum > ELF_MAX_PHDRS)
-		return fail(err, errlen, "%u program headers (1..%d allowed)", eh->e_phnum,
-			    ELF_MAX_PHDRS);
+		return errorf(err, errlen, "%u program headers (1..%d allowed)", eh->e_phnum,
+			      ELF_MAX_PHDRS);
 	if (!within(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), len))
-		return fail(err, errlen, "program headers at offset %#llx lie outside the file",
-			    (unsigned long long)eh->e_phoff);
+		return errorf(err, errlen, "program headers at offset %#llx lie outside the file",
+			      (unsigned long long)eh->e_phoff);
 	return 0;
 }
 
@@ -47,19 +38,20 @@ static int check_segment(const Elf64_Phdr *ph, int i, size_t len, const struct g
 			 uint64_t min_gpa, uint64_t vbase, char *err, size_t errlen)
 {
 	if (ph->p_filesz > ph->p_memsz)
-		return fail(err, errlen, "segment %d: file size exceeds memory size", i);
+		return errorf(err, errlen, "segment %d: file size exceeds memory size", i);
 	if (!within(ph->p_offset, ph->p_filesz, len))
-		return fail(err, errlen, "segment %d: file bytes lie outside the file", i);
+		return errorf(err, errlen, "segment %d: file bytes lie outside the file", i);
 	if (ph->p_paddr < min_gpa || !within(ph->p_paddr, ph->p_memsz, m->size))
-		return fail(err, errlen,
-			    "segment %d: [%#llx, +%#llx) lies outside guest memory [%#llx, %#llx)",
-			    i, (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_memsz,
-			    (unsigned long long)min_gpa, (unsigned long long)m->size);
+		return errorf(
+		    err, errlen,
+		    "segment %d: [%#llx, +%#llx) lies outside guest memory [%#llx, %#llx)", i,
+		    (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_memsz,
+		    (unsigned long long)min_gpa, (unsigned long long)m->size);
 	if (ph->p_vaddr != vbase + ph->p_paddr)
-		return fail(err, errlen,
-			    "segment %d: virtual %#llx is not base %#llx + physical %#llx", i,
-			    (unsigned long long)ph->p_vaddr, (unsigned long long)vbase,
-			    (unsigned long long)ph->p_paddr);
+		return errorf(err, errlen,
+			      "segment %d: virtual %#llx is not base %#llx + physical %#llx", i,
+			      (unsigned long long)ph->p_vaddr, (unsigned long long)vbase,
+			      (unsigned long long)ph->p_paddr);
 	return 0;
 }
 
@@ -73,7 +65,7 @@ int elf_load(const uint8_t *buf, size_t len, const struct gmem *m, uint64_t min_
 {
 	Elf64_Ehdr eh;
 	if (len < sizeof eh)
-		return fail(err, errlen, "file of %zu bytes is too short for an ELF header", len);
+		return errorf(err, errlen, "file of %zu bytes is too short for an ELF header", len);
 	memcpy(&eh, buf, sizeof eh);
 	if (check_header(&eh, len, err, errlen) < 0)
 		return -1;
@@ -91,7 +83,7 @@ int elf_load(const uint8_t *buf, size_t len, const struct gmem *m, uint64_t min_
 			return -1;
 		for (int j = 0; j < i; j++)
 			if (ph[j].p_type == PT_LOAD && ph[j].p_memsz && overlap(&ph[i], &ph[j]))
-				return fail(err, errlen, "segments %d and %d overlap", j, i);
+				return errorf(err, errlen, "segments %d and %d overlap", j, i);
 		if ((ph[i].p_flags & PF_X) && eh.e_entry >= ph[i].p_vaddr &&
 		    eh.e_entry - ph[i].p_vaddr < ph[i].p_memsz)
 			entry_ok = true;
@@ -100,10 +92,10 @@ int elf_load(const uint8_t *buf, size_t len, const struct gmem *m, uint64_t min_
 		nload++;
 	}
 	if (nload == 0)
-		return fail(err, errlen, "no loadable segment");
+		return errorf(err, errlen, "no loadable segment");
 	if (!entry_ok)
-		return fail(err, errlen, "entry point %#llx is not inside an executable segment",
-			    (unsigned long long)eh.e_entry);
+		return errorf(err, errlen, "entry point %#llx is not inside an executable segment",
+			      (unsigned long long)eh.e_entry);
 
 	for (int i = 0; i < eh.e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)

@@ -17,6 +17,8 @@
 #define HV_EXIT_USAGE	     2
 #define HV_EXIT_HOST_ERROR   3
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
+/* Writes the message into err (the caller reports it) and returns -1. */
+__attribute__((format(printf, 3, 4))) int errorf(char *err, size_t errlen, const char *fmt, ...);
 /* A host failure while the guest runs does not exit at once: the first one is kept (with
  * strerror(errno)), the vCPU is kicked, and run_step ends the run with its report, its JSON
  * record and HV_EXIT_HOST_ERROR. Safe from any thread. Returns the error a hypercall handler

@@ -277,12 +277,19 @@ static int discard(struct ptefree *pf, int wi, uint64_t first, uint64_t n)
 	return 0;
 }
 
+/* checked_range for the calls that also take a protection (a3): HC_PROT_* bits only. */
+static int checked_prot_range(struct ptefree *pf, const struct hc_args *a, uint64_t *first,
+			      uint64_t *n)
+{
+	if (a->a3 & ~(uint64_t)(HC_PROT_READ | HC_PROT_WRITE | HC_PROT_EXEC))
+		return -HC_EINVAL;
+	return checked_range(pf, a->a0, a->a1, a->a2, first, n);
+}
+
 static int64_t do_map(struct ptefree *pf, const struct hc_args *a)
 {
 	uint64_t first, n;
-	if (a->a3 & ~(uint64_t)(HC_PROT_READ | HC_PROT_WRITE | HC_PROT_EXEC))
-		return -HC_EINVAL;
-	int wi = checked_range(pf, a->a0, a->a1, a->a2, &first, &n);
+	int wi = checked_prot_range(pf, a, &first, &n);
 	if (wi < 0)
 		return wi;
 	struct window *w = &pf->w[wi];
@@ -307,9 +314,7 @@ static int64_t do_unmap(struct ptefree *pf, const struct hc_args *a)
 static int64_t do_protect(struct ptefree *pf, const struct hc_args *a)
 {
 	uint64_t first, n;
-	if (a->a3 & ~(uint64_t)(HC_PROT_READ | HC_PROT_WRITE | HC_PROT_EXEC))
-		return -HC_EINVAL;
-	int wi = checked_range(pf, a->a0, a->a1, a->a2, &first, &n);
+	int wi = checked_prot_range(pf, a, &first, &n);
 	if (wi < 0)
 		return wi;
 	struct window *w = &pf->w[wi];

@@ -9,31 +9,22 @@
 #define STATS_MAX_DESC 4096
 #define STATS_MAX_NAME 4096
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 int stats_parse(struct kvm_stats *s, const uint8_t *buf, size_t len, char *err, size_t errlen)
 {
 	struct kvm_stats_header h;
 	if (len < sizeof h)
-		return fail(err, errlen, "stats header truncated (%zu bytes)", len);
+		return errorf(err, errlen, "stats header truncated (%zu bytes)", len);
 	memcpy(&h, buf, sizeof h);
 	if (h.num_desc > STATS_MAX_DESC || h.name_size == 0 || h.name_size > STATS_MAX_NAME)
-		return fail(err, errlen, "implausible stats header (%u descriptors, names %u)",
-			    h.num_desc, h.name_size);
+		return errorf(err, errlen, "implausible stats header (%u descriptors, names %u)",
+			      h.num_desc, h.name_size);
 	uint64_t desc_size = sizeof(struct kvm_stats_desc) + h.name_size;
 	if (h.desc_offset > len || h.num_desc * desc_size > len - h.desc_offset)
-		return fail(err, errlen, "stats descriptors lie outside the %zu bytes read", len);
+		return errorf(err, errlen, "stats descriptors lie outside the %zu bytes read", len);
 
 	s->desc = calloc(h.num_desc ? h.num_desc : 1, sizeof *s->desc);
 	if (!s->desc)
-		return fail(err, errlen, "out of memory");
+		return errorf(err, errlen, "out of memory");
 	s->n = 0;
 	s->data_offset = h.data_offset;
 	s->data_size = 0;
@@ -47,7 +38,7 @@ int stats_parse(struct kvm_stats *s, const uint8_t *buf, size_t len, char *err, 
 		uint64_t end = (uint64_t)d.offset + (uint64_t)d.size * sizeof(uint64_t);
 		if (d.size == 0 || end > UINT32_MAX) {
 			free(s->desc);
-			return fail(err, errlen, "stat %u has a bad size or offset", i);
+			return errorf(err, errlen, "stat %u has a bad size or offset", i);
 		}
 		if (end > s->data_size)
 			s->data_size = end;

@@ -20,6 +20,15 @@ void die(const char *fmt, ...)
 	exit(HV_EXIT_HOST_ERROR);
 }
 
+int errorf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 static struct {
 	pthread_mutex_t lock;
 	char message[400];
