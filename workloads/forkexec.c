@@ -17,13 +17,13 @@ static int op(struct wl_ctx *ctx)
 	if (waitpid(pid, &status, 0) != pid)
 		return wl_fail(ctx, "waitpid(%d) failed", (int)pid);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return wl_fail(ctx, "child ended with status 0x%x (127: execve of %s failed)", status,
-			       pl_true_path());
+		return wl_fail(ctx, "child ended with status 0x%x (127: execve of %s failed)",
+			       status, pl_true_path());
 	return 0;
 }
 
 WORKLOAD(wl_forkexec) = {
-	.name = "forkexec",
-	.desc = "fork, the child executes a tiny program, the parent waits",
-	.op = op,
+    .name = "forkexec",
+    .desc = "fork, the child executes a tiny program, the parent waits",
+    .op = op,
 };

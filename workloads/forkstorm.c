@@ -28,11 +28,11 @@ static int setup(struct wl_ctx *ctx)
 	static struct forkstorm s;
 	s.pages = ctx->p[RSS_KIB] * 1024 / PAGE;
 	if (ctx->p[TOUCH_PAGES] > s.pages)
-		return wl_fail(ctx, "touch_pages=%ld exceeds the %ld pages of rss_kib", ctx->p[TOUCH_PAGES],
-			       s.pages);
+		return wl_fail(ctx, "touch_pages=%ld exceeds the %ld pages of rss_kib",
+			       ctx->p[TOUCH_PAGES], s.pages);
 	if (s.pages) {
-		void *m = mmap(NULL, s.pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			       -1, 0);
+		void *m = mmap(NULL, s.pages * PAGE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (m == MAP_FAILED)
 			return wl_fail(ctx, "mmap of %ld KiB failed", ctx->p[RSS_KIB]);
 		s.mem = m;
@@ -70,8 +70,10 @@ static int op(struct wl_ctx *ctx)
 	if (waitpid(pid, &status, 0) != pid)
 		return wl_fail(ctx, "waitpid(%d) failed", (int)pid);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return wl_fail(ctx, "child %d ended with status 0x%x (3: parent data not seen, "
-				    "4: own writes lost)", (int)pid, status);
+		return wl_fail(ctx,
+			       "child %d ended with status 0x%x (3: parent data not seen, "
+			       "4: own writes lost)",
+			       (int)pid, status);
 	return 0;
 }
 
@@ -86,11 +88,11 @@ static int check(struct wl_ctx *ctx)
 }
 
 WORKLOAD(wl_forkstorm) = {
-	.name = "forkstorm",
-	.desc = "fork, the child writes touch_pages pages and exits, the parent waits",
-	.params = {{"rss_kib", 64, 0, 1 << 20, "parent's resident memory before the storm (KiB)"},
-		   {"touch_pages", 0, 0, 1 << 18, "pages the child writes before it exits"}},
-	.setup = setup,
-	.op = op,
-	.check = check,
+    .name = "forkstorm",
+    .desc = "fork, the child writes touch_pages pages and exits, the parent waits",
+    .params = {{"rss_kib", 64, 0, 1 << 20, "parent's resident memory before the storm (KiB)"},
+	       {"touch_pages", 0, 0, 1 << 18, "pages the child writes before it exits"}},
+    .setup = setup,
+    .op = op,
+    .check = check,
 };

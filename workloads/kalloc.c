@@ -1,4 +1,5 @@
-/* kalloc.c: a syscall in which the kernel allocates, checks and frees count objects of size bytes. */
+/* kalloc.c: a syscall in which the kernel allocates, checks and frees count objects of size bytes.
+ */
 #include "workload.h"
 
 enum { SIZE, COUNT };
@@ -12,10 +13,10 @@ static int op(struct wl_ctx *ctx)
 }
 
 WORKLOAD(wl_kalloc) = {
-	.name = "kalloc",
-	.desc = "the kernel allocates count objects of size bytes, checks them and frees them",
-	.flags = WL_GUEST_ONLY,
-	.params = {{"size", 64, 8, 2048, "object size (bytes)"},
-		   {"count", 16, 1, 1024, "objects per call"}},
-	.op = op,
+    .name = "kalloc",
+    .desc = "the kernel allocates count objects of size bytes, checks them and frees them",
+    .flags = WL_GUEST_ONLY,
+    .params = {{"size", 64, 8, 2048, "object size (bytes)"},
+	       {"count", 16, 1, 1024, "objects per call"}},
+    .op = op,
 };

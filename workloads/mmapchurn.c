@@ -9,7 +9,8 @@ enum { KIB };
 static int op(struct wl_ctx *ctx)
 {
 	long pages = ctx->p[KIB] * 1024 / PAGE;
-	char *m = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *m =
+	    mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		return wl_fail(ctx, "mmap of %ld KiB failed", ctx->p[KIB]);
 	for (long i = 0; i < pages; i++) {
@@ -25,8 +26,8 @@ static int op(struct wl_ctx *ctx)
 }
 
 WORKLOAD(wl_mmapchurn) = {
-	.name = "mmapchurn",
-	.desc = "mmap kib of anonymous memory, check it reads zero, write every page, munmap",
-	.params = {{"kib", 256, 4, 1 << 20, "region size (KiB, whole pages)"}},
-	.op = op,
+    .name = "mmapchurn",
+    .desc = "mmap kib of anonymous memory, check it reads zero, write every page, munmap",
+    .params = {{"kib", 256, 4, 1 << 20, "region size (KiB, whole pages)"}},
+    .op = op,
 };

@@ -10,8 +10,8 @@ static int op(struct wl_ctx *ctx)
 }
 
 WORKLOAD(wl_nullhc) = {
-	.name = "nullhc",
-	.desc = "calibration: a system call that issues one empty hypercall",
-	.flags = WL_GUEST_ONLY,
-	.op = op,
+    .name = "nullhc",
+    .desc = "calibration: a system call that issues one empty hypercall",
+    .flags = WL_GUEST_ONLY,
+    .op = op,
 };

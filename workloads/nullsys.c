@@ -10,7 +10,7 @@ static int op(struct wl_ctx *ctx)
 }
 
 WORKLOAD(wl_nullsys) = {
-	.name = "nullsys",
-	.desc = "calibration: one getpid system call",
-	.op = op,
+    .name = "nullsys",
+    .desc = "calibration: one getpid system call",
+    .op = op,
 };

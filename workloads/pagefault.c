@@ -41,9 +41,9 @@ static int check(struct wl_ctx *ctx)
 }
 
 WORKLOAD(wl_pagefault) = {
-	.name = "pagefault",
-	.desc = "first touch of every page of one large region (one page per operation)",
-	.setup = setup,
-	.op = op,
-	.check = check,
+    .name = "pagefault",
+    .desc = "first touch of every page of one large region (one page per operation)",
+    .setup = setup,
+    .op = op,
+    .check = check,
 };

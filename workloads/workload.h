@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #define WL_MAX_PARAMS 4
-#define WL_ERR_MAX 120
+#define WL_ERR_MAX    120
 
 struct wl_param {
 	const char *name;
@@ -15,11 +15,11 @@ struct wl_param {
 };
 
 struct wl_ctx {
-	long iters;                /* operations per repetition (chosen by the harness) */
-	long total_ops;            /* iters x (warm-up + measured repetitions) */
-	long p[WL_MAX_PARAMS];     /* parameter values, in the order they are declared */
-	void *state;               /* the workload's own */
-	char err[WL_ERR_MAX];      /* why a check failed */
+	long iters;	       /* operations per repetition (chosen by the harness) */
+	long total_ops;	       /* iters x (warm-up + measured repetitions) */
+	long p[WL_MAX_PARAMS]; /* parameter values, in the order they are declared */
+	void *state;	       /* the workload's own */
+	char err[WL_ERR_MAX];  /* why a check failed */
 };
 
 enum wl_flags {
@@ -41,9 +41,8 @@ struct workload {
 };
 
 /* Declares a workload; the build finds it by wildcard and the registry by linker section. */
-#define WORKLOAD(var)                                                                    \
-	__attribute__((used, section("pagelab_workloads"), aligned(8)))                  \
-	const struct workload var
+#define WORKLOAD(var)                                                                              \
+	__attribute__((used, section("pagelab_workloads"), aligned(8))) const struct workload var
 
 int wl_fail(struct wl_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -59,10 +58,10 @@ int wl_parse_params(const struct workload *w, struct wl_ctx *ctx, int n, char *c
 
 /* Platform calls: the guest libc (guests/user) and workloads/lib/native.c implement them. */
 uint64_t pl_rdtsc(void);
-void pl_mark(int phase);                 /* enum hc_mark: timed section begins / ends */
-long pl_nullhc(void);                    /* a syscall that issues one empty hypercall */
-long pl_kalloc(long size, long count);   /* kernel allocates, checks and frees objects */
-const char *pl_true_path(void);          /* the tiny program that forkexec executes */
+void pl_mark(int phase);	       /* enum hc_mark: timed section begins / ends */
+long pl_nullhc(void);		       /* a syscall that issues one empty hypercall */
+long pl_kalloc(long size, long count); /* kernel allocates, checks and frees objects */
+const char *pl_true_path(void);	       /* the tiny program that forkexec executes */
 struct hc_result;
 void pl_report(const struct hc_result *r); /* hand the result to the hv / the harness */
 

@@ -273,7 +273,8 @@ int mm_mprotect(struct mm *mm, uint64_t va, uint64_t len, int prot)
 			split(t, v, end, spare[nspare++]);
 		int r = mmu->protect(mm, v->start, v->end - v->start, prot);
 		if (r < 0)
-			err = r; /* refused (ptefree: the host's limit): the VMA keeps its old prot */
+			err =
+			    r; /* refused (ptefree: the host's limit): the VMA keeps its old prot */
 		else
 			v->prot = prot;
 	}
