@@ -110,6 +110,12 @@ const char *bench_bin_dir(void); /* the directory holding bench, native/wl and h
  * asked, or the platform alone where modes do not apply (mode "none"). */
 void series_name(const char *mode, const char *fork_policy, const char *platform, char *buf,
 		 size_t len);
+struct proc_out;
+/* The verdict on a cell whose program ran: 0 if its record loaded (loaded == 0), it exited 0
+ * and the record says ok; else -1, with the record's error naming what the program said and
+ * how it ended. */
+int cell_verdict(json_t *rec, int loaded, const struct proc_out *o, double timeout_s,
+		 const char *prog);
 void json_add_unique(json_t *list, const char *s); /* appends s to a string array once */
 
 #endif

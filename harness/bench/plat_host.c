@@ -135,17 +135,7 @@ static int host_run_once(const struct cell *c, long iters, int reps, int warmup,
 		json_object_set_new(rec, "repetitions", json_integer(reps));
 	json_object_set_new(rec, "warmup", json_integer(warmup));
 	json_object_set_new(rec, "wall_s", json_real(o.wall_s));
-	int exited_ok = !o.timed_out && WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0;
-	if (loaded == 0 && exited_ok && json_is_true(json_object_get(rec, "ok")))
-		return 0;
-	char how[BENCH_ERR_MAX];
-	proc_describe(&o, timeout_s, how, sizeof how);
-	const char *msg = json_string_value(json_object_get(rec, "error"));
-	json_object_set_new(rec, "ok", json_false());
-	json_object_set_new(rec, "error",
-			    msg && msg[0] ? json_sprintf("%s (hv %s)", msg, how)
-					  : json_sprintf("hv %s", how));
-	return -1;
+	return cell_verdict(rec, loaded, &o, timeout_s, "hv");
 }
 
 static int host_run_cell(const struct cell *c, const struct budget *b, json_t *rec)

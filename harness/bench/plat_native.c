@@ -94,17 +94,7 @@ static int native_run_once(const struct cell *c, long iters, int reps, int warmu
 	json_object_set_new(rec, "exits_per_op", json_null());
 	json_object_set_new(rec, "hypercalls_per_op", json_null());
 	int parsed = parse_result_line(o.out, rec);
-	int exited_ok = !o.timed_out && WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0;
-	if (parsed == 0 && exited_ok && json_is_true(json_object_get(rec, "ok")))
-		return 0;
-	char how[BENCH_ERR_MAX];
-	proc_describe(&o, timeout_s, how, sizeof how);
-	const char *msg = json_string_value(json_object_get(rec, "error"));
-	json_object_set_new(rec, "ok", json_false());
-	json_object_set_new(rec, "error",
-			    msg && !o.timed_out ? json_sprintf("%s", msg)
-						: json_sprintf("wl %s", how));
-	return -1;
+	return cell_verdict(rec, parsed, &o, timeout_s, "wl");
 }
 
 static int native_run_cell(const struct cell *c, const struct budget *b, json_t *rec)

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "bench.h"
+#include "proc.h"
 
 void die(const char *fmt, ...)
 {
@@ -53,4 +55,20 @@ void json_add_unique(json_t *list, const char *s)
 	json_t *v;
 	json_array_foreach(list, i, v) if (!strcmp(json_string_value(v), s)) return;
 	json_array_append_new(list, json_string(s));
+}
+
+int cell_verdict(json_t *rec, int loaded, const struct proc_out *o, double timeout_s,
+		 const char *prog)
+{
+	int exited_ok = !o->timed_out && WIFEXITED(o->status) && WEXITSTATUS(o->status) == 0;
+	if (loaded == 0 && exited_ok && json_is_true(json_object_get(rec, "ok")))
+		return 0;
+	char how[BENCH_ERR_MAX];
+	proc_describe(o, timeout_s, how, sizeof how);
+	const char *msg = json_string_value(json_object_get(rec, "error"));
+	json_t *error = msg && msg[0] ? json_sprintf("%s (%s %s)", msg, prog, how)
+				      : json_sprintf("%s %s", prog, how);
+	json_object_set_new(rec, "ok", json_false());
+	json_object_set_new(rec, "error", error);
+	return -1;
 }
