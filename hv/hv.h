@@ -205,6 +205,7 @@ struct platform {
 	char name[32]; /* host, lab-npt, lab-shadow, ... */
 	char mmu[16];  /* ept, npt, shadow, pvm */
 	char tdp_mmu[8];
+	char thp[16]; /* host transparent huge pages: always, madvise or never ("" if unknown) */
 	char kvm_module[16];
 };
 void platform_detect(struct platform *p);

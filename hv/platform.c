@@ -5,16 +5,34 @@
 #include <unistd.h>
 #include "hv.h"
 
-/* First word of a one-line sysfs file, or "" if absent. */
-static void read_word(const char *path, char *buf, size_t len)
+/* The first line of a sysfs file without its newline, or "" if absent. */
+static void read_line(const char *path, char *buf, size_t len)
 {
 	buf[0] = '\0';
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return;
 	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, " \n")] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
 	fclose(f);
+}
+
+/* First word of a one-line sysfs file, or "" if absent. */
+static void read_word(const char *path, char *buf, size_t len)
+{
+	read_line(path, buf, len);
+	buf[strcspn(buf, " ")] = '\0';
+}
+
+/* The bracketed choice of a sysfs selector such as "always [madvise] never". */
+static void read_choice(const char *path, char *buf, size_t len)
+{
+	char line[128];
+	buf[0] = '\0';
+	read_line(path, line, sizeof line);
+	char *open = strchr(line, '['), *close = open ? strchr(open, ']') : NULL;
+	if (close)
+		snprintf(buf, len, "%.*s", (int)(close - open - 1), open + 1);
 }
 
 static bool yes(const char *v)
@@ -40,6 +58,8 @@ void platform_detect(struct platform *p)
 		snprintf(p->mmu, sizeof p->mmu, "%s", yes(v) ? "npt" : "shadow");
 	}
 	read_word("/sys/module/kvm/parameters/tdp_mmu", p->tdp_mmu, sizeof p->tdp_mmu);
+	/* ptefree windows are host anonymous memory: huge pages change how KVM maps them */
+	read_choice("/sys/kernel/mm/transparent_hugepage/enabled", p->thp, sizeof p->thp);
 
 	/* The lab is a QEMU machine; an explicit PAGELAB_PLATFORM wins over the guess. */
 	const char *env = getenv("PAGELAB_PLATFORM");

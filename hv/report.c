@@ -157,10 +157,11 @@ void report_print(const struct run_report *r, FILE *out)
 {
 	const struct run_config *c = r->cfg;
 	const struct guest *g = &r->rs->g;
-	fprintf(out, "%s %s: mode %s, platform %s, mmu %s%s%s\n", c->workload ? "workload" : "exec",
-		c->workload ? c->workload : c->exec,
+	fprintf(out, "%s %s: mode %s, platform %s, mmu %s%s%s, host THP %s\n",
+		c->workload ? "workload" : "exec", c->workload ? c->workload : c->exec,
 		c->mode == MODE_PTEFREE ? "ptefree" : "classic", r->plat.name, r->plat.mmu,
-		c->fork_policy ? ", fork policy " : "", c->fork_policy ? c->fork_policy : "");
+		c->fork_policy ? ", fork policy " : "", c->fork_policy ? c->fork_policy : "",
+		r->plat.thp[0] ? r->plat.thp : "unknown");
 	if (g->have_result && g->result.start_tsc > r->boot_tsc)
 		fprintf(out, "  boot to first workload instruction: %.3f ms\n",
 			cycles_to_ns(r, (double)(g->result.start_tsc - r->boot_tsc)) / 1e6);
@@ -311,6 +312,7 @@ static json_t *run_json(const struct run_report *r)
 	json_object_set_new(run, "mmu", json_string(r->plat.mmu));
 	json_object_set_new(run, "kvm_module", json_string(r->plat.kvm_module));
 	json_object_set_new(run, "tdp_mmu", json_string(r->plat.tdp_mmu));
+	json_object_set_new(run, "host_thp", json_string(r->plat.thp));
 	json_object_set_new(run, "kvm_caps_missing", json_string(r->rs->vm->missing_caps));
 	json_object_set_new(run, "iterations",
 			    json_integer(g->have_result ? (json_int_t)g->result.iters : c->iters));
