@@ -1,4 +1,4 @@
-/* ptefree.h: the state shared by ptefree.c (windows, hypercalls) and lazy.c (lazy fork). */
+/* ptefree.h: ptefree state shared by ptefree.c, paging.c (hypercalls) and lazy.c. */
 #ifndef HV_PTEFREE_H
 #define HV_PTEFREE_H
 

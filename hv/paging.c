@@ -1,0 +1,335 @@
+/* paging.c: the ptefree paging hypercalls: map, unmap, protect, fork, destroy, kernel chunks. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "ptefree.h"
+
+/* What the host must allow for a page: the guest cannot fetch or write what the hv cannot
+ * read, so any access at all needs PROT_READ. */
+int host_prot(uint8_t page)
+{
+	int prot = PROT_NONE;
+	if (page & (HC_PROT_READ | HC_PROT_EXEC))
+		prot |= PROT_READ;
+	if (page & HC_PROT_WRITE)
+		prot |= PROT_READ | PROT_WRITE;
+	return page & PAGE_MAPPED ? prot : PROT_NONE;
+}
+
+/* The one argument check for the range operations: a live window and a non-empty,
+ * page-aligned [va, va + len) inside it (overflow-safe). Returns the window or -HC_E*. */
+static int checked_range(struct ptefree *pf, uint64_t asid, uint64_t va, uint64_t len,
+			 uint64_t *first, uint64_t *n)
+{
+	if (asid >= pf->cfg.nwindows || !pf->w[asid].live)
+		return -HC_EBADF;
+	if (va % PAGE_SIZE || len % PAGE_SIZE || len == 0 || va > pf->cfg.window_size ||
+	    len > pf->cfg.window_size - va)
+		return -HC_EINVAL;
+	*first = va / PAGE_SIZE;
+	*n = len / PAGE_SIZE;
+	return (int)asid;
+}
+
+static bool any_mapped(const struct window *w, uint64_t first, uint64_t n)
+{
+	for (uint64_t i = first; i < first + n; i++)
+		if (w->pages[i])
+			return true;
+	return false;
+}
+
+/* mprotect stops at the first VMA it cannot split (the mapping count limit), with the VMAs
+ * before it already changed; VMAs that keep their protection need no split, so putting each
+ * run back as the record says succeeds in practice. */
+int set_host_prot(struct ptefree *pf, int wi, uint64_t first, uint64_t n, int prot,
+		  const char *call)
+{
+	struct window *w = &pf->w[wi];
+	if (mprotect(w->host + first * PAGE_SIZE, n * PAGE_SIZE, prot) == 0)
+		return 0;
+	int ret = host_refused(pf, call);
+	for (uint64_t i = first; i < first + n;) {
+		int was = host_prot(w->pages[i]);
+		uint64_t j = i + 1;
+		while (j < first + n && host_prot(w->pages[j]) == was)
+			j++;
+		if (mprotect(w->host + i * PAGE_SIZE, (j - i) * PAGE_SIZE, was) < 0)
+			host_refused(pf, "mprotect (undo)");
+		i = j;
+	}
+	return ret;
+}
+
+/* Gives pages [first, first + n) of w back to the host and makes them inaccessible. Part of
+ * a window becomes inaccessible first, since that is the step the host may refuse, and then
+ * nothing has changed yet. A whole window (destroy) is emptied first and made inaccessible
+ * last: destroy cannot fail for the guest, and a window the host kept accessible is made
+ * inaccessible before its next use. */
+static int discard(struct ptefree *pf, int wi, uint64_t first, uint64_t n)
+{
+	struct window *w = &pf->w[wi];
+	uint8_t *p = w->host + first * PAGE_SIZE;
+	bool whole = first == 0 && n == pf->npages;
+	int ret = whole ? 0 : set_host_prot(pf, wi, first, n, PROT_NONE, "mprotect (unmap)");
+	if (ret == 0 && pf->lazy)
+		ret = lazy_release(pf, wi, first, n);
+	if (ret < 0)
+		return ret;
+	if (madvise(p, n * PAGE_SIZE, MADV_DONTNEED) < 0)
+		return host_failure("discarding window %d pages %#llx+%#llx", wi,
+				    (unsigned long long)first, (unsigned long long)n);
+	memset(w->pages + first, 0, n);
+	if (whole && mprotect(p, n * PAGE_SIZE, PROT_NONE) < 0) {
+		w->stale_prot = true;
+		host_refused(pf, "mprotect (destroy)");
+	}
+	return 0;
+}
+
+/* checked_range for the calls that also take a protection (a3): HC_PROT_* bits only. */
+static int checked_prot_range(struct ptefree *pf, const struct hc_args *a, uint64_t *first,
+			      uint64_t *n)
+{
+	if (a->a3 & ~(uint64_t)(HC_PROT_READ | HC_PROT_WRITE | HC_PROT_EXEC))
+		return -HC_EINVAL;
+	return checked_range(pf, a->a0, a->a1, a->a2, first, n);
+}
+
+static int64_t do_map(struct ptefree *pf, const struct hc_args *a)
+{
+	uint64_t first, n;
+	int wi = checked_prot_range(pf, a, &first, &n);
+	if (wi < 0)
+		return wi;
+	struct window *w = &pf->w[wi];
+	int ret = any_mapped(w, first, n) ? discard(pf, wi, first, n) : 0; /* starts zeroed */
+	uint8_t page = PAGE_MAPPED | (uint8_t)a->a3;
+	if (ret == 0)
+		ret = set_host_prot(pf, wi, first, n, host_prot(page), "mprotect (map)");
+	if (ret == 0)
+		memset(w->pages + first, page, n);
+	return ret;
+}
+
+static int64_t do_unmap(struct ptefree *pf, const struct hc_args *a)
+{
+	uint64_t first, n;
+	int wi = checked_range(pf, a->a0, a->a1, a->a2, &first, &n);
+	if (wi < 0)
+		return wi;
+	return any_mapped(&pf->w[wi], first, n) ? discard(pf, wi, first, n) : 0;
+}
+
+static int64_t do_protect(struct ptefree *pf, const struct hc_args *a)
+{
+	uint64_t first, n;
+	int wi = checked_prot_range(pf, a, &first, &n);
+	if (wi < 0)
+		return wi;
+	struct window *w = &pf->w[wi];
+	for (uint64_t i = first; i < first + n; i++)
+		if (!(w->pages[i] & PAGE_MAPPED))
+			return -HC_EINVAL; /* like mprotect on a hole: the guest checks its VMAs */
+	uint8_t page = PAGE_MAPPED | (uint8_t)a->a3;
+	int ret = set_host_prot(pf, wi, first, n, host_prot(page), "mprotect (protect)");
+	if (ret < 0)
+		return ret;
+	for (uint64_t i = first; i < first + n; i++)
+		w->pages[i] = page | (w->pages[i] & PAGE_PENDING);
+	return 0;
+}
+
+/* A free window, made inaccessible again if its last destroy could not; -HC_ENOSPC when
+ * all are live. */
+static int new_window(struct ptefree *pf)
+{
+	int ret = -HC_ENOSPC;
+	for (uint64_t i = 0; i < pf->cfg.nwindows; i++) {
+		struct window *w = &pf->w[i];
+		if (w->live)
+			continue;
+		if (w->stale_prot) {
+			if (mprotect(w->host, pf->cfg.window_size, PROT_NONE) < 0) {
+				ret = host_refused(pf, "mprotect (reuse)");
+				continue;
+			}
+			w->stale_prot = false;
+		}
+		w->live = true;
+		w->parent = -1;
+		w->npending = 0;
+		return (int)i;
+	}
+	return ret;
+}
+
+/* Copies the resident pages of the parent's run [first, first + n) into the fresh child:
+ * readable ones directly, the others through /proc/self/mem (the parent's protection is
+ * never touched). */
+static int copy_run(struct ptefree *pf, int parent, int child, uint64_t first, uint64_t n)
+{
+	struct window *pw = &pf->w[parent], *cw = &pf->w[child];
+	uint8_t page = pw->pages[first] & ~PAGE_PENDING;
+	uint8_t *src = pw->host + first * PAGE_SIZE, *dst = cw->host + first * PAGE_SIZE;
+	bool readable = host_prot(page) & PROT_READ;
+	int ret = set_host_prot(pf, child, first, n, PROT_READ | PROT_WRITE, "mprotect (fork)");
+	if (ret < 0)
+		return ret;
+	if (mincore(src, n * PAGE_SIZE, pf->vec) < 0)
+		return host_failure("fork: mincore of window %d pages %#llx+%#llx", parent,
+				    (unsigned long long)first, (unsigned long long)n);
+	for (uint64_t i = 0; i < n; i++) {
+		if (!(pf->vec[i] & 1))
+			continue;
+		uint8_t *from = src + i * PAGE_SIZE, *to = dst + i * PAGE_SIZE;
+		if (readable)
+			memcpy(to, from, PAGE_SIZE);
+		else if (pread(pf->mem_fd, to, PAGE_SIZE, (off_t)(uintptr_t)from) != PAGE_SIZE)
+			return host_failure("fork: reading window %d page %#llx", parent,
+					    (unsigned long long)(first + i));
+		pf->counts.fork_pages_copied++;
+	}
+	ret = set_host_prot(pf, child, first, n, host_prot(page), "mprotect (fork)");
+	if (ret == 0)
+		memset(cw->pages + first, page, n);
+	return ret;
+}
+
+int each_run(struct ptefree *pf, int w,
+	     int (*fn)(struct ptefree *pf, int w, int arg, uint64_t first, uint64_t n), int arg)
+{
+	const uint8_t *p = pf->w[w].pages;
+	for (uint64_t i = 0; i < pf->npages;) {
+		if (!p[i]) {
+			i++;
+			continue;
+		}
+		uint64_t j = i + 1;
+		while (j < pf->npages && (p[j] & ~PAGE_PENDING) == (p[i] & ~PAGE_PENDING))
+			j++;
+		int ret = fn(pf, w, arg, i, j - i);
+		if (ret < 0)
+			return ret;
+		i = j;
+	}
+	return 0;
+}
+
+static int destroy(struct ptefree *pf, int wi)
+{
+	int ret = discard(pf, wi, 0, pf->npages);
+	pf->w[wi].live = false;
+	return ret;
+}
+
+static int64_t do_fork(struct ptefree *pf, const struct hc_args *a)
+{
+	if (a->a0 >= pf->cfg.nwindows || !pf->w[a->a0].live)
+		return -HC_EBADF;
+	int child = new_window(pf);
+	if (child < 0)
+		return child;
+	int ret =
+	    pf->lazy ? lazy_fork(pf, (int)a->a0, child) : each_run(pf, (int)a->a0, copy_run, child);
+	if (ret < 0) {
+		destroy(pf, child); /* the child's refused state goes with it */
+		return ret;
+	}
+	pf->counts.forks++;
+	return child;
+}
+
+static int64_t do_destroy(struct ptefree *pf, const struct hc_args *a)
+{
+	if (a->a0 >= pf->cfg.nwindows || !pf->w[a->a0].live)
+		return -HC_EBADF;
+	return destroy(pf, (int)a->a0);
+}
+
+static int64_t do_kmem_alloc(struct ptefree *pf)
+{
+	for (uint64_t i = 0; i < pf->nchunks; i++)
+		if (!pf->chunk_used[i]) {
+			pf->chunk_used[i] = 1;
+			if (++pf->chunks_held > pf->chunks_peak)
+				pf->chunks_peak = pf->chunks_held;
+			return (int64_t)(pf->kmem_base + i * pf->cfg.kmem_chunk);
+		}
+	return -HC_ENOMEM;
+}
+
+static int64_t do_kmem_free(struct ptefree *pf, uint64_t gpa)
+{
+	uint64_t i = (gpa - pf->kmem_base) / pf->cfg.kmem_chunk;
+	if (gpa < pf->kmem_base || (gpa - pf->kmem_base) % pf->cfg.kmem_chunk)
+		return -HC_EINVAL;
+	if (i >= pf->nchunks || !pf->chunk_used[i])
+		return -HC_EBADF;
+	/* back to the host at once; the next HC_KMEM_ALLOC of it reads zeros */
+	if (madvise(pf->kmem_host + gpa, pf->cfg.kmem_chunk, MADV_DONTNEED) < 0)
+		return host_failure("returning kernel memory chunk %#llx", (unsigned long long)gpa);
+	pf->chunk_used[i] = 0;
+	pf->chunks_held--;
+	return 0;
+}
+
+/* The hypercall entry points: each takes the lock the lazy fault handler also takes. */
+#define LOCKED(expr)                                                                               \
+	do {                                                                                       \
+		struct ptefree *pf = g->pf;                                                        \
+		pthread_mutex_lock(&pf->lock);                                                     \
+		int64_t ret_ = (expr);                                                             \
+		pthread_mutex_unlock(&pf->lock);                                                   \
+		return ret_;                                                                       \
+	} while (0)
+
+int64_t pf_as_create(struct guest *g, const struct hc_args *a)
+{
+	(void)a;
+	LOCKED(new_window(pf));
+}
+
+int64_t pf_as_destroy(struct guest *g, const struct hc_args *a)
+{
+	LOCKED(do_destroy(pf, a));
+}
+
+int64_t pf_as_fork(struct guest *g, const struct hc_args *a)
+{
+	LOCKED(do_fork(pf, a));
+}
+
+int64_t pf_as_switch(struct guest *g, const struct hc_args *a)
+{
+	LOCKED(a->a0 < pf->cfg.nwindows && pf->w[a->a0].live ? (int64_t)pf->w[a->a0].cr3
+							     : -HC_EBADF);
+}
+
+int64_t pf_map(struct guest *g, const struct hc_args *a)
+{
+	LOCKED(do_map(pf, a));
+}
+
+int64_t pf_unmap(struct guest *g, const struct hc_args *a)
+{
+	LOCKED(do_unmap(pf, a));
+}
+
+int64_t pf_protect(struct guest *g, const struct hc_args *a)
+{
+	LOCKED(do_protect(pf, a));
+}
+
+int64_t pf_kmem_alloc(struct guest *g, const struct hc_args *a)
+{
+	(void)a;
+	LOCKED(do_kmem_alloc(pf));
+}
+
+int64_t pf_kmem_free(struct guest *g, const struct hc_args *a)
+{
+	LOCKED(do_kmem_free(pf, a->a0));
+}
