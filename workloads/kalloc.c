@@ -1,5 +1,4 @@
-/* kalloc.c: a syscall in which the kernel allocates, checks and frees count objects of size bytes.
- */
+/* kalloc.c: a syscall in which the kernel allocates, checks and frees count objects. */
 #include "workload.h"
 
 enum { SIZE, COUNT };

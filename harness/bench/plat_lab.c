@@ -1,6 +1,7 @@
-/* plat_lab.c: the "lab-npt" and "lab-shadow" platforms: the hv on real KVM inside a QEMU VM
- * (harness/lab/run.sh) with kvm-amd's nested paging on or off. The bench runs inside the VM
- * once per platform (on its "host" platform) and its runs are taken over cell by cell. */
+/* plat_lab.c: the "lab-npt" and "lab-shadow" platforms: the hv on real KVM inside QEMU. */
+/* The VM (harness/lab/run.sh) loads kvm-amd with nested paging on or off. The bench runs
+ * inside the VM once per platform (on its "host" platform) and its runs are taken over cell
+ * by cell. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
-/* results.c: writes results.json, results.tsv, exits.tsv and trace-exits.tsv into a results
- * folder, each through a temporary file and rename so that readers never see half a file. */
+/* results.c: writes results.json, results.tsv, exits.tsv and trace-exits.tsv atomically. */
+/* Each file goes through a temporary file and rename so that readers never see half a file. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>

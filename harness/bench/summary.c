@@ -1,6 +1,6 @@
-/* summary.c: the tables printed at the end of a run: per workload, one row per parameter
- * point, one column per mode x platform: median latency per op and its ratio to native,
- * exits per op, hypercalls per op in ptefree mode, host RSS after the run. */
+/* summary.c: the tables printed at the end of a run, grouped by workload. */
+/* One row per parameter point, one column per mode x platform: median latency per op and its
+ * ratio to native, exits per op, hypercalls per op in ptefree mode, host RSS after the run. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
-/* trace.c: the --trace pass: exits per operation by hardware exit reason, counted by a
- * histogram trigger on the kvm:kvm_exit tracepoint (tracefs). It runs apart from the timed
- * pass because tracing perturbs timing. */
+/* trace.c: the --trace pass: exits per operation by hardware exit reason. */
+/* Counted by a histogram trigger on the kvm:kvm_exit tracepoint (tracefs), apart from the
+ * timed pass because tracing perturbs timing. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,4 @@
-/* util.c: host-side fatal errors, where the bench finds the programs it runs, the names of
- * series, a JSON helper. */
+/* util.c: fatal errors, where the bench finds its programs, series names, JSON helpers. */
 #include <errno.h>
 #include <libgen.h>
 #include <stdarg.h>

@@ -1,5 +1,6 @@
-/* test_results.c: a quick native bench writes results with every required field, records a
- * forced failure without stopping, and its results folder can be plotted. */
+/* test_results.c: a quick native bench writes complete results, survives a failure, plots. */
+/* Every required field is present, a forced failure is recorded without stopping the run,
+ * and the results folder can be plotted. */
 #include <jansson.h>
 #include <stdbool.h>
 #include <sys/stat.h>

@@ -1,5 +1,5 @@
-/* runner.c: main() of the workload program: parses the command line, times the repetitions,
- * reports. The same file runs in the guest and on Linux. */
+/* runner.c: main() of the workload program: parses arguments, times repetitions, reports. */
+/* The same file runs in the guest and on Linux. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

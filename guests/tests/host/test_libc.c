@@ -1,5 +1,5 @@
-/* test_libc.c: the guest's vsnprintf, string functions and strtol, checked against glibc on the
- * host. The build renames the guest's functions with a k_ prefix (see guests.mk). */
+/* test_libc.c: the guest's vsnprintf, string functions and strtol, checked against glibc. */
+/* The build renames the guest's functions with a k_ prefix (see guests.mk). */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>

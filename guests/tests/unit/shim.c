@@ -1,5 +1,4 @@
-/* shim.c: the klib services, hypercalls and MMU instructions the mm code needs, faked on the host.
- */
+/* shim.c: the klib services, hypercalls and MMU instructions of the mm code, faked on Linux. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
