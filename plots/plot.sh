@@ -67,12 +67,17 @@ for w in $(awk -F'\t' 'NR > 1 && $7 == "ok" && !seen[$1]++ { print $1 }' "$tsv")
 	draw latency.gp "latency-$w" "data='$tmp/$w.lat'; nseries=$(cat "$tmp/$w.n"); name='$w'"
 done
 
-# series WORKLOAD XCOL FILTER YEXPR: blocks of (x, YEXPR) per series, one per label; the
-# series titles go to $tmp/series. FILTER is an awk condition on the row.
+# series WORKLOAD XCOL FILTER YEXPR COUNTS: blocks of (x, YEXPR) per series, one per label;
+# the series titles go to $tmp/series. FILTER is an awk condition on the row. COUNTS=1 drops
+# the labels' notes on distorted time, which do not concern counts.
 series() {
-	awk -F'\t' -v w="$1" -v x="$2" -v titles="$tmp/series" '
+	awk -F'\t' -v w="$1" -v x="$2" -v counts="$5" -v titles="$tmp/series" '
 	NR > 1 && $1 == w && $7 == "ok" && ('"$3"') {
-		if (!($6 in si)) { si[$6] = ns + 0; title[ns++] = $6 }
+		if (!($6 in si)) {
+			si[$6] = ns++
+			title[si[$6]] = $6
+			if (counts) sub(/ \(.*\)$/, "", title[si[$6]])
+		}
 		rows[si[$6]] = rows[si[$6]] $x "\t" '"$4"' "\n"
 	}
 	END {
@@ -83,16 +88,16 @@ series() {
 	}' "$tsv"
 }
 
-# lines SCRIPT YEXPR NAME WORKLOAD XCOL FILTER TITLE XLABEL
+# lines SCRIPT YEXPR NAME WORKLOAD XCOL FILTER TITLE XLABEL [COUNTS]
 lines() {
 	: >"$tmp/series"
-	series "$4" "$5" "$6" "$2" >"$tmp/$3.dat"
+	series "$4" "$5" "$6" "$2" "${9:-0}" >"$tmp/$3.dat"
 	if [ -s "$tmp/series" ]; then
 		draw "$1" "$3" "data='$tmp/$3.dat'; series='$(cat "$tmp/series")'; name='$7'; xlabel='$8'"
 	fi
 }
 lines lines.gp "$latency_y" fork-vs-rss forkstorm 8 '$9 == 0' "forkstorm: fork + exit + wait against the parent RSS (touch_pages=0)" "parent RSS (KiB)"
-lines paging.gp "$paging_y" fork-paging-vs-rss forkstorm 8 '$9 == 0 && $3 == "ptefree"' "forkstorm in ptefree mode: hv work per fork against the parent RSS (counts exact everywhere)" "parent RSS (KiB)"
+lines paging.gp "$paging_y" fork-paging-vs-rss forkstorm 8 '$9 == 0 && $3 == "ptefree"' "forkstorm in ptefree mode: hv work per fork against the parent RSS (counts exact everywhere)" "parent RSS (KiB)" 1
 lines lines.gp "$latency_y" fork-vs-touch forkstorm 9 '$9 > 0' "forkstorm: fork + exit + wait against pages the child writes" "pages written by the child"
 lines lines.gp "$latency_y" mmapchurn-vs-size mmapchurn 8 1 "mmapchurn: mmap + touch every page + munmap against region size" "region size (KiB)"
 
