@@ -88,7 +88,8 @@ void vm_create(struct vm *vm, uint64_t mem_size, bool verbose)
 	memset(vm, 0, sizeof *vm);
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0)
-		die("open /dev/kvm");
+		die("open /dev/kvm (without KVM here, run the hv in the QEMU lab: "
+		    "harness/lab/run.sh --npt 1 -- 'build/hv ...')");
 	int version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (version != KVM_API_VERSION) {
 		errno = EINVAL;
