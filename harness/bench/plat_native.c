@@ -24,6 +24,26 @@ static const char *native_mmu(void)
 	return "none";
 }
 
+/* A native run on a virtual machine pays that machine's own virtualization (its page faults
+ * and forks go through the outer hypervisor): not the bare-metal baseline. */
+static const char *native_time_note(void)
+{
+	static int virtual_machine = -1;
+	if (virtual_machine < 0) {
+		char line[4096];
+		FILE *f = fopen("/proc/cpuinfo", "r");
+		virtual_machine = 0;
+		while (f && fgets(line, sizeof line, f))
+			if (strncmp(line, "flags", 5) == 0) {
+				virtual_machine = strstr(line, " hypervisor") != NULL;
+				break;
+			}
+		if (f)
+			fclose(f);
+	}
+	return virtual_machine ? "this machine is itself a virtual machine" : NULL;
+}
+
 static int native_supports(const struct workload *w, char *why, size_t len)
 {
 	if (!(w->flags & WL_GUEST_ONLY))
@@ -108,5 +128,6 @@ const struct platform platform_native = {
     .available = native_available,
     .mmu = native_mmu,
     .supports = native_supports,
+    .time_note = native_time_note,
     .run_cell = native_run_cell,
 };

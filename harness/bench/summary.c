@@ -93,7 +93,9 @@ static void cell_text(enum table t, json_t *r, json_t *native, char *text, size_
 	case LATENCY:
 		human_ns(p50(r), ns, sizeof ns);
 		/* a ratio of a distorted time to a real one would mean nothing */
-		base = native && !rec_str(r, "time_note")[0] ? p50(native) : NAN;
+		base = native && !rec_str(r, "time_note")[0] && !rec_str(native, "time_note")[0]
+			   ? p50(native)
+			   : NAN;
 		if (r != native && base > 0)
 			snprintf(text, len, "%s x%.3g", ns, p50(r) / base);
 		else
@@ -201,8 +203,11 @@ static void print_notes(FILE *f, json_t *runs)
 		const char *asked = rec_str(r, "fork_policy_requested");
 		const char *ran = rec_str(r, "fork_policy");
 		if (note[0]) { /* explains the "*" of the column, whatever its cells did */
-			snprintf(key, sizeof key, "* %s: %s; compare its counts, not its times",
-				 rec_str(r, "platform"), note);
+			const char *platform = rec_str(r, "platform");
+			snprintf(key, sizeof key, "* %s: %s; %s", platform, note,
+				 strcmp(platform, "native")
+				     ? "compare its counts, not its times"
+				     : "its times are no bare-metal baseline, so no ratios");
 			json_object_set_new(notes, key, json_null());
 		}
 		if (asked[0] && ran[0] && strcmp(asked, ran)) {
