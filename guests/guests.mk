@@ -93,7 +93,7 @@ TEST_DEPS += $(GUEST_OUT)/kernel.elf $(BUILD)/hv $(BUILD)/hv-static
 KMEM_SRCS := $(addprefix guests/kernel/,kalloc.c kmalloc.c vma.c vm.c classic.c ptefree.c tlb.c)
 KMEM_UNIT_OUT := $(BUILD)/guests/unit
 KMEM_UNIT_CFLAGS := $(HOST_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-include guests/tests/unit/shim.h -Iguests/kernel -Ihv
+	-include guests/tests/unit/shim.h -Iguests/kernel -Iguests/uapi -Ihv
 KMEM_UNIT_TESTS := $(addprefix $(KMEM_UNIT_OUT)/,test_kalloc test_kmalloc test_vma test_vm \
 	test_classic test_ptefree)
 KMEM_MM := $(addprefix guests/kernel/,kalloc.c kmalloc.c vma.c vm.c)
@@ -105,7 +105,7 @@ $(KMEM_UNIT_OUT)/test_vm: $(KMEM_MM)
 $(KMEM_UNIT_OUT)/test_classic $(KMEM_UNIT_OUT)/test_ptefree: $(KMEM_MM) \
 	guests/kernel/classic.c guests/kernel/ptefree.c
 $(KMEM_UNIT_TESTS): $(KMEM_UNIT_OUT)/%: guests/tests/unit/%.c guests/tests/unit/shim.c \
-		guests/tests/unit/shim.h guests/kernel/mm.h guests/kernel/klib.h hv/abi.h harness/test.h
+		guests/tests/unit/shim.h guests/kernel/mm.h guests/kernel/klib.h guests/uapi/memstr.h hv/abi.h harness/test.h
 	@mkdir -p $(dir $@)
 	$(CC) $(KMEM_UNIT_CFLAGS) -o $@ $(filter %.c,$^)
 
@@ -118,13 +118,13 @@ GUEST_LIBC_TEST := $(BUILD)/guests/host/test_libc
 GUEST_LIBC_RENAME := $(foreach f,memset memcpy memmove memcmp strlen strnlen strcmp strncmp \
 	strchr strrchr strncpy_safe vsnprintf snprintf strtol strtoul atoi exit,-D$(f)=k_$(f))
 $(GUEST_LIBC_TEST): guests/tests/host/test_libc.c guests/kernel/format.c guests/kernel/string.c \
-		guests/user/libc/stdlib.c guests/kernel/klib.h harness/test.h
+		guests/user/libc/stdlib.c guests/kernel/klib.h guests/uapi/memstr.h harness/test.h
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -fno-builtin -Iharness -Iguests/kernel -Ihv -c -o $@.o $<
+	$(CC) $(HOST_CFLAGS) -fno-builtin -Iharness -Iguests/kernel -Iguests/uapi -Ihv -c -o $@.o $<
 	$(CC) $(HOST_CFLAGS) -fno-builtin -fno-tree-loop-distribute-patterns $(GUEST_LIBC_RENAME) \
-		-Iguests/kernel -Ihv -c -o $@.format.o guests/kernel/format.c
+		-Iguests/kernel -Iguests/uapi -Ihv -c -o $@.format.o guests/kernel/format.c
 	$(CC) $(HOST_CFLAGS) -fno-builtin -fno-tree-loop-distribute-patterns $(GUEST_LIBC_RENAME) \
-		-Iguests/kernel -Ihv -c -o $@.string.o guests/kernel/string.c
+		-Iguests/kernel -Iguests/uapi -Ihv -c -o $@.string.o guests/kernel/string.c
 	$(CC) $(HOST_CFLAGS) -fno-builtin $(GUEST_LIBC_RENAME) -c -o $@.stdlib.o \
 		guests/user/libc/stdlib.c
 	$(CC) -o $@ $@.o $@.format.o $@.string.o $@.stdlib.o

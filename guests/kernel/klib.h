@@ -16,16 +16,7 @@
 #endif
 
 /* string.c (also in the user C library) */
-void *memset(void *dst, int c, size_t n);
-void *memcpy(void *dst, const void *src, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-void *memmove(void *dst, const void *src, size_t n);
-size_t strlen(const char *s);
-size_t strnlen(const char *s, size_t max);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-char *strchr(const char *s, int c);
-char *strrchr(const char *s, int c);
+#include "memstr.h"
 char *strncpy_safe(char *dst, const char *src, size_t n); /* always NUL-terminates */
 
 /* format.c (also in the user C library): flags - 0, width and precision (also *), length
