@@ -73,13 +73,17 @@ static int64_t hc_assert(struct guest *g, const struct hc_args *a)
 
 static int64_t hc_proc_fault(struct guest *g, const struct hc_args *a)
 {
-	if (g->nfaults < HV_MAX_FAULTS)
+	/* the first HV_MAX_FAULTS are kept and printed; a guest cannot flood stderr */
+	if (g->nfaults < HV_MAX_FAULTS) {
 		g->faults[g->nfaults] = (struct proc_fault){a->a0, a->a1, a->a2, a->a3};
+		fprintf(stderr,
+			"guest process %" PRIu64 " killed: invalid access at %#" PRIx64
+			" (rip %#" PRIx64 ", error code %#" PRIx64 ")\n",
+			a->a0, a->a1, a->a2, a->a3);
+	} else if (g->nfaults == HV_MAX_FAULTS) {
+		fprintf(stderr, "guest: more processes killed; counted, not printed\n");
+	}
 	g->nfaults++;
-	fprintf(stderr,
-		"guest process %" PRIu64 " killed: invalid access at %#" PRIx64 " (rip %#" PRIx64
-		", error code %#" PRIx64 ")\n",
-		a->a0, a->a1, a->a2, a->a3);
 	return 0;
 }
 
