@@ -40,6 +40,7 @@ struct budget {
 	int warmup;	  /* unmeasured repetitions before them */
 	double timeout_s; /* one process (one calibration or measured run) */
 	bool trace;	  /* after each measured cell, a traced pass (exits by hardware reason) */
+	long calibration_exits; /* exits per round of the hypercall calibration; 0: the hv's */
 };
 
 /*
@@ -67,6 +68,10 @@ struct platform {
 	run_once_fn run_once;
 	/* optional: the platform traces by itself (e.g. inside its VM) when --trace is on */
 	bool traces_inside;
+	/* optional: the hypercall calibration on this platform's KVM (hv --calibrate): a record
+	 * with "status" "ok" and the hv's fields, "failed" with "error", or "skipped" with
+	 * "reason" */
+	json_t *(*calibrate)(const struct platform *p, const struct budget *b);
 	void *priv; /* the platform's own state (c->plat->priv in run_cell) */
 };
 
@@ -100,8 +105,16 @@ double rec_hypercalls(json_t *r);		 /* hypercalls per op; NAN without counts */
 double rec_pages_copied(json_t *r); /* pages the hv copied per op; NAN outside ptefree */
 void rec_series(json_t *r, char *buf, size_t len); /* series_name() of the record */
 
-/* summary.c */
-void summary_print(json_t *runs, FILE *f);
+/* summary.c: the tables of a results document (its runs, then its calibration) */
+void summary_print(json_t *doc, FILE *f);
+
+/* calibration.c: the hypercall calibration, once per platform that has one */
+json_t *calibration_run_hv(const struct platform *p, const struct budget *b); /* on /dev/kvm */
+/* The platform's record (skipped with why where it is not available), named after it, with
+ * its time note and the target; prints one progress line. */
+json_t *calibration_measure(const struct platform *p, bool available, const char *why,
+			    const struct budget *b);
+void calibration_print(json_t *calibration, FILE *f); /* the table; nothing for none */
 
 /* util: a die() for host-side failures */
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

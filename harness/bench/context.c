@@ -116,7 +116,8 @@ json_t *context_collect(int argc, char **argv, const struct budget *b)
 				bench_bin_dir()),
 	    "compiler", __VERSION__, "cflags", BENCH_CFLAGS, "command", args);
 	json_object_set_new(ctx, "budget",
-			    json_pack("{s:f, s:i, s:i, s:f}", "rep_s", b->rep_s, "reps", b->reps,
-				      "warmup", b->warmup, "timeout_s", b->timeout_s));
+			    json_pack("{s:f, s:i, s:i, s:f, s:I}", "rep_s", b->rep_s, "reps",
+				      b->reps, "warmup", b->warmup, "timeout_s", b->timeout_s,
+				      "calibration_exits", (json_int_t)b->calibration_exits));
 	return ctx;
 }

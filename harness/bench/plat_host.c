@@ -151,4 +151,5 @@ const struct platform platform_host = {
     .time_note = host_time_note,
     .run_cell = host_run_cell,
     .run_once = host_run_once,
+    .calibrate = calibration_run_hv,
 };

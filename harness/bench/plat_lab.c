@@ -14,11 +14,14 @@
 #include "proc.h"
 
 #define LAB_BASE_TIMEOUT 300 /* boot, and the kernel download on first use */
+/* Exits per round of the hypercall calibration inside: about 5 s at TCG's 50-90 us per exit. */
+#define LAB_CALIBRATION_EXITS 3000
 
 struct lab {
 	const char *name;
 	int npt;
-	json_t *runs; /* the runs array the bench inside wrote, after prepare */
+	json_t *runs;	     /* the runs array the bench inside wrote, after prepare */
+	json_t *calibration; /* and its calibration array (the VM's host platform) */
 	json_t *context;
 	char error[BENCH_ERR_MAX]; /* why there are no runs */
 };
@@ -133,6 +136,8 @@ static void inner_command(struct cell *const cells[], int n, const struct budget
 	append(cmd, len, &used, "build/bench --platforms host --out out/%s --reps %d --budget %g",
 	       name, b->reps, b->rep_s);
 	append(cmd, len, &used, " --timeout %g%s", b->timeout_s, b->trace ? " --trace" : "");
+	append(cmd, len, &used, " --calibration-exits %ld",
+	       b->calibration_exits > 0 ? b->calibration_exits : LAB_CALIBRATION_EXITS);
 	append_list(cmd, len, &used, " --modes ", modes);
 	append_list(cmd, len, &used, " --fork-policies ", policies);
 	append_list(cmd, len, &used, " --workloads ", specs);
@@ -149,9 +154,10 @@ static void lab_prepare(struct cell *const cells[], int n, const struct budget *
 	snprintf(out, sizeof out, "%s/lab/bench-out", bench_bin_dir());
 	snprintf(results, sizeof results, "%s/%s/results.json", out, lab->name);
 	snprintf(npt, sizeof npt, "%d", lab->npt);
-	/* A bound, not an estimate: each cell takes a few guest boots at most. */
+	/* A bound, not an estimate: each cell takes a few guest boots at most, and so does the
+	 * calibration after them. */
 	snprintf(timeout, sizeof timeout, "%.0f",
-		 LAB_BASE_TIMEOUT + n * (b->timeout_s < 60 ? b->timeout_s : 60));
+		 LAB_BASE_TIMEOUT + (n + 1) * (b->timeout_s < 60 ? b->timeout_s : 60));
 	unlink(results);
 	char *argv[] = {"/bin/sh",
 			"-c",
@@ -175,6 +181,7 @@ static void lab_prepare(struct cell *const cells[], int n, const struct budget *
 	json_error_t jerr;
 	json_t *doc = json_load_file(results, 0, &jerr);
 	lab->runs = json_incref(json_object_get(doc, "runs"));
+	lab->calibration = json_incref(json_object_get(doc, "calibration"));
 	lab->context = json_incref(json_object_get(doc, "context"));
 	json_decref(doc);
 	if (lab->runs)
@@ -221,6 +228,24 @@ static int lab_run_cell(const struct cell *c, const struct budget *b, json_t *re
 	return -1;
 }
 
+/* The calibration the bench inside ran on the VM's host platform, taken over like a cell. */
+static json_t *lab_calibrate(const struct platform *p, const struct budget *b)
+{
+	(void)b;
+	struct lab *lab = p->priv;
+	json_t *inner = json_array_get(lab->calibration, 0);
+	if (!inner)
+		return json_pack("{s:s, s:s}", "status", "failed", "error",
+				 lab->runs ? "missing from the lab's results" : lab->error);
+	json_t *rec = json_deep_copy(inner);
+	json_object_set_new(rec, "lab_kernel",
+			    json_deep_copy(json_object_get(lab->context, "kernel")));
+	if (!strcmp(rec_str(rec, "status"), "skipped"))
+		json_object_set_new(rec, "reason",
+				    json_sprintf("in the lab VM: %s", rec_str(rec, "reason")));
+	return rec;
+}
+
 const struct platform platform_lab_npt = {
     .name = "lab-npt",
     .time_note = emulated_time,
@@ -230,6 +255,7 @@ const struct platform platform_lab_npt = {
     .prepare = lab_prepare,
     .run_cell = lab_run_cell,
     .traces_inside = true,
+    .calibrate = lab_calibrate,
     .priv = &lab_npt,
 };
 
@@ -242,5 +268,6 @@ const struct platform platform_lab_shadow = {
     .prepare = lab_prepare,
     .run_cell = lab_run_cell,
     .traces_inside = true,
+    .calibrate = lab_calibrate,
     .priv = &lab_shadow,
 };

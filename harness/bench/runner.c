@@ -151,6 +151,23 @@ static bool trace_check(const struct matrix *m, const struct plat_state *st)
 	return true;
 }
 
+/* After the cells, the hypercall calibration of each platform that has one, into the
+ * document's "calibration" array (absent when no platform has one). */
+static void calibrate_platforms(const struct matrix *m, const struct plat_state *st,
+				const struct budget *b, json_t *doc, const char *out_dir)
+{
+	for (int i = 0; i < m->nplats; i++) {
+		if (!m->plats[i]->calibrate)
+			continue;
+		json_t *calibration = json_object_get(doc, "calibration");
+		if (!calibration)
+			json_object_set_new(doc, "calibration", calibration = json_array());
+		json_array_append_new(
+		    calibration, calibration_measure(m->plats[i], st[i].available, st[i].why, b));
+		results_write(out_dir, doc);
+	}
+}
+
 int runner_run(struct matrix *m, const struct budget *b, json_t *doc, const char *out_dir)
 {
 	struct plat_state st[8];
@@ -186,5 +203,6 @@ int runner_run(struct matrix *m, const struct budget *b, json_t *doc, const char
 		json_array_append_new(runs, rec);
 		results_write(out_dir, doc); /* after every cell: a crash keeps what was measured */
 	}
+	calibrate_platforms(m, st, b, doc, out_dir);
 	return failed;
 }

@@ -1,6 +1,7 @@
 /* summary.c: the tables printed at the end of a run, grouped by workload. */
 /* One row per parameter point, one column per mode x platform: median latency per op and its
- * ratio to native, exits per op, hypercalls per op in ptefree mode, host RSS after the run. */
+ * ratio to native, exits per op, hypercalls per op in ptefree mode, host RSS after the run;
+ * then the notes and the hypercall calibration (calibration.c). */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -238,8 +239,9 @@ static void print_notes(FILE *f, json_t *runs)
 	json_decref(first);
 }
 
-void summary_print(json_t *runs, FILE *f)
+void summary_print(json_t *doc, FILE *f)
 {
+	json_t *runs = json_object_get(doc, "runs");
 	json_t *workloads = json_array(), *w;
 	size_t i;
 	json_t *r;
@@ -260,4 +262,5 @@ void summary_print(json_t *runs, FILE *f)
 	json_decref(workloads);
 	fputc('\n', f);
 	print_notes(f, runs);
+	calibration_print(json_object_get(doc, "calibration"), f);
 }

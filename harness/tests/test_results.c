@@ -1,6 +1,7 @@
 /* test_results.c: a quick native bench writes complete results, survives a failure, plots. */
 /* Every required field is present, a forced failure is recorded without stopping the run,
- * and the results folder can be plotted. */
+ * the calibration is recorded (or skipped) per KVM platform and printed by --summary, and the
+ * results folder can be plotted. */
 #include <jansson.h>
 #include <stdbool.h>
 #include <sys/stat.h>
@@ -160,6 +161,87 @@ static void test_fork_policies(void)
 		      "a ptefree run records the policy that ran and the hv's paging counts");
 }
 
+/* The hypercall calibration: absent when no platform has KVM (native alone), else one entry
+ * per KVM platform, skipped with the reason where it cannot run. */
+static void test_calibration(void)
+{
+	json_t *cal = get(doc, "calibration");
+	if (!cal)
+		return;
+	CHECK(json_is_array(cal), "calibration is an array");
+	size_t i;
+	json_t *c;
+	json_array_foreach(cal, i, c)
+	{
+		const char *status = json_string_value(get(c, "status")) ?: "";
+		CHECK(json_string_value(get(c, "platform")), "calibration %zu: platform", i);
+		CHECK(json_number_value(get(c, "target_ratio")) == 1.10,
+		      "calibration %zu: target_ratio", i);
+		if (!strcmp(status, "ok")) {
+			CHECK(json_number_value(get(c, "bare_kvm_run_ns")) > 0 &&
+				  json_number_value(get(c, "hv_hypercall_ns")) > 0 &&
+				  json_number_value(get(c, "ratio")) > 0 &&
+				  json_is_boolean(get(c, "target_met")),
+			      "calibration %zu: times, ratio and verdict", i);
+		} else {
+			CHECK(!strcmp(status, "skipped")
+				  ? json_string_value(get(c, "reason")) != NULL
+				  : json_string_value(get(c, "error")) != NULL,
+			      "calibration %zu: %s without its reason", i, status);
+		}
+		if (!strcmp(json_string_value(get(c, "platform")) ?: "", "host") &&
+		    access("/dev/kvm", F_OK) != 0)
+			CHECK(!strcmp(status, "skipped") &&
+				  strstr(json_string_value(get(c, "reason")) ?: "", "/dev/kvm"),
+			      "without /dev/kvm, the host calibration is skipped and says why");
+	}
+}
+
+/* bench --summary prints the calibration table of a results file (made up here). */
+static void test_calibration_summary(void)
+{
+	char sdir[] = "/tmp/pagelab-test-summary-XXXXXX", path[128], cmd[512], line[512];
+	CHECK(mkdtemp(sdir) != NULL, "mkdtemp");
+	snprintf(path, sizeof path, "%s/results.json", sdir);
+	json_t *fake = json_pack(
+	    "{s:s, s:{}, s:[], s:[{s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:b, s:n}, "
+	    "{s:s, s:s, s:n, s:f, s:f, s:f, s:f, s:b, s:f}, {s:s, s:s, s:s}]}",
+	    "schema", "pagelab-results/1", "context", "runs", "calibration", "platform", "lab-npt",
+	    "status", "ok", "time_note", "emulated time", "bare_kvm_run_ns", 61234.5,
+	    "hv_hypercall_ns", 64296.2, "ratio", 1.05, "target_ratio", 1.10, "target_met", 1,
+	    "in_kvm_exit_ns", "platform", "host", "status", "ok", "time_note", "bare_kvm_run_ns",
+	    1000.0, "hv_hypercall_ns", 1250.0, "ratio", 1.25, "target_ratio", 1.10, "target_met", 0,
+	    "in_kvm_exit_ns", 310.0, "platform", "lab-shadow", "status", "skipped", "reason",
+	    "no /dev/kvm in the VM");
+	CHECK(fake && json_dump_file(fake, path, 0) == 0, "writing %s", path);
+	json_decref(fake);
+	snprintf(cmd, sizeof cmd, "%s --summary %s", bench, sdir);
+	FILE *p = popen(cmd, "r");
+	CHECK(p != NULL, "%s", cmd);
+	if (!p)
+		return;
+	bool heading = false, npt = false, host = false, shadow = false, note = false;
+	while (fgets(line, sizeof line, p)) {
+		heading |= strstr(line, "Hypercall calibration") != NULL;
+		npt |= !strncmp(line, "lab-npt*", 8) && strstr(line, "61234.5") &&
+		       strstr(line, "64296.2") && strstr(line, "1.050") && strstr(line, "yes") &&
+		       strstr(line, " -");
+		host |= !strncmp(line, "host ", 5) && strstr(line, "1.250") && strstr(line, "no") &&
+			strstr(line, "310.0");
+		shadow |= !strncmp(line, "lab-shadow", 10) &&
+			  strstr(line, "skipped: no /dev/kvm in the VM");
+		note |= !strncmp(line, "* lab-npt: emulated time", 24);
+	}
+	CHECK(pclose(p) == 0, "%s failed", cmd);
+	CHECK(heading, "no calibration heading");
+	CHECK(npt, "the lab-npt row (marked emulated, in-KVM unknown)");
+	CHECK(host, "the host row (target missed)");
+	CHECK(shadow, "the skipped row with its reason");
+	CHECK(note, "the note on emulated time");
+	snprintf(cmd, sizeof cmd, "rm -rf %s", sdir);
+	system(cmd);
+}
+
 static void test_tsv(void)
 {
 	char path[128], line[4096];
@@ -226,8 +308,10 @@ int main(int argc, char **argv)
 		RUN_TEST(test_forced_failure);
 		RUN_TEST(test_skips);
 		RUN_TEST(test_fork_policies);
+		RUN_TEST(test_calibration);
 		RUN_TEST(test_tsv);
 	}
+	RUN_TEST(test_calibration_summary);
 	if (system("command -v gnuplot >/dev/null 2>&1") != 0)
 		printf("SKIP test_plots: gnuplot is not installed\n");
 	else
