@@ -183,6 +183,18 @@ static void test_fork_lazy(void)
 	      n.lazy_wp_faults, n.lazy_zero_pages);
 }
 
+/* How many of the host pages of [p, p + len) are resident. */
+static unsigned long resident_pages(const uint8_t *p, uint64_t len)
+{
+	static unsigned char vec[MIB / PAGE_SIZE];
+	unsigned long n = 0;
+	if (len > sizeof vec * PAGE_SIZE || mincore((void *)p, len, vec) < 0)
+		return ~0ul;
+	for (uint64_t i = 0; i < len / PAGE_SIZE; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
 static void test_kmem(void)
 {
 	fresh(FORK_COPY);
@@ -201,7 +213,10 @@ static void test_kmem(void)
 	CHECK(hc(HC_KMEM_FREE, ~0ull, 0, 0, 0) < 0, "wild");
 	uint8_t *chunk = gmem_ptr(&g.mem, KMEM_BASE + MIB, MIB);
 	memset(chunk, 0x77, MIB);
+	CHECK(resident_pages(chunk, MIB) == MIB / PAGE_SIZE, "a written chunk is resident");
 	CHECK(hc(HC_KMEM_FREE, KMEM_BASE + MIB, 0, 0, 0) == 0, "free");
+	CHECK(resident_pages(chunk, MIB) == 0, "a freed chunk is back with the host (%lu pages)",
+	      resident_pages(chunk, MIB));
 	CHECK(hc(HC_KMEM_FREE, KMEM_BASE + MIB, 0, 0, 0) == -HC_EBADF, "double free");
 	CHECK(hc(HC_KMEM_ALLOC, 0, 0, 0, 0) == (int64_t)(KMEM_BASE + MIB), "reused");
 	CHECK(chunk[0] == 0 && chunk[MIB - 1] == 0, "a reused chunk is zeroed");
