@@ -31,6 +31,9 @@ struct cell {
 	const char *mode;	     /* "classic", "ptefree", or "none" where modes do not apply */
 	const char *fork_policy;     /* ptefree: the policy asked of the hv ("copy", "lazy") */
 	const struct platform *plat;
+	/* the --trace pass: a command line the run goes under ("perf", "kvm", ..., "--",
+	 * NULL-terminated), or NULL */
+	char *const *wrapper;
 };
 
 /* How much time a cell may take; the harness derives iterations from it. */
@@ -40,6 +43,8 @@ struct budget {
 	int warmup;	  /* unmeasured repetitions before them */
 	double timeout_s; /* one process (one calibration or measured run) */
 	bool trace;	  /* after each measured cell, a traced pass (exits by hardware reason) */
+	const char
+	    *trace_method; /* "auto" (perf where it can run, else tracefs), "perf", "tracefs" */
 	long calibration_exits; /* exits per round of the hypercall calibration; 0: the hv's */
 };
 
@@ -83,8 +88,11 @@ void platform_list_names(char *buf, size_t len);
 /* measure.c: the calibrate-then-measure loop of platforms that run one process per run */
 int measure_cell(const struct cell *c, const struct budget *b, run_once_fn run_once, json_t *rec);
 
-/* trace.c: exits per op by hardware exit reason from the kvm:kvm_exit tracepoint */
-int trace_available(char *why, size_t len);
+/* trace.c: exits per op by hardware exit reason from the kvm:kvm_exit tracepoint. The
+ * method that counts them here, as asked ("auto": "perf kvm stat" where perf can run, else
+ * the tracefs histogram), or NULL with the reason. */
+const char *trace_available(const char *wanted, char *why, size_t len);
+const char *trace_perf_find(void); /* perf in PATH or /usr/bin, or NULL */
 json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, double timeout_s);
 
 /* stats.c: per-op latency statistics from the cycles of each repetition */

@@ -40,6 +40,8 @@ static void usage(FILE *f)
 	    "  --quick           small budgets and a reduced sweep\n"
 	    "  --trace           after each measured cell, an untimed pass counting exits by\n"
 	    "                    hardware exit reason (kvm:kvm_exit tracepoint, root)\n"
+	    "  --trace-method M  auto (perf kvm stat where perf can run, else the tracefs\n"
+	    "                    histogram; the default), perf or tracefs\n"
 	    "  --calibration-exits N  exits per round of the hypercall calibration that\n"
 	    "                    follows the cells on each KVM platform (default: the hv's)\n"
 	    "  --summary DIR     print the tables of an earlier results folder\n"
@@ -119,6 +121,18 @@ static int select_names(const char *what, char *list, const char *const valid[],
 	return n;
 }
 
+/* --trace-method: one of the valid names. */
+static const char *trace_method(char *arg)
+{
+	static const char *const methods[] = {"auto", "perf", "tracefs"};
+	const char *chosen[1];
+	if (strchr(arg, ',') || select_names("trace method", arg, methods, 3, chosen, 1) != 1) {
+		fprintf(stderr, "bench: --trace-method takes one of auto, perf, tracefs\n");
+		exit(2);
+	}
+	return chosen[0];
+}
+
 static void select_modes(struct matrix *m, char *list)
 {
 	m->nmodes = select_names("mode", list, all_modes, 2, m->modes, 2);
@@ -190,11 +204,13 @@ int main(int argc, char **argv)
 					     {"list", no_argument, 0, 'l'},
 					     {"help", no_argument, 0, 'h'},
 					     {"trace", no_argument, 0, 'T'},
+					     {"trace-method", required_argument, 0, 'M'},
 					     {"summary", required_argument, 0, 'S'},
 					     {"calibration-exits", required_argument, 0, 'C'},
 					     {0, 0, 0, 0}};
 	struct matrix m = {0};
-	struct budget b = {.rep_s = 0, .reps = 0, .warmup = 1, .timeout_s = 120};
+	struct budget b = {
+	    .rep_s = 0, .reps = 0, .warmup = 1, .timeout_s = 120, .trace_method = "auto"};
 	char *workloads = NULL, *out = NULL;
 	bool quick = false;
 	int o;
@@ -236,6 +252,9 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			b.trace = true;
+			break;
+		case 'M':
+			b.trace_method = trace_method(optarg);
 			break;
 		case 'C':
 			b.calibration_exits = (long)positive("--calibration-exits", optarg);

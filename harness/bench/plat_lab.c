@@ -135,7 +135,9 @@ static void inner_command(struct cell *const cells[], int n, const struct budget
 	size_t used = 0;
 	append(cmd, len, &used, "build/bench --platforms host --out out/%s --reps %d --budget %g",
 	       name, b->reps, b->rep_s);
-	append(cmd, len, &used, " --timeout %g%s", b->timeout_s, b->trace ? " --trace" : "");
+	append(cmd, len, &used, " --timeout %g", b->timeout_s);
+	if (b->trace)
+		append(cmd, len, &used, " --trace --trace-method %s", b->trace_method);
 	append(cmd, len, &used, " --calibration-exits %ld",
 	       b->calibration_exits > 0 ? b->calibration_exits : LAB_CALIBRATION_EXITS);
 	append_list(cmd, len, &used, " --modes ", modes);
@@ -173,6 +175,11 @@ static void lab_prepare(struct cell *const cells[], int n, const struct budget *
 			"--",
 			cmd,
 			NULL};
+	/* the bench inside counts exits with perf kvm stat when it has perf (see trace.c) */
+	const char *perf =
+	    b->trace && strcmp(b->trace_method, "tracefs") ? trace_perf_find() : NULL;
+	if (perf)
+		setenv("LAB_PERF", perf, 1);
 	printf("%s: running %d cells in the lab VM (kvm-amd npt=%d); inside, they are "
 	       "the VM's \"host\" platform\n",
 	       lab->name, n, lab->npt);

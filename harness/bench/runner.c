@@ -125,7 +125,7 @@ static json_t *run_one(const struct cell *c, struct plat_state *ps, const struct
 }
 
 /* Says once whether the --trace pass can run for the platforms that trace here, and why not. */
-static bool trace_check(const struct matrix *m, const struct plat_state *st)
+static bool trace_check(const struct matrix *m, const struct plat_state *st, const struct budget *b)
 {
 	char why[BENCH_ERR_MAX];
 	bool wanted = false;
@@ -142,12 +142,17 @@ static bool trace_check(const struct matrix *m, const struct plat_state *st)
 	}
 	if (!wanted)
 		return false;
-	if (!trace_available(why, sizeof why)) {
-		printf("trace: the kvm:kvm_exit tracepoint cannot be used here: %s\n", why);
+	const char *method = trace_available(b->trace_method, why, sizeof why);
+	if (!method) {
+		printf(
+		    "trace: the kvm:kvm_exit tracepoint cannot be used here (--trace-method %s): "
+		    "%s\n",
+		    b->trace_method, why);
 		return false;
 	}
-	printf("trace: exits by hardware reason from the kvm:kvm_exit tracepoint (tracefs "
-	       "hist trigger), in a separate untimed pass; perf is not used\n");
+	printf("trace: exits by hardware reason from the kvm:kvm_exit tracepoint (%s), in a "
+	       "separate untimed pass\n",
+	       method);
 	return true;
 }
 
@@ -187,7 +192,7 @@ int runner_run(struct matrix *m, const struct budget *b, json_t *doc, const char
 		m->plats[i]->prepare(mine, n, b);
 	}
 
-	bool trace_ok = b->trace && trace_check(m, st);
+	bool trace_ok = b->trace && trace_check(m, st, b);
 	json_t *runs = json_object_get(doc, "runs");
 	int failed = 0;
 	for (int i = 0; i < m->n; i++) {

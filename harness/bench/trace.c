@@ -1,16 +1,27 @@
 /* trace.c: the --trace pass: exits per operation by hardware exit reason. */
-/* Counted by a histogram trigger on the kvm:kvm_exit tracepoint (tracefs), apart from the
- * timed pass because tracing perturbs timing. */
+/* Counted from the kvm:kvm_exit tracepoint, apart from the timed pass because tracing
+ * perturbs timing: by `perf kvm stat` where perf can run (the hv runs under `perf kvm stat
+ * record`, which counts that hv's exits only), else by a histogram trigger in tracefs (which
+ * counts every VM's). */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "bench.h"
+#include "proc.h"
 
-#define TRACEFS	 "/sys/kernel/tracing"
-#define KVM_EXIT TRACEFS "/events/kvm/kvm_exit"
-#define HIST	 "hist:keys=isa,exit_reason:size=2048"
+#define TRACEFS	    "/sys/kernel/tracing"
+#define KVM_EXIT    TRACEFS "/events/kvm/kvm_exit"
+#define HIST	    "hist:keys=isa,exit_reason:size=2048"
+#define HIST_METHOD "tracefs kvm:kvm_exit hist"
+#define PERF_METHOD "perf kvm stat"
+
+static char perf[4096];	   /* the perf program, when it can record kvm events here */
+static char perf_data[64]; /* its recording */
 
 enum { KVM_ISA_VMX = 1, KVM_ISA_SVM = 2 }; /* the tracepoint's isa field */
 
@@ -67,19 +78,67 @@ static int write_file(const char *path, const char *text)
 	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
-int trace_available(char *why, size_t len)
+const char *trace_perf_find(void)
+{
+	static char found[4096];
+	const char *path = getenv("PATH");
+	char dirs[4096];
+	snprintf(dirs, sizeof dirs, "%s:/usr/bin", path ? path : "");
+	for (char *save, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		snprintf(found, sizeof found, "%s/perf", d);
+		if (access(found, X_OK) == 0)
+			return found;
+	}
+	return NULL;
+}
+
+/* Whether perf records the kvm events here (it needs the kvm module and root). */
+static bool perf_usable(void)
+{
+	const char *found = trace_perf_find();
+	if (!found)
+		return false;
+	snprintf(perf, sizeof perf, "%s", found);
+	snprintf(perf_data, sizeof perf_data, "/tmp/pagelab-trace-%d.data", (int)getpid());
+	char *argv[] = {perf, "kvm",	 "stat", "record",    "-q",
+			"-o", perf_data, "--",	 "/bin/true", NULL};
+	static struct proc_out o;
+	bool ok = proc_run(argv, 60, &o) == 0 && !o.timed_out && WIFEXITED(o.status) &&
+		  WEXITSTATUS(o.status) == 0;
+	unlink(perf_data);
+	if (!ok)
+		perf[0] = '\0';
+	return ok;
+}
+
+static bool hist_usable(char *why, size_t len)
 {
 	if (access(KVM_EXIT "/trigger", W_OK) != 0 && access(TRACEFS "/events", F_OK) != 0)
 		mount("nodev", TRACEFS, "tracefs", 0, NULL); /* not mounted (e.g. in the lab) */
 	if (access(KVM_EXIT "/trigger", W_OK) == 0)
-		return 1;
+		return true;
 	if (access(TRACEFS "/events", F_OK) != 0)
 		snprintf(why, len, "tracefs is not available at " TRACEFS " (%s)", strerror(errno));
 	else if (access(TRACEFS "/events/kvm", F_OK) != 0)
 		snprintf(why, len, "no kvm tracepoints (the kvm module is not loaded)");
 	else
 		snprintf(why, len, KVM_EXIT "/trigger: %s (needs root)", strerror(errno));
-	return 0;
+	return false;
+}
+
+const char *trace_available(const char *wanted, char *why, size_t len)
+{
+	bool hist = hist_usable(why, len); /* mounts tracefs, which perf reads too */
+	if (strcmp(wanted, "tracefs") != 0 && perf_usable())
+		return PERF_METHOD;
+	if (!strcmp(wanted, "perf")) {
+		snprintf(why, len, "%s",
+			 trace_perf_find() ? "perf kvm stat record fails here (no kvm module, or "
+					     "not root)"
+					   : "no perf in PATH or /usr/bin (Debian: linux-perf)");
+		return NULL;
+	}
+	return hist ? HIST_METHOD : NULL;
 }
 
 /* Lines "{ isa: 2, exit_reason: 123 } hitcount: 45" into {name: count}. */
@@ -103,9 +162,73 @@ static json_t *hist_read(void)
 	return counts;
 }
 
-/* Exits by reason during one run of iters operations (whole run, boot included). */
-static json_t *count_run(const struct cell *c, run_once_fn run_once, long iters, double timeout_s,
-			 char *err, size_t len)
+static bool all_digits(const char *w)
+{
+	return *w && strspn(w, "0123456789") == strlen(w);
+}
+
+/* The table of `perf kvm stat report --event=vmexit`, lines "   PF excp   1009  74.52% ...",
+ * into {"pf_excp": 1009}: the words before the first count that a percentage follows name
+ * the reason (as the tracepoint prints it; here lower case, joined by '_'). */
+static json_t *perf_report_parse(const char *out)
+{
+	json_t *counts = json_object();
+	const char *table = strstr(out, "VM-EXIT");
+	for (const char *line = table ? strchr(table, '\n') : NULL; line;
+	     line = strchr(line, '\n')) {
+		char copy[256], *w[16], *save;
+		int n = 0;
+		size_t end = strcspn(++line, "\n");
+		snprintf(copy, sizeof copy, "%.*s", (int)(end < sizeof copy ? end : 0), line);
+		for (char *t = strtok_r(copy, " \t", &save); t && n < 16;
+		     t = strtok_r(NULL, " \t", &save))
+			w[n++] = t;
+		int k = 0;
+		while (k + 1 < n && !(all_digits(w[k]) && w[k + 1][strlen(w[k + 1]) - 1] == '%'))
+			k++;
+		if (k == 0 || k + 1 >= n)
+			continue;
+		char name[64] = "";
+		for (int i = 0, used = 0; i < k && used < (int)sizeof name; i++)
+			used +=
+			    snprintf(name + used, sizeof name - used, "%s%s", i ? "_" : "", w[i]);
+		for (char *c = name; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		json_object_set_new(counts, name, json_integer(strtoll(w[k], NULL, 10)));
+	}
+	return counts;
+}
+
+/* Runs the cell under `perf kvm stat record`, then reads the exits back with its report. */
+static json_t *perf_count(const struct cell *c, run_once_fn run_once, long iters, double timeout_s,
+			  json_t *rec, char *err, size_t len)
+{
+	char *wrapper[] = {perf, "kvm", "stat", "record", "-q", "-o", perf_data, "--", NULL};
+	struct cell traced = *c;
+	traced.wrapper = wrapper;
+	unlink(perf_data);
+	if (run_once(&traced, iters, 1, 0, timeout_s, rec) != 0)
+		return NULL;
+	char *argv[] = {perf, "kvm", "-i", perf_data, "stat", "report", "--event=vmexit", NULL};
+	static struct proc_out o;
+	json_t *counts = NULL;
+	char how[BENCH_ERR_MAX / 2] = "could not start";
+	if (proc_run(argv, timeout_s, &o) == 0) {
+		/* perf 6.1 prints the table on stderr */
+		const char *text = strstr(o.out, "VM-EXIT") ? o.out : o.err;
+		if (!o.timed_out && WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0 &&
+		    strstr(text, "VM-EXIT"))
+			counts = perf_report_parse(text);
+		proc_describe(&o, timeout_s, how, sizeof how);
+	}
+	if (!counts)
+		snprintf(err, len, "perf kvm stat report gave no table (%s)", how);
+	unlink(perf_data);
+	return counts;
+}
+
+static json_t *hist_count(const struct cell *c, run_once_fn run_once, long iters, double timeout_s,
+			  json_t *rec, char *err, size_t len)
 {
 	write_file(KVM_EXIT "/trigger", "!" HIST); /* a trigger left by an interrupted run */
 	if (write_file(KVM_EXIT "/trigger", HIST) != 0) {
@@ -113,31 +236,40 @@ static json_t *count_run(const struct cell *c, run_once_fn run_once, long iters,
 			 strerror(errno));
 		return NULL;
 	}
-	json_t *rec = json_object(), *counts = NULL;
-	if (run_once(c, iters, 1, 0, timeout_s, rec) == 0)
-		counts = hist_read();
-	else
+	json_t *counts = run_once(c, iters, 1, 0, timeout_s, rec) == 0 ? hist_read() : NULL;
+	write_file(KVM_EXIT "/trigger", "!" HIST);
+	return counts;
+}
+
+/* Exits by reason during one run of iters operations (whole run, boot included). */
+static json_t *count_run(const struct cell *c, run_once_fn run_once, long iters, double timeout_s,
+			 char *err, size_t len)
+{
+	json_t *rec = json_object();
+	json_t *counts = perf[0] ? perf_count(c, run_once, iters, timeout_s, rec, err, len)
+				 : hist_count(c, run_once, iters, timeout_s, rec, err, len);
+	if (!counts && !err[0])
 		snprintf(err, len, "traced run failed: %s",
 			 json_string_value(json_object_get(rec, "error")) ?: "no reason");
-	write_file(KVM_EXIT "/trigger", "!" HIST);
 	json_decref(rec);
 	return counts;
 }
 
 /*
  * Two runs, of one and of n operations: the difference divided by n - 1 is what one
- * operation costs, without boot, setup and the guest's exit. The counts include every VM
- * on the machine: trace on an otherwise idle host.
+ * operation costs, without boot, setup and the guest's exit. With the tracefs histogram the
+ * counts include every VM on the machine: trace on an otherwise idle host.
  */
 json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, double timeout_s)
 {
 	char err[BENCH_ERR_MAX] = "";
+	const char *method = perf[0] ? PERF_METHOD : HIST_METHOD;
 	long n = iters > 1 ? iters : 2;
 	json_t *one = count_run(c, run_once, 1, timeout_s, err, sizeof err);
 	json_t *many = one ? count_run(c, run_once, n, timeout_s, err, sizeof err) : NULL;
 	if (!many) {
 		json_decref(one);
-		return json_pack("{s:s, s:s}", "method", "tracefs kvm:kvm_exit hist", "error", err);
+		return json_pack("{s:s, s:s}", "method", method, "error", err);
 	}
 	json_t *per_op = json_object(), *v;
 	const char *k;
@@ -146,8 +278,8 @@ json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, doub
 		double d = json_number_value(v) - json_number_value(json_object_get(one, k));
 		json_object_set_new(per_op, k, json_real(d / (n - 1)));
 	}
-	json_t *t = json_pack("{s:s, s:I, s:o, s:o, s:o}", "method", "tracefs kvm:kvm_exit hist",
-			      "iterations", (json_int_t)n, "exits_per_op", per_op, "run_of_1", one,
-			      "run_of_n", many);
+	json_t *t =
+	    json_pack("{s:s, s:I, s:o, s:o, s:o}", "method", method, "iterations", (json_int_t)n,
+		      "exits_per_op", per_op, "run_of_1", one, "run_of_n", many);
 	return t;
 }

@@ -10,6 +10,7 @@
 # (the guest kernel, test guests), build/native/*, and the scripts hv/tests/*.sh,
 # guests/tests/*.sh, harness/*.sh, harness/lab/*.sh. Dynamically linked programs get
 # the shared libraries ldd names copied along (static builds are preferred: smaller, exact).
+# LAB_PERF=PATH adds that perf program as /usr/bin/perf, with its libraries (bench --trace).
 set -eu
 
 die() {
@@ -77,6 +78,14 @@ for f in $(find "$BUILD" -path "$BUILD/lab" -prune -o -name '*.elf' -type f -pri
 	"$BUILD"/native/* hv/tests/*.sh guests/tests/*.sh harness/*.sh harness/lab/*.sh; do
 	[ -f "$f" ] && install_file "$f"
 done
+
+# perf (for `bench --trace`), with its libraries, when LAB_PERF names it.
+if [ -n "${LAB_PERF:-}" ]; then
+	[ -x "$LAB_PERF" ] || die "LAB_PERF=$LAB_PERF is not an executable"
+	mkdir -p "$root/usr/bin"
+	cp "$LAB_PERF" "$root/usr/bin/perf"
+	copy_libraries "$LAB_PERF"
+fi
 
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp"

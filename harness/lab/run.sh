@@ -15,7 +15,8 @@
 #   125  the VM stopped before reporting a status (kernel panic, init failure)
 #   126  the lab cannot run here (QEMU missing, no kernel): the reason is printed
 # Environment: BUILD (default build, relative to the repository top), LAB_KERNEL / LAB_MODULES (see fetch-kernel.sh),
-# LAB_ACCEL=tcg|kvm to override the accelerator choice, QEMU (default qemu-system-x86_64).
+# LAB_ACCEL=tcg|kvm to override the accelerator choice, QEMU (default qemu-system-x86_64),
+# LAB_PERF (a perf program to put into the VM, see mkinitrd.sh).
 set -euo pipefail
 
 BUILD=${BUILD:-build}

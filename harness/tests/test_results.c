@@ -282,6 +282,39 @@ static void test_plots(void)
 		CHECK(nonempty(figures[i]), "%s/plots/%s missing or empty", dir, figures[i]);
 }
 
+/* Bad names in any option: exit status 2, and a message that lists the valid ones. */
+static void test_usage_errors(void)
+{
+	static const struct {
+		const char *args, *says;
+	} bad[] = {
+	    {"--platforms nosuch", "native"},
+	    {"--modes nosuch", "classic, ptefree"},
+	    {"--fork-policies nosuch", "copy, lazy"},
+	    {"--workloads nosuch", "forkstorm"},
+	    {"--workloads forkstorm:bogus=1", "rss_kib"},
+	    {"--trace-method nosuch", "auto, perf, tracefs"},
+	    {"--trace-method perf,tracefs", "one of auto, perf, tracefs"},
+	    {"--reps x", "--reps"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char cmd[1024], err[2048] = "";
+		snprintf(cmd, sizeof cmd, "%s %s --out %s/usage >/dev/null 2>%s/usage.err", bench,
+			 bad[i].args, dir, dir);
+		int st = system(cmd);
+		snprintf(cmd, sizeof cmd, "%s/usage.err", dir);
+		FILE *f = fopen(cmd, "r");
+		size_t n = f ? fread(err, 1, sizeof err - 1, f) : 0;
+		err[n] = '\0';
+		if (f)
+			fclose(f);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2, "bench %s: status %d, expected 2",
+		      bad[i].args, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		CHECK(strstr(err, bad[i].says), "bench %s: says '%s', not '%s'", bad[i].args, err,
+		      bad[i].says);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -312,6 +345,7 @@ int main(int argc, char **argv)
 		RUN_TEST(test_tsv);
 	}
 	RUN_TEST(test_calibration_summary);
+	RUN_TEST(test_usage_errors);
 	if (system("command -v gnuplot >/dev/null 2>&1") != 0)
 		printf("SKIP test_plots: gnuplot is not installed\n");
 	else

@@ -1,0 +1,60 @@
+#!/bin/sh
+# trace.sh: the bench's --trace pass counts the same exits with perf kvm stat as with the
+# tracefs histogram (a KVM test script, for shadow paging).
+#
+# Usage: harness/kvmtests.sh harness/lab/trace.sh@npt=0   (LAB_PERF=/usr/bin/perf puts perf
+# in the lab VM). Classic mmapchurn kib=16 under KVM's shadow MMU: each of the 4 fresh pages
+# per operation costs page-fault exits, and munmap one invlpg exit per page. Both methods
+# must count 4 invlpg per operation, and page-fault exits within one of each other.
+TEST=trace
+. harness/check.sh
+BENCH=${BENCH:-build/bench}
+PAGES_PER_OP=4
+
+if [ -r /sys/module/kvm_amd/parameters/npt ]; then
+	tdp=$(cat /sys/module/kvm_amd/parameters/npt)
+elif [ -r /sys/module/kvm_intel/parameters/ept ]; then
+	tdp=$(cat /sys/module/kvm_intel/parameters/ept)
+else
+	echo "SKIP trace: neither kvm_amd nor kvm_intel is loaded"
+	exit 0
+fi
+case $tdp in Y | 1)
+	echo "SKIP trace: needs KVM's shadow MMU (npt=0 or ept=0), this one uses $tdp"
+	exit 0
+	;;
+esac
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/pagelab-trace.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+
+# The exits per op of reason $2 counted by method $1 (empty when the trace has none).
+per_op() {
+	awk -F'\t' -v r="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == r) c = i; next }
+		NR == 2 && c { print $c }' "$dir/$1/trace-exits.tsv" 2>/dev/null
+}
+# True if the numbers $1 and $2 differ by at most $3.
+near() { awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { x = a - b; exit !(a != "" && b != "" && x <= d && -x <= d) }'; }
+
+for method in tracefs perf; do
+	$BENCH --platforms host --modes classic --workloads mmapchurn:kib=16 --quick --trace \
+		--trace-method $method --calibration-exits 100 --out "$dir/$method" >"$dir/$method.log" 2>&1
+	rc=$?
+	if [ $method = perf ] && grep -q 'cannot be used here' "$dir/$method.log"; then
+		echo "SKIP trace perf: $(grep 'cannot be used here' "$dir/$method.log")"
+		continue
+	fi
+	check "$method: bench exit status 0 (got $rc)" [ $rc -eq 0 ]
+	grep -q "tracepoint (perf kvm stat)\|tracepoint (tracefs" "$dir/$method.log" ||
+		sed 's/^/    /' "$dir/$method.log"
+	invlpg=$(per_op $method invlpg)
+	check "$method: invlpg per op ${invlpg:-none} = $PAGES_PER_OP" near "$invlpg" $PAGES_PER_OP 0.01
+	pf=$(per_op $method pf_excp)
+	check "$method: pf_excp per op ${pf:-none} >= $PAGES_PER_OP" \
+		awk -v a="$pf" -v b=$PAGES_PER_OP 'BEGIN { exit !(a != "" && a >= b) }'
+done
+if [ -f "$dir/perf/trace-exits.tsv" ]; then
+	a=$(per_op perf pf_excp) b=$(per_op tracefs pf_excp)
+	check "pf_excp per op: perf ${a:-none}, tracefs ${b:-none}, within 1" near "$a" "$b" 1
+fi
+exit $fail
