@@ -5,7 +5,8 @@
 # Usage: harness/kvmtests.sh harness/lab/trace.sh@npt=0   (LAB_PERF=/usr/bin/perf puts perf
 # in the lab VM). Classic mmapchurn kib=16 under KVM's shadow MMU: each of the 4 fresh pages
 # per operation costs page-fault exits, and munmap one invlpg exit per page. Both methods
-# must count 4 invlpg per operation, and page-fault exits within one of each other.
+# must count 4 invlpg per operation, and page-fault exits within 0.5 of each other (a budget
+# of 0.1 s per repetition gives tens of operations, so one stray exit moves little).
 TEST=trace
 . harness/check.sh
 BENCH=${BENCH:-build/bench}
@@ -37,7 +38,7 @@ per_op() {
 near() { awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { x = a - b; exit !(a != "" && b != "" && x <= d && -x <= d) }'; }
 
 for method in tracefs perf; do
-	$BENCH --platforms host --modes classic --workloads mmapchurn:kib=16 --quick --trace \
+	$BENCH --platforms host --modes classic --workloads mmapchurn:kib=16 --quick --budget 0.1 --trace \
 		--trace-method $method --calibration-exits 100 --out "$dir/$method" >"$dir/$method.log" 2>&1
 	rc=$?
 	if [ $method = perf ] && grep -q 'cannot be used here' "$dir/$method.log"; then
@@ -55,6 +56,6 @@ for method in tracefs perf; do
 done
 if [ -f "$dir/perf/trace-exits.tsv" ]; then
 	a=$(per_op perf pf_excp) b=$(per_op tracefs pf_excp)
-	check "pf_excp per op: perf ${a:-none}, tracefs ${b:-none}, within 1" near "$a" "$b" 1
+	check "pf_excp per op: perf ${a:-none}, tracefs ${b:-none}, within 0.5" near "$a" "$b" 0.5
 fi
 exit $fail
