@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "hv.h"
+#include "ptefree.h"
 #include "test.h"
 
 #define KMEM_SIZE (32 * MIB)
@@ -305,6 +306,84 @@ static void map_limit(enum fork_policy policy)
 	CHECK(host_failure_message() == NULL, "no host failure");
 }
 
+#define VICTIM_VA    0x10000
+#define VICTIM_PAGES 16
+#define FUZZ_CALLS   20000
+
+static uint64_t xorshift(uint64_t *x)
+{
+	*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+	return *x;
+}
+
+/* Random ptefree calls (on any handle but the victim's, which they may only fork) and guest
+ * writes to whatever the other address spaces map writable never change the victim: its
+ * content, its page records and its page tables stay as they were. */
+static void fuzz_isolation(enum fork_policy policy)
+{
+	fresh(policy);
+	const int rw = HC_PROT_READ | HC_PROT_WRITE;
+	int64_t v = hc(HC_AS_CREATE, 0, 0, 0, 0);
+	CHECK(hc(HC_MAP, v, VICTIM_VA, VICTIM_PAGES * PAGE_SIZE, rw) == 0, "map the victim");
+	for (int i = 0; i < VICTIM_PAGES; i++)
+		memset(at(v, VICTIM_VA + i * PAGE_SIZE), 'a' + i, PAGE_SIZE);
+	CHECK(hc(HC_PROTECT, v, VICTIM_VA, PAGE_SIZE, HC_PROT_READ) == 0, "one page read-only");
+	int64_t cr3 = hc(HC_AS_SWITCH, v, 0, 0, 0);
+	static uint8_t tables[3 * PAGE_SIZE], pages[WINDOW / PAGE_SIZE];
+	memcpy(tables, gmem_ptr(&g.mem, (uint64_t)cr3, sizeof tables), sizeof tables);
+	for (uint64_t i = 0; i < WINDOW / PAGE_SIZE; i++)
+		pages[i] = ptefree_page(g.pf, (int)v, i * PAGE_SIZE);
+
+	uint64_t x = 0x2545f4914f6cdd1dull, refused = 0;
+	for (int i = 0; i < FUZZ_CALLS; i++) {
+		uint64_t r[5];
+		for (int j = 0; j < 5; j++)
+			r[j] = xorshift(&x);
+		uint32_t nr = HC_AS_CREATE + (uint32_t)(r[0] % (HC_KMEM_FREE - HC_AS_CREATE + 1));
+		/* mostly small handles, short lengths and page addresses around the victim's (so
+		 * that other address spaces use the same offsets in their windows); one argument
+		 * in eight is wild */
+		uint64_t a0 = (r[1] & 7) ? r[1] % (NWINDOWS + 2) : r[1];
+		uint64_t a1 = (r[2] & 7) ? r[2] % (4 * VICTIM_PAGES) * PAGE_SIZE : r[2];
+		uint64_t a2 = (r[3] & 7) ? (r[3] % 16 + 1) * PAGE_SIZE : r[3];
+		if (nr == HC_KMEM_FREE)
+			a0 = (r[1] & 7) ? KMEM_BASE + r[1] % 32 * MIB : r[1];
+		if (a0 == (uint64_t)v && nr != HC_AS_FORK && nr != HC_KMEM_FREE)
+			continue;
+		refused += hc(nr, a0, a1, a2, r[4] % 8) < 0;
+		/* the guest writes one page of some other live address space, if it may */
+		int w = (int)(r[4] % NWINDOWS);
+		uint64_t va = r[2] % (4 * VICTIM_PAGES) * PAGE_SIZE;
+		if (w != v && g.pf->w[w].live && (ptefree_page(g.pf, w, va) & HC_PROT_WRITE))
+			at(w, va)[r[3] % PAGE_SIZE] = (uint8_t)r[0];
+	}
+	CHECK(refused > 0 && refused < FUZZ_CALLS, "%lu of the calls refused", refused);
+	CHECK(host_failure_message() == NULL, "no host failure: %s", host_failure_message());
+	uint64_t changed = 0;
+	for (uint64_t i = 0; i < WINDOW / PAGE_SIZE; i++)
+		changed += (ptefree_page(g.pf, (int)v, i * PAGE_SIZE) & ~PAGE_PENDING) != pages[i];
+	CHECK(changed == 0, "%lu victim page records changed", changed);
+	CHECK(!memcmp(tables, gmem_ptr(&g.mem, (uint64_t)cr3, sizeof tables), sizeof tables),
+	      "the victim's page tables are unchanged");
+	if (changed) /* its host pages may be inaccessible now */
+		return;
+	for (int i = 0; i < VICTIM_PAGES; i++) {
+		const uint8_t *p = at(v, VICTIM_VA + i * PAGE_SIZE);
+		CHECK(p[0] == 'a' + i && !memcmp(p, p + 1, PAGE_SIZE - 1),
+		      "victim page %d keeps its content", i);
+	}
+}
+
+static void test_fuzz_isolation_copy(void)
+{
+	fuzz_isolation(FORK_COPY);
+}
+
+static void test_fuzz_isolation_lazy(void)
+{
+	fuzz_isolation(FORK_LAZY);
+}
+
 static void test_map_limit_copy(void)
 {
 	map_limit(FORK_COPY);
@@ -322,11 +401,13 @@ int main(void)
 	RUN_TEST(test_range_checks);
 	RUN_TEST(test_map_semantics);
 	RUN_TEST(test_fork_copy);
+	RUN_TEST(test_fuzz_isolation_copy);
 	fresh(FORK_LAZY);
 	bool lazy = strcmp(ptefree_policy_name(g.pf), "lazy") == 0;
 	if (lazy) {
 		RUN_TEST(test_fork_lazy);
 		RUN_TEST(test_lazy_orphan_reuse);
+		RUN_TEST(test_fuzz_isolation_lazy);
 	} else
 		printf("SKIP test_fork_lazy: userfaultfd unavailable here, the hv fell back to "
 		       "copy\n");
