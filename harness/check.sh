@@ -1,5 +1,6 @@
 # check.sh: what the KVM test scripts share, sourced with TEST set to the script's name: the hv
-# to run, the skip when there is no KVM, check() for PASS/FAIL lines, has() for the JSON record.
+# to run, the skip when there is no KVM, check() for PASS/FAIL lines, run_hv() to run it, has()
+# for the JSON record.
 HV=${HV:-build/hv}
 [ -c /dev/kvm ] || { echo "SKIP $TEST: no /dev/kvm"; exit 0; }
 fail=0
@@ -13,6 +14,15 @@ check() {
 
 # has PATTERN: the JSON record in $json, without blanks, matches the pattern
 has() { tr -d ' \n' <"$json" | grep -q "$1"; }
+
+# run_hv ARGS...: runs the hv; its output (stdout and stderr) in $out, its status in $rc, the
+# whole seconds it took in $elapsed
+run_hv() {
+	start=$(date +%s)
+	out=$($HV "$@" 2>&1)
+	rc=$?
+	elapsed=$(($(date +%s) - start))
+}
 
 # says PATTERN: the hv's output in $out contains the pattern
 says() { printf '%s' "$out" | grep -q -e "$1"; }

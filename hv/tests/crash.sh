@@ -2,10 +2,7 @@
 # crash.sh: a guest that triple-faults is reported with its registers and a failing status.
 TEST=crash
 . harness/check.sh
-start=$(date +%s)
-out=$($HV --exec crash --kernel build/hv.d/tests/guest_triple.elf --timeout 60 2>&1)
-rc=$?
-elapsed=$(($(date +%s) - start))
+run_hv --exec crash --kernel build/hv.d/tests/guest_triple.elf --timeout 60
 printf '%s\n' "$out"
 check "exit status 1 (got $rc)" [ $rc -eq 1 ]
 check "says triple fault" says "triple fault"

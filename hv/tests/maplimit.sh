@@ -14,12 +14,9 @@ lab-*) echo 4000 >$limit || { echo "FAIL maplimit: cannot lower $limit"; exit 1;
 esac
 for policy in copy lazy; do
 	json=${TMPDIR:-/tmp}/hv-maplimit.$$.json
-	start=$(date +%s)
-	out=$($HV --mode ptefree --fork-policy $policy --exec maplimit --json "$json" \
-		--timeout 300 2>&1)
-	rc=$?
+	run_hv --mode ptefree --fork-policy $policy --exec maplimit --json "$json" --timeout 300
 	printf '%s\n' "$out" | grep -e '^#' -e '^FAIL' -e 'refused' -e 'error:' -e 'host failure'
-	check "$policy: the guest program passed (status $rc, $(($(date +%s) - start)) s)" [ $rc -eq 0 ]
+	check "$policy: the guest program passed (status $rc, $elapsed s)" [ $rc -eq 0 ]
 	check "$policy: mprotect answered ENOMEM" \
 		has '"protect":{"calls":[0-9]*,"errors":[1-9][0-9]*,"errors_by_code":{"ENOMEM":[1-9]'
 	check "$policy: fork answered ENOMEM" \

@@ -2,10 +2,7 @@
 # spin.sh: a guest spinning without exits is stopped by the watchdog within --timeout.
 TEST=spin
 . harness/check.sh
-start=$(date +%s)
-out=$($HV --exec spin --kernel build/hv.d/tests/guest_spin.elf --timeout 3 2>&1)
-rc=$?
-elapsed=$(($(date +%s) - start))
+run_hv --exec spin --kernel build/hv.d/tests/guest_spin.elf --timeout 3
 printf '%s\n' "$out"
 check "exit status 1 (got $rc)" [ $rc -eq 1 ]
 check "says timeout" says "timeout"
