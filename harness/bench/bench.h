@@ -10,6 +10,7 @@
 
 #define BENCH_ERR_MAX  512
 #define PARAMS_STR_MAX 160
+#define WRAPPER_MAX    16 /* words of a cell's wrapper command */
 
 struct platform;
 struct cell;
@@ -32,7 +33,7 @@ struct cell {
 	const char *fork_policy;     /* ptefree: the policy asked of the hv ("copy", "lazy") */
 	const struct platform *plat;
 	/* the --trace pass: a command line the run goes under ("perf", "kvm", ..., "--",
-	 * NULL-terminated), or NULL */
+	 * NULL-terminated, at most WRAPPER_MAX words), or NULL */
 	char *const *wrapper;
 };
 

@@ -110,10 +110,16 @@ static int host_run_once(const struct cell *c, long iters, int reps, int warmup,
 	snprintf(a_warmup, sizeof a_warmup, "%d", warmup);
 	/* The hv's watchdog fires first so that it can report where the guest was. */
 	snprintf(a_timeout, sizeof a_timeout, "%.0f", timeout_s > 2 ? timeout_s - 1 : 1);
-	char *argv[48 + 2 * WL_MAX_PARAMS] = {0}; /* NULL-terminated after the last argument */
+	/* NULL-terminated after the last argument */
+	char *argv[WRAPPER_MAX + 32 + 2 * WL_MAX_PARAMS] = {0};
 	int argc = 0;
-	for (char *const *w = c->wrapper; w && *w && argc < 16; w++)
+	for (char *const *w = c->wrapper; w && *w; w++) {
+		if (argc == WRAPPER_MAX) {
+			errno = E2BIG;
+			die("a wrapper command of more than %d words", WRAPPER_MAX);
+		}
 		argv[argc++] = *w;
+	}
 	char *args[] = {hv,	   "--mode",	(char *)c->mode, "--workload", (char *)c->wl->name,
 			"--iters", a_iters,	"--reps",	 a_reps,       "--warmup",
 			a_warmup,  "--timeout", a_timeout,	 "--json",     json_path};
