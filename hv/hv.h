@@ -97,12 +97,20 @@ enum fork_policy {
 	FORK_COPY, /* copy the parent's resident pages at fork */
 	FORK_LAZY, /* copy-on-write by the hv through userfaultfd */
 };
+enum populate_policy {
+	POPULATE_NONE,	/* map reserves; each page is backed at its first touch */
+	POPULATE_WRITE, /* map backs writable pages at once: a first touch costs one fault */
+};
 struct ptefree_config {
 	uint64_t nwindows;
 	uint64_t window_size; /* bytes; user addresses are [0, window_size) */
 	enum fork_policy policy;
 	uint64_t kmem_chunk;
+	enum populate_policy populate;
 };
+/* "none" / "write" and back; populate_parse answers -1 for an unknown name. */
+const char *populate_name(enum populate_policy p);
+int populate_parse(const char *name, enum populate_policy *out);
 #define PTEFREE_WINDOWS_GPA (4ull << 30)   /* above kernel memory, 2 MiB aligned */
 #define PTEFREE_MAX_TOTAL   (256ull << 30) /* windows stay well below a 40-bit physical space */
 /* Bytes of hv-reserved kernel memory the tables of c need. */

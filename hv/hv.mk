@@ -19,6 +19,16 @@ $(BUILD)/hv-static: $(HV_OUT)/main.o $(HV_OBJS) $(WL_HOST_OBJS)
 
 all: $(BUILD)/hv $(BUILD)/hv-static
 
+# hv-paging: the hv's ptefree paging on host memory (no KVM), timed against native Linux
+$(HV_OUT)/tools/%.o: hv/tools/%.c hv/hv.h hv/abi.h hv/ptefree.h workloads/workload.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) -c -o $@ $<
+
+$(BUILD)/hv-paging: $(HV_OUT)/tools/hvpaging.o $(HV_OBJS) $(BUILD)/host/workloads/lib/native.o
+	$(CC) -o $@ $^ $(HV_LIBS)
+
+all: $(BUILD)/hv-paging
+
 # Unit tests: no KVM needed (the hv's objects work on plain memory and fake guests).
 HV_UNIT_TESTS := $(patsubst hv/tests/%.c,$(HV_OUT)/%,$(wildcard hv/tests/test_*.c))
 

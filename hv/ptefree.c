@@ -162,6 +162,19 @@ int host_refused(struct ptefree *pf, const char *call)
 	return -HC_ENOMEM;
 }
 
+const char *populate_name(enum populate_policy p)
+{
+	return p == POPULATE_WRITE ? "write" : "none";
+}
+
+int populate_parse(const char *name, enum populate_policy *out)
+{
+	if (strcmp(name, "none") && strcmp(name, "write"))
+		return -1;
+	*out = strcmp(name, "none") ? POPULATE_WRITE : POPULATE_NONE;
+	return 0;
+}
+
 uint64_t pf_window_size(const struct ptefree *pf)
 {
 	return pf->cfg.window_size;
