@@ -49,6 +49,9 @@ struct boot_info {
 	uint64_t kmem_boot_end; /* ptefree: GPAs below this are the kernel's from boot; the rest
 				   of kernel memory comes and goes by HC_KMEM_ALLOC/FREE */
 	uint64_t user_top;	/* user virtual addresses are [0, user_top) in both modes */
+	uint64_t free_report_chunk; /* classic: 0, or the bytes of an aligned block of the guest's
+				       memory that it reports to the hv when wholly free
+				       (HC_FREE_REPORT); blocks start at kmem_boot_end */
 	uint64_t tsc_khz;	/* guest TSC frequency */
 	uint32_t cmdline_len;	/* bytes in cmdline, without the NUL */
 	char cmdline[BOOT_CMDLINE_MAX]; /* "PROGRAM ARG..." for the first process, NUL-terminated */
@@ -82,10 +85,20 @@ enum hc_number {
 	HC_PROTECT = 22,    /* (asid, va, len, prot) -> 0 */
 	HC_KMEM_ALLOC = 23, /* () -> gpa of a kmem_chunk-sized, zeroed chunk */
 	HC_KMEM_FREE = 24,  /* (gpa) -> 0: the chunk goes back to the host */
-	HC_COUNT = 25,
+
+	/* classic memory operations */
+	HC_FREE_REPORT = 25, /* (gpa, len) -> 0: free page reporting: [gpa, gpa + len), one or
+				more whole free_report_chunk blocks, is free; the hv gives it back
+				to the host and the guest reads zeros there when it uses it again */
+	HC_COUNT = 32,
 };
 
 /*
+ * Free page reporting (classic, hv --free-report on): the guest's memory from kmem_boot_end
+ * to hv_reserved_gpa (or mem_size) is cut into free_report_chunk blocks; the hv answers
+ * HC_FREE_REPORT of anything but whole blocks there with -HC_EINVAL, and -HC_ENOSYS when
+ * free_report_chunk is 0.
+ *
  * What the guest's ptefree code (guests/kernel/kalloc.c, ptefree.c) relies on:
  * - kmem chunks: HC_KMEM_ALLOC returns kmem_boot_end + k * kmem_chunk (k >= 0), below
  *   hv_reserved_gpa (or mem_size when hv_reserved_size is 0); the guest finds a page's chunk

@@ -80,6 +80,9 @@ struct guest {
 	void (*on_mark)(struct guest *g, int phase, void *arg);
 	void *on_mark_arg;
 	struct ptefree *pf; /* ptefree mode only */
+	/* classic free page reporting: blocks of report_chunk bytes in [report_base,
+	 * report_top); report_chunk 0 when off */
+	uint64_t report_chunk, report_base, report_top;
 };
 struct hc_args {
 	uint32_t nr;
@@ -122,6 +125,7 @@ struct ptefree *ptefree_create(const struct ptefree_config *c, const struct gmem
 			       char *err, size_t errlen);
 void ptefree_windows(const struct ptefree *pf, uint64_t *gpa, void **host, uint64_t *size);
 const char *ptefree_policy_name(const struct ptefree *pf); /* the policy that runs */
+const char *ptefree_populate_name(const struct ptefree *pf); /* the populate policy that runs */
 /* The window and page offset of guest-physical gpa, or -1 when gpa is in no live window. */
 int ptefree_window_of_gpa(const struct ptefree *pf, uint64_t gpa, uint64_t *offset);
 int ptefree_window_of_cr3(const struct ptefree *pf, uint64_t cr3);
@@ -276,6 +280,8 @@ struct run_config {
 	const char *json_path;
 	enum mmu_mode mode;
 	const char *fork_policy; /* ptefree: the policy that ran */
+	const char *populate;	 /* ptefree: the populate policy that ran */
+	const char *free_report; /* classic: "on" or "off" */
 };
 struct run_report {
 	const struct run_config *cfg;

@@ -1,6 +1,7 @@
 /* hypercall.c: the hypercall table; every argument the guest passes is checked here. */
 #include <inttypes.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <x86intrin.h>
 #include "hv.h"
 
@@ -96,6 +97,21 @@ static int64_t hc_mark(struct guest *g, const struct hc_args *a)
 	return 0;
 }
 
+/* The guest's free blocks go back to the host at once; it reads zeros there afterwards. */
+static int64_t hc_free_report(struct guest *g, const struct hc_args *a)
+{
+	uint64_t chunk = g->report_chunk;
+	if (!chunk)
+		return -HC_ENOSYS;
+	if (a->a0 % chunk || a->a1 % chunk || a->a1 == 0 || a->a0 < g->report_base ||
+	    a->a0 > g->report_top || a->a1 > g->report_top - a->a0)
+		return -HC_EINVAL;
+	if (madvise(g->mem.host + a->a0, a->a1, MADV_DONTNEED) < 0)
+		return host_failure("discarding reported guest memory %#" PRIx64 "+%#" PRIx64,
+				    a->a0, a->a1);
+	return 0;
+}
+
 static const hc_handler handlers[HC_COUNT] = {
     [HC_NOP] = hc_nop,
     [HC_CONSOLE] = hc_console,
@@ -113,6 +129,7 @@ static const hc_handler handlers[HC_COUNT] = {
     [HC_PROTECT] = pf_protect,
     [HC_KMEM_ALLOC] = pf_kmem_alloc,
     [HC_KMEM_FREE] = pf_kmem_free,
+    [HC_FREE_REPORT] = hc_free_report,
 };
 
 static const char *const names[HC_COUNT] = {
@@ -132,6 +149,7 @@ static const char *const names[HC_COUNT] = {
     [HC_PROTECT] = "protect",
     [HC_KMEM_ALLOC] = "kmem_alloc",
     [HC_KMEM_FREE] = "kmem_free",
+    [HC_FREE_REPORT] = "free_report",
 };
 
 const char *hc_name(uint32_t nr)
@@ -157,7 +175,7 @@ static void count_error(struct hc_counts *h, uint32_t nr, int64_t ret)
 int64_t hc_dispatch(struct guest *g, const struct hc_args *a)
 {
 	/* the memory operations exist only when the hv does the paging */
-	if (a->nr >= HC_AS_CREATE && a->nr < HC_COUNT && !g->pf) {
+	if (a->nr >= HC_AS_CREATE && a->nr <= HC_KMEM_FREE && !g->pf) {
 		g->hc.calls[a->nr]++;
 		count_error(&g->hc, a->nr, -HC_ENOSYS);
 		return -HC_ENOSYS;

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -25,11 +24,14 @@
 
 enum { REG_NONE, REG_WP, REG_MISSING_WP };
 
+#define ZERO_SOURCE (2 * MIB) /* lazy_populate copies from it in pieces this long */
+
 struct lazy {
 	int uffd;
 	pthread_t thread;
 	uint8_t *reg; /* per window: REG_* */
 	uint8_t page[PAGE_SIZE];
+	uint8_t *zeros; /* ZERO_SOURCE bytes read-only: the host's zero page, no memory */
 };
 
 static int set_registration(struct ptefree *pf, int w, int reg)
@@ -75,7 +77,7 @@ static int protect_mapped(struct ptefree *pf, int w, bool protect)
 	const uint8_t *p = pf->w[w].pages;
 	if (pf->lazy->reg[w] == REG_NONE)
 		return 0;
-	for (uint64_t i = 0; i < pf->npages;) {
+	for (uint64_t i = used_from(pf, w, 0); i < pf->npages; i = used_from(pf, w, i)) {
 		uint64_t j = i;
 		while (j < pf->npages && p[j])
 			j++;
@@ -100,17 +102,17 @@ static bool children_pending(struct ptefree *pf, int w, uint64_t i)
 }
 
 /* The content page i of window w must have: the first non-pending window up its chain of
- * parents holds it (*out = NULL for zero, if that window never had the page). */
+ * parents holds it, unchanged since the fork (writes and discards push it to the waiting
+ * windows first), present or swapped but never missing, so that reading it faults nothing
+ * into this handler. Read where it is when the host may read it, else through
+ * /proc/self/mem. */
 static int content(struct ptefree *pf, int w, uint64_t i, const uint8_t **out)
 {
 	while (pf->w[w].pages[i] & PAGE_PENDING)
 		w = pf->w[w].parent;
 	uint8_t *src = pf->w[w].host + i * PAGE_SIZE;
-	unsigned char resident = 0;
-	*out = NULL;
-	if (mincore(src, PAGE_SIZE, &resident) < 0)
-		return host_failure("mincore of window %d page %#llx", w, (unsigned long long)i);
-	if (!(resident & 1))
+	*out = src;
+	if (host_prot(pf->w[w].pages[i]) & PROT_READ)
 		return 0;
 	if (pread(pf->mem_fd, pf->lazy->page, PAGE_SIZE, (off_t)(uintptr_t)src) != PAGE_SIZE)
 		return host_failure("reading window %d page %#llx", w, (unsigned long long)i);
@@ -202,17 +204,41 @@ int lazy_release(struct ptefree *pf, int w, uint64_t first, uint64_t n)
 {
 	struct window *win = &pf->w[w];
 	if (has_children(pf, w))
-		for (uint64_t i = first; i < first + n; i++) {
+		for (uint64_t i = used_from(pf, w, first); i < first + n; i = used_from(pf, w, i + 1)) {
 			int ret = push_children(pf, w, i);
 			if (ret < 0)
 				return ret;
 		}
-	for (uint64_t i = first; win->npending && i < first + n; i++)
+	for (uint64_t i = used_from(pf, w, first); win->npending && i < first + n;
+	     i = used_from(pf, w, i + 1))
 		if (win->pages[i] & PAGE_PENDING) {
 			win->pages[i] &= ~PAGE_PENDING;
 			win->npending--;
 		}
 	return first == 0 && n == pf->npages ? forget_window(pf, w) : 0;
+}
+
+int lazy_populate(struct ptefree *pf, int w, uint64_t first, uint64_t n)
+{
+	struct lazy *lz = pf->lazy;
+	if (lz->reg[w] != REG_MISSING_WP)
+		return 0;
+	for (uint64_t done = 0; done < n * PAGE_SIZE;) {
+		uint64_t len = n * PAGE_SIZE - done < ZERO_SOURCE ? n * PAGE_SIZE - done : ZERO_SOURCE;
+		struct uffdio_copy c = {.dst = (uintptr_t)(pf->w[w].host + first * PAGE_SIZE + done),
+					.src = (uintptr_t)lz->zeros,
+					.len = len};
+		/* partly done (copy > 0) or a page that is there already: go on after it */
+		if (ioctl(lz->uffd, UFFDIO_COPY, &c) < 0 && c.copy <= 0) {
+			if (errno != EEXIST && errno != EAGAIN) {
+				note_refusal(pf, "userfaultfd populate (map)", errno);
+				return 1;
+			}
+			c.copy = PAGE_SIZE;
+		}
+		done += c.copy > 0 ? (uint64_t)c.copy : len;
+	}
+	return 1;
 }
 
 static int mark_child(struct ptefree *pf, int parent, int child, uint64_t first, uint64_t n)
@@ -230,6 +256,7 @@ static int mark_child(struct ptefree *pf, int parent, int child, uint64_t first,
 		cw->pages[first + i] = page | (has_content ? PAGE_PENDING : 0);
 		cw->npending += has_content;
 	}
+	mark_used(pf, child, first, n);
 	return 0;
 }
 
@@ -268,20 +295,15 @@ static void release_waiters(struct ptefree *pf)
 	memset(pf->lazy->reg, REG_NONE, pf->cfg.nwindows);
 }
 
+/* One blocking read per fault: the fewest system calls between a fault and its answer. */
 static void *handler_main(void *arg)
 {
 	struct ptefree *pf = arg;
-	struct pollfd fd = {pf->lazy->uffd, POLLIN, 0};
 	int ret = 0;
 	while (ret == 0 && !host_failure_message()) {
-		if (poll(&fd, 1, -1) < 0) {
-			if (errno != EINTR)
-				ret = host_failure("poll userfaultfd");
-			continue;
-		}
 		struct uffd_msg m;
 		ssize_t got = read(pf->lazy->uffd, &m, sizeof m);
-		if (got < 0 && (errno == EAGAIN || errno == EINTR))
+		if (got < 0 && errno == EINTR)
 			continue;
 		if (got != sizeof m) {
 			ret = host_failure("reading userfaultfd");
@@ -307,7 +329,7 @@ int lazy_start(struct ptefree *pf, char *why, size_t len)
 	lz->reg = calloc(pf->cfg.nwindows, 1);
 	if (!lz->reg)
 		die("lazy fork state");
-	lz->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	lz->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
 	struct uffdio_api api = {.api = UFFD_API, .features = UFFD_FEATURE_PAGEFAULT_FLAG_WP};
 	const char *failed = NULL;
 	if (lz->uffd < 0)
@@ -322,6 +344,9 @@ int lazy_start(struct ptefree *pf, char *why, size_t len)
 		free(lz);
 		return -1;
 	}
+	lz->zeros = mmap(NULL, ZERO_SOURCE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (lz->zeros == MAP_FAILED)
+		die("lazy fork zero source");
 	pf->lazy = lz;
 	errno = pthread_create(&lz->thread, NULL, handler_main, pf);
 	if (errno)

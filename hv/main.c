@@ -14,6 +14,9 @@
 #define DEFAULT_WINDOWS		16
 #define DEFAULT_WINDOW_MIB	1024
 #define KMEM_CHUNK		MIB
+#define REPORT_CHUNK		(2 * MIB) /* classic free page reporting: Linux's pageblock */
+#define DEFAULT_POPULATE	POPULATE_WRITE
+#define DEFAULT_FREE_REPORT	true
 #define KMEM_BOOT_MIN		(8 * MIB) /* ptefree: kernel memory the guest owns from boot, at least */
 
 struct options {
@@ -23,6 +26,7 @@ struct options {
 	long mem_mib;
 	long kmem_boot_mib; /* 0: automatic */
 	bool list, calibrate;
+	bool free_report; /* classic */
 	struct ptefree_config pf;
 	char *kv[WL_MAX_PARAMS * 2];
 	int nkv;
@@ -36,6 +40,7 @@ static void usage(FILE *out)
 	    "          [--param k=v]... [--timeout S] [--mem MiB] [--json FILE]\n"
 	    "          [--kernel FILE] [--exec \"PROGRAM ARGS\"]\n"
 	    "          [--windows N] [--window-mib M] [--fork-policy copy|lazy]\n"
+	    "          [--populate none|write] [--free-report on|off]\n"
 	    "          [--kmem-boot-mib K]\n"
 	    "       hv --list | --calibrate [--iters N] | --help\n"
 	    "  --mode M         classic (the guest pages) or ptefree (the hv pages)\n"
@@ -54,6 +59,10 @@ static void usage(FILE *out)
 	    "  --window-mib M   user address space per process, MiB, even, both modes (default "
 	    "%d)\n"
 	    "  --fork-policy P  ptefree: copy (resident pages at fork) or lazy (default, COW)\n"
+	    "  --populate P     ptefree: none (pages backed at first touch) or write (map backs\n"
+	    "                   writable pages at once; default %s)\n"
+	    "  --free-report R  classic: on (the guest reports free 2 MiB blocks, the hv gives\n"
+	    "                   them back to the host) or off (default %s)\n"
 	    "  --kmem-boot-mib K ptefree: kernel memory the guest owns from boot above its\n"
 	    "                   image, 1..%d MiB; the rest comes and goes in %llu KiB chunks\n"
 	    "                   (default: 1/16 of --mem, at least %llu MiB)\n"
@@ -61,7 +70,8 @@ static void usage(FILE *out)
 	    "exit status: 0 the workload passed, 1 it failed or the guest crashed or timed out,\n"
 	    "2 bad usage, 3 a host error\n",
 	    DEFAULT_ITERS, DEFAULT_CALIBRATE_EXITS, HC_MAX_SAMPLES, DEFAULT_MEM_MIB, DEFAULT_KERNEL,
-	    DEFAULT_WINDOWS, DEFAULT_WINDOW_MIB, (int)(KERNEL_MAX_MEM / MIB), KMEM_CHUNK >> 10,
+	    DEFAULT_WINDOWS, DEFAULT_WINDOW_MIB, populate_name(DEFAULT_POPULATE),
+	    DEFAULT_FREE_REPORT ? "on" : "off", (int)(KERNEL_MAX_MEM / MIB), KMEM_CHUNK >> 10,
 	    KMEM_BOOT_MIN / MIB);
 }
 
@@ -129,6 +139,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		O_WINDOW_MIB,
 		O_FORK_POLICY,
 		O_KMEM_BOOT_MIB,
+		O_POPULATE,
+		O_FREE_REPORT,
 	};
 	static const struct option longopts[] = {
 	    {"mode", required_argument, 0, O_MODE},
@@ -149,6 +161,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"window-mib", required_argument, 0, O_WINDOW_MIB},
 	    {"fork-policy", required_argument, 0, O_FORK_POLICY},
 	    {"kmem-boot-mib", required_argument, 0, O_KMEM_BOOT_MIB},
+	    {"populate", required_argument, 0, O_POPULATE},
+	    {"free-report", required_argument, 0, O_FREE_REPORT},
 	    {0, 0, 0, 0},
 	};
 	*o = (struct options){
@@ -159,7 +173,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    .pf = {.nwindows = DEFAULT_WINDOWS,
 		   .window_size = DEFAULT_WINDOW_MIB * MIB,
 		   .policy = FORK_LAZY,
-		   .kmem_chunk = KMEM_CHUNK},
+		   .kmem_chunk = KMEM_CHUNK,
+		   .populate = DEFAULT_POPULATE},
+	    .free_report = DEFAULT_FREE_REPORT,
 	};
 	opterr = 0;
 	int c;
@@ -228,6 +244,15 @@ static void parse_args(int argc, char **argv, struct options *o)
 				o->pf.policy = FORK_LAZY;
 			else
 				usage_error("unknown fork policy '%s' (valid: copy, lazy)", optarg);
+			break;
+		case O_POPULATE:
+			if (populate_parse(optarg, &o->pf.populate) < 0)
+				usage_error("unknown populate policy '%s' (valid: none, write)", optarg);
+			break;
+		case O_FREE_REPORT:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+				usage_error("unknown free report setting '%s' (valid: on, off)", optarg);
+			o->free_report = strcmp(optarg, "on") == 0;
 			break;
 		case O_KMEM_BOOT_MIB:
 			o->kmem_boot_mib =
@@ -308,6 +333,23 @@ static void setup_ptefree(const struct options *o, struct vm *vm, struct run_sta
 	rs->g.pf = pf;
 }
 
+/* Classic free page reporting: above the allocator's own tables (4 bytes per page and a few
+ * per block: boot memory it never frees), the guest's memory is cut into blocks it reports
+ * when they are wholly free, as Linux reports any free block of a pageblock or more. */
+static void setup_free_report(const struct options *o, struct run_state *rs, struct boot_info *bi)
+{
+	uint64_t tables = bi->mem_size / PAGE_SIZE * 4 + bi->mem_size / REPORT_CHUNK * 64;
+	uint64_t base = (bi->kernel_end + tables + MIB + REPORT_CHUNK - 1) & ~(REPORT_CHUNK - 1);
+	if (o->kmem_boot_mib || base >= rs->g.mem.size)
+		usage_error("--free-report on needs --mem above %llu MiB",
+			    (unsigned long long)(base / MIB));
+	rs->g.report_chunk = REPORT_CHUNK;
+	rs->g.report_base = base;
+	rs->g.report_top = rs->g.mem.size;
+	bi->kmem_boot_end = base;
+	bi->free_report_chunk = REPORT_CHUNK;
+}
+
 static int run_guest(struct options *o, const char *cmdline)
 {
 	static struct vm vm;
@@ -347,6 +389,11 @@ static int run_guest(struct options *o, const char *cmdline)
 	if (o->run.mode == MODE_PTEFREE) {
 		setup_ptefree(o, &vm, &rs, bi);
 		o->run.fork_policy = ptefree_policy_name(rs.g.pf);
+		o->run.populate = ptefree_populate_name(rs.g.pf);
+	} else {
+		o->run.free_report = o->free_report ? "on" : "off";
+		if (o->free_report)
+			setup_free_report(o, &rs, bi);
 	}
 
 	r.tsc_khz = vm.tsc_khz;

@@ -81,7 +81,13 @@ static int discard(struct ptefree *pf, int wi, uint64_t first, uint64_t n)
 	if (madvise(p, n * PAGE_SIZE, MADV_DONTNEED) < 0)
 		return host_failure("discarding window %d pages %#llx+%#llx", wi,
 				    (unsigned long long)first, (unsigned long long)n);
-	memset(w->pages + first, 0, n);
+	if (whole) {
+		for (uint64_t i = used_from(pf, wi, 0); i < n; i = used_from(pf, wi, i + GROUP_PAGES))
+			memset(w->pages + i, 0, GROUP_PAGES);
+		memset(w->used, 0, (n / GROUP_PAGES / 64 + 1) * sizeof *w->used);
+	} else {
+		memset(w->pages + first, 0, n);
+	}
 	if (whole && mprotect(p, n * PAGE_SIZE, PROT_NONE) < 0) {
 		w->stale_prot = true;
 		host_refused(pf, "mprotect (destroy)");
@@ -98,6 +104,19 @@ static int checked_prot_range(struct ptefree *pf, const struct hc_args *a, uint6
 	return checked_range(pf, a->a0, a->a1, a->a2, first, n);
 }
 
+/* populate=write: the host backs the new writable pages at once, so that the guest's first
+ * touch of each costs one fault in KVM (a present, writable page to map) instead of the
+ * read fault to the host's zero page, the copy-on-write and the retry that a read before
+ * the first write costs otherwise. A refusal (host memory short) leaves the pages to be
+ * backed at first touch, as without populate, and is counted. */
+static void populate(struct ptefree *pf, int wi, uint64_t first, uint64_t n)
+{
+	int done = pf->lazy ? lazy_populate(pf, wi, first, n) : 0;
+	if (done == 0 && madvise(pf->w[wi].host + first * PAGE_SIZE, n * PAGE_SIZE,
+				 MADV_POPULATE_WRITE) < 0)
+		note_refusal(pf, "madvise populate (map)", errno);
+}
+
 static int64_t do_map(struct ptefree *pf, const struct hc_args *a)
 {
 	uint64_t first, n;
@@ -109,8 +128,12 @@ static int64_t do_map(struct ptefree *pf, const struct hc_args *a)
 	uint8_t page = PAGE_MAPPED | (uint8_t)a->a3;
 	if (ret == 0)
 		ret = set_host_prot(pf, wi, first, n, host_prot(page), "mprotect (map)");
-	if (ret == 0)
+	if (ret == 0) {
 		memset(w->pages + first, page, n);
+		mark_used(pf, wi, first, n);
+		if (pf->cfg.populate == POPULATE_WRITE && (page & HC_PROT_WRITE))
+			populate(pf, wi, first, n);
+	}
 	return ret;
 }
 
@@ -193,8 +216,10 @@ static int copy_run(struct ptefree *pf, int parent, int child, uint64_t first, u
 		pf->counts.fork_pages_copied++;
 	}
 	ret = set_host_prot(pf, child, first, n, host_prot(page), "mprotect (fork)");
-	if (ret == 0)
+	if (ret == 0) {
 		memset(cw->pages + first, page, n);
+		mark_used(pf, child, first, n);
+	}
 	return ret;
 }
 
@@ -202,7 +227,7 @@ int each_run(struct ptefree *pf, int w,
 	     int (*fn)(struct ptefree *pf, int w, int arg, uint64_t first, uint64_t n), int arg)
 {
 	const uint8_t *p = pf->w[w].pages;
-	for (uint64_t i = 0; i < pf->npages;) {
+	for (uint64_t i = used_from(pf, w, 0); i < pf->npages; i = used_from(pf, w, i)) {
 		if (!p[i]) {
 			i++;
 			continue;

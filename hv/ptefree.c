@@ -93,10 +93,16 @@ struct ptefree *ptefree_create(const struct ptefree_config *c, const struct gmem
 		w->parent = -1;
 		/* calloc'd zero pages cost no memory until a window is used */
 		w->pages = calloc(pf->npages, 1);
-		if (!w->pages)
+		w->used = calloc(pf->npages / GROUP_PAGES / 64 + 1, sizeof *w->used);
+		if (!w->pages || !w->used)
 			die("window page records");
 		build_table((uint64_t *)((uint8_t *)tables + (w->cr3 - tables_gpa)), w->cr3, w->gpa,
 			    c->window_size);
+	}
+	if (c->populate == POPULATE_WRITE && madvise(pf->win_host, 0, MADV_POPULATE_WRITE) < 0) {
+		fprintf(stderr, "hv: populate policy write cannot run here (%s): using none\n",
+			strerror(errno));
+		pf->cfg.populate = POPULATE_NONE;
 	}
 	if (c->policy == FORK_LAZY) {
 		char why[200];
@@ -120,6 +126,11 @@ void ptefree_windows(const struct ptefree *pf, uint64_t *gpa, void **host, uint6
 const char *ptefree_policy_name(const struct ptefree *pf)
 {
 	return pf->policy_name;
+}
+
+const char *ptefree_populate_name(const struct ptefree *pf)
+{
+	return populate_name(pf->cfg.populate);
 }
 
 void ptefree_counts_get(struct ptefree *pf, struct ptefree_counts *out)
@@ -148,9 +159,14 @@ int ptefree_refusals_get(struct ptefree *pf, struct ptefree_refusal *out)
 
 int host_refused(struct ptefree *pf, const char *call)
 {
-	int err = errno;
-	if (err != ENOMEM)
+	if (errno != ENOMEM)
 		return host_failure("%s", call);
+	note_refusal(pf, call, ENOMEM);
+	return -HC_ENOMEM;
+}
+
+void note_refusal(struct ptefree *pf, const char *call, int err)
+{
 	int i = 0;
 	while (i < pf->nrefusals && strcmp(pf->refusals[i].call, call) != 0)
 		i++;
@@ -159,7 +175,6 @@ int host_refused(struct ptefree *pf, const char *call)
 	else if (i == pf->nrefusals)
 		pf->refusals[pf->nrefusals++] = (struct ptefree_refusal){call, err, 0};
 	pf->refusals[i].count++;
-	return -HC_ENOMEM;
 }
 
 const char *populate_name(enum populate_policy p)
@@ -173,6 +188,28 @@ int populate_parse(const char *name, enum populate_policy *out)
 		return -1;
 	*out = strcmp(name, "none") ? POPULATE_WRITE : POPULATE_NONE;
 	return 0;
+}
+
+uint64_t used_from(const struct ptefree *pf, int w, uint64_t i)
+{
+	const uint64_t *used = pf->w[w].used, ngroups = pf->npages / GROUP_PAGES;
+	uint64_t g = i / GROUP_PAGES;
+	if (g >= ngroups || (used[g / 64] >> (g % 64)) & 1)
+		return i < pf->npages ? i : pf->npages;
+	uint64_t k = g / 64, word = used[k] & (~0ull << (g % 64));
+	while (!word) {
+		if (++k > ngroups / 64)
+			return pf->npages;
+		word = used[k];
+	}
+	uint64_t next = k * 64 + (uint64_t)__builtin_ctzll(word);
+	return next < ngroups ? next * GROUP_PAGES : pf->npages;
+}
+
+void mark_used(struct ptefree *pf, int w, uint64_t first, uint64_t n)
+{
+	for (uint64_t g = first / GROUP_PAGES; n && g <= (first + n - 1) / GROUP_PAGES; g++)
+		pf->w[w].used[g / 64] |= 1ull << (g % 64);
 }
 
 uint64_t pf_window_size(const struct ptefree *pf)

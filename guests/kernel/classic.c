@@ -268,7 +268,7 @@ static int classic_fault(struct mm *mm, uint64_t va, uint64_t err, int prot)
 	if (!pte)
 		return -1;
 	if (!*pte) { /* demand-zero */
-		void *page = kalloc_page();
+		void *page = kalloc_user_page();
 		if (!page)
 			return -1;
 		*page_meta(V2P(page)) = 1;
@@ -278,7 +278,7 @@ static int classic_fault(struct mm *mm, uint64_t va, uint64_t err, int prot)
 	uint64_t pa = *pte & PTE_ADDR;
 	if ((err & PF_WRITE) && (*pte & PTE_COW)) {
 		if (*page_meta(pa) > 1) { /* still shared: copy */
-			void *page = kalloc_page();
+			void *page = kalloc_user_page();
 			if (!page)
 				return -1;
 			memcpy(page, P2V(pa), PAGE_SIZE);

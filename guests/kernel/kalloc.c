@@ -16,8 +16,14 @@ struct kchunk {
 	struct free_page *free;
 	uint32_t nfree;		    /* pages on free + pages never handed out */
 	uint32_t carved;	    /* pages handed out at least once: [gpa, gpa + carved * 4K) */
+	int kind;		    /* KIND_*: which pages it holds */
 	struct kchunk *prev, *next; /* on the list of held chunks with free pages */
 };
+
+/* Pages are grouped by lifetime, as Linux groups pageblocks by mobility: user pages, freed
+ * when a process unmaps them, never share a chunk with kernel pages (page tables, objects),
+ * which would keep a chunk of freed user pages from ever being wholly free. */
+enum { KIND_KERNEL, KIND_USER, NKINDS };
 
 static struct {
 	uint64_t boot_start;	      /* boot memory: [boot_start, boot_end) */
@@ -28,8 +34,10 @@ static struct {
 	uint64_t npfn;
 	/* ptefree: chunk slot i covers [chunk_base + i * chunk_size, + chunk_size) */
 	uint64_t chunk_base, chunk_size, chunk_pages, nchunks;
+	int report; /* classic free page reporting: the slots are the guest's, and a wholly
+			free chunk is reported (HC_FREE_REPORT) rather than given back */
 	struct kchunk *chunks;
-	struct kchunk *partial; /* held chunks with free pages */
+	struct kchunk *partial[NKINDS]; /* held chunks with free pages, by kind */
 } km;
 
 /* Carves boot memory that is never freed (the allocator's own tables). */
@@ -56,9 +64,10 @@ void kalloc_init(void)
 	memset(&km, 0, sizeof(km));
 	km.boot_start = PAGE_ROUND_UP(bi->kernel_end);
 	km.boot_end = PAGE_ROUND_DOWN(top);
-	if (bi->mode == MODE_PTEFREE) {
+	if (bi->mode == MODE_PTEFREE || bi->free_report_chunk) {
+		km.report = bi->mode != MODE_PTEFREE;
 		km.chunk_base = PAGE_ROUND_UP(bi->kmem_boot_end);
-		km.chunk_size = bi->kmem_chunk;
+		km.chunk_size = km.report ? bi->free_report_chunk : bi->kmem_chunk;
 		if (km.chunk_size < PAGE_SIZE || km.chunk_size % PAGE_SIZE || km.chunk_base > top)
 			panic("kalloc: bad kmem_chunk %lx or kmem_boot_end %lx", km.chunk_size,
 			      km.chunk_base);
@@ -86,10 +95,10 @@ uint32_t *page_meta(uint64_t pa)
 static void partial_add(struct kchunk *c)
 {
 	c->prev = NULL;
-	c->next = km.partial;
-	if (km.partial)
-		km.partial->prev = c;
-	km.partial = c;
+	c->next = km.partial[c->kind];
+	if (c->next)
+		c->next->prev = c;
+	km.partial[c->kind] = c;
 }
 
 static void partial_del(struct kchunk *c)
@@ -97,15 +106,25 @@ static void partial_del(struct kchunk *c)
 	if (c->prev)
 		c->prev->next = c->next;
 	else
-		km.partial = c->next;
+		km.partial[c->kind] = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
 }
 
-/* Asks the hv for one more chunk; NULL when it has none. */
-static struct kchunk *chunk_get(void)
+/* One more chunk: the first free slot when reporting, else the hv's; NULL when none. */
+static int64_t chunk_slot(void)
 {
-	int64_t gpa = hypercall(HC_KMEM_ALLOC, 0, 0, 0, 0);
+	if (!km.report)
+		return hypercall(HC_KMEM_ALLOC, 0, 0, 0, 0);
+	for (uint64_t i = 0; i < km.nchunks; i++)
+		if (!km.chunks[i].gpa)
+			return (int64_t)(km.chunk_base + i * km.chunk_size);
+	return -HC_ENOMEM;
+}
+
+static struct kchunk *chunk_get(int kind)
+{
+	int64_t gpa = chunk_slot();
 	if (gpa < 0)
 		return NULL;
 	uint64_t off = (uint64_t)gpa - km.chunk_base;
@@ -119,6 +138,7 @@ static struct kchunk *chunk_get(void)
 	c->free = NULL;
 	c->nfree = km.chunk_pages;
 	c->carved = 0;
+	c->kind = kind;
 	km.nfree += km.chunk_pages;
 	partial_add(c);
 	return c;
@@ -138,17 +158,21 @@ static uint64_t chunk_take(struct kchunk *c)
 	return pa;
 }
 
-void *kalloc_page(void)
+/* Kernel pages come from boot memory first; user pages from chunks of their own first,
+ * so that their chunks can be reported when they are freed. */
+static void *alloc_page(int kind)
 {
 	uint64_t pa;
-	if (km.free) {
+	if (kind == KIND_USER && (km.partial[kind] || (km.nchunks && chunk_get(kind)))) {
+		pa = chunk_take(km.partial[kind]);
+	} else if (km.free) {
 		pa = V2P(km.free);
 		km.free = km.free->next;
 	} else if (km.boot_next < km.boot_end) {
 		pa = km.boot_next;
 		km.boot_next += PAGE_SIZE;
-	} else if (km.partial || (km.nchunks && chunk_get())) {
-		pa = chunk_take(km.partial);
+	} else if (km.partial[KIND_KERNEL] || (km.nchunks && chunk_get(KIND_KERNEL))) {
+		pa = chunk_take(km.partial[KIND_KERNEL]);
 	} else {
 		return NULL;
 	}
@@ -159,14 +183,25 @@ void *kalloc_page(void)
 	return page;
 }
 
+void *kalloc_page(void)
+{
+	return alloc_page(KIND_KERNEL);
+}
+
+void *kalloc_user_page(void)
+{
+	return alloc_page(KIND_USER);
+}
+
 static void chunk_put(struct kchunk *c, struct free_page *fp)
 {
 	if (++c->nfree == km.chunk_pages) { /* wholly free: back to the host now */
 		if (km.chunk_pages > 1)
 			partial_del(c);
-		int64_t r = hypercall(HC_KMEM_FREE, c->gpa, 0, 0, 0);
+		int64_t r = km.report ? hypercall(HC_FREE_REPORT, c->gpa, km.chunk_size, 0, 0)
+				      : hypercall(HC_KMEM_FREE, c->gpa, 0, 0, 0);
 		if (r < 0)
-			panic("kalloc: HC_KMEM_FREE(%lx) failed: %ld", c->gpa, r);
+			panic("kalloc: returning chunk %lx failed: %ld", c->gpa, r);
 		c->gpa = 0;
 		km.nfree -= km.chunk_pages;
 		return;

@@ -20,10 +20,13 @@
 /* kalloc.c: 4 KiB pages of kernel memory. Classic: one free list over boot memory
  * [kernel_end, hv_reserved_gpa or mem_size). Ptefree: boot memory is [kernel_end,
  * kmem_boot_end); above it, pages come from kmem chunks obtained by HC_KMEM_ALLOC, and a chunk
- * whose pages are all free goes back to the hv at once (HC_KMEM_FREE). Pages come back zeroed;
+ * whose pages are all free goes back to the hv at once (HC_KMEM_FREE). Classic with free page
+ * reporting (boot_info free_report_chunk): the same chunks, all the guest's, and a wholly free
+ * one is reported at once (HC_FREE_REPORT). Pages come back zeroed;
  * freed pages are filled with junk. kalloc_init is called by mm_init (and by unit tests). */
 void kalloc_init(void);
 void *kalloc_page(void); /* kernel virtual address, or NULL when memory is exhausted */
+void *kalloc_user_page(void); /* the same for a page mapped into a process (its own chunks) */
 void kfree_page(void *page);
 uint64_t kalloc_free_pages(void); /* pages free now, without chunks the hv has not handed out */
 /* One 32-bit word per page frame for the page's current owner (kmalloc: size class and object
