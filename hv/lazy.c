@@ -104,16 +104,12 @@ static bool children_pending(struct ptefree *pf, int w, uint64_t i)
 /* The content page i of window w must have: the first non-pending window up its chain of
  * parents holds it, unchanged since the fork (writes and discards push it to the waiting
  * windows first), present or swapped but never missing, so that reading it faults nothing
- * into this handler. Read where it is when the host may read it, else through
- * /proc/self/mem. */
+ * into this handler. Read through /proc/self/mem, whatever its protection. */
 static int content(struct ptefree *pf, int w, uint64_t i, const uint8_t **out)
 {
 	while (pf->w[w].pages[i] & PAGE_PENDING)
 		w = pf->w[w].parent;
 	uint8_t *src = pf->w[w].host + i * PAGE_SIZE;
-	*out = src;
-	if (host_prot(pf->w[w].pages[i]) & PROT_READ)
-		return 0;
 	if (pread(pf->mem_fd, pf->lazy->page, PAGE_SIZE, (off_t)(uintptr_t)src) != PAGE_SIZE)
 		return host_failure("reading window %d page %#llx", w, (unsigned long long)i);
 	*out = pf->lazy->page;
@@ -248,6 +244,7 @@ static int mark_child(struct ptefree *pf, int parent, int child, uint64_t first,
 	if (mincore(pw->host + first * PAGE_SIZE, n * PAGE_SIZE, pf->vec) < 0)
 		return host_failure("lazy fork: mincore of window %d pages %#llx+%#llx", parent,
 				    (unsigned long long)first, (unsigned long long)n);
+	mark_used(pf, child, first, n);
 	int ret = set_host_prot(pf, child, first, n, host_prot(page), "mprotect (fork)");
 	if (ret < 0)
 		return ret;
@@ -256,7 +253,6 @@ static int mark_child(struct ptefree *pf, int parent, int child, uint64_t first,
 		cw->pages[first + i] = page | (has_content ? PAGE_PENDING : 0);
 		cw->npending += has_content;
 	}
-	mark_used(pf, child, first, n);
 	return 0;
 }
 

@@ -63,35 +63,48 @@ int set_host_prot(struct ptefree *pf, int wi, uint64_t first, uint64_t n, int pr
 	return ret;
 }
 
-/* Gives pages [first, first + n) of w back to the host and makes them inaccessible. Part of
- * a window becomes inaccessible first, since that is the step the host may refuse, and then
- * nothing has changed yet. A whole window (destroy) is emptied first and made inaccessible
- * last: destroy cannot fail for the guest, and a window the host kept accessible is made
- * inaccessible before its next use. */
+/* Gives pages [first, first + n) of w back to the host and makes them inaccessible. Making
+ * them inaccessible comes first, since that is the step the host may refuse, and then
+ * nothing has changed yet. */
 static int discard(struct ptefree *pf, int wi, uint64_t first, uint64_t n)
 {
 	struct window *w = &pf->w[wi];
-	uint8_t *p = w->host + first * PAGE_SIZE;
-	bool whole = first == 0 && n == pf->npages;
-	int ret = whole ? 0 : set_host_prot(pf, wi, first, n, PROT_NONE, "mprotect (unmap)");
+	int ret = set_host_prot(pf, wi, first, n, PROT_NONE, "mprotect (unmap)");
 	if (ret == 0 && pf->lazy)
 		ret = lazy_release(pf, wi, first, n);
 	if (ret < 0)
 		return ret;
-	if (madvise(p, n * PAGE_SIZE, MADV_DONTNEED) < 0)
+	if (madvise(w->host + first * PAGE_SIZE, n * PAGE_SIZE, MADV_DONTNEED) < 0)
 		return host_failure("discarding window %d pages %#llx+%#llx", wi,
 				    (unsigned long long)first, (unsigned long long)n);
-	if (whole) {
-		for (uint64_t i = used_from(pf, wi, 0); i < n; i = used_from(pf, wi, i + GROUP_PAGES))
-			memset(w->pages + i, 0, GROUP_PAGES);
-		memset(w->used, 0, (n / GROUP_PAGES / 64 + 1) * sizeof *w->used);
-	} else {
-		memset(w->pages + first, 0, n);
+	memset(w->pages + first, 0, n);
+	return 0;
+}
+
+/* Empties a whole window (destroy), one run of used groups at a time: the rest was never
+ * accessible in this life of the window. Each run is emptied first and made inaccessible
+ * last: destroy cannot fail for the guest, and a run the host kept accessible is made
+ * inaccessible before the window's next use. */
+static int empty_window(struct ptefree *pf, int wi)
+{
+	struct window *w = &pf->w[wi];
+	int ret = pf->lazy ? lazy_release(pf, wi, 0, pf->npages) : 0;
+	if (ret < 0)
+		return ret;
+	for (uint64_t i = used_from(pf, wi, 0), j; i < pf->npages; i = used_from(pf, wi, j)) {
+		for (j = i + GROUP_PAGES; j < pf->npages && used_from(pf, wi, j) == j;)
+			j += GROUP_PAGES;
+		uint8_t *p = w->host + i * PAGE_SIZE;
+		if (madvise(p, (j - i) * PAGE_SIZE, MADV_DONTNEED) < 0)
+			return host_failure("discarding window %d pages %#llx+%#llx", wi,
+					    (unsigned long long)i, (unsigned long long)(j - i));
+		memset(w->pages + i, 0, j - i);
+		if (mprotect(p, (j - i) * PAGE_SIZE, PROT_NONE) < 0) {
+			w->stale_prot = true;
+			host_refused(pf, "mprotect (destroy)");
+		}
 	}
-	if (whole && mprotect(p, n * PAGE_SIZE, PROT_NONE) < 0) {
-		w->stale_prot = true;
-		host_refused(pf, "mprotect (destroy)");
-	}
+	memset(w->used, 0, (pf->npages / GROUP_PAGES / 64 + 1) * sizeof *w->used);
 	return 0;
 }
 
@@ -126,11 +139,11 @@ static int64_t do_map(struct ptefree *pf, const struct hc_args *a)
 	struct window *w = &pf->w[wi];
 	int ret = any_mapped(w, first, n) ? discard(pf, wi, first, n) : 0; /* starts zeroed */
 	uint8_t page = PAGE_MAPPED | (uint8_t)a->a3;
+	mark_used(pf, wi, first, n); /* before the host may make any of it accessible */
 	if (ret == 0)
 		ret = set_host_prot(pf, wi, first, n, host_prot(page), "mprotect (map)");
 	if (ret == 0) {
 		memset(w->pages + first, page, n);
-		mark_used(pf, wi, first, n);
 		if (pf->cfg.populate == POPULATE_WRITE && (page & HC_PROT_WRITE))
 			populate(pf, wi, first, n);
 	}
@@ -198,6 +211,7 @@ static int copy_run(struct ptefree *pf, int parent, int child, uint64_t first, u
 	uint8_t page = pw->pages[first] & ~PAGE_PENDING;
 	uint8_t *src = pw->host + first * PAGE_SIZE, *dst = cw->host + first * PAGE_SIZE;
 	bool readable = host_prot(page) & PROT_READ;
+	mark_used(pf, child, first, n);
 	int ret = set_host_prot(pf, child, first, n, PROT_READ | PROT_WRITE, "mprotect (fork)");
 	if (ret < 0)
 		return ret;
@@ -215,11 +229,10 @@ static int copy_run(struct ptefree *pf, int parent, int child, uint64_t first, u
 					    (unsigned long long)(first + i));
 		pf->counts.fork_pages_copied++;
 	}
-	ret = set_host_prot(pf, child, first, n, host_prot(page), "mprotect (fork)");
-	if (ret == 0) {
+	if (host_prot(page) != (PROT_READ | PROT_WRITE))
+		ret = set_host_prot(pf, child, first, n, host_prot(page), "mprotect (fork)");
+	if (ret == 0)
 		memset(cw->pages + first, page, n);
-		mark_used(pf, child, first, n);
-	}
 	return ret;
 }
 
@@ -245,7 +258,7 @@ int each_run(struct ptefree *pf, int w,
 
 static int destroy(struct ptefree *pf, int wi)
 {
-	int ret = discard(pf, wi, 0, pf->npages);
+	int ret = empty_window(pf, wi);
 	pf->w[wi].live = false;
 	return ret;
 }

@@ -13,7 +13,7 @@
 
 static struct guest g;
 
-static void fresh_windows(enum fork_policy policy, uint64_t window)
+static void fresh_config(enum fork_policy policy, uint64_t window, enum populate_policy populate)
 {
 	static uint8_t *kmem;
 	if (!kmem)
@@ -23,11 +23,16 @@ static void fresh_windows(enum fork_policy policy, uint64_t window)
 	g.mem = (struct gmem){kmem, KMEM_SIZE};
 	g.mode = MODE_PTEFREE;
 	g.console = stdout;
-	struct ptefree_config c = {NWINDOWS, window, policy, MIB};
+	struct ptefree_config c = {NWINDOWS, window, policy, MIB, populate};
 	char err[200];
 	uint64_t tables = KMEM_SIZE - ptefree_tables_size(&c);
 	g.pf = ptefree_create(&c, &g.mem, KMEM_BASE, tables, tables, err, sizeof err);
 	CHECK(g.pf != NULL, "ptefree_create: %s", err);
+}
+
+static void fresh_windows(enum fork_policy policy, uint64_t window)
+{
+	fresh_config(policy, window, POPULATE_NONE);
 }
 
 static void fresh(enum fork_policy policy)
@@ -196,12 +201,87 @@ static unsigned long resident_pages(const uint8_t *p, uint64_t len)
 	return n;
 }
 
+#define WIDE_WINDOW (1024 * MIB)
+
+/* Mappings at both ends of a wide window, far apart: fork copies both, the child sees both,
+ * and destroy leaves nothing behind for the window's next address space. */
+static void window_ends(enum fork_policy policy)
+{
+	fresh_windows(policy, WIDE_WINDOW);
+	const int rw = HC_PROT_READ | HC_PROT_WRITE;
+	const uint64_t top = WIDE_WINDOW - PAGE_SIZE, mid = WIDE_WINDOW / 2 + 5 * PAGE_SIZE;
+	int64_t p = hc(HC_AS_CREATE, 0, 0, 0, 0);
+	CHECK(hc(HC_MAP, p, 0, PAGE_SIZE, rw) == 0 && hc(HC_MAP, p, top, PAGE_SIZE, rw) == 0 &&
+		  hc(HC_MAP, p, mid, PAGE_SIZE, HC_PROT_READ) == 0,
+	      "map the ends and a page between");
+	at(p, 0)[1] = 'L', at(p, top)[1] = 'T';
+	int64_t c = hc(HC_AS_FORK, p, 0, 0, 0);
+	CHECK(c > 0 && at(c, 0)[1] == 'L' && at(c, top)[1] == 'T', "child sees both ends");
+	CHECK(ptefree_page(g.pf, (int)c, mid) == (PAGE_MAPPED | HC_PROT_READ), "and the middle");
+	at(c, top)[1] = 'C';
+	CHECK(at(p, top)[1] == 'T', "parent keeps its top page");
+	CHECK(hc(HC_AS_DESTROY, c, 0, 0, 0) == 0 && hc(HC_AS_DESTROY, p, 0, 0, 0) == 0, "destroy");
+	uint64_t left = 0;
+	for (int w = 0; w < 2; w++)
+		for (uint64_t va = 0; va < WIDE_WINDOW; va += PAGE_SIZE)
+			left += ptefree_page(g.pf, w, va) != 0;
+	CHECK(left == 0, "%lu page records left after destroy", left);
+	int64_t n = hc(HC_AS_CREATE, 0, 0, 0, 0);
+	CHECK(hc(HC_MAP, n, top, PAGE_SIZE, rw) == 0 && at(n, top)[1] == 0,
+	      "the next address space starts empty");
+	CHECK(host_failure_message() == NULL, "no host failure");
+}
+
+static void test_window_ends_copy(void)
+{
+	window_ends(FORK_COPY);
+}
+
+static void test_window_ends_lazy(void)
+{
+	window_ends(FORK_LAZY);
+}
+
+/* populate=write backs the writable pages of a map at once, also in a lazy child's window
+ * (registered for missing faults); read-only maps stay unbacked. */
+static void populate_write(enum fork_policy policy)
+{
+	fresh_config(policy, WINDOW, POPULATE_WRITE);
+	const int rw = HC_PROT_READ | HC_PROT_WRITE;
+	int64_t p = hc(HC_AS_CREATE, 0, 0, 0, 0);
+	CHECK(hc(HC_MAP, p, 0, 64 * PAGE_SIZE, rw) == 0, "map");
+	CHECK(resident_pages(at(p, 0), 64 * PAGE_SIZE) == 64, "writable pages backed at map");
+	CHECK(hc(HC_MAP, p, 64 * PAGE_SIZE, 8 * PAGE_SIZE, HC_PROT_READ) == 0 &&
+		  resident_pages(at(p, 64 * PAGE_SIZE), 8 * PAGE_SIZE) == 0,
+	      "read-only pages are not");
+	at(p, 0)[0] = 'P';
+	int64_t c = hc(HC_AS_FORK, p, 0, 0, 0);
+	CHECK(hc(HC_MAP, c, 128 * PAGE_SIZE, 32 * PAGE_SIZE, rw) == 0, "map in the child");
+	CHECK(resident_pages(at(c, 128 * PAGE_SIZE), 32 * PAGE_SIZE) == 32 &&
+		  at(c, 140 * PAGE_SIZE)[7] == 0,
+	      "backed with zeros there too");
+	CHECK(at(c, 0)[0] == 'P', "the child still sees its parent's page");
+	CHECK(hc(HC_MAP, p, 0, 2 * PAGE_SIZE, rw) == 0 && at(p, 0)[0] == 0 && at(c, 0)[0] == 'P',
+	      "a remap in the parent starts zeroed, the child keeps its copy");
+	CHECK(host_failure_message() == NULL, "no host failure");
+}
+
+static void test_populate_copy(void)
+{
+	populate_write(FORK_COPY);
+}
+
+static void test_populate_lazy(void)
+{
+	populate_write(FORK_LAZY);
+}
+
 static void test_kmem(void)
 {
 	fresh(FORK_COPY);
 	uint64_t nchunks =
 	    (KMEM_SIZE -
-	     ptefree_tables_size(&(struct ptefree_config){NWINDOWS, WINDOW, FORK_COPY, MIB}) -
+	     ptefree_tables_size(&(struct ptefree_config){NWINDOWS, WINDOW, FORK_COPY, MIB, POPULATE_NONE}) -
 	     KMEM_BASE) /
 	    MIB;
 	for (uint64_t i = 0; i < nchunks; i++)
@@ -308,7 +388,7 @@ static void map_limit(enum fork_policy policy)
 
 #define VICTIM_VA    0x10000
 #define VICTIM_PAGES 16
-#define FUZZ_CALLS   20000
+#define FUZZ_CALLS   1000000
 
 static uint64_t xorshift(uint64_t *x)
 {
@@ -335,7 +415,8 @@ static void fuzz_isolation(enum fork_policy policy)
 		pages[i] = ptefree_page(g.pf, (int)v, i * PAGE_SIZE);
 
 	uint64_t x = 0x2545f4914f6cdd1dull, refused = 0;
-	for (int i = 0; i < FUZZ_CALLS; i++) {
+	const long calls = FUZZ_CALLS;
+	for (long i = 0; i < calls; i++) {
 		uint64_t r[5];
 		for (int j = 0; j < 5; j++)
 			r[j] = xorshift(&x);
@@ -357,7 +438,7 @@ static void fuzz_isolation(enum fork_policy policy)
 		if (w != v && g.pf->w[w].live && (ptefree_page(g.pf, w, va) & HC_PROT_WRITE))
 			at(w, va)[r[3] % PAGE_SIZE] = (uint8_t)r[0];
 	}
-	CHECK(refused > 0 && refused < FUZZ_CALLS, "%lu of the calls refused", refused);
+	CHECK(refused > 0 && refused < (uint64_t)calls, "%lu of %ld calls refused", refused, calls);
 	CHECK(host_failure_message() == NULL, "no host failure: %s", host_failure_message());
 	uint64_t changed = 0;
 	for (uint64_t i = 0; i < WINDOW / PAGE_SIZE; i++)
@@ -401,12 +482,16 @@ int main(void)
 	RUN_TEST(test_range_checks);
 	RUN_TEST(test_map_semantics);
 	RUN_TEST(test_fork_copy);
+	RUN_TEST(test_window_ends_copy);
+	RUN_TEST(test_populate_copy);
 	RUN_TEST(test_fuzz_isolation_copy);
 	fresh(FORK_LAZY);
 	bool lazy = strcmp(ptefree_policy_name(g.pf), "lazy") == 0;
 	if (lazy) {
 		RUN_TEST(test_fork_lazy);
 		RUN_TEST(test_lazy_orphan_reuse);
+		RUN_TEST(test_window_ends_lazy);
+		RUN_TEST(test_populate_lazy);
 		RUN_TEST(test_fuzz_isolation_lazy);
 	} else
 		printf("SKIP test_fork_lazy: userfaultfd unavailable here, the hv fell back to "
