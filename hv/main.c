@@ -16,7 +16,7 @@
 #define KMEM_CHUNK		MIB
 #define REPORT_CHUNK		(2 * MIB) /* classic free page reporting: Linux's pageblock */
 #define DEFAULT_POPULATE	POPULATE_WRITE
-#define DEFAULT_FREE_REPORT	true
+#define DEFAULT_FREE_REPORT	false
 #define KMEM_BOOT_MIN		(8 * MIB) /* ptefree: kernel memory the guest owns from boot, at least */
 
 struct options {

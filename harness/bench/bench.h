@@ -31,6 +31,9 @@ struct cell {
 	long max_iters;		     /* bound on iterations per repetition for this workload */
 	const char *mode;	     /* "classic", "ptefree", or "none" where modes do not apply */
 	const char *fork_policy;     /* ptefree: the policy asked of the hv ("copy", "lazy") */
+	/* a memory setting asked of the hv, "NAME=VALUE" for its --NAME VALUE (ptefree:
+	 * "populate=none|write", classic: "free-report=on|off"), or NULL for its default */
+	const char *variant;
 	const struct platform *plat;
 	/* the --trace pass: a command line the run goes under ("perf", "kvm", ..., "--",
 	 * NULL-terminated, at most WRAPPER_MAX words), or NULL */
@@ -130,8 +133,14 @@ void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 const char *bench_bin_dir(void); /* the directory holding bench, native/wl and hv */
 /* A series of cells: "mode platform", "ptefree/policy platform" where a fork policy was
  * asked, or the platform alone where modes do not apply (mode "none"). */
-void series_name(const char *mode, const char *fork_policy, const char *platform, char *buf,
-		 size_t len);
+void series_name(const char *mode, const char *fork_policy, const char *variant,
+		 const char *platform, char *buf, size_t len);
+/* Splits a cell's variant "NAME=VALUE" into "--NAME" (in opt) and VALUE; NULL if none. */
+const char *variant_option(const char *variant, char *opt, size_t len);
+/* plat_native.c: "RESULT ok=.. iters=.. tsc_khz=.. cycles=.. msg=.." in out into rec; -1 if
+ * there is none. And how native times are distorted here (NULL when they are not). */
+int parse_result_line(const char *out, json_t *rec);
+const char *native_time_note(void);
 struct proc_out;
 /* The verdict on a cell whose program ran: 0 if its record loaded (loaded == 0), it exited 0
  * and the record says ok; else -1, with the record's error naming what the program said and

@@ -29,6 +29,10 @@ static void usage(FILE *f)
 	    "  --fork-policies LIST  the hv's fork policies for ptefree cells: lazy,copy\n"
 	    "                    (default); workloads that fork run under each, the\n"
 	    "                    others under the first\n"
+	    "  --populate LIST   ptefree cells under each of the hv's populate policies:\n"
+	    "                    none,write (default: the hv's default only)\n"
+	    "  --free-report LIST  classic cells under each free page reporting setting:\n"
+	    "                    off,on (default: the hv's default only)\n"
 	    "  --workloads LIST  workload specs: NAME runs its default sweep,\n"
 	    "                    NAME:k=v:k=v one point (default: every workload)\n"
 	    "  --reps N          measured repetitions per cell (default 5, quick 3)\n"
@@ -144,6 +148,22 @@ static void select_fork_policies(struct matrix *m, char *list)
 	    select_names("fork policy", list, all_fork_policies, 2, m->fork_policies, 2);
 }
 
+/* --populate / --free-report: the hv's values, kept as "NAME=VALUE" for the cells. */
+static int select_variants(const char *name, char *list, const char *const valid[],
+			   const char *out[2])
+{
+	const char *chosen[2];
+	int n = select_names(name, list, valid, 2, chosen, 2);
+	for (int i = 0; i < n; i++) {
+		char *v = malloc(strlen(name) + strlen(chosen[i]) + 2);
+		if (!v)
+			die("malloc");
+		sprintf(v, "%s=%s", name, chosen[i]);
+		out[i] = v;
+	}
+	return n;
+}
+
 static double positive(const char *opt, const char *s)
 {
 	char *end;
@@ -195,6 +215,8 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {{"platforms", required_argument, 0, 'p'},
 					     {"modes", required_argument, 0, 'm'},
 					     {"fork-policies", required_argument, 0, 'f'},
+					     {"populate", required_argument, 0, 'P'},
+					     {"free-report", required_argument, 0, 'R'},
 					     {"workloads", required_argument, 0, 'w'},
 					     {"reps", required_argument, 0, 'r'},
 					     {"budget", required_argument, 0, 'b'},
@@ -234,6 +256,14 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			workloads = optarg;
+			break;
+		case 'P':
+			m.npopulate = select_variants("populate", optarg,
+						      (const char *const[]){"none", "write"}, m.populate);
+			break;
+		case 'R':
+			m.nfree_report = select_variants(
+			    "free-report", optarg, (const char *const[]){"off", "on"}, m.free_report);
 			break;
 		case 'r':
 			b.reps = (int)positive("--reps", optarg);

@@ -135,13 +135,17 @@ static void add_point(struct matrix *m, const struct workload *w, char *const kv
 			const char *mode = m->plats[p]->has_modes ? m->modes[i] : "none";
 			bool ptefree = !strcmp(mode, "ptefree");
 			int npolicies = ptefree && forks(w) ? m->nfork_policies : 1;
-			for (int k = 0; k < npolicies; k++) {
-				struct cell *c = new_cell(m);
-				set_params(c, w, kv, nkv);
-				c->plat = m->plats[p];
-				c->mode = mode;
-				c->fork_policy = ptefree ? m->fork_policies[k] : NULL;
-			}
+			const char *const *vars = ptefree ? m->populate : m->free_report;
+			int nvars = !strcmp(mode, "none") ? 0 : ptefree ? m->npopulate : m->nfree_report;
+			for (int k = 0; k < npolicies; k++)
+				for (int v = 0; v < (nvars ? nvars : 1); v++) {
+					struct cell *c = new_cell(m);
+					set_params(c, w, kv, nkv);
+					c->plat = m->plats[p];
+					c->mode = mode;
+					c->fork_policy = ptefree ? m->fork_policies[k] : NULL;
+					c->variant = nvars ? vars[v] : NULL;
+				}
 		}
 	}
 }

@@ -15,6 +15,10 @@ struct matrix {
 	 * others under the first only (the policy acts at fork and nowhere else) */
 	const char *fork_policies[2];
 	int nfork_policies;
+	/* ptefree cells run under each --populate value, classic ones under each --free-report
+	 * value ("populate=write", ...); none given: the hv's default only */
+	const char *populate[2], *free_report[2];
+	int npopulate, nfree_report;
 };
 
 /* Adds the cells of one workload spec on every selected platform and mode. A spec is a

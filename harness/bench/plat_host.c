@@ -129,6 +129,12 @@ static int host_run_once(const struct cell *c, long iters, int reps, int warmup,
 		argv[argc++] = "--fork-policy";
 		argv[argc++] = (char *)c->fork_policy;
 	}
+	char var_opt[32];
+	const char *var_value = variant_option(c->variant, var_opt, sizeof var_opt);
+	if (var_value) {
+		argv[argc++] = var_opt;
+		argv[argc++] = (char *)var_value;
+	}
 	for (int i = 0; i < c->nkv; i++) {
 		argv[argc++] = "--param";
 		argv[argc++] = c->kv[i];

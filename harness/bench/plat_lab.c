@@ -121,6 +121,7 @@ static void inner_command(struct cell *const cells[], int n, const struct budget
 			  const char *name, char *cmd, size_t len)
 {
 	json_t *specs = json_array(), *modes = json_array(), *policies = json_array();
+	json_t *populate = json_array(), *free_report = json_array();
 	for (int i = 0; i < n; i++) {
 		char spec[256];
 		size_t used = 0;
@@ -131,6 +132,10 @@ static void inner_command(struct cell *const cells[], int n, const struct budget
 		json_add_unique(modes, cells[i]->mode);
 		if (cells[i]->fork_policy)
 			json_add_unique(policies, cells[i]->fork_policy);
+		char opt[32];
+		const char *value = variant_option(cells[i]->variant, opt, sizeof opt);
+		if (value)
+			json_add_unique(strcmp(opt, "--populate") ? free_report : populate, value);
 	}
 	size_t used = 0;
 	append(cmd, len, &used, "build/bench --platforms host --out out/%s --reps %d --budget %g",
@@ -142,10 +147,14 @@ static void inner_command(struct cell *const cells[], int n, const struct budget
 	       b->calibration_exits > 0 ? b->calibration_exits : LAB_CALIBRATION_EXITS);
 	append_list(cmd, len, &used, " --modes ", modes);
 	append_list(cmd, len, &used, " --fork-policies ", policies);
+	append_list(cmd, len, &used, " --populate ", populate);
+	append_list(cmd, len, &used, " --free-report ", free_report);
 	append_list(cmd, len, &used, " --workloads ", specs);
 	json_decref(specs);
 	json_decref(modes);
 	json_decref(policies);
+	json_decref(populate);
+	json_decref(free_report);
 }
 
 static void lab_prepare(struct cell *const cells[], int n, const struct budget *b)
@@ -213,8 +222,10 @@ static int lab_run_cell(const struct cell *c, const struct budget *b, json_t *re
 		const char *p = json_string_value(json_object_get(r, "params"));
 		const char *m = json_string_value(json_object_get(r, "mode"));
 		const char *f = json_string_value(json_object_get(r, "fork_policy_requested"));
+		const char *v = json_string_value(json_object_get(r, "variant_requested"));
 		if (!w || !p || !m || strcmp(w, c->wl->name) || strcmp(p, c->params) ||
-		    strcmp(m, c->mode) || strcmp(f ?: "", c->fork_policy ?: ""))
+		    strcmp(m, c->mode) || strcmp(f ?: "", c->fork_policy ?: "") ||
+		    strcmp(v ?: "", c->variant ?: ""))
 			continue;
 		json_object_update(rec, r);
 		json_object_set_new(rec, "lab_kernel",

@@ -26,7 +26,7 @@ static const char *native_mmu(void)
 
 /* A native run on a virtual machine pays that machine's own virtualization (its page faults
  * and forks go through the outer hypervisor): not the bare-metal baseline. */
-static const char *native_time_note(void)
+const char *native_time_note(void)
 {
 	static int virtual_machine = -1;
 	if (virtual_machine < 0) {
@@ -54,7 +54,7 @@ static int native_supports(const struct workload *w, char *why, size_t len)
 }
 
 /* Parses "RESULT ok=1 iters=N tsc_khz=K cycles=c1,c2,... msg=..." into rec. */
-static int parse_result_line(const char *out, json_t *rec)
+int parse_result_line(const char *out, json_t *rec)
 {
 	const char *line = strstr(out, "RESULT ");
 	unsigned long ok, iters, khz;

@@ -50,6 +50,7 @@ double rec_pages_copied(json_t *r)
 
 void rec_series(json_t *r, char *buf, size_t len)
 {
-	series_name(rec_str(r, "mode"), rec_str(r, "fork_policy_requested"), rec_str(r, "platform"),
+	series_name(rec_str(r, "mode"), rec_str(r, "fork_policy_requested"),
+		    rec_str(r, "variant_requested"), rec_str(r, "platform"),
 		    buf, len);
 }

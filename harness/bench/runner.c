@@ -21,7 +21,7 @@ static struct plat_state *state_of(struct plat_state *st, int n, const struct pl
 
 static void label(const struct cell *c, char *buf, size_t len)
 {
-	series_name(c->mode, c->fork_policy, c->plat->name, buf, len);
+	series_name(c->mode, c->fork_policy, c->variant, c->plat->name, buf, len);
 	const char *note = c->plat->time_note ? c->plat->time_note() : NULL;
 	if (note)
 		snprintf(buf + strlen(buf), len - strlen(buf), " (%s)", note);
@@ -44,6 +44,10 @@ static void set_identity(json_t *rec, const struct cell *c)
 			    c->fork_policy ? json_string(c->fork_policy) : json_null());
 	if (!json_object_get(rec, "fork_policy"))
 		json_object_set_new(rec, "fork_policy", json_null());
+	/* the memory setting the cell asked for (null: the hv's default, which its record
+	 * names as "populate" or "free_report") */
+	json_object_set_new(rec, "variant_requested",
+			    c->variant ? json_string(c->variant) : json_null());
 	json_object_set_new(rec, "platform", json_string(c->plat->name));
 	label(c, text, sizeof text);
 	json_object_set_new(rec, "label", json_string(text));

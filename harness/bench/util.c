@@ -37,15 +37,24 @@ const char *bench_bin_dir(void)
 	return dir;
 }
 
-void series_name(const char *mode, const char *fork_policy, const char *platform, char *buf,
-		 size_t len)
+void series_name(const char *mode, const char *fork_policy, const char *variant,
+		 const char *platform, char *buf, size_t len)
 {
+	bool policy = fork_policy && fork_policy[0], var = variant && variant[0];
 	if (!strcmp(mode, "none"))
 		snprintf(buf, len, "%s", platform);
-	else if (fork_policy && fork_policy[0])
-		snprintf(buf, len, "%s/%s %s", mode, fork_policy, platform);
 	else
-		snprintf(buf, len, "%s %s", mode, platform);
+		snprintf(buf, len, "%s%s%s%s%s %s", mode, policy ? "/" : "", policy ? fork_policy : "",
+			 var ? "/" : "", var ? variant : "", platform);
+}
+
+const char *variant_option(const char *variant, char *opt, size_t len)
+{
+	const char *eq = variant ? strchr(variant, '=') : NULL;
+	if (!eq)
+		return NULL;
+	snprintf(opt, len, "--%.*s", (int)(eq - variant), variant);
+	return eq + 1;
 }
 
 void json_add_unique(json_t *list, const char *s)
