@@ -206,9 +206,11 @@ static void print_notes(FILE *f, json_t *runs)
 		if (note[0]) { /* explains the "*" of the column, whatever its cells did */
 			const char *platform = rec_str(r, "platform");
 			snprintf(key, sizeof key, "* %s: %s; %s", platform, note,
-				 strcmp(platform, "native")
-				     ? "compare its counts, not its times"
-				     : "its times are no bare-metal baseline, so no ratios");
+				 !strcmp(platform, "native") ? "its times are no bare-metal baseline, so no ratios"
+				 : !strcmp(platform, "hv-native")
+				     ? "its times are real here, as native's, and compare to native's "
+				       "of the same run only"
+				     : "compare its counts, not its times");
 			json_object_set_new(notes, key, json_null());
 		}
 		if (asked[0] && ran[0] && strcmp(asked, ran)) {
@@ -260,6 +262,7 @@ void summary_print(json_t *doc, FILE *f)
 		    print_workload(f, t, runs, json_string_value(w));
 	}
 	json_decref(workloads);
+	hvnative_print(runs, f);
 	fputc('\n', f);
 	print_notes(f, runs);
 	calibration_print(json_object_get(doc, "calibration"), f);

@@ -191,48 +191,73 @@ static double median(uint64_t *v, int n)
 	return (double)v[n / 2];
 }
 
-/* The hv's time per call at one window size: SAMPLES of each, the median in ns. */
-static json_t *calls_at(uint64_t window_mib, const struct opts *o)
+#define NCALLS 8
+static const char *const call_names[NCALLS] = {"as_create", "as_fork",	"cow_page", "as_destroy",
+					       "map",	    "protect", "unmap",	  "first_touch_page"};
+
+/* One sample of each call (ns, per page for touches) on a parent p of rss_kib in g. */
+static void sample(struct guest *g, int64_t p, long rss_kib, uint64_t t[NCALLS])
 {
-	if (!fits(window_mib, (uint64_t)o->rss_kib * 1024))
-		return json_null();
-	struct guest *g = instance(window_mib, o->policy, o->populate);
-	const uint64_t len = (uint64_t)o->rss_kib * 1024, rw = HC_PROT_READ | HC_PROT_WRITE;
-	const long pages = o->rss_kib / 4;
-	uint64_t t[8][SAMPLES];
-	int64_t p = parent(g, o->rss_kib);
-	const uint64_t region = region_va(g, len), probe = probe_va(g, len);
-	for (int s = 0; s < SAMPLES; s++) {
-		uint64_t t0 = now_ns();
-		int64_t e = call(g, HC_AS_CREATE, 0, 0, 0, 0);
-		uint64_t t1 = now_ns();
-		call(g, HC_AS_DESTROY, e, 0, 0, 0);
-		t[0][s] = t1 - t0;
-		t0 = now_ns();
-		int64_t c = call(g, HC_AS_FORK, p, 0, 0, 0);
-		t1 = now_ns();
-		touch(g, c, region, pages, false); /* the child's first writes: COW service */
-		uint64_t t2 = now_ns();
-		call(g, HC_AS_DESTROY, c, 0, 0, 0);
-		uint64_t t3 = now_ns();
-		t[1][s] = t1 - t0, t[2][s] = (t2 - t1) / (uint64_t)pages, t[3][s] = t3 - t2;
-		t0 = now_ns();
-		call(g, HC_MAP, p, probe, len, rw);
-		t1 = now_ns();
-		touch(g, p, probe, pages, true);
-		t2 = now_ns();
-		call(g, HC_PROTECT, p, probe, len, HC_PROT_READ);
-		t3 = now_ns();
-		call(g, HC_UNMAP, p, probe, len, 0);
-		t[4][s] = t1 - t0, t[5][s] = t3 - t2, t[6][s] = now_ns() - t3;
-		t[7][s] = (t2 - t1) / (uint64_t)pages;
+	const uint64_t len = (uint64_t)rss_kib * 1024, rw = HC_PROT_READ | HC_PROT_WRITE;
+	const uint64_t region = region_va(g, len), probe = probe_va(g, len), pages = len / PAGE_SIZE;
+	uint64_t t0 = now_ns();
+	int64_t e = call(g, HC_AS_CREATE, 0, 0, 0, 0);
+	uint64_t t1 = now_ns();
+	call(g, HC_AS_DESTROY, e, 0, 0, 0);
+	t[0] = t1 - t0;
+	t0 = now_ns();
+	int64_t c = call(g, HC_AS_FORK, p, 0, 0, 0);
+	t1 = now_ns();
+	touch(g, c, region, (long)pages, false); /* the child's first writes: COW service */
+	uint64_t t2 = now_ns();
+	call(g, HC_AS_DESTROY, c, 0, 0, 0);
+	uint64_t t3 = now_ns();
+	t[1] = t1 - t0, t[2] = (t2 - t1) / pages, t[3] = t3 - t2;
+	t0 = now_ns();
+	call(g, HC_MAP, p, probe, len, rw);
+	t1 = now_ns();
+	touch(g, p, probe, (long)pages, true);
+	t2 = now_ns();
+	call(g, HC_PROTECT, p, probe, len, HC_PROT_READ);
+	t3 = now_ns();
+	call(g, HC_UNMAP, p, probe, len, 0);
+	t[4] = t1 - t0, t[5] = t3 - t2, t[6] = now_ns() - t3, t[7] = (t2 - t1) / pages;
+}
+
+#define NPROBES (sizeof probe_windows_mib / sizeof probe_windows_mib[0])
+
+/* The hv's time per call at each probe window size that holds the parent: SAMPLES of each,
+ * the windows taking turns so that a change in the machine's load weighs on all alike; the
+ * medians in ns, by window size in MiB. */
+static json_t *calls_by_window(const struct opts *o)
+{
+	struct guest *g[NPROBES] = {0};
+	int64_t p[NPROBES];
+	static uint64_t t[NPROBES][NCALLS][SAMPLES];
+	for (size_t w = 0; w < NPROBES; w++)
+		if (fits(probe_windows_mib[w], (uint64_t)o->rss_kib * 1024)) {
+			g[w] = instance(probe_windows_mib[w], o->policy, o->populate);
+			p[w] = parent(g[w], o->rss_kib);
+		}
+	for (int s = 0; s < SAMPLES; s++)
+		for (size_t w = 0; w < NPROBES; w++) {
+			uint64_t one[NCALLS];
+			if (!g[w])
+				continue;
+			sample(g[w], p[w], o->rss_kib, one);
+			for (int i = 0; i < NCALLS; i++)
+				t[w][i][s] = one[i];
+		}
+	json_t *all = json_object();
+	for (size_t w = 0; w < NPROBES; w++) {
+		char key[32];
+		snprintf(key, sizeof key, "%llu", (unsigned long long)probe_windows_mib[w]);
+		json_t *calls = g[w] ? json_object() : json_null();
+		for (int i = 0; g[w] && i < NCALLS; i++)
+			json_object_set_new(calls, call_names[i], json_real(median(t[w][i], SAMPLES)));
+		json_object_set_new(all, key, calls);
 	}
-	static const char *const names[] = {"as_create", "as_fork", "cow_page", "as_destroy",
-					    "map", "protect", "unmap", "first_touch_page"};
-	json_t *calls = json_object();
-	for (int i = 0; i < 8; i++)
-		json_object_set_new(calls, names[i], json_real(median(t[i], SAMPLES)));
-	return calls;
+	return all;
 }
 
 /* Native Linux doing the same on a region of rss_kib in this (still small) process. */
@@ -321,12 +346,7 @@ int main(int argc, char **argv)
 	if (!r.ok)
 		snprintf(r.msg, sizeof r.msg, "%s", host_failure_message());
 	if (o.json) {
-		json_t *calls = json_object();
-		for (size_t i = 0; i < sizeof probe_windows_mib / sizeof probe_windows_mib[0]; i++) {
-			char key[32];
-			snprintf(key, sizeof key, "%llu", (unsigned long long)probe_windows_mib[i]);
-			json_object_set_new(calls, key, calls_at(probe_windows_mib[i], &o));
-		}
+		json_t *calls = calls_by_window(&o);
 		json_t *doc = json_pack(
 		    "{s:{s:o, s:o, s:s, s:s, s:I, s:I}}", "hv_native", "calls_ns_by_window_mib",
 		    calls, "native_ns", native, "fork_policy", ptefree_policy_name(g->pf),

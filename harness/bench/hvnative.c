@@ -1,0 +1,169 @@
+/* hvnative.c: the tables of the hv-native platform (the hv's paging per call against native
+ * Linux, measured in one run) and the ptefree targets they are checked against. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "bench.h"
+
+#define SMALL_WINDOW "64"
+#define LARGE_WINDOW "1024" /* the hv's default */
+#define TARGET_RSS_KIB 64
+#define TARGET_WINDOW_CHANGE 0.20
+#define TARGET_COW_RATIO 2.0
+#define TARGET_FAULTS_PER_PAGE 1.0
+
+static double call_ns(json_t *hv, const char *window, const char *call)
+{
+	return rec_num(json_object_get(
+	    json_object_get(json_object_get(hv, "calls_ns_by_window_mib"), window), call));
+}
+
+static double native_ns(json_t *hv, const char *op)
+{
+	return rec_num(json_object_get(json_object_get(hv, "native_ns"), op));
+}
+
+static double fork_destroy(json_t *hv, const char *window)
+{
+	return call_ns(hv, window, "as_fork") + call_ns(hv, window, "as_destroy");
+}
+
+static void us(char *buf, size_t len, double ns)
+{
+	if (isnan(ns))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f", ns / 1e3);
+}
+
+static const char *verdict(bool met)
+{
+	return met ? "met" : "NOT met";
+}
+
+static bool header_done; /* the targets' heading is printed before the first target */
+
+/* One line per target check, with its verdict. */
+static void target_line(FILE *f, const char *what, const char *row, double value, double limit,
+			const char *unit)
+{
+	if (!header_done)
+		fprintf(f, "\nptefree targets (ratios measured in one run)\n");
+	header_done = true;
+	fprintf(f, "  %-54s %-46s %6.2f %s (target <= %.2f): %s\n", what, row, value, unit, limit,
+		verdict(value <= limit));
+}
+
+static void print_fork_table(FILE *f, json_t *runs)
+{
+	size_t i;
+	json_t *r;
+	fprintf(f, "\nhv paging per call, us (hv-native: the hv's own code on host memory, no KVM; "
+		   "native Linux in the same process run)\n");
+	fprintf(f, "  %-48s %9s %9s %9s %9s %8s %9s %8s %8s\n", "forkstorm", "fork 64M",
+		"destr 64M", "fork 1G", "destr 1G", "window", "native", "COW/page", "native");
+	fprintf(f, "  %-48s %9s %9s %9s %9s %8s %9s %8s %8s\n", "", "", "", "", "", "change",
+		"fork+exit", "", "COW");
+	json_array_foreach(runs, i, r)
+	{
+		json_t *hv = json_object_get(r, "hv_native");
+		if (!hv || strcmp(rec_str(r, "workload"), "forkstorm"))
+			continue;
+		char row[PARAMS_STR_MAX + 32], c[8][16];
+		snprintf(row, sizeof row, "%s %s populate=%s", rec_str(r, "params"),
+			 rec_str(hv, "fork_policy"), rec_str(hv, "populate"));
+		us(c[0], 16, call_ns(hv, SMALL_WINDOW, "as_fork"));
+		us(c[1], 16, call_ns(hv, SMALL_WINDOW, "as_destroy"));
+		us(c[2], 16, call_ns(hv, LARGE_WINDOW, "as_fork"));
+		us(c[3], 16, call_ns(hv, LARGE_WINDOW, "as_destroy"));
+		double change = fork_destroy(hv, SMALL_WINDOW) / fork_destroy(hv, LARGE_WINDOW) - 1;
+		snprintf(c[4], 16, isnan(change) ? "-" : "%+.0f%%", change * 100);
+		us(c[5], 16, native_ns(hv, "fork_exit_wait"));
+		us(c[6], 16, call_ns(hv, LARGE_WINDOW, "cow_page"));
+		us(c[7], 16, native_ns(hv, "cow_fault"));
+		fprintf(f, "  %-48s %9s %9s %9s %9s %8s %9s %8s %8s\n", row, c[0], c[1], c[2], c[3],
+			c[4], c[5], c[6], c[7]);
+	}
+}
+
+static void print_map_table(FILE *f, json_t *runs)
+{
+	size_t i;
+	json_t *r;
+	fprintf(f, "  %-48s %9s %9s %9s %9s %9s %9s\n", "map (1G window)", "map", "touch/pg",
+		"protect", "unmap", "native", "native");
+	fprintf(f, "  %-48s %9s %9s %9s %9s %9s %9s\n", "", "", "", "", "", "mmap+touch", "mprotect");
+	json_array_foreach(runs, i, r)
+	{
+		json_t *hv = json_object_get(r, "hv_native");
+		if (!hv || strcmp(rec_str(r, "workload"), "mmapchurn"))
+			continue;
+		char row[PARAMS_STR_MAX + 32], c[6][16];
+		snprintf(row, sizeof row, "%s populate=%s", rec_str(r, "params"),
+			 rec_str(hv, "populate"));
+		us(c[0], 16, call_ns(hv, LARGE_WINDOW, "map"));
+		us(c[1], 16, call_ns(hv, LARGE_WINDOW, "first_touch_page"));
+		us(c[2], 16, call_ns(hv, LARGE_WINDOW, "protect"));
+		us(c[3], 16, call_ns(hv, LARGE_WINDOW, "unmap"));
+		us(c[4], 16, native_ns(hv, "mmap_touch_munmap"));
+		us(c[5], 16, native_ns(hv, "mprotect"));
+		fprintf(f, "  %-48s %9s %9s %9s %9s %9s %9s\n", row, c[0], c[1], c[2], c[3], c[4],
+			c[5]);
+	}
+}
+
+/* In-KVM faults per page of ptefree mmapchurn with populate=write, on each KVM platform. */
+static void fault_targets(FILE *f, json_t *runs)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(runs, i, r)
+	{
+		json_t *vcpu = json_object_get(json_object_get(r, "kvm_stats_per_op"), "vcpu");
+		json_t *values = json_object_get(r, "param_values");
+		if (strcmp(rec_str(r, "workload"), "mmapchurn") || strcmp(rec_str(r, "mode"), "ptefree") ||
+		    strcmp(rec_str(r, "populate"), "write") || !vcpu || !json_array_size(values))
+			continue;
+		double pages = rec_num(json_array_get(values, 0)) / 4;
+		char row[PARAMS_STR_MAX + 32];
+		snprintf(row, sizeof row, "%s %s", rec_str(r, "params"), rec_str(r, "platform"));
+		target_line(f, "ptefree mmapchurn, populate=write: in-KVM faults per page", row,
+			    rec_num(json_object_get(vcpu, "pf_taken")) / pages,
+			    TARGET_FAULTS_PER_PAGE, "");
+	}
+}
+
+void hvnative_print(json_t *runs, FILE *f)
+{
+	size_t i;
+	json_t *r;
+	bool any = false;
+	json_array_foreach(runs, i, r) any |= json_object_get(r, "hv_native") != NULL;
+	if (any) {
+		print_fork_table(f, runs);
+		print_map_table(f, runs);
+	}
+	header_done = false;
+	json_array_foreach(runs, i, r)
+	{
+		json_t *hv = json_object_get(r, "hv_native");
+		json_t *values = json_object_get(r, "param_values");
+		if (!hv || strcmp(rec_str(r, "workload"), "forkstorm") ||
+		    rec_num(json_array_get(values, 0)) != TARGET_RSS_KIB)
+			continue;
+		char row[PARAMS_STR_MAX + 32];
+		snprintf(row, sizeof row, "%s %s populate=%s", rec_str(r, "params"),
+			 rec_str(hv, "fork_policy"), rec_str(hv, "populate"));
+		target_line(f, "hv as_fork + as_destroy / native fork+exit+wait (1G)", row,
+			    fork_destroy(hv, LARGE_WINDOW) / native_ns(hv, "fork_exit_wait"), 1.0,
+			    "x");
+		target_line(f, "hv as_fork + as_destroy, window 64M vs 1G: change", row,
+			    fabs(fork_destroy(hv, SMALL_WINDOW) / fork_destroy(hv, LARGE_WINDOW) - 1),
+			    TARGET_WINDOW_CHANGE, "");
+		if (!strcmp(rec_str(hv, "fork_policy"), "lazy"))
+			target_line(f, "lazy COW service per page / native COW fault", row,
+				    call_ns(hv, LARGE_WINDOW, "cow_page") / native_ns(hv, "cow_fault"),
+				    TARGET_COW_RATIO, "x");
+	}
+	fault_targets(f, runs);
+}
