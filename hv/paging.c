@@ -202,9 +202,15 @@ static int new_window(struct ptefree *pf)
 	return ret;
 }
 
+static bool is_zero(const uint8_t *page)
+{
+	static const uint8_t zeros[PAGE_SIZE];
+	return !memcmp(page, zeros, PAGE_SIZE);
+}
+
 /* Copies the resident pages of the parent's run [first, first + n) into the fresh child:
- * readable ones directly, the others through /proc/self/mem (the parent's protection is
- * never touched). */
+ * readable ones directly (none that holds only zeros), the others through /proc/self/mem (the
+ * parent's protection is never touched). */
 static int copy_run(struct ptefree *pf, int parent, int child, uint64_t first, uint64_t n)
 {
 	struct window *pw = &pf->w[parent], *cw = &pf->w[child];
@@ -222,6 +228,8 @@ static int copy_run(struct ptefree *pf, int parent, int child, uint64_t first, u
 		if (!(pf->vec[i] & 1))
 			continue;
 		uint8_t *from = src + i * PAGE_SIZE, *to = dst + i * PAGE_SIZE;
+		if (readable && is_zero(from))
+			continue; /* e.g. populated at map and never written: the child's reads zero */
 		if (readable)
 			memcpy(to, from, PAGE_SIZE);
 		else if (pread(pf->mem_fd, to, PAGE_SIZE, (off_t)(uintptr_t)from) != PAGE_SIZE)
