@@ -50,10 +50,22 @@ $(HV_OUT)/tests/%.elf: hv/tests/%.S hv/tests/guest.ld hv/tests/guest.inc
 	$(CC) -nostdlib -static -no-pie -Ihv -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
 		-T hv/tests/guest.ld -o $@ $<
 
-all: $(HV_TEST_GUESTS)
+# the guest fuzzer with 10^6 hypercalls, for make fuzz
+$(HV_OUT)/tests/guest_fuzz_long.elf: hv/tests/guest_fuzz.S hv/tests/guest.ld hv/tests/guest.inc
+	@mkdir -p $(dir $@)
+	$(CC) -nostdlib -static -no-pie -Ihv -DFUZZ_ROUNDS=1000000 -Wl,--build-id=none \
+		-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -T hv/tests/guest.ld -o $@ $<
+
+all: $(HV_TEST_GUESTS) $(HV_OUT)/tests/guest_fuzz_long.elf
 
 # Integration tests on /dev/kvm: harness/kvmtests.sh runs them in the lab VM (one boot per MMU).
-HV_KVM_TESTS := $(wildcard hv/tests/*.sh)
+HV_KVM_TESTS := $(filter-out hv/tests/fuzz_long.sh,$(wildcard hv/tests/*.sh))
 TESTS += "sh harness/kvmtests.sh $(foreach t,$(HV_KVM_TESTS),$(t)@npt=0,1)"
 TEST_DEPS += $(BUILD)/hv $(BUILD)/hv-static $(HV_TEST_GUESTS)
+
+# make fuzz: the fuzzers at 10^6 calls per mode and fork policy, in KVM (here or in the lab;
+# the unit fuzzer of test_ptefree makes as many in make test). CI runs it after make test.
+.PHONY: fuzz
+fuzz: all $(HV_OUT)/tests/guest_fuzz_long.elf
+	@sh harness/testrun.sh "sh harness/kvmtests.sh hv/tests/fuzz_long.sh@npt=0,1"
 .PRECIOUS: $(HV_OUT)/tests/%.o
