@@ -42,6 +42,7 @@ draw() {
 # or hypercalls and pages the hv copied per op (paging.gp); awk expressions.
 latency_y='sprintf("%g\t%g\t%g", $16 / 1000, $15 / 1000, $17 / 1000)'
 paging_y='sprintf("%g\t%g", $21, $25)'
+rss_y='sprintf("%g\t%g\t%g", $23 / 1024, $23 / 1024, $23 / 1024)'
 
 # Latency bars per workload: a row per parameter point, (p50, p10, p90) per series.
 for w in $(awk -F'\t' 'NR > 1 && $7 == "ok" && !seen[$1]++ { print $1 }' "$tsv"); do
@@ -93,13 +94,19 @@ lines() {
 	: >"$tmp/series"
 	series "$4" "$5" "$6" "$2" "${9:-0}" >"$tmp/$3.dat"
 	if [ -s "$tmp/series" ]; then
-		draw "$1" "$3" "data='$tmp/$3.dat'; series='$(cat "$tmp/series")'; name='$7'; xlabel='$8'"
+		draw "$1" "$3" "data='$tmp/$3.dat'; series='$(cat "$tmp/series")'; name='$7'; xlabel='$8'${10:+; ylabel='${10}'}"
 	fi
 }
 lines lines.gp "$latency_y" fork-vs-rss forkstorm 8 '$9 == 0' "forkstorm: fork + exit + wait against the parent RSS (touch_pages=0)" "parent RSS (KiB)"
-lines paging.gp "$paging_y" fork-paging-vs-rss forkstorm 8 '$9 == 0 && $3 == "ptefree"' "forkstorm in ptefree mode: hv work per fork against the parent RSS (counts exact everywhere)" "parent RSS (KiB)" 1
+lines paging.gp "$paging_y" fork-paging-vs-rss forkstorm 8 '$9 == 0 && $3 == "ptefree" && $4 != "hv-native"' "forkstorm in ptefree mode: hv work per fork against the parent RSS (counts exact everywhere)" "parent RSS (KiB)" 1
 lines lines.gp "$latency_y" fork-vs-touch forkstorm 9 '$9 > 0' "forkstorm: fork + exit + wait against pages the child writes" "pages written by the child"
 lines lines.gp "$latency_y" mmapchurn-vs-size mmapchurn 8 1 "mmapchurn: mmap + touch every page + munmap against region size" "region size (KiB)"
+lines lines.gp "$rss_y" rss-mmapchurn mmapchurn 8 '$3 != "none" && $4 != "hv-native"' "mmapchurn: host RSS of the hv after the run against region size (free page reporting and populate per series)" "region size (KiB)" 1 "host RSS after the run (MiB)"
+
+# hv-native: the hv's paging per call at two window sizes next to native Linux
+if [ -f "$res/hvnative.tsv" ] && [ "$(wc -l <"$res/hvnative.tsv")" -gt 1 ]; then
+	draw hvnative.gp hvnative "data='$res/hvnative.tsv'"
+fi
 
 # Exits per op stacked by reason, per workload: exits.tsv (to the hv by KVM exit reason, plus
 # those KVM handled itself) and trace-exits.tsv (by hardware exit reason, from --trace).

@@ -121,6 +121,7 @@ void rec_series(json_t *r, char *buf, size_t len); /* series_name() of the recor
 void summary_print(json_t *doc, FILE *f);
 /* hvnative.c: the hv-native tables and the ptefree targets of a results document's runs */
 void hvnative_print(json_t *runs, FILE *f);
+void hvnative_write_tsv(FILE *f, json_t *runs); /* hvnative.tsv, for plots/hvnative.gp */
 
 /* calibration.c: the hypercall calibration, once per platform that has one */
 json_t *calibration_run_hv(const struct platform *p, const struct budget *b); /* on /dev/kvm */

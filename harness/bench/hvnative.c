@@ -112,6 +112,48 @@ static void print_map_table(FILE *f, json_t *runs)
 	}
 }
 
+static void tsv_row(FILE *f, json_t *r, const char *op, double small, double large, double native)
+{
+	json_t *hv = json_object_get(r, "hv_native");
+	fprintf(f, "%s %s %s populate=%s %s\t%.6g\t%.6g\t%.6g\n", rec_str(r, "workload"),
+		rec_str(r, "params"), rec_str(hv, "fork_policy"), rec_str(hv, "populate"), op,
+		small / 1e3, large / 1e3, native / 1e3);
+}
+
+/* mmap + first touch of every page + munmap, as mmapchurn does it */
+static double map_touch_unmap(json_t *hv, const char *window)
+{
+	double pages = rec_num(json_object_get(hv, "region_kib")) / 4;
+	return call_ns(hv, window, "map") + pages * call_ns(hv, window, "first_touch_page") +
+	       call_ns(hv, window, "unmap");
+}
+
+/* hvnative.tsv: a row per hv-native cell and operation: the hv at each window and native
+ * Linux, us. */
+void hvnative_write_tsv(FILE *f, json_t *runs)
+{
+	size_t i;
+	json_t *r;
+	fprintf(f, "operation\thv_64_mib_us\thv_1024_mib_us\tnative_us\n");
+	json_array_foreach(runs, i, r)
+	{
+		json_t *hv = json_object_get(r, "hv_native");
+		if (hv && !strcmp(rec_str(r, "workload"), "forkstorm")) {
+			tsv_row(f, r, "fork+destroy", fork_destroy(hv, SMALL_WINDOW),
+				fork_destroy(hv, LARGE_WINDOW), native_ns(hv, "fork_exit_wait"));
+			if (!strcmp(rec_str(hv, "fork_policy"), "lazy"))
+				tsv_row(f, r, "COW/page", call_ns(hv, SMALL_WINDOW, "cow_page"),
+					call_ns(hv, LARGE_WINDOW, "cow_page"),
+					native_ns(hv, "cow_fault"));
+		} else if (hv) {
+			tsv_row(f, r, "map+touch+unmap", map_touch_unmap(hv, SMALL_WINDOW),
+				map_touch_unmap(hv, LARGE_WINDOW), native_ns(hv, "mmap_touch_munmap"));
+			tsv_row(f, r, "protect", call_ns(hv, SMALL_WINDOW, "protect"),
+				call_ns(hv, LARGE_WINDOW, "protect"), native_ns(hv, "mprotect"));
+		}
+	}
+}
+
 /* In-KVM faults per page of ptefree mmapchurn with populate=write, on each KVM platform. */
 static void fault_targets(FILE *f, json_t *runs)
 {

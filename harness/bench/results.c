@@ -1,4 +1,4 @@
-/* results.c: writes results.json, results.tsv, exits.tsv and trace-exits.tsv atomically. */
+/* results.c: writes results.json, results.tsv, exits.tsv, trace-exits.tsv and hvnative.tsv atomically. */
 /* Each file goes through a temporary file and rename so that readers never see half a file. */
 #include <errno.h>
 #include <math.h>
@@ -179,5 +179,9 @@ int results_write(const char *dir, json_t *doc)
 	f = start(dir, "trace-exits.tsv", tmp, sizeof tmp);
 	write_exits_tsv(f, runs, true);
 	finish(f, tmp, dir, "trace-exits.tsv");
+
+	f = start(dir, "hvnative.tsv", tmp, sizeof tmp);
+	hvnative_write_tsv(f, runs);
+	finish(f, tmp, dir, "hvnative.tsv");
 	return 0;
 }
