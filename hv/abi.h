@@ -45,15 +45,15 @@ struct boot_info {
 	uint64_t kernel_end;	  /* first page-aligned GPA after the kernel image */
 	uint64_t hv_reserved_gpa; /* hv-owned range at the top of kernel memory (may be 0 long) */
 	uint64_t hv_reserved_size;
-	uint64_t kmem_chunk;	/* ptefree: bytes per HC_KMEM_ALLOC chunk */
-	uint64_t kmem_boot_end; /* ptefree: GPAs below this are the kernel's from boot; the rest
-				   of kernel memory comes and goes by HC_KMEM_ALLOC/FREE */
-	uint64_t user_top;	/* user virtual addresses are [0, user_top) in both modes */
+	uint64_t kmem_chunk;	    /* ptefree: bytes per HC_KMEM_ALLOC chunk */
+	uint64_t kmem_boot_end;	    /* ptefree: GPAs below this are the kernel's from boot; the rest
+				       of kernel memory comes and goes by HC_KMEM_ALLOC/FREE */
+	uint64_t user_top;	    /* user virtual addresses are [0, user_top) in both modes */
 	uint64_t free_report_chunk; /* classic: 0, or the bytes of an aligned block of the guest's
 				       memory that it reports to the hv when wholly free
 				       (HC_FREE_REPORT); blocks start at kmem_boot_end */
-	uint64_t tsc_khz;	/* guest TSC frequency */
-	uint32_t cmdline_len;	/* bytes in cmdline, without the NUL */
+	uint64_t tsc_khz;	    /* guest TSC frequency */
+	uint32_t cmdline_len;	    /* bytes in cmdline, without the NUL */
 	char cmdline[BOOT_CMDLINE_MAX]; /* "PROGRAM ARG..." for the first process, NUL-terminated */
 };
 

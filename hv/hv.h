@@ -94,8 +94,9 @@ int64_t hc_dispatch(struct guest *g, const struct hc_args *a);
 const char *hc_name(uint32_t nr);
 const char *hc_error_name(int code); /* "EINVAL" for HC_EINVAL, ...; "other" if unknown */
 
-/* ptefree.c: the hv does all paging: one guest-physical window per address space behind an
- * immutable GVA->GPA table, host mprotect/madvise for map/unmap/protect, kernel memory chunks. */
+/* ptefree/ (ptefree.c, paging.c, lazy.c): the hv does all paging: one guest-physical window per
+ * address space behind an immutable GVA->GPA table, host mprotect/madvise for map/unmap/protect,
+ * kernel memory chunks. */
 enum fork_policy {
 	FORK_COPY, /* copy the parent's resident pages at fork */
 	FORK_LAZY, /* copy-on-write by the hv through userfaultfd */
@@ -124,7 +125,7 @@ struct ptefree *ptefree_create(const struct ptefree_config *c, const struct gmem
 			       uint64_t kmem_base, uint64_t kmem_top, uint64_t tables_gpa,
 			       char *err, size_t errlen);
 void ptefree_windows(const struct ptefree *pf, uint64_t *gpa, void **host, uint64_t *size);
-const char *ptefree_policy_name(const struct ptefree *pf); /* the policy that runs */
+const char *ptefree_policy_name(const struct ptefree *pf);   /* the policy that runs */
 const char *ptefree_populate_name(const struct ptefree *pf); /* the populate policy that runs */
 /* The window and page offset of guest-physical gpa, or -1 when gpa is in no live window. */
 int ptefree_window_of_gpa(const struct ptefree *pf, uint64_t gpa, uint64_t *offset);

@@ -2,12 +2,14 @@
 
 # build/hv is the binary itself, so objects and tests live in build/hv.d/
 HV_OUT := $(BUILD)/hv.d
-HV_SRCS := $(filter-out hv/main.c,$(wildcard hv/*.c))
+# one folder per mode's hv side (hv/ptefree/), its internal header next to its files
+HV_SRCS := $(filter-out hv/main.c,$(wildcard hv/*.c hv/ptefree/*.c))
 HV_OBJS := $(patsubst hv/%.c,$(HV_OUT)/%.o,$(HV_SRCS))
 HV_CFLAGS := $(HOST_CFLAGS) -Ihv -Iworkloads -Iharness
 HV_LIBS := -ljansson -lpthread
+HV_HEADERS := hv/hv.h hv/abi.h hv/ptefree/ptefree.h hv/decode.h workloads/workload.h
 
-$(HV_OUT)/%.o: hv/%.c hv/hv.h hv/abi.h hv/ptefree.h hv/decode.h workloads/workload.h
+$(HV_OUT)/%.o: hv/%.c $(HV_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -c -o $@ $<
 
@@ -20,7 +22,7 @@ $(BUILD)/hv-static: $(HV_OUT)/main.o $(HV_OBJS) $(WL_HOST_OBJS)
 all: $(BUILD)/hv $(BUILD)/hv-static
 
 # hv-paging: the hv's ptefree paging on host memory (no KVM), timed against native Linux
-$(HV_OUT)/tools/%.o: hv/tools/%.c hv/hv.h hv/abi.h hv/ptefree.h workloads/workload.h
+$(HV_OUT)/tools/%.o: hv/tools/%.c $(HV_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -c -o $@ $<
 
@@ -32,7 +34,7 @@ all: $(BUILD)/hv-paging
 # Unit tests: no KVM needed (the hv's objects work on plain memory and fake guests).
 HV_UNIT_TESTS := $(patsubst hv/tests/%.c,$(HV_OUT)/%,$(wildcard hv/tests/test_*.c))
 
-$(HV_OUT)/tests/%.o: hv/tests/%.c hv/hv.h hv/abi.h hv/ptefree.h hv/decode.h harness/test.h
+$(HV_OUT)/tests/%.o: hv/tests/%.c $(HV_HEADERS) harness/test.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -c -o $@ $<
 

@@ -247,11 +247,13 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case O_POPULATE:
 			if (populate_parse(optarg, &o->pf.populate) < 0)
-				usage_error("unknown populate policy '%s' (valid: none, write)", optarg);
+				usage_error("unknown populate policy '%s' (valid: none, write)",
+					    optarg);
 			break;
 		case O_FREE_REPORT:
 			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
-				usage_error("unknown free report setting '%s' (valid: on, off)", optarg);
+				usage_error("unknown free report setting '%s' (valid: on, off)",
+					    optarg);
 			o->free_report = strcmp(optarg, "on") == 0;
 			break;
 		case O_KMEM_BOOT_MIB:

@@ -25,7 +25,7 @@
  * one is reported at once (HC_FREE_REPORT). Pages come back zeroed;
  * freed pages are filled with junk. kalloc_init is called by mm_init (and by unit tests). */
 void kalloc_init(void);
-void *kalloc_page(void); /* kernel virtual address, or NULL when memory is exhausted */
+void *kalloc_page(void);      /* kernel virtual address, or NULL when memory is exhausted */
 void *kalloc_user_page(void); /* the same for a page mapped into a process (its own chunks) */
 void kfree_page(void *page);
 uint64_t kalloc_free_pages(void); /* pages free now, without chunks the hv has not handed out */

@@ -5,11 +5,11 @@
 #include <string.h>
 #include "bench.h"
 
-#define SMALL_WINDOW "64"
-#define LARGE_WINDOW "1024" /* the hv's default */
-#define TARGET_RSS_KIB 64
-#define TARGET_WINDOW_CHANGE 0.20
-#define TARGET_COW_RATIO 2.0
+#define SMALL_WINDOW	       "64"
+#define LARGE_WINDOW	       "1024" /* the hv's default */
+#define TARGET_RSS_KIB	       64
+#define TARGET_WINDOW_CHANGE   0.20
+#define TARGET_COW_RATIO       2.0
 #define TARGET_FAULTS_PER_PAGE 1.0
 
 static double call_ns(json_t *hv, const char *window, const char *call)
@@ -92,7 +92,8 @@ static void print_map_table(FILE *f, json_t *runs)
 	json_t *r;
 	fprintf(f, "  %-48s %9s %9s %9s %9s %9s %9s\n", "map (1G window)", "map", "touch/pg",
 		"protect", "unmap", "native", "native");
-	fprintf(f, "  %-48s %9s %9s %9s %9s %9s %9s\n", "", "", "", "", "", "mmap+touch", "mprotect");
+	fprintf(f, "  %-48s %9s %9s %9s %9s %9s %9s\n", "", "", "", "", "", "mmap+touch",
+		"mprotect");
 	json_array_foreach(runs, i, r)
 	{
 		json_t *hv = json_object_get(r, "hv_native");
@@ -147,7 +148,8 @@ void hvnative_write_tsv(FILE *f, json_t *runs)
 					native_ns(hv, "cow_fault"));
 		} else if (hv) {
 			tsv_row(f, r, "map+touch+unmap", map_touch_unmap(hv, SMALL_WINDOW),
-				map_touch_unmap(hv, LARGE_WINDOW), native_ns(hv, "mmap_touch_munmap"));
+				map_touch_unmap(hv, LARGE_WINDOW),
+				native_ns(hv, "mmap_touch_munmap"));
 			tsv_row(f, r, "protect", call_ns(hv, SMALL_WINDOW, "protect"),
 				call_ns(hv, LARGE_WINDOW, "protect"), native_ns(hv, "mprotect"));
 		}
@@ -163,7 +165,8 @@ static void fault_targets(FILE *f, json_t *runs)
 	{
 		json_t *vcpu = json_object_get(json_object_get(r, "kvm_stats_per_op"), "vcpu");
 		json_t *values = json_object_get(r, "param_values");
-		if (strcmp(rec_str(r, "workload"), "mmapchurn") || strcmp(rec_str(r, "mode"), "ptefree") ||
+		if (strcmp(rec_str(r, "workload"), "mmapchurn") ||
+		    strcmp(rec_str(r, "mode"), "ptefree") ||
 		    strcmp(rec_str(r, "populate"), "write") || !vcpu || !json_array_size(values))
 			continue;
 		double pages = rec_num(json_array_get(values, 0)) / 4;
@@ -199,12 +202,14 @@ void hvnative_print(json_t *runs, FILE *f)
 		target_line(f, "hv as_fork + as_destroy / native fork+exit+wait (1G)", row,
 			    fork_destroy(hv, LARGE_WINDOW) / native_ns(hv, "fork_exit_wait"), 1.0,
 			    "x");
-		target_line(f, "hv as_fork + as_destroy, window 64M vs 1G: change", row,
-			    fabs(fork_destroy(hv, SMALL_WINDOW) / fork_destroy(hv, LARGE_WINDOW) - 1),
-			    TARGET_WINDOW_CHANGE, "");
+		target_line(
+		    f, "hv as_fork + as_destroy, window 64M vs 1G: change", row,
+		    fabs(fork_destroy(hv, SMALL_WINDOW) / fork_destroy(hv, LARGE_WINDOW) - 1),
+		    TARGET_WINDOW_CHANGE, "");
 		if (!strcmp(rec_str(hv, "fork_policy"), "lazy"))
 			target_line(f, "lazy COW service per page / native COW fault", row,
-				    call_ns(hv, LARGE_WINDOW, "cow_page") / native_ns(hv, "cow_fault"),
+				    call_ns(hv, LARGE_WINDOW, "cow_page") /
+					native_ns(hv, "cow_fault"),
 				    TARGET_COW_RATIO, "x");
 	}
 	fault_targets(f, runs);

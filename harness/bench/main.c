@@ -258,12 +258,13 @@ int main(int argc, char **argv)
 			workloads = optarg;
 			break;
 		case 'P':
-			m.npopulate = select_variants("populate", optarg,
-						      (const char *const[]){"none", "write"}, m.populate);
+			m.npopulate = select_variants(
+			    "populate", optarg, (const char *const[]){"none", "write"}, m.populate);
 			break;
 		case 'R':
-			m.nfree_report = select_variants(
-			    "free-report", optarg, (const char *const[]){"off", "on"}, m.free_report);
+			m.nfree_report =
+			    select_variants("free-report", optarg,
+					    (const char *const[]){"off", "on"}, m.free_report);
 			break;
 		case 'r':
 			b.reps = (int)positive("--reps", optarg);

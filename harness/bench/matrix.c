@@ -136,7 +136,9 @@ static void add_point(struct matrix *m, const struct workload *w, char *const kv
 			bool ptefree = !strcmp(mode, "ptefree");
 			int npolicies = ptefree && forks(w) ? m->nfork_policies : 1;
 			const char *const *vars = ptefree ? m->populate : m->free_report;
-			int nvars = !strcmp(mode, "none") ? 0 : ptefree ? m->npopulate : m->nfree_report;
+			int nvars = !strcmp(mode, "none") ? 0
+				    : ptefree		  ? m->npopulate
+							  : m->nfree_report;
 			for (int k = 0; k < npolicies; k++)
 				for (int v = 0; v < (nvars ? nvars : 1); v++) {
 					struct cell *c = new_cell(m);

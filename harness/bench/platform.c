@@ -7,11 +7,7 @@ extern const struct platform platform_native, platform_host, platform_lab_npt, p
     platform_hv_native;
 
 static const struct platform *const platforms[] = {
-    &platform_native,
-    &platform_host,
-    &platform_lab_npt,
-    &platform_lab_shadow,
-    &platform_hv_native,
+    &platform_native, &platform_host, &platform_lab_npt, &platform_lab_shadow, &platform_hv_native,
 };
 
 const struct platform *platform_at(int i)

@@ -51,6 +51,5 @@ double rec_pages_copied(json_t *r)
 void rec_series(json_t *r, char *buf, size_t len)
 {
 	series_name(rec_str(r, "mode"), rec_str(r, "fork_policy_requested"),
-		    rec_str(r, "variant_requested"), rec_str(r, "platform"),
-		    buf, len);
+		    rec_str(r, "variant_requested"), rec_str(r, "platform"), buf, len);
 }

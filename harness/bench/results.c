@@ -1,4 +1,5 @@
-/* results.c: writes results.json, results.tsv, exits.tsv, trace-exits.tsv and hvnative.tsv atomically. */
+/* results.c: writes results.json, results.tsv, exits.tsv, trace-exits.tsv and hvnative.tsv
+ * atomically. */
 /* Each file goes through a temporary file and rename so that readers never see half a file. */
 #include <errno.h>
 #include <math.h>

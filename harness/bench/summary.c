@@ -205,12 +205,14 @@ static void print_notes(FILE *f, json_t *runs)
 		const char *ran = rec_str(r, "fork_policy");
 		if (note[0]) { /* explains the "*" of the column, whatever its cells did */
 			const char *platform = rec_str(r, "platform");
-			snprintf(key, sizeof key, "* %s: %s; %s", platform, note,
-				 !strcmp(platform, "native") ? "its times are no bare-metal baseline, so no ratios"
-				 : !strcmp(platform, "hv-native")
-				     ? "its times are real here, as native's, and compare to native's "
-				       "of the same run only"
-				     : "compare its counts, not its times");
+			snprintf(
+			    key, sizeof key, "* %s: %s; %s", platform, note,
+			    !strcmp(platform, "native")
+				? "its times are no bare-metal baseline, so no ratios"
+			    : !strcmp(platform, "hv-native")
+				? "its times are real here, as native's, and compare to native's "
+				  "of the same run only"
+				: "compare its counts, not its times");
 			json_object_set_new(notes, key, json_null());
 		}
 		if (asked[0] && ran[0] && strcmp(asked, ran)) {

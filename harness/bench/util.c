@@ -44,8 +44,8 @@ void series_name(const char *mode, const char *fork_policy, const char *variant,
 	if (!strcmp(mode, "none"))
 		snprintf(buf, len, "%s", platform);
 	else
-		snprintf(buf, len, "%s%s%s%s%s %s", mode, policy ? "/" : "", policy ? fork_policy : "",
-			 var ? "/" : "", var ? variant : "", platform);
+		snprintf(buf, len, "%s%s%s%s%s %s", mode, policy ? "/" : "",
+			 policy ? fork_policy : "", var ? "/" : "", var ? variant : "", platform);
 }
 
 const char *variant_option(const char *variant, char *opt, size_t len)

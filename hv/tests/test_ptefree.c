@@ -3,7 +3,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "hv.h"
-#include "ptefree.h"
+#include "ptefree/ptefree.h"
 #include "test.h"
 
 #define KMEM_SIZE (32 * MIB)
@@ -279,11 +279,11 @@ static void test_populate_lazy(void)
 static void test_kmem(void)
 {
 	fresh(FORK_COPY);
-	uint64_t nchunks =
-	    (KMEM_SIZE -
-	     ptefree_tables_size(&(struct ptefree_config){NWINDOWS, WINDOW, FORK_COPY, MIB, POPULATE_NONE}) -
-	     KMEM_BASE) /
-	    MIB;
+	uint64_t nchunks = (KMEM_SIZE -
+			    ptefree_tables_size(&(struct ptefree_config){
+				NWINDOWS, WINDOW, FORK_COPY, MIB, POPULATE_NONE}) -
+			    KMEM_BASE) /
+			   MIB;
 	for (uint64_t i = 0; i < nchunks; i++)
 		CHECK(hc(HC_KMEM_ALLOC, 0, 0, 0, 0) == (int64_t)(KMEM_BASE + i * MIB), "chunk %lu",
 		      i);

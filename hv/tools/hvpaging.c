@@ -8,13 +8,13 @@
 #include <unistd.h>
 #include <x86intrin.h>
 #include "hv.h"
-#include "ptefree.h"
+#include "ptefree/ptefree.h"
 #include "workload.h"
 
 #define NWINDOWS   16 /* as the hv's default */
 #define KMEM_SIZE  (8 * MIB)
 #define KMEM_BASE  (4 * MIB)
-#define SAMPLES	   31 /* per call; the median is reported */
+#define SAMPLES	   31	       /* per call; the median is reported */
 #define CODE_VA	   0x400000ull /* a process's layout: code low, stack at the top, mmap below */
 #define CODE_PAGES 4
 #define STACK_SIZE (64 * 1024ull)
@@ -36,7 +36,8 @@ static uint64_t probe_va(const struct guest *g, uint64_t len)
 
 static bool fits(uint64_t window_mib, uint64_t len)
 {
-	return 2 * len + 2 * GAP + STACK_SIZE + CODE_VA + CODE_PAGES * PAGE_SIZE <= window_mib * MIB;
+	return 2 * len + 2 * GAP + STACK_SIZE + CODE_VA + CODE_PAGES * PAGE_SIZE <=
+	       window_mib * MIB;
 }
 
 struct opts {
@@ -69,7 +70,11 @@ static long num(const char *kv, const char *v, long lo, long hi)
 
 static void parse(int argc, char **argv, struct opts *o)
 {
-	*o = (struct opts){.iters = 100, .reps = 5, .warmup = 1, .rss_kib = 64, .window_mib = 1024,
+	*o = (struct opts){.iters = 100,
+			   .reps = 5,
+			   .warmup = 1,
+			   .rss_kib = 64,
+			   .window_mib = 1024,
 			   .policy = FORK_LAZY};
 	if (argc < 2 || (strcmp(argv[1], "forkstorm") && strcmp(argv[1], "mmapchurn")))
 		usage("the first argument is the workload (valid: forkstorm, mmapchurn)");
@@ -99,21 +104,23 @@ static void parse(int argc, char **argv, struct opts *o)
 		else if (!strcmp(k, "populate") && populate_parse(v, &o->populate) == 0)
 			;
 		else
-			usage("unknown argument or value (valid: iters, reps, warmup, policy=copy|lazy, "
+			usage("unknown argument or value (valid: iters, reps, warmup, "
+			      "policy=copy|lazy, "
 			      "populate=none|write, window_mib, rss_kib, kib, touch_pages, json)");
 	}
 	if (o->window_mib % 2 || !fits((uint64_t)o->window_mib, (uint64_t)o->rss_kib * 1024) ||
 	    o->touch_pages * 4 > o->rss_kib)
-		usage("window_mib must be even and hold twice rss_kib and more; touch_pages at most "
-		      "rss_kib / 4");
+		usage(
+		    "window_mib must be even and hold twice rss_kib and more; touch_pages at most "
+		    "rss_kib / 4");
 }
 
 /* One ptefree instance on its own kernel memory, as the hv sets it up. */
 static struct guest *instance(uint64_t window_mib, enum fork_policy policy, enum populate_policy pp)
 {
 	struct guest *g = calloc(1, sizeof *g);
-	uint8_t *kmem = mmap(NULL, KMEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			     -1, 0);
+	uint8_t *kmem =
+	    mmap(NULL, KMEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (!g || kmem == MAP_FAILED)
 		die("hv-paging state");
 	g->mem = (struct gmem){kmem, KMEM_SIZE};
@@ -192,14 +199,16 @@ static double median(uint64_t *v, int n)
 }
 
 #define NCALLS 8
-static const char *const call_names[NCALLS] = {"as_create", "as_fork",	"cow_page", "as_destroy",
-					       "map",	    "protect", "unmap",	  "first_touch_page"};
+static const char *const call_names[NCALLS] = {
+    "as_create", "as_fork", "cow_page", "as_destroy",
+    "map",	 "protect", "unmap",	"first_touch_page"};
 
 /* One sample of each call (ns, per page for touches) on a parent p of rss_kib in g. */
 static void sample(struct guest *g, int64_t p, long rss_kib, uint64_t t[NCALLS])
 {
 	const uint64_t len = (uint64_t)rss_kib * 1024, rw = HC_PROT_READ | HC_PROT_WRITE;
-	const uint64_t region = region_va(g, len), probe = probe_va(g, len), pages = len / PAGE_SIZE;
+	const uint64_t region = region_va(g, len), probe = probe_va(g, len),
+		       pages = len / PAGE_SIZE;
 	uint64_t t0 = now_ns();
 	int64_t e = call(g, HC_AS_CREATE, 0, 0, 0, 0);
 	uint64_t t1 = now_ns();
@@ -254,7 +263,8 @@ static json_t *calls_by_window(const struct opts *o)
 		snprintf(key, sizeof key, "%llu", (unsigned long long)probe_windows_mib[w]);
 		json_t *calls = g[w] ? json_object() : json_null();
 		for (int i = 0; g[w] && i < NCALLS; i++)
-			json_object_set_new(calls, call_names[i], json_real(median(t[w][i], SAMPLES)));
+			json_object_set_new(calls, call_names[i],
+					    json_real(median(t[w][i], SAMPLES)));
 		json_object_set_new(all, key, calls);
 	}
 	return all;
@@ -266,8 +276,8 @@ static json_t *native_calls(const struct opts *o)
 	const size_t len = (size_t)o->rss_kib * 1024;
 	const long pages = o->rss_kib / 4;
 	uint64_t t[4][SAMPLES];
-	volatile uint8_t *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-				   -1, 0);
+	volatile uint8_t *m =
+	    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		die("native region");
 	for (long i = 0; i < pages; i++)
@@ -282,8 +292,8 @@ static json_t *native_calls(const struct opts *o)
 			die("native fork");
 		t[0][s] = now_ns() - t0;
 		t0 = now_ns();
-		volatile uint8_t *n = mmap(NULL, len, PROT_READ | PROT_WRITE,
-					   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		volatile uint8_t *n =
+		    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		for (long i = 0; n != MAP_FAILED && i < pages; i++)
 			if (n[i * PAGE_SIZE] == 0)
 				n[i * PAGE_SIZE] = 1;

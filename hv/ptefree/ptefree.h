@@ -1,4 +1,5 @@
-/* ptefree.h: ptefree state shared by ptefree.c, paging.c (hypercalls) and lazy.c. */
+/* ptefree.h: the ptefree mode's internal state, shared by ptefree.c, paging.c (hypercalls) and
+ * lazy.c. */
 #ifndef HV_PTEFREE_H
 #define HV_PTEFREE_H
 
@@ -15,7 +16,7 @@ struct window {
 	 * window went live; the pages of a clear group are all 0, and the hv's work per call
 	 * skips them, so that it follows what the address space holds, not the window size */
 	uint64_t *used;
-	int parent;	/* lazy: the window its pending pages come from, or -1 */
+	int parent; /* lazy: the window its pending pages come from, or -1 */
 	uint64_t npending;
 	bool stale_prot; /* destroyed while the host refused PROT_NONE: redone before reuse */
 };

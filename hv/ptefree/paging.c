@@ -125,8 +125,8 @@ static int checked_prot_range(struct ptefree *pf, const struct hc_args *a, uint6
 static void populate(struct ptefree *pf, int wi, uint64_t first, uint64_t n)
 {
 	int done = pf->lazy ? lazy_populate(pf, wi, first, n) : 0;
-	if (done == 0 && madvise(pf->w[wi].host + first * PAGE_SIZE, n * PAGE_SIZE,
-				 MADV_POPULATE_WRITE) < 0)
+	if (done == 0 &&
+	    madvise(pf->w[wi].host + first * PAGE_SIZE, n * PAGE_SIZE, MADV_POPULATE_WRITE) < 0)
 		note_refusal(pf, "madvise populate (map)", errno);
 }
 
@@ -229,7 +229,8 @@ static int copy_run(struct ptefree *pf, int parent, int child, uint64_t first, u
 			continue;
 		uint8_t *from = src + i * PAGE_SIZE, *to = dst + i * PAGE_SIZE;
 		if (readable && is_zero(from))
-			continue; /* e.g. populated at map and never written: the child's reads zero */
+			continue; /* e.g. populated at map and never written: the child's reads zero
+				   */
 		if (readable)
 			memcpy(to, from, PAGE_SIZE);
 		else if (pread(pf->mem_fd, to, PAGE_SIZE, (off_t)(uintptr_t)from) != PAGE_SIZE)

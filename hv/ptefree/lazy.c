@@ -200,7 +200,8 @@ int lazy_release(struct ptefree *pf, int w, uint64_t first, uint64_t n)
 {
 	struct window *win = &pf->w[w];
 	if (has_children(pf, w))
-		for (uint64_t i = used_from(pf, w, first); i < first + n; i = used_from(pf, w, i + 1)) {
+		for (uint64_t i = used_from(pf, w, first); i < first + n;
+		     i = used_from(pf, w, i + 1)) {
 			int ret = push_children(pf, w, i);
 			if (ret < 0)
 				return ret;
@@ -220,8 +221,10 @@ int lazy_populate(struct ptefree *pf, int w, uint64_t first, uint64_t n)
 	if (lz->reg[w] != REG_MISSING_WP)
 		return 0;
 	for (uint64_t done = 0; done < n * PAGE_SIZE;) {
-		uint64_t len = n * PAGE_SIZE - done < ZERO_SOURCE ? n * PAGE_SIZE - done : ZERO_SOURCE;
-		struct uffdio_copy c = {.dst = (uintptr_t)(pf->w[w].host + first * PAGE_SIZE + done),
+		uint64_t len =
+		    n * PAGE_SIZE - done < ZERO_SOURCE ? n * PAGE_SIZE - done : ZERO_SOURCE;
+		struct uffdio_copy c = {.dst =
+					    (uintptr_t)(pf->w[w].host + first * PAGE_SIZE + done),
 					.src = (uintptr_t)lz->zeros,
 					.len = len};
 		/* partly done (copy > 0) or a page that is there already: go on after it */
