@@ -11,15 +11,17 @@
 #include "ptefree/ptefree.h"
 #include "workload.h"
 
-#define NWINDOWS   16 /* as the hv's default */
-#define KMEM_SIZE  (8 * MIB)
-#define KMEM_BASE  (4 * MIB)
-#define SAMPLES	   31	       /* per call; the median is reported */
-#define CODE_VA	   0x400000ull /* a process's layout: code low, stack at the top, mmap below */
-#define CODE_PAGES 4
-#define STACK_SIZE (64 * 1024ull)
-#define GAP	   MIB
-#define MAX_NATIVE 8
+#define NWINDOWS    16 /* as the hv's default */
+#define KMEM_SIZE   (8 * MIB)
+#define KMEM_BASE   (4 * MIB)
+#define SAMPLES	    31 /* per call; the median is reported */
+#define BIG_SAMPLES 11 /* for regions above BIG_KIB, whose calls take long */
+#define BIG_KIB	    4096
+#define CODE_VA	    0x400000ull /* a process's layout: code low, stack at the top, mmap below */
+#define CODE_PAGES  4
+#define STACK_SIZE  (64 * 1024ull)
+#define GAP	    MIB
+#define MAX_NATIVE  8
 
 static const uint64_t probe_windows_mib[] = {64, 1024};
 
@@ -203,12 +205,14 @@ static const char *const call_names[NCALLS] = {
     "as_create", "as_fork", "cow_page", "as_destroy",
     "map",	 "protect", "unmap",	"first_touch_page"};
 
+#define MAX_TOUCHED 1024 /* pages per sample whose first touch is timed */
+
 /* One sample of each call (ns, per page for touches) on a parent p of rss_kib in g. */
 static void sample(struct guest *g, int64_t p, long rss_kib, uint64_t t[NCALLS])
 {
 	const uint64_t len = (uint64_t)rss_kib * 1024, rw = HC_PROT_READ | HC_PROT_WRITE;
-	const uint64_t region = region_va(g, len), probe = probe_va(g, len),
-		       pages = len / PAGE_SIZE;
+	const uint64_t region = region_va(g, len), probe = probe_va(g, len);
+	const uint64_t pages = len / PAGE_SIZE < MAX_TOUCHED ? len / PAGE_SIZE : MAX_TOUCHED;
 	uint64_t t0 = now_ns();
 	int64_t e = call(g, HC_AS_CREATE, 0, 0, 0, 0);
 	uint64_t t1 = now_ns();
@@ -235,7 +239,12 @@ static void sample(struct guest *g, int64_t p, long rss_kib, uint64_t t[NCALLS])
 
 #define NPROBES (sizeof probe_windows_mib / sizeof probe_windows_mib[0])
 
-/* The hv's time per call at each probe window size that holds the parent: SAMPLES of each,
+static int samples(const struct opts *o)
+{
+	return o->rss_kib > BIG_KIB ? BIG_SAMPLES : SAMPLES;
+}
+
+/* The hv's time per call at each probe window size that holds the parent: samples() of each,
  * the windows taking turns so that a change in the machine's load weighs on all alike; the
  * medians in ns, by window size in MiB. */
 static json_t *calls_by_window(const struct opts *o)
@@ -248,7 +257,7 @@ static json_t *calls_by_window(const struct opts *o)
 			g[w] = instance(probe_windows_mib[w], o->policy, o->populate);
 			p[w] = parent(g[w], o->rss_kib);
 		}
-	for (int s = 0; s < SAMPLES; s++)
+	for (int s = 0; s < samples(o); s++)
 		for (size_t w = 0; w < NPROBES; w++) {
 			uint64_t one[NCALLS];
 			if (!g[w])
@@ -264,7 +273,7 @@ static json_t *calls_by_window(const struct opts *o)
 		json_t *calls = g[w] ? json_object() : json_null();
 		for (int i = 0; g[w] && i < NCALLS; i++)
 			json_object_set_new(calls, call_names[i],
-					    json_real(median(t[w][i], SAMPLES)));
+					    json_real(median(t[w][i], samples(o))));
 		json_object_set_new(all, key, calls);
 	}
 	return all;
@@ -274,7 +283,7 @@ static json_t *calls_by_window(const struct opts *o)
 static json_t *native_calls(const struct opts *o)
 {
 	const size_t len = (size_t)o->rss_kib * 1024;
-	const long pages = o->rss_kib / 4;
+	const long pages = o->rss_kib / 4, timed = pages < MAX_TOUCHED ? pages : MAX_TOUCHED;
 	uint64_t t[4][SAMPLES];
 	volatile uint8_t *m =
 	    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -282,7 +291,7 @@ static json_t *native_calls(const struct opts *o)
 		die("native region");
 	for (long i = 0; i < pages; i++)
 		m[i * PAGE_SIZE] = 1;
-	for (int s = 0; s < SAMPLES; s++) {
+	for (int s = 0; s < samples(o); s++) {
 		int fds[2], status;
 		uint64_t t0 = now_ns();
 		pid_t pid = fork();
@@ -313,9 +322,9 @@ static json_t *native_calls(const struct opts *o)
 			_exit(read(fds[0], &b, 1) == 1 ? 0 : 1);
 		}
 		t0 = now_ns();
-		for (long i = 0; i < pages; i++)
+		for (long i = 0; i < timed; i++)
 			m[i * PAGE_SIZE] = 2;
-		t[3][s] = (now_ns() - t0) / (uint64_t)pages;
+		t[3][s] = (now_ns() - t0) / (uint64_t)timed;
 		if (write(fds[1], "x", 1) != 1 || waitpid(pid, &status, 0) != pid)
 			die("native cow child");
 		close(fds[0]), close(fds[1]);
@@ -325,7 +334,7 @@ static json_t *native_calls(const struct opts *o)
 					    "cow_fault"};
 	json_t *calls = json_object();
 	for (int i = 0; i < 4; i++)
-		json_object_set_new(calls, names[i], json_real(median(t[i], SAMPLES)));
+		json_object_set_new(calls, names[i], json_real(median(t[i], samples(o))));
 	return calls;
 }
 
