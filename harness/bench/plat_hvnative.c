@@ -45,14 +45,11 @@ static int hvnative_run_once(const struct cell *c, long iters, int reps, int war
 	snprintf(a_warmup, sizeof a_warmup, "warmup=%d", warmup);
 	snprintf(a_policy, sizeof a_policy, "policy=%s", c->fork_policy ? c->fork_policy : "lazy");
 	snprintf(a_json, sizeof a_json, "json=/tmp/pagelab-hvpaging-%d.json", (int)getpid());
-	char *argv[10 + WL_MAX_PARAMS] = {(char *)hv_paging_path(),
-					  (char *)c->wl->name,
-					  a_iters,
-					  a_reps,
-					  a_warmup,
-					  a_policy,
-					  a_json};
-	int argc = 7;
+	char *argv[10 + WL_MAX_PARAMS] = {
+	    (char *)hv_paging_path(), (char *)c->wl->name, a_iters, a_reps, a_warmup, a_policy};
+	int argc = 6;
+	if (reps > 1) /* the measured run, not the calibration runs: the per-call probes */
+		argv[argc++] = a_json;
 	char opt[32];
 	const char *value = variant_option(c->variant, opt, sizeof opt);
 	if (value) {
