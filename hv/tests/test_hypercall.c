@@ -158,15 +158,37 @@ static void test_host_failure(void)
 	      m ? m : "(none)");
 }
 
+/* Free page reporting: only whole blocks inside the reporting range are taken, and what is
+ * reported reads zero afterwards; without reporting the call does not exist. */
+static void test_free_report(void)
+{
+	fresh_guest();
+	const uint64_t block = 64 * 1024, base = 256 * 1024;
+	CHECK(hc(HC_FREE_REPORT, base, block, 0, 0) == -HC_ENOSYS, "off: no such call");
+	g.report_chunk = block, g.report_base = base, g.report_top = MEM_SIZE;
+	CHECK(hc(HC_FREE_REPORT, base + 4096, block, 0, 0) == -HC_EINVAL, "misaligned");
+	CHECK(hc(HC_FREE_REPORT, base, block / 2, 0, 0) == -HC_EINVAL, "part of a block");
+	CHECK(hc(HC_FREE_REPORT, base, 0, 0, 0) == -HC_EINVAL, "empty");
+	CHECK(hc(HC_FREE_REPORT, base - block, block, 0, 0) == -HC_EINVAL, "below the range");
+	CHECK(hc(HC_FREE_REPORT, MEM_SIZE - block, 2 * block, 0, 0) == -HC_EINVAL, "past its end");
+	CHECK(hc(HC_FREE_REPORT, base, ~0ull - block + 1, 0, 0) == -HC_EINVAL, "wrapping length");
+	memset(mem + base, 0x5a, 2 * block);
+	CHECK(hc(HC_FREE_REPORT, base, 2 * block, 0, 0) == 0, "two whole blocks");
+	CHECK(mem[base] == 0 && mem[base + 2 * block - 1] == 0 && mem[base - 1] == 0,
+	      "they read zero, the memory below is untouched");
+	CHECK(g.hc.calls[HC_FREE_REPORT] == 8 && g.hc.errors[HC_FREE_REPORT] == 7, "counted");
+}
+
 int main(void)
 {
-	mem = malloc(MEM_SIZE);
+	mem = aligned_alloc(PAGE_SIZE, MEM_SIZE); /* page-aligned: reported blocks are discarded */
 	RUN_TEST(test_unknown_numbers);
 	RUN_TEST(test_console);
 	RUN_TEST(test_result);
 	RUN_TEST(test_assert_and_exit);
 	RUN_TEST(test_mark_and_faults);
 	RUN_TEST(test_fuzz);
+	RUN_TEST(test_free_report);
 	RUN_TEST(test_host_failure); /* last: it leaves the failure recorded */
 	TEST_EXIT();
 }

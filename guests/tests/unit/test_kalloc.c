@@ -134,6 +134,40 @@ static void test_ptefree_chunks(void)
 	CHECK(kalloc_free_pages() == boot_pages, "boot pages lost");
 }
 
+/* Classic with free page reporting: kernel pages come from boot memory first, user pages
+ * from chunks of their own; a chunk of user pages is reported once, whole, when its last page
+ * is freed, and is used again (zeroed) from its first page. */
+static void test_classic_free_report(void)
+{
+	static void *user[2 * 512];
+	const uint64_t chunk = 2 * MIB, base = 4 * MIB;
+	shim_boot(MODE_CLASSIC, 16 * MIB, 1 * MIB, base, 0, 1ull << 32);
+	boot_info->free_report_chunk = chunk;
+	kalloc_init();
+	void *k = kalloc_page();
+	CHECK(k && V2P(k) < base, "kernel page %lx from boot memory", k ? V2P(k) : 0);
+	for (int i = 0; i < 2 * 512; i++)
+		user[i] = kalloc_user_page();
+	CHECK(V2P(user[0]) == base && V2P(user[1023]) == base + 2 * chunk - PAGE_SIZE,
+	      "user pages fill chunks in order: %lx .. %lx", V2P(user[0]), V2P(user[1023]));
+	CHECK(shim_hv.calls[HC_KMEM_ALLOC] == 0, "the chunks are the guest's own");
+	memset(user[3], 0x55, PAGE_SIZE);
+	for (int i = 0; i < 2 * 512 - 1; i++)
+		kfree_page(user[i]);
+	CHECK(shim_hv.calls[HC_FREE_REPORT] == 1 && shim_hv.last_args[0] == base &&
+		  shim_hv.last_args[1] == chunk,
+	      "the wholly free chunk reported once, whole (%lu reports, last %lx+%lx)",
+	      shim_hv.calls[HC_FREE_REPORT], shim_hv.last_args[0], shim_hv.last_args[1]);
+	kfree_page(user[2 * 512 - 1]);
+	CHECK(shim_hv.calls[HC_FREE_REPORT] == 2 && shim_hv.last_args[0] == base + chunk,
+	      "then the second");
+	uint8_t *again = kalloc_user_page();
+	CHECK(again && V2P(again) == base && again[0] == 0 && again[PAGE_SIZE - 1] == 0,
+	      "a reported chunk is used again from its first page, zeroed");
+	kfree_page(k);
+	CHECK(shim_hv.calls[HC_FREE_REPORT] == 2, "boot memory is never reported");
+}
+
 static void test_page_meta_zeroed(void)
 {
 	shim_boot(MODE_CLASSIC, 4 * MIB, 1 * MIB, 0, 0, 1ull << 32);
@@ -151,6 +185,7 @@ int main(void)
 	RUN_TEST(test_hv_reserved_excluded);
 	RUN_TEST(test_misuse_panics);
 	RUN_TEST(test_ptefree_chunks);
+	RUN_TEST(test_classic_free_report);
 	RUN_TEST(test_page_meta_zeroed);
 	TEST_EXIT();
 }
