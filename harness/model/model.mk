@@ -7,3 +7,6 @@ $(BUILD)/model: $(MODEL_SRCS) harness/model/model.h
 	$(CC) $(HOST_CFLAGS) -Iharness/model -o $@ $(MODEL_SRCS) -ljansson -lm
 
 all: $(BUILD)/model
+
+TESTS += "sh harness/model/tests/model.sh $(BUILD)/model"
+TEST_DEPS += $(BUILD)/model
