@@ -21,7 +21,7 @@ include guests/guests.mk
 include harness/harness.mk
 include harness/lab/lab.mk
 include harness/model/model.mk
-include paper/paper.mk
+-include paper/paper.mk
 
 $(BUILD)/%/:
 	@mkdir -p $@
