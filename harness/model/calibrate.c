@@ -30,6 +30,7 @@ static const struct {
 };
 #define NCAL	   (int)(sizeof cal_cells / sizeof cal_cells[0])
 #define MIN_EVENTS 0.05 /* events per op below which a cell cannot calibrate a cost */
+#define NO_EVENTS  0.01 /* events per op below which a cell is guest execution alone */
 
 double cell_events_ns(const struct cell *c, const double cost[NEV])
 {
@@ -62,7 +63,10 @@ static double cal_guest(const struct model *m, const struct plat *p, const struc
 	}
 	if (!strcmp(c->workload, "mprotect") && c->sibling >= 0) {
 		const struct cell *s = &m->cells[c->sibling];
-		return s->n[EV_KVM_OTHER] < 0.1 * c->n[EV_KVM_OTHER] ? s->t - s->h : NAN;
+		const struct plat *ps = model_plat((struct model *)m, s->platform);
+		return s->n[EV_KVM_OTHER] < 0.1 * c->n[EV_KVM_OTHER]
+			   ? (s->t - s->h) * p->speed[M_DIRECT] / ps->speed[M_DIRECT]
+			   : NAN;
 	}
 	if (!strcmp(c->workload, "forkstorm")) {
 		int k = cell_find(m, c->workload, c->params, c->mode, "copy", c->platform);
@@ -119,7 +123,43 @@ static double guest_ns(const struct model *m, const struct cell *c, enum method 
 		return NAN;
 	const struct cell *s = &m->cells[c->sibling];
 	const struct plat *ps = model_plat((struct model *)m, s->platform);
-	return fmax(0, s->t - s->h - cell_events_ns(s, ps->c[meth]));
+	return fmax(0, s->t - s->h - cell_events_ns(s, ps->c[meth])) * p->speed[meth] /
+	       ps->speed[meth];
+}
+
+/* The lab platforms' relative guest speed: TCG runs the two lab MMUs minutes apart, and the
+ * machine's load changes in between. Measured by the cells that take (almost) no events, the
+ * same guest code on both: the geometric mean of their time ratios, relative to the first
+ * lab platform of the file. */
+static void guest_speed(struct model *m)
+{
+	struct plat *ref = NULL;
+	for (int i = 0; i < m->nplats; i++) {
+		struct plat *p = &m->plats[i];
+		p->speed[M_DIRECT] = p->speed[M_FIT] = 1;
+		if (p->kind != KIND_LAB)
+			continue;
+		if (!ref) {
+			ref = p;
+			continue;
+		}
+		double logsum = 0;
+		int n = 0;
+		for (int k = 0; k < m->ncells; k++) {
+			const struct cell *c = &m->cells[k];
+			if (strcmp(c->platform, p->name) || c->sibling < 0 ||
+			    strcmp(m->cells[c->sibling].platform, ref->name))
+				continue;
+			const struct cell *s = &m->cells[c->sibling];
+			double ev = 0;
+			for (int e = 0; e < NEV; e++)
+				ev += c->n[e] + s->n[e];
+			if (ev < NO_EVENTS && c->h == 0 && s->h == 0)
+				logsum += log(c->t / s->t), n++;
+		}
+		if (n)
+			p->speed[M_DIRECT] = exp(logsum / n);
+	}
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -153,6 +193,7 @@ static void error_stats(const struct model *m, const struct plat *p, int meth, b
 
 void model_calibrate(struct model *m)
 {
+	guest_speed(m);
 	for (int i = 0; i < m->nplats; i++) {
 		struct plat *p = &m->plats[i];
 		if (p->kind == KIND_NATIVE)

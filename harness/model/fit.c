@@ -2,11 +2,12 @@
 /*
  * The objective is the sum over cells of the squared relative error of t = G + sum n_k C_k
  * + H. Lab cells of the same workload, parameters and mode share G (the same guest code
- * under TCG on either MMU); elsewhere G is 0 (on PVM the instruction count is one of the
- * events). Alternating minimisation: with the costs fixed, each pair's G is a weighted mean
- * (clamped at 0); with the Gs fixed, each platform's costs are a non-negative least-squares
- * fit. Each cell is then predicted with itself left out: its G from its sibling alone, the
- * costs from all other cells.
+ * under TCG on either MMU, times the platform's relative guest speed: the two lab runs are
+ * minutes apart on a loaded machine); elsewhere G is 0 (on PVM the instruction count is one
+ * of the events). Alternating minimisation: with the costs fixed, each pair's G is a weighted
+ * mean (clamped at 0) and each lab platform's speed a weighted ratio; with those fixed, each
+ * platform's costs are a non-negative least-squares fit. Each cell is then predicted with itself
+ * left out: its G from its sibling alone, the costs from all other cells.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -17,7 +18,8 @@
 
 struct fit {
 	double c[MAX_PLATS][NEV];
-	double *g; /* per cell: its pair's guest time (NAN: none) */
+	double s[MAX_PLATS]; /* lab: relative guest speed (the first lab platform's is 1) */
+	double *g;	     /* per cell: its pair's guest time at speed 1 (NAN: none) */
 };
 
 static int plat_index(const struct model *m, const struct cell *c)
@@ -33,7 +35,13 @@ static bool used(const struct model *m, int i, int skip)
 	return i != skip && m->plats[plat_index(m, &m->cells[i])].kind != KIND_NATIVE;
 }
 
-/* G of each lab pair from its cells other than skip; 0 off the lab. */
+/* What a cell's time leaves for its guest part under the current costs. */
+static double residual(const struct model *m, const struct cell *c, const struct fit *f)
+{
+	return c->t - c->h - cell_events_ns(c, f->c[plat_index(m, c)]);
+}
+
+/* G of each lab pair (at speed 1) from its cells other than skip; 0 off the lab. */
 static void fit_guest(const struct model *m, int skip, struct fit *f)
 {
 	for (int i = 0; i < m->ncells; i++) {
@@ -50,11 +58,32 @@ static void fit_guest(const struct model *m, int skip, struct fit *f)
 			if (j < 0 || !used(m, j, skip))
 				continue;
 			const struct cell *cj = &m->cells[j];
-			double w = 1 / (cj->t * cj->t);
-			num += w * (cj->t - cj->h - cell_events_ns(cj, f->c[plat_index(m, cj)]));
-			den += w;
+			double w = 1 / (cj->t * cj->t), sp = f->s[plat_index(m, cj)];
+			num += w * sp * residual(m, cj, f);
+			den += w * sp * sp;
 		}
 		f->g[i] = den > 0 ? fmax(0, num / den) : NAN;
+	}
+}
+
+/* Each lab platform's guest speed but the first's, with the pairs' G fixed. */
+static void fit_speed(const struct model *m, int skip, struct fit *f)
+{
+	bool first = true;
+	for (int pi = 0; pi < m->nplats; pi++) {
+		if (m->plats[pi].kind != KIND_LAB || (first && !(first = false)))
+			continue;
+		double num = 0, den = 0;
+		for (int i = 0; i < m->ncells; i++) {
+			const struct cell *c = &m->cells[i];
+			if (plat_index(m, c) != pi || !used(m, i, skip) || !(f->g[i] > 0))
+				continue;
+			double w = 1 / (c->t * c->t);
+			num += w * f->g[i] * residual(m, c, f);
+			den += w * f->g[i] * f->g[i];
+		}
+		if (den > 0)
+			f->s[pi] = fmin(10, fmax(0.1, num / den));
 	}
 }
 
@@ -74,7 +103,7 @@ static void fit_costs(const struct model *m, int skip, struct fit *f)
 				continue;
 			for (int k = 0; k < NEV; k++)
 				a[rows * NEV + k] = c->n[k] / c->t;
-			b[rows++] = (c->t - f->g[i] - c->h) / c->t;
+			b[rows++] = (c->t - f->s[pi] * f->g[i] - c->h) / c->t;
 		}
 		nnls(a, b, rows, NEV, f->c[pi]);
 	}
@@ -84,10 +113,13 @@ static void fit_costs(const struct model *m, int skip, struct fit *f)
 
 static void fit_run(const struct model *m, int skip, struct fit *f)
 {
-	for (int pi = 0; pi < m->nplats; pi++)
+	for (int pi = 0; pi < m->nplats; pi++) {
 		memcpy(f->c[pi], m->plats[pi].c[M_DIRECT], sizeof f->c[pi]);
+		f->s[pi] = m->plats[pi].speed[M_DIRECT];
+	}
 	for (int round = 0; round < FIT_ROUNDS; round++) {
 		fit_guest(m, skip, f);
+		fit_speed(m, skip, f);
 		fit_costs(m, skip, f);
 	}
 	fit_guest(m, skip, f);
@@ -100,8 +132,10 @@ void fit_all(struct model *m)
 	if (!f.g)
 		abort();
 	fit_run(m, -1, &f);
-	for (int pi = 0; pi < m->nplats; pi++)
+	for (int pi = 0; pi < m->nplats; pi++) {
 		memcpy(m->plats[pi].c[M_FIT], f.c[pi], sizeof f.c[pi]);
+		m->plats[pi].speed[M_FIT] = f.s[pi];
+	}
 	for (int i = 0; i < m->ncells; i++) {
 		struct cell *c = &m->cells[i];
 		c->pred[M_FIT] = NAN;
@@ -110,7 +144,7 @@ void fit_all(struct model *m)
 		fit_run(m, i, &f);
 		int pi = plat_index(m, c);
 		if (!isnan(f.g[i]))
-			c->pred[M_FIT] = f.g[i] + cell_events_ns(c, f.c[pi]) + c->h;
+			c->pred[M_FIT] = f.s[pi] * f.g[i] + cell_events_ns(c, f.c[pi]) + c->h;
 	}
 	free(f.g);
 }

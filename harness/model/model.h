@@ -48,6 +48,7 @@ struct plat {
 	const char *name, *mmu;
 	enum plat_kind kind;
 	double c[NMETHODS][NEV]; /* ns per event */
+	double speed[NMETHODS];	 /* lab: guest time relative to the first lab platform's */
 	const char *src[NEV];	 /* the direct calibration's source cell, or why none */
 	double in_kvm_exit_ns;	 /* hv --calibrate's in-KVM exit, NAN when absent */
 	double hv_hypercall_ns;	 /* hv --calibrate's hypercall path, NAN when absent */

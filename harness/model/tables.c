@@ -53,6 +53,12 @@ void write_costs(const struct model *m, FILE *f)
 		const struct plat *p = &m->plats[i];
 		if (!modelled(p))
 			continue;
+		if (p->kind == KIND_LAB)
+			fprintf(
+			    f,
+			    "| %s | guest speed (time of the same guest code, relative) | %.2f | "
+			    "%.2f | cells without events, against the first lab platform |\n",
+			    p->name, p->speed[M_DIRECT], p->speed[M_FIT]);
 		for (int k = 0; k < NEV; k++) {
 			if (k == EV_INSN && p->kind != KIND_PVM)
 				continue;
@@ -160,6 +166,7 @@ void write_values(const struct model *m, FILE *f)
 				fprintf(f, "check.%s.%s.%s.cells %d\n", p->name, method_name[meth],
 					name, st->n);
 			}
+		fprintf(f, "speed.%s.direct %.2f\n", p->name, p->speed[M_DIRECT]);
 		fprintf(f, "calib.%s.bare %s\n", p->name, fmt_ns(p->bare_ns, a, sizeof a));
 		fprintf(f, "calib.%s.hv %s\n", p->name, fmt_ns(p->hv_hypercall_ns, a, sizeof a));
 		fprintf(f, "calib.%s.in_kvm %s\n", p->name, fmt_ns(p->in_kvm_exit_ns, a, sizeof a));

@@ -1,6 +1,7 @@
 #!/bin/sh
 # model.sh: build/model on a made-up results file whose times follow the model exactly: the
-# direct calibration recovers every per-event cost and predicts every cell with 0% error;
+# direct calibration recovers every per-event cost and the lab runs' relative guest speed,
+# and predicts every cell with 0% error;
 # splice fills a block and a value and refuses an unknown one; bad usage exits 2.
 # usage: harness/model/tests/model.sh MODEL
 model=${1:-build/model}
@@ -22,25 +23,26 @@ run() {
 	printf '"hypercalls_total":{"call":{"calls":1000,"host_ns":%s}}}' "$(awk "BEGIN { print ${12} * 1000 }")"
 }
 # costs, ns: lab-npt hv 40000 pf 30000 other 20000 (hv --calibrate) uffd 100000;
-# lab-shadow hv 50000 pf 45000 other 35000 uffd 120000. t = G + events + H.
+# lab-shadow hv 50000 pf 45000 other 35000 uffd 120000, and its guest code runs at half
+# lab-npt's speed (G twice as long). t = G + events + H.
 {
 	echo '{"schema":"pagelab-results/1","context":{},"runs":['
 	run lab-npt nullsys "" classic "" 500 0 0 0 0 0 0; echo ,
-	run lab-shadow nullsys "" classic "" 500 0 0 0 0 0 0; echo ,
+	run lab-shadow nullsys "" classic "" 1000 0 0 0 0 0 0; echo ,
 	run lab-npt nullhc "" classic "" 40600 1 0 0 0 1 100; echo ,
-	run lab-shadow nullhc "" classic "" 50600 1 0 0 0 1 100; echo ,
+	run lab-shadow nullhc "" classic "" 51100 1 0 0 0 1 100; echo ,
 	run lab-npt pagefault "" ptefree lazy 30000 0 1 0 0 0 0; echo ,
 	run lab-shadow pagefault "" ptefree lazy 22500 0 0.5 0 0 0 0; echo ,
 	run lab-npt mprotect pages=1 classic "" 1000 0 0 0 0 0 0; echo ,
-	run lab-shadow mprotect pages=1 classic "" 71000 0 0 2 0 0 0; echo ,
+	run lab-shadow mprotect pages=1 classic "" 72000 0 0 2 0 0 0; echo ,
 	run lab-npt forkstorm rss_kib=4096,touch_pages=256 ptefree copy 257000 4 3 0 0 4 1250; echo ,
-	run lab-shadow forkstorm rss_kib=4096,touch_pages=256 ptefree copy 342000 4 3 0 0 4 1250; echo ,
+	run lab-shadow forkstorm rss_kib=4096,touch_pages=256 ptefree copy 344000 4 3 0 0 4 1250; echo ,
 	run lab-npt forkstorm rss_kib=4096,touch_pages=256 ptefree lazy 967000 4 10 0 5 4 1250; echo ,
-	run lab-shadow forkstorm rss_kib=4096,touch_pages=256 ptefree lazy 1257000 4 10 0 5 4 1250; echo ,
+	run lab-shadow forkstorm rss_kib=4096,touch_pages=256 ptefree lazy 1259000 4 10 0 5 4 1250; echo ,
 	run lab-npt mmapchurn kib=64 classic "" 3000 0 0 0 0 0 0; echo ,
-	run lab-shadow mmapchurn kib=64 classic "" 2723000 0 48 16 0 0 0; echo ,
+	run lab-shadow mmapchurn kib=64 classic "" 2726000 0 48 16 0 0 0; echo ,
 	run lab-npt mmapchurn kib=64 ptefree lazy 1522100 2 48 0 0 2 300; echo ,
-	run lab-shadow mmapchurn kib=64 ptefree lazy 2262100 2 48 0 0 2 300
+	run lab-shadow mmapchurn kib=64 ptefree lazy 2263600 2 48 0 0 2 300
 	echo '],"calibration":[{"platform":"lab-npt","status":"ok","in_kvm_exit_ns":20000}]}'
 } >"$tmp/results.json"
 
@@ -52,8 +54,8 @@ fi
 costs=$(awk -F'|' '/ns per event/ { on = 1; next } on && NF > 5 && $2 !~ /---/ {
 	gsub(/ /, "", $2); gsub(/^ | $/, "", $3); gsub(/ /, "", $4); printf "%s/%s=%s;", $2, $3, $4 }
 	on && NF <= 5 { on = 0 }' "$tmp/out")
-want="lab-npt/exit to the hv=40.0us;lab-npt/in-KVM page fault=30.0us;lab-npt/other in-KVM exit=20.0us;lab-npt/uffd page (hv thread)=100us;lab-shadow/exit to the hv=50.0us;lab-shadow/in-KVM page fault=45.0us;lab-shadow/other in-KVM exit=35.0us;lab-shadow/uffd page (hv thread)=120us;"
-[ "$costs" = "$want" ] && pass "the direct calibration recovers every cost" ||
+want="lab-npt/guest speed (time of the same guest code, relative)=1.00;lab-npt/exit to the hv=40.0us;lab-npt/in-KVM page fault=30.0us;lab-npt/other in-KVM exit=20.0us;lab-npt/uffd page (hv thread)=100us;lab-shadow/guest speed (time of the same guest code, relative)=2.00;lab-shadow/exit to the hv=50.0us;lab-shadow/in-KVM page fault=45.0us;lab-shadow/other in-KVM exit=35.0us;lab-shadow/uffd page (hv thread)=120us;"
+[ "$costs" = "$want" ] && pass "the direct calibration recovers every cost and the guest speed" ||
 	fail "direct costs: got '$costs', want '$want'"
 errors=$(awk -F'|' '/^\| (mmapchurn|nullsys|nullhc|pagefault|forkstorm|mprotect) / { print $11 }' "$tmp/out" | sort -u | tr -d ' \n')
 [ "$errors" = "+0%" ] && pass "the direct method predicts every cell exactly" ||
