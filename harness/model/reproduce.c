@@ -25,10 +25,11 @@ static const struct anchor anchors[] = {
     {"KVM history", "exits per first touch under shadow paging: 3", 3, "pagefault", NULL, "classic",
      NULL, "lab-shadow", NULL, NULL, EV_KVM_PF, 1,
      "the lab host backs the guest with transparent huge pages: KVM maps several first "
-     "touches with one large shadow entry (3.01 with THP off, measured by hand)"},
+     "touches with one large shadow entry (three with THP off, in a manual run)"},
     {"PVM, SOSP 2023", "fork, kvm shadow / kvm-ept: 505 / 82 us", 505.0 / 82, "forkstorm",
      "rss_kib=1024,touch_pages=0", "classic", NULL, "lab-shadow", "lab-npt", NULL, 0, 1,
-     "ratio of emulated times, where an exit costs ~45 us and guest code runs at TCG speed"},
+     "ratio of emulated times, where an exit costs tens of microseconds and guest code runs at TCG "
+     "speed"},
     {"PVM, SOSP 2023", "page fault, kvm shadow / kvm-ept: 0.93 / 0.15 us", 0.93 / 0.15, "pagefault",
      NULL, "classic", NULL, "lab-shadow", "lab-npt", NULL, 0, 1,
      "our NPT first touch exits too (the host backs the page: one NPF), while lmbench's "
@@ -38,8 +39,8 @@ static const struct anchor anchors[] = {
      "a system call leaves the guest under neither MMU"},
     {"Adams & Agesen, ASPLOS 2006", "pgfault, hardware VMM / native: 11242 / 1093 cycles",
      11242.0 / 1093, "pagefault", NULL, "classic", NULL, "lab-shadow", "lab-npt", NULL, 0, 1,
-     "lab-npt is no native baseline (its first touch exits once) and lab exits cost ~45 us "
-     "against TCG-speed guest code; the counts agree (2 to 3 exits per shadow fault)"},
+     "lab-npt is no native baseline (its first touch exits once) and lab exits cost tens of "
+     "microseconds against TCG-speed guest code; the counts agree (2 to 3 exits per shadow fault)"},
     {"Adams & Agesen, ASPLOS 2006", "forkwait, hardware VMM / native: 106.4 / 6.02 s", 106.4 / 6.02,
      "forkstorm", "rss_kib=1024,touch_pages=0", "classic", NULL, "lab-shadow", "lab-npt", NULL, 0,
      1,
@@ -57,7 +58,8 @@ static const struct anchor anchors[] = {
      "forkstorm", "rss_kib=1024,touch_pages=0", "ptefree", "copy", "lab-npt", "lab-npt", "classic",
      0, 1,
      "ptefree/copy against classic, both under NPT (no native baseline in the lab): ptefree's "
-     "hypercalls and in-KVM exits cost ~45 us each under TCG, classic's fork takes none; "
+     "hypercalls and in-KVM exits cost tens of microseconds each under TCG, classic's fork "
+     "takes none; "
      "the projection puts them at a few us on hardware"},
 };
 #define NANCHORS (int)(sizeof anchors / sizeof anchors[0])
