@@ -102,7 +102,9 @@ static void read_cell(struct cell *c, json_t *r)
 	c->workload = str(r, "workload");
 	c->params = str(r, "params");
 	c->mode = str(r, "mode");
-	c->policy = str(r, "fork_policy_requested");
+	/* the bench's record names the policy asked; the hv's own, the one that ran */
+	c->policy = json_object_get(r, "fork_policy_requested") ? str(r, "fork_policy_requested")
+								: str(r, "fork_policy");
 	c->platform = str(r, "platform");
 	c->mmu = str(r, "mmu");
 	c->t = rec_number(json_object_get(json_object_get(r, "latency_ns"), "p50"));
