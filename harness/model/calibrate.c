@@ -170,7 +170,7 @@ static int cmp_double(const void *a, const void *b)
 
 /* |error| over a platform's checked cells (the direct method's calibration cells left out;
  * the fit leaves each cell out in turn, so every cell counts); with counted_only, over the
- * cells whose counted parts (events and hv handlers) make at least half of the model. */
+ * cells whose counted parts (events and hv handlers) make at least half of the measured time. */
 static void error_stats(const struct model *m, const struct plat *p, int meth, bool counted_only,
 			struct err_stats *s)
 {
@@ -181,7 +181,7 @@ static void error_stats(const struct model *m, const struct plat *p, int meth, b
 		if (strcmp(c->platform, p->name) || (meth == M_DIRECT && c->cal >= 0) ||
 		    isnan(c->pred[meth]))
 			continue;
-		if (counted_only && cell_events_ns(c, p->c[meth]) + c->h < 0.5 * c->pred[meth])
+		if (counted_only && cell_events_ns(c, p->c[meth]) + c->h < 0.5 * c->t)
 			continue;
 		err[n++] = fabs(c->pred[meth] - c->t) / c->t;
 	}

@@ -2,10 +2,10 @@
 /*
  * The objective is the sum over cells of the squared relative error of t = G + sum n_k C_k
  * + H. Lab cells of the same workload, parameters and mode share G (the same guest code
- * under TCG on either MMU, times the platform's relative guest speed: the two lab runs are
- * minutes apart on a loaded machine); elsewhere G is 0 (on PVM the instruction count is one
- * of the events). Alternating minimisation: with the costs fixed, each pair's G is a weighted
- * mean (clamped at 0) and each lab platform's speed a weighted ratio; with those fixed, each
+ * under TCG on either MMU, times the platform's relative guest speed as measured by the cells
+ * without events: the two lab runs are minutes apart on a loaded machine); elsewhere G is 0
+ * (on PVM the instruction count is one of the events). Alternating minimisation: with the
+ * costs fixed, each pair's G is a weighted mean (clamped at 0); with the Gs fixed, each
  * platform's costs are a non-negative least-squares fit. Each cell is then predicted with itself
  * left out: its G from its sibling alone, the costs from all other cells.
  */
@@ -18,7 +18,7 @@
 
 struct fit {
 	double c[MAX_PLATS][NEV];
-	double s[MAX_PLATS]; /* lab: relative guest speed (the first lab platform's is 1) */
+	double s[MAX_PLATS]; /* lab: relative guest speed (measured; the first lab platform's 1) */
 	double *g;	     /* per cell: its pair's guest time at speed 1 (NAN: none) */
 };
 
@@ -66,27 +66,6 @@ static void fit_guest(const struct model *m, int skip, struct fit *f)
 	}
 }
 
-/* Each lab platform's guest speed but the first's, with the pairs' G fixed. */
-static void fit_speed(const struct model *m, int skip, struct fit *f)
-{
-	bool first = true;
-	for (int pi = 0; pi < m->nplats; pi++) {
-		if (m->plats[pi].kind != KIND_LAB || (first && !(first = false)))
-			continue;
-		double num = 0, den = 0;
-		for (int i = 0; i < m->ncells; i++) {
-			const struct cell *c = &m->cells[i];
-			if (plat_index(m, c) != pi || !used(m, i, skip) || !(f->g[i] > 0))
-				continue;
-			double w = 1 / (c->t * c->t);
-			num += w * f->g[i] * residual(m, c, f);
-			den += w * f->g[i] * f->g[i];
-		}
-		if (den > 0)
-			f->s[pi] = fmin(10, fmax(0.1, num / den));
-	}
-}
-
 static void fit_costs(const struct model *m, int skip, struct fit *f)
 {
 	double *a = malloc(sizeof *a * (m->ncells + 1) * NEV),
@@ -119,7 +98,6 @@ static void fit_run(const struct model *m, int skip, struct fit *f)
 	}
 	for (int round = 0; round < FIT_ROUNDS; round++) {
 		fit_guest(m, skip, f);
-		fit_speed(m, skip, f);
 		fit_costs(m, skip, f);
 	}
 	fit_guest(m, skip, f);

@@ -62,7 +62,8 @@ static int cmd_paper(const char *results, const char *hw, const char *out)
 	FILE *f[] = {out_file(out, "model-costs.md"), out_file(out, "model-summary.md"),
 		     out_file(out, "model-check.md"), out_file(out, "model-check.tsv"),
 		     out_file(out, "projection.md"),  out_file(out, "projection.tsv"),
-		     out_file(out, "reproduce.md"),   out_file(out, "values.txt")};
+		     out_file(out, "reproduce.md"),   out_file(out, "values.txt"),
+		     out_file(out, "hwcosts.md")};
 	int n = sizeof f / sizeof f[0];
 	for (int i = 0; i < n; i++)
 		if (!f[i])
@@ -71,7 +72,7 @@ static int cmd_paper(const char *results, const char *hw, const char *out)
 	write_check_summary(&m, f[1]);
 	write_check(&m, f[2]);
 	write_check_tsv(&m, f[3]);
-	int rc = write_projection(&m, hw, f[4], f[5]);
+	int rc = write_projection(&m, hw, f[8], f[4], f[5]);
 	write_reproduce(&m, f[6]);
 	write_values(&m, f[7]);
 	return close_all(f, n) || rc;

@@ -96,7 +96,8 @@ void write_values(const struct model *m, FILE *f);
 const char *model_value(const struct model *m, const char *query, char *buf, size_t len);
 
 /* project.c: modelled hardware time from published per-event costs */
-int write_projection(const struct model *m, const char *hw_json, FILE *md, FILE *tsv);
+/* costs: the published costs table; md, tsv: the projection */
+int write_projection(const struct model *m, const char *hw_json, FILE *costs, FILE *md, FILE *tsv);
 
 /* reproduce.c: the published anchors against pagelab's counts and model */
 void write_reproduce(const struct model *m, FILE *f);

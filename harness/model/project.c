@@ -13,7 +13,25 @@
 struct hw {
 	double low[NEV], high[NEV];
 	bool have[NEV];
+	json_t *doc;
 };
+
+/* The costs table: event, low, high, source, as the JSON file has them. */
+static void write_hw(const struct hw *hw, FILE *f)
+{
+	size_t i;
+	json_t *e;
+	char lo[32], hi[32];
+	fprintf(f, "| event | low | high | source |\n|---|---|---|---|\n");
+	json_array_foreach(json_object_get(hw->doc, "costs"), i, e)
+	{
+		json_t *what = json_object_get(e, "what"), *src = json_object_get(e, "source");
+		fprintf(f, "| %s | %s | %s | %s |\n", json_string_value(what) ?: "-",
+			fmt_ns(rec_number(json_object_get(e, "low_ns")), lo, sizeof lo),
+			fmt_ns(rec_number(json_object_get(e, "high_ns")), hi, sizeof hi),
+			json_string_value(src) ?: "-");
+	}
+}
 
 static int load_hw(const char *path, struct hw *hw)
 {
@@ -21,9 +39,9 @@ static int load_hw(const char *path, struct hw *hw)
 	json_t *doc = json_load_file(path, 0, &err), *e;
 	size_t i;
 	memset(hw, 0, sizeof *hw);
+	hw->doc = doc;
 	if (!json_is_array(json_object_get(doc, "costs"))) {
 		fprintf(stderr, "model: %s: %s\n", path, doc ? "no costs array" : err.text);
-		json_decref(doc);
 		return -1;
 	}
 	json_array_foreach(json_object_get(doc, "costs"), i, e)
@@ -36,7 +54,6 @@ static int load_hw(const char *path, struct hw *hw)
 				hw->have[k] = !isnan(hw->low[k]) && !isnan(hw->high[k]);
 			}
 	}
-	json_decref(doc);
 	for (int k = 0; k < NEV; k++)
 		if (!hw->have[k]) {
 			fprintf(stderr, "model: %s: no low_ns/high_ns for event %s\n", path,
@@ -70,11 +87,16 @@ static bool project_cell(const struct model *m, const struct cell *c, const stru
 	return false;
 }
 
-int write_projection(const struct model *m, const char *hw_json, FILE *md, FILE *tsv)
+int write_projection(const struct model *m, const char *hw_json, FILE *costs, FILE *md, FILE *tsv)
 {
 	struct hw hw;
-	if (load_hw(hw_json, &hw) < 0)
+	int rc = load_hw(hw_json, &hw);
+	if (rc == 0)
+		write_hw(&hw, costs);
+	if (rc < 0) {
+		json_decref(hw.doc);
 		return -1;
+	}
 	fprintf(md, "| workload | params | mode | MMU | modelled hardware time per op, low - high "
 		    "| parts |\n|---|---|---|---|---|---|\n");
 	fprintf(tsv, "workload\tparams\tseries\tmmu\tlow_ns\thigh_ns\tfull\n");
@@ -94,5 +116,6 @@ int write_projection(const struct model *m, const char *hw_json, FILE *md, FILE 
 			c->params[0] ? c->params : "-", c->mode, c->policy[0] ? "/" : "", c->policy,
 			c->mmu, lo, hi, full);
 	}
+	json_decref(hw.doc);
 	return 0;
 }

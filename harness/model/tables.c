@@ -123,7 +123,7 @@ void write_check_summary(const struct model *m, FILE *f)
 				const struct err_stats *s = set ? &p->counted[meth] : &p->all[meth];
 				fprintf(f, "| %s | %s | %s | %d | %s | %s | %s |\n", p->name,
 					method_name[meth],
-					set ? "events and hv >= half the model" : "all", s->n,
+					set ? "events and hv >= half the time" : "all", s->n,
 					fmt_pct(s->median, a, sizeof a),
 					fmt_pct(s->worst, b, sizeof b), verdict(s));
 			}
