@@ -35,10 +35,17 @@ static bool used(const struct model *m, int i, int skip)
 	return i != skip && m->plats[plat_index(m, &m->cells[i])].kind != KIND_NATIVE;
 }
 
+/* The modelled time of a cell but its lab guest part: events, instructions (PVM), handlers. */
+static double counted_ns(const struct model *m, const struct cell *c, const struct fit *f)
+{
+	const double *cost = f->c[plat_index(m, c)];
+	return cell_events_ns(c, cost) + c->n[EV_INSN] * cost[EV_INSN] + c->h;
+}
+
 /* What a cell's time leaves for its guest part under the current costs. */
 static double residual(const struct model *m, const struct cell *c, const struct fit *f)
 {
-	return c->t - c->h - cell_events_ns(c, f->c[plat_index(m, c)]);
+	return c->t - counted_ns(m, c, f);
 }
 
 /* G of each lab pair (at speed 1) from its cells other than skip; 0 off the lab. */
@@ -122,7 +129,7 @@ void fit_all(struct model *m)
 		fit_run(m, i, &f);
 		int pi = plat_index(m, c);
 		if (!isnan(f.g[i]))
-			c->pred[M_FIT] = f.s[pi] * f.g[i] + cell_events_ns(c, f.c[pi]) + c->h;
+			c->pred[M_FIT] = f.s[pi] * f.g[i] + counted_ns(m, c, &f);
 	}
 	free(f.g);
 }

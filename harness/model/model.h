@@ -78,6 +78,7 @@ double rec_number(json_t *v);				 /* NAN when v is no number */
 
 /* calibrate.c: per-event costs of each platform, then the prediction of every cell */
 void model_calibrate(struct model *m);
+/* ns per op of a cell's exits and uffd pages (the instruction term is G, not counted here) */
 double cell_events_ns(const struct cell *c, const double cost[NEV]);
 
 /* fit.c: the costs fitted to every cell at once, each cell predicted with itself left out */
