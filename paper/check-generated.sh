@@ -32,14 +32,20 @@ else
 	failed=1
 fi
 
-# the check can fail: a number changed by hand inside a generated block is caught
-awk '/^<!-- gen:model-summary -->/ { g = 1 } g && /%/ && !done { sub(/[0-9]+%/, "999%"); done = 1 }
-	{ print }' paper/pagelab.md >"$tmp/edited.md"
-"$model" splice "$tmp/edited.md" "$tmp/gen" paper/data >"$tmp/respliced.md" 2>/dev/null
-if ! cmp -s "$tmp/edited.md" paper/pagelab.md && ! cmp -s "$tmp/edited.md" "$tmp/respliced.md"; then
-	echo "PASS paper: a hand-edited generated number is caught"
-else
-	echo "FAIL paper: a hand-edited generated number went unnoticed"
-	failed=1
-fi
+# the check can fail: a number changed by hand in a generated table or value is caught
+caught() { # $1: what was edited, $2: the awk program that edits paper/pagelab.md
+	awk "$2" paper/pagelab.md >"$tmp/edited.md"
+	"$model" splice "$tmp/edited.md" "$tmp/gen" paper/data >"$tmp/respliced.md" 2>/dev/null
+	if ! cmp -s "$tmp/edited.md" paper/pagelab.md &&
+		! cmp -s "$tmp/edited.md" "$tmp/respliced.md"; then
+		echo "PASS paper: a hand-edited $1 is caught"
+	else
+		echo "FAIL paper: a hand-edited $1 went unnoticed"
+		failed=1
+	fi
+}
+caught "number in a generated table" '/^<!-- gen:model-summary -->/ { g = 1 }
+	g && /%/ && !done { sub(/[0-9]+%/, "999%"); done = 1 } { print }'
+caught "generated value in the text" '/<!-- val:/ && !done {
+	sub(/-->[^<]*<!-- \/val -->/, "-->999 us<!-- /val -->"); done = 1 } { print }'
 exit $failed
