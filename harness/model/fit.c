@@ -30,9 +30,12 @@ static int plat_index(const struct model *m, const struct cell *c)
 	return -1;
 }
 
+/* Cells the fit takes: the lab's and PVM's, where the guest's part is timed or counted (on
+ * hardware KVM nothing here stands for it). */
 static bool used(const struct model *m, int i, int skip)
 {
-	return i != skip && m->plats[plat_index(m, &m->cells[i])].kind != KIND_NATIVE;
+	enum plat_kind k = m->plats[plat_index(m, &m->cells[i])].kind;
+	return i != skip && (k == KIND_LAB || k == KIND_PVM);
 }
 
 /* The modelled time of a cell but its lab guest part: events, instructions (PVM), handlers. */
@@ -80,7 +83,7 @@ static void fit_costs(const struct model *m, int skip, struct fit *f)
 	if (!a || !b)
 		abort();
 	for (int pi = 0; pi < m->nplats; pi++) {
-		if (m->plats[pi].kind == KIND_NATIVE)
+		if (m->plats[pi].kind != KIND_LAB && m->plats[pi].kind != KIND_PVM)
 			continue;
 		int rows = 0;
 		for (int i = 0; i < m->ncells; i++) {
