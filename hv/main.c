@@ -257,7 +257,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	if (o->kmem_boot_mib && o->run.mode != MODE_PTEFREE)
 		usage_error("--kmem-boot-mib applies to --mode ptefree only");
 	if (strcmp(o->entry, "auto") && strcmp(o->entry, "syscall") && strcmp(o->entry, "trap"))
-		usage_error("unknown system-call entry '%s' (valid: auto, syscall, trap)", o->entry);
+		usage_error("unknown system-call entry '%s' (valid: auto, syscall, trap)",
+			    o->entry);
 }
 
 /* SYSCALL from guest ring 3 never reaches the guest kernel on a PVM host; int3 does. */

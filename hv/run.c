@@ -37,7 +37,7 @@ static const char *internal_error_name(uint32_t suberror)
 	    [KVM_INTERNAL_ERROR_DELIVERY_EV] = "event delivery failed",
 	};
 	return suberror < sizeof names / sizeof names[0] && names[suberror] ? names[suberror]
-									 : "unknown";
+									    : "unknown";
 }
 
 #ifndef KVM_EXIT_MEMORY_FAULT

@@ -93,7 +93,8 @@ static int load_segment(struct mm *mm, const struct program *prog, const struct 
 
 /*
  * The initial user stack, as on Linux: argc, argv[0..argc-1], NULL, an empty envp, the
- * auxiliary vector (the system-call entry, AT_NULL), with the strings above them. Returns the 16-byte aligned stack pointer.
+ * auxiliary vector (the system-call entry, AT_NULL), with the strings above them. Returns the
+ * 16-byte aligned stack pointer.
  */
 static int setup_stack(struct mm *mm, int argc, char *const argv[], uint64_t *sp_out)
 {
