@@ -280,9 +280,10 @@ struct run_config {
 	long iters, reps, warmup;
 	const char *json_path;
 	enum mmu_mode mode;
-	const char *fork_policy; /* ptefree: the policy that ran */
-	const char *populate;	 /* ptefree: the populate policy that ran */
-	const char *free_report; /* classic: "on" or "off" */
+	const char *fork_policy;   /* ptefree: the policy that ran */
+	const char *populate;	   /* ptefree: the populate policy that ran */
+	const char *free_report;   /* classic: "on" or "off" */
+	const char *syscall_entry; /* how guest programs entered the kernel: syscall or trap */
 };
 struct run_report {
 	const struct run_config *cfg;
