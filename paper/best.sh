@@ -1,22 +1,35 @@
 #!/bin/sh
 # best.sh: the data of the write-up's "each design at its best" section, into paper/best/ and
 # paper/exits.md: the summaries of three results folders and the exits table.
-# usage: paper/best.sh HVNATIVE_BEFORE HVNATIVE_AFTER LAB_AFTER
+# usage: paper/best.sh HVNATIVE_BEFORE HVNATIVE_AFTER LAB_AFTER LAB_RSS LAB_COPY
 #   HVNATIVE_BEFORE: paper/hvnative-before.sh's folder (the hv before its work followed what
 #     is resident), HVNATIVE_AFTER: `build/bench --platforms hv-native,native --populate
 #     none,write`, LAB_AFTER: `build/bench --quick --platforms lab-npt,lab-shadow --trace
-#     --populate none,write --free-report off,on`; the exits table compares LAB_AFTER with the
-#     `--trace` run of paper/data (before).
+#     --populate none,write --free-report off,on`, LAB_RSS: the same with --workloads
+#     mmapchurn:kib=16384; the exits table compares LAB_AFTER with the `--trace` run of
+#     paper/data (before); LAB_COPY: `build/bench --quick --platforms lab-npt --modes ptefree
+#     --fork-policies copy --populate none,write --workloads
+#     forkexec,forkstorm:rss_kib=64,forkstorm:rss_kib=1024` (a copy fork skips zero pages).
+#     targets.txt gathers the verdicts of the ptefree targets.
 set -e
-[ $# -eq 3 ] || { echo "usage: paper/best.sh HVNATIVE_BEFORE HVNATIVE_AFTER LAB_AFTER" >&2; exit 2; }
+[ $# -eq 5 ] || {
+	echo "usage: paper/best.sh HVNATIVE_BEFORE HVNATIVE_AFTER LAB_AFTER LAB_RSS LAB_COPY" >&2
+	exit 2
+}
 dst=paper/best
 mkdir -p "$dst"
 build/bench --summary "$1" >"$dst/hvnative-before.txt"
 build/bench --summary "$2" >"$dst/hvnative-after.txt"
 build/bench --summary "$3" >"$dst/lab-after.txt"
+build/bench --summary "$4" >"$dst/lab-rss16.txt"
+build/bench --summary "$5" >"$dst/lab-copy.txt"
+for f in hvnative-before hvnative-after lab-after lab-rss16; do
+	echo "== $f"
+	sed -n '/^ptefree targets/,/^$/p' "$dst/$f.txt" | sed '1d;/^$/d'
+done >"$dst/targets.txt"
 cp "$1/hvnative.tsv" "$dst/hvnative-before.tsv" 2>/dev/null || true
 cp "$2/hvnative.tsv" "$dst/hvnative-after.tsv"
 cp "$3/results.tsv" "$dst/lab-after-results.tsv"
 cp "$3/trace-exits.tsv" "$dst/lab-after-trace-exits.tsv"
 sh paper/exits.sh paper/data "$3" >paper/exits.md
-echo "best: $dst/ and paper/exits.md from $1, $2, $3"
+echo "best: $dst/ and paper/exits.md from $1, $2, $3, $4, $5"
