@@ -54,62 +54,66 @@ static void target_line(FILE *f, const char *what, const char *row, double value
 		verdict(value <= limit));
 }
 
-static void print_fork_table(FILE *f, json_t *runs)
+/* A column of the hv-native tables: two heading lines, and the hv's call at a window (in us),
+ * native Linux's operation (window NULL), or the change of fork + destroy from the small to
+ * the large window (key "change"). */
+struct column {
+	const char *head[2], *window, *key;
+};
+
+static const struct column fork_columns[] = {
+    {{"fork 64M", ""}, SMALL_WINDOW, "as_fork"},  {{"destr 64M", ""}, SMALL_WINDOW, "as_destroy"},
+    {{"fork 1G", ""}, LARGE_WINDOW, "as_fork"},	  {{"destr 1G", ""}, LARGE_WINDOW, "as_destroy"},
+    {{"window", "change"}, NULL, "change"},	  {{"native", "fork+exit"}, NULL, "fork_exit_wait"},
+    {{"COW/page", ""}, LARGE_WINDOW, "cow_page"}, {{"native", "COW"}, NULL, "cow_fault"},
+};
+
+static const struct column map_columns[] = {
+    {{"map", ""}, LARGE_WINDOW, "map"},
+    {{"touch/pg", ""}, LARGE_WINDOW, "first_touch_page"},
+    {{"protect", ""}, LARGE_WINDOW, "protect"},
+    {{"unmap", ""}, LARGE_WINDOW, "unmap"},
+    {{"native", "mmap+touch"}, NULL, "mmap_touch_munmap"},
+    {{"native", "mprotect"}, NULL, "mprotect"},
+};
+
+static void cell_text(json_t *hv, const struct column *col, char *buf, size_t len)
 {
-	size_t i;
-	json_t *r;
-	fprintf(f, "\nhv paging per call, us (hv-native: the hv's own code on host memory, no KVM; "
-		   "native Linux in the same process run)\n");
-	fprintf(f, "  %-48s %9s %9s %9s %9s %8s %9s %8s %8s\n", "forkstorm", "fork 64M",
-		"destr 64M", "fork 1G", "destr 1G", "window", "native", "COW/page", "native");
-	fprintf(f, "  %-48s %9s %9s %9s %9s %8s %9s %8s %8s\n", "", "", "", "", "", "change",
-		"fork+exit", "", "COW");
-	json_array_foreach(runs, i, r)
-	{
-		json_t *hv = json_object_get(r, "hv_native");
-		if (!hv || strcmp(rec_str(r, "workload"), "forkstorm"))
-			continue;
-		char row[PARAMS_STR_MAX + 32], c[8][16];
-		snprintf(row, sizeof row, "%s %s populate=%s", rec_str(r, "params"),
-			 rec_str(hv, "fork_policy"), rec_str(hv, "populate"));
-		us(c[0], 16, call_ns(hv, SMALL_WINDOW, "as_fork"));
-		us(c[1], 16, call_ns(hv, SMALL_WINDOW, "as_destroy"));
-		us(c[2], 16, call_ns(hv, LARGE_WINDOW, "as_fork"));
-		us(c[3], 16, call_ns(hv, LARGE_WINDOW, "as_destroy"));
+	if (!strcmp(col->key, "change")) {
 		double change = fork_destroy(hv, SMALL_WINDOW) / fork_destroy(hv, LARGE_WINDOW) - 1;
-		snprintf(c[4], 16, isnan(change) ? "-" : "%+.0f%%", change * 100);
-		us(c[5], 16, native_ns(hv, "fork_exit_wait"));
-		us(c[6], 16, call_ns(hv, LARGE_WINDOW, "cow_page"));
-		us(c[7], 16, native_ns(hv, "cow_fault"));
-		fprintf(f, "  %-48s %9s %9s %9s %9s %8s %9s %8s %8s\n", row, c[0], c[1], c[2], c[3],
-			c[4], c[5], c[6], c[7]);
+		snprintf(buf, len, isnan(change) ? "-" : "%+.0f%%", change * 100);
+	} else {
+		us(buf, len,
+		   col->window ? call_ns(hv, col->window, col->key) : native_ns(hv, col->key));
 	}
 }
 
-static void print_map_table(FILE *f, json_t *runs)
+/* One table: the hv-native runs of workload w, a row per cell. */
+static void print_table(FILE *f, json_t *runs, const char *w, const char *title,
+			const struct column *cols, int ncols)
 {
 	size_t i;
 	json_t *r;
-	fprintf(f, "  %-48s %9s %9s %9s %9s %9s %9s\n", "map (1G window)", "map", "touch/pg",
-		"protect", "unmap", "native", "native");
-	fprintf(f, "  %-48s %9s %9s %9s %9s %9s %9s\n", "", "", "", "", "", "mmap+touch",
-		"mprotect");
+	for (int line = 0; line < 2; line++) {
+		fprintf(f, "  %-48s", line ? "" : title);
+		for (int k = 0; k < ncols; k++)
+			fprintf(f, " %10s", cols[k].head[line]);
+		fputc('\n', f);
+	}
 	json_array_foreach(runs, i, r)
 	{
 		json_t *hv = json_object_get(r, "hv_native");
-		if (!hv || strcmp(rec_str(r, "workload"), "mmapchurn"))
+		if (!hv || strcmp(rec_str(r, "workload"), w))
 			continue;
-		char row[PARAMS_STR_MAX + 32], c[6][16];
-		snprintf(row, sizeof row, "%s populate=%s", rec_str(r, "params"),
-			 rec_str(hv, "populate"));
-		us(c[0], 16, call_ns(hv, LARGE_WINDOW, "map"));
-		us(c[1], 16, call_ns(hv, LARGE_WINDOW, "first_touch_page"));
-		us(c[2], 16, call_ns(hv, LARGE_WINDOW, "protect"));
-		us(c[3], 16, call_ns(hv, LARGE_WINDOW, "unmap"));
-		us(c[4], 16, native_ns(hv, "mmap_touch_munmap"));
-		us(c[5], 16, native_ns(hv, "mprotect"));
-		fprintf(f, "  %-48s %9s %9s %9s %9s %9s %9s\n", row, c[0], c[1], c[2], c[3], c[4],
-			c[5]);
+		char row[PARAMS_STR_MAX + 48], cell[16];
+		snprintf(row, sizeof row, "%s %s populate=%s", rec_str(r, "params"),
+			 rec_str(hv, "fork_policy"), rec_str(hv, "populate"));
+		fprintf(f, "  %-48s", row);
+		for (int k = 0; k < ncols; k++) {
+			cell_text(hv, &cols[k], cell, sizeof cell);
+			fprintf(f, " %10s", cell);
+		}
+		fputc('\n', f);
 	}
 }
 
@@ -185,8 +189,13 @@ void hvnative_print(json_t *runs, FILE *f)
 	bool any = false;
 	json_array_foreach(runs, i, r) any |= json_object_get(r, "hv_native") != NULL;
 	if (any) {
-		print_fork_table(f, runs);
-		print_map_table(f, runs);
+		fprintf(f,
+			"\nhv paging per call, us (hv-native: the hv's own code on host memory, no "
+			"KVM; native Linux in the same process run)\n");
+		print_table(f, runs, "forkstorm", "forkstorm", fork_columns,
+			    sizeof fork_columns / sizeof fork_columns[0]);
+		print_table(f, runs, "mmapchurn", "mmapchurn (1G window)", map_columns,
+			    sizeof map_columns / sizeof map_columns[0]);
 	}
 	header_done = false;
 	json_array_foreach(runs, i, r)
