@@ -22,7 +22,11 @@
  * page that some window is pending on is never changed.
  */
 
-enum { REG_NONE, REG_WP, REG_MISSING_WP };
+/* Registration modes of a window, as bits: a child needs missing faults (its pending pages),
+ * a parent write-protect faults (pages its children wait on). A window registers only what
+ * it needs, since dropping a write-protect registration makes the host (and KVM, through its
+ * MMU notifier) walk the whole window. */
+enum { REG_NONE = 0, REG_MISSING = 1, REG_WP = 2 };
 
 #define ZERO_SOURCE (2 * MIB) /* lazy_populate copies from it in pieces this long */
 
@@ -34,15 +38,17 @@ struct lazy {
 	uint8_t *zeros; /* ZERO_SOURCE bytes read-only: the host's zero page, no memory */
 };
 
+/* Window w registered for the modes in reg (REG_* bits) at least. */
 static int set_registration(struct ptefree *pf, int w, int reg)
 {
 	struct lazy *lz = pf->lazy;
-	if (lz->reg[w] >= reg)
+	if ((lz->reg[w] & reg) == reg)
 		return 0;
+	reg |= lz->reg[w];
 	struct uffdio_register r = {
 	    .range = {(uintptr_t)pf->w[w].host, pf->cfg.window_size},
-	    .mode = UFFDIO_REGISTER_MODE_WP |
-		    (reg == REG_MISSING_WP ? UFFDIO_REGISTER_MODE_MISSING : 0),
+	    .mode = (reg & REG_WP ? UFFDIO_REGISTER_MODE_WP : 0) |
+		    (reg & REG_MISSING ? UFFDIO_REGISTER_MODE_MISSING : 0),
 	};
 	/* a refused registration may cover part of the window: harmless, since a registered
 	 * page with nothing pending is served as the host would (zero page, no protection) */
@@ -75,7 +81,7 @@ static int write_protect(struct ptefree *pf, uint64_t start, uint64_t len, bool 
 static int protect_mapped(struct ptefree *pf, int w, bool protect)
 {
 	const uint8_t *p = pf->w[w].pages;
-	if (pf->lazy->reg[w] == REG_NONE)
+	if (!(pf->lazy->reg[w] & REG_WP))
 		return 0;
 	for (uint64_t i = used_from(pf, w, 0); i < pf->npages; i = used_from(pf, w, i)) {
 		uint64_t j = i;
@@ -218,7 +224,7 @@ int lazy_release(struct ptefree *pf, int w, uint64_t first, uint64_t n)
 int lazy_populate(struct ptefree *pf, int w, uint64_t first, uint64_t n)
 {
 	struct lazy *lz = pf->lazy;
-	if (lz->reg[w] != REG_MISSING_WP)
+	if (!(lz->reg[w] & REG_MISSING))
 		return 0;
 	for (uint64_t done = 0; done < n * PAGE_SIZE;) {
 		uint64_t len =
@@ -263,7 +269,7 @@ int lazy_fork(struct ptefree *pf, int parent, int child)
 {
 	int ret = set_registration(pf, parent, REG_WP);
 	if (ret == 0)
-		ret = set_registration(pf, child, REG_MISSING_WP);
+		ret = set_registration(pf, child, REG_MISSING);
 	if (ret < 0)
 		return ret;
 	pf->w[child].parent = parent;
