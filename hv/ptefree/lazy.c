@@ -29,6 +29,7 @@
 enum { REG_NONE = 0, REG_MISSING = 1, REG_WP = 2 };
 
 #define ZERO_SOURCE (2 * MIB) /* lazy_populate copies from it in pieces this long */
+#define FAULT_AROUND 16	      /* pages a missing fault on a pending page fills at most */
 
 struct lazy {
 	int uffd;
@@ -284,8 +285,16 @@ static int serve(struct ptefree *pf, const struct uffd_msg *m)
 	uint64_t off = addr - (uintptr_t)pf->win_host;
 	int w = (int)(off / pf->cfg.window_size);
 	uint64_t i = off % pf->cfg.window_size / PAGE_SIZE;
-	if (!(m->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP))
-		return fill(pf, w, i);
+	if (!(m->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP)) {
+		/* fault-around: the pending pages that follow come with it, each without a
+		 * fault and its two thread switches (a first touch is most often sequential) */
+		int ret = fill(pf, w, i);
+		for (uint64_t j = i + 1; ret == 0 && j < i + FAULT_AROUND && j < pf->npages &&
+					 (pf->w[w].pages[j] & PAGE_PENDING);
+		     j++)
+			ret = fill(pf, w, j);
+		return ret;
+	}
 	pf->counts.lazy_wp_faults++;
 	int ret = push_children(pf, w, i);
 	return ret < 0 ? ret : write_protect(pf, addr, PAGE_SIZE, false);
