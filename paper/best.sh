@@ -1,7 +1,7 @@
 #!/bin/sh
 # best.sh: the data of the write-up's "each design at its best" section, into paper/best/ and
 # paper/exits.md: the summaries of three results folders and the exits table.
-# usage: paper/best.sh HVNATIVE_BEFORE HVNATIVE_AFTER LAB_AFTER LAB_RSS LAB_COPY
+# usage: paper/best.sh HVNATIVE_BEFORE HVNATIVE_AFTER LAB_AFTER LAB_RSS LAB_COPY HVNATIVE_SWEEP
 #   HVNATIVE_BEFORE: paper/hvnative-before.sh's folder (the hv before its work followed what
 #     is resident), HVNATIVE_AFTER: `build/bench --platforms hv-native,native --populate
 #     none,write`, LAB_AFTER: `build/bench --quick --platforms lab-npt,lab-shadow --trace
@@ -10,10 +10,12 @@
 #     paper/data (before); LAB_COPY: `build/bench --quick --platforms lab-npt --modes ptefree
 #     --fork-policies copy --populate none,write --workloads
 #     forkexec,forkstorm:rss_kib=64,forkstorm:rss_kib=1024` (a copy fork skips zero pages).
-#     targets.txt gathers the verdicts of the ptefree targets.
+#     HVNATIVE_SWEEP: `build/bench --platforms hv-native,native --populate none,write` (the
+#     whole default sweep). targets.txt gathers the verdicts of the ptefree targets.
 set -e
-[ $# -eq 5 ] || {
-	echo "usage: paper/best.sh HVNATIVE_BEFORE HVNATIVE_AFTER LAB_AFTER LAB_RSS LAB_COPY" >&2
+[ $# -eq 6 ] || {
+	echo "usage: paper/best.sh HVNATIVE_BEFORE HVNATIVE_AFTER LAB_AFTER LAB_RSS LAB_COPY" \
+		"HVNATIVE_SWEEP" >&2
 	exit 2
 }
 dst=paper/best
@@ -23,6 +25,7 @@ build/bench --summary "$2" >"$dst/hvnative-after.txt"
 build/bench --summary "$3" >"$dst/lab-after.txt"
 build/bench --summary "$4" >"$dst/lab-rss16.txt"
 build/bench --summary "$5" >"$dst/lab-copy.txt"
+build/bench --summary "$6" >"$dst/hvnative-sweep.txt"
 for f in hvnative-before hvnative-after lab-after lab-rss16; do
 	echo "== $f"
 	sed -n '/^ptefree targets/,/^$/p' "$dst/$f.txt" | sed '1d;/^$/d'
@@ -32,4 +35,4 @@ cp "$2/hvnative.tsv" "$dst/hvnative-after.tsv"
 cp "$3/results.tsv" "$dst/lab-after-results.tsv"
 cp "$3/trace-exits.tsv" "$dst/lab-after-trace-exits.tsv"
 sh paper/exits.sh paper/data "$3" >paper/exits.md
-echo "best: $dst/ and paper/exits.md from $1, $2, $3, $4, $5"
+echo "best: $dst/ and paper/exits.md from $*"
