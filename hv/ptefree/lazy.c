@@ -15,7 +15,8 @@
  * fork are PAGE_PENDING: their content is the parent's page, which stays write-protected
  * while any child still waits for it. The handler thread serves:
  *   - a missing fault in a window: a pending page gets its content through the chain of
- *     parents, any other page a zero page;
+ *     parents (and so do the pending pages that follow it, up to FAULT_AROUND), any other
+ *     page a zero page;
  *   - a write-protect fault: children still pending on that page get the old content
  *     first, then the page is made writable.
  * Before the hv discards pages (unmap, remap, destroy) the same push happens. Invariant: a
