@@ -29,8 +29,8 @@
  * MMU notifier) walk the whole window. */
 enum { REG_NONE = 0, REG_MISSING = 1, REG_WP = 2 };
 
-#define ZERO_SOURCE (2 * MIB) /* lazy_populate copies from it in pieces this long */
-#define FAULT_AROUND 16	      /* pages a missing fault on a pending page fills at most */
+#define ZERO_SOURCE  (2 * MIB) /* lazy_populate copies from it in pieces this long */
+#define FAULT_AROUND 16	       /* pages a missing fault on a pending page fills at most */
 
 struct lazy {
 	int uffd;
