@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "abi.h"
+#include "record/record.h"
 #include "workload.h"
 
 #define BENCH_ERR_MAX  512
@@ -95,9 +96,6 @@ int measure_cell(const struct cell *c, const struct budget *b, run_once_fn run_o
 const char *trace_available(const char *wanted, char *why, size_t len);
 const char *trace_perf_find(void); /* perf in PATH or /usr/bin, or NULL */
 json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, double timeout_s);
-
-/* stats.c: per-op latency statistics from the cycles of each repetition */
-json_t *latency_stats(json_t *rec);
 
 /* context.c */
 json_t *context_collect(int argc, char **argv, const struct budget *b);
