@@ -37,7 +37,8 @@ draw() {
 }
 
 # results.tsv columns: 1 workload, 2 params, 3 mode, 6 label, 7 status, 8..11 parameter
-# values, 15 p10_ns, 16 p50_ns, 17 p90_ns, 21 hypercalls_per_op, 25 hv_pages_copied_per_op.
+# values, 15 p10_ns, 16 p50_ns, 17 p90_ns, 21 hypercalls_per_op, 25 hv_pages_copied_per_op,
+# 26 guest_kernel_insns_per_op.
 # What a figure plots for a row: latency per op in us (p50, p10, p90: latency.gp, lines.gp),
 # or hypercalls and pages the hv copied per op (paging.gp); awk expressions.
 latency_y='sprintf("%g\t%g\t%g", $16 / 1000, $15 / 1000, $17 / 1000)'
@@ -66,6 +67,35 @@ for w in $(awk -F'\t' 'NR > 1 && $7 == "ok" && !seen[$1]++ { print $1 }' "$tsv")
 	}' "$tsv" >"$tmp/$w.lat" 2>"$tmp/$w.n"
 	draw latency.gp "latency-$w" "data='$tmp/$w.lat'; nseries=$(cat "$tmp/$w.n"); name='$w'"
 done
+
+# Guest kernel instructions per op (exact, PVM hosts only): a row per workload and point, a
+# column per series (labels without their notes on time, which do not concern counts).
+awk -F'\t' '
+NR > 1 && $7 == "ok" && $26 != "NaN" {
+	t = $6
+	sub(/ \(.*\)$/, "", t)
+	if (!(t in si)) { si[t] = ns + 0; title[ns++] = t }
+	p = $1 ($2 == "-" ? "" : " " $2)
+	if (!(p in pi)) { pi[p] = np + 0; point[np++] = p }
+	v[pi[p] SUBSEP si[t]] = $26
+}
+END {
+	if (!ns) exit
+	printf "point"
+	for (s = 0; s < ns; s++) printf "\t%s", title[s]
+	print ""
+	for (p = 0; p < np; p++) {
+		printf "%s", point[p]
+		for (s = 0; s < ns; s++) printf "\t%s", ((p SUBSEP s) in v) ? v[p SUBSEP s] : "NaN"
+		print ""
+	}
+	print ns > "/dev/stderr"
+}' "$tsv" >"$tmp/insns.dat" 2>"$tmp/insns.n"
+if [ -s "$tmp/insns.n" ]; then
+	draw insns.gp kernel-insns "data='$tmp/insns.dat'; nseries=$(cat "$tmp/insns.n"); name='guest kernel instructions per operation (PVM: insn_emulation, exact)'"
+else
+	draw empty.gp kernel-insns "name='guest kernel instructions per operation'; why='none counted: only a PVM host (mmu pvm) counts them'"
+fi
 
 # series WORKLOAD XCOL FILTER YEXPR COUNTS: blocks of (x, YEXPR) per series, one per label;
 # the series titles go to $tmp/series. FILTER is an awk condition on the row. COUNTS=1 drops

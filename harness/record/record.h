@@ -5,6 +5,11 @@
 #include <jansson.h>
 #include <stddef.h>
 
+/* How a platform distorts times, in a record's time_note: on a PVM host guest ring 0 runs
+ * emulated, one instruction at a time; in the lab (QEMU) every guest instruction does. */
+#define TIME_NOTE_PVM "PVM: guest ring 0 emulated"
+#define TIME_NOTE_LAB "emulated time"
+
 /* latency.c: per-operation latency in ns from the TSC cycles of each measured repetition:
  * {"min", "p10", "p50", "p90", "p99", "max", "mean"} (percentiles interpolated between
  * neighbours), or NULL without samples, iterations or a TSC frequency. */

@@ -1,12 +1,14 @@
 /* test_results.c: a quick native bench writes complete results, survives a failure, plots. */
-/* Every required field is present, a forced failure is recorded without stopping the run,
- * the calibration is recorded (or skipped) per KVM platform and printed by --summary, and the
- * results folder can be plotted. */
+/* Every required field is present and every run record is valid against the run-record
+ * schema, a forced failure is recorded without stopping the run, the calibration is recorded
+ * (or skipped) per KVM platform and printed by --summary, and the results folder can be
+ * plotted. */
 #include <jansson.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "record/record.h"
 #include "test.h"
 
 /* The matrix: one calibration workload, a bad parameter value (fails in the workload's own
@@ -15,9 +17,9 @@
 /* Cells: native, classic host and ptefree host for each point, and for the two points of
  * forkstorm (which forks) ptefree host under both fork policies. */
 #define NCELLS	   (4 * 3 + 2)
-#define TSV_FIELDS 26
+#define TSV_FIELDS 27
 
-static const char *bench, *plot_sh;
+static const char *bench, *plot_sh, *schema_path;
 static char dir[] = "/tmp/pagelab-test-results-XXXXXX";
 static int bench_status;
 static json_t *doc;
@@ -52,7 +54,7 @@ static void test_schema(void)
 	CHECK(doc != NULL, "results.json does not parse");
 	if (!doc)
 		return;
-	CHECK(!strcmp(json_string_value(get(doc, "schema")) ?: "", "pagelab-results/1"), "schema");
+	CHECK(!strcmp(json_string_value(get(doc, "schema")) ?: "", "pagelab-results/2"), "schema");
 	static const char *const ctx_fields[] = {"date",       "host",	     "kernel",
 						 "cpu",	       "kvm_module", "mmu",
 						 "git_commit", "compiler",   "cflags"};
@@ -92,6 +94,36 @@ static void test_schema(void)
 		CHECK(get(get(r, "host_rss_kib"), "peak"), "run %zu: host_rss_kib.peak", i);
 	}
 	CHECK(nok >= 2, "only %d runs succeeded", nok);
+}
+
+/* Every run record, whatever its platform and status, has the one shape of
+ * harness/run-record.schema.json; guest kernel instructions come with mmu pvm only. */
+static void test_records_valid(void)
+{
+	char err[1024];
+	json_t *schema = schema_load(schema_path, err, sizeof err);
+	CHECK(schema != NULL, "%s", err);
+	if (!schema)
+		return;
+	size_t i;
+	json_t *r;
+	json_array_foreach(get(doc, "runs"), i, r)
+	{
+		CHECK(schema_validate(schema, r, err, sizeof err) == 0, "run %zu (%s %s %s): %s", i,
+		      json_string_value(get(r, "workload")), json_string_value(get(r, "mode")),
+		      json_string_value(get(r, "platform")), err);
+		bool pvm = !strcmp(json_string_value(get(r, "mmu")) ?: "", "pvm");
+		bool counted = json_is_object(get(r, "kvm_stats_per_op"));
+		CHECK(!get(r, "guest_kernel_insns_per_op") || pvm,
+		      "run %zu: guest kernel instructions on mmu %s", i,
+		      json_string_value(get(r, "mmu")));
+		if (pvm && counted)
+			CHECK(json_number_value(get(r, "guest_kernel_insns_per_op")) ==
+				  json_number_value(get(get(get(r, "kvm_stats_per_op"), "vcpu"),
+							"insn_emulation")),
+			      "run %zu: on PVM, guest kernel instructions are insn_emulation", i);
+	}
+	json_decref(schema);
 }
 
 static void test_forced_failure(void)
@@ -206,7 +238,7 @@ static void test_calibration_summary(void)
 	json_t *fake = json_pack(
 	    "{s:s, s:{}, s:[], s:[{s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:b, s:n}, "
 	    "{s:s, s:s, s:n, s:f, s:f, s:f, s:f, s:b, s:f}, {s:s, s:s, s:s}]}",
-	    "schema", "pagelab-results/1", "context", "runs", "calibration", "platform", "lab-npt",
+	    "schema", "pagelab-results/2", "context", "runs", "calibration", "platform", "lab-npt",
 	    "status", "ok", "time_note", "emulated time", "bare_kvm_run_ns", 61234.5,
 	    "hv_hypercall_ns", 64296.2, "ratio", 1.05, "target_ratio", 1.10, "target_met", 1,
 	    "in_kvm_exit_ns", "platform", "host", "status", "ok", "time_note", "bare_kvm_run_ns",
@@ -277,7 +309,8 @@ static void test_plots(void)
 	snprintf(cmd, sizeof cmd, "sh %s %s %s/plots >%s/plot.log 2>&1", plot_sh, dir, dir, dir);
 	CHECK(system(cmd) == 0, "%s", cmd);
 	static const char *const figures[] = {"latency-nullsys.png", "latency-nullsys.svg",
-					      "latency-forkstorm.png", "exits.png", "exits.svg"};
+					      "latency-forkstorm.png", "exits.png", "exits.svg",
+					      "kernel-insns.png", "kernel-insns.svg"};
 	for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++)
 		CHECK(nonempty(figures[i]), "%s/plots/%s missing or empty", dir, figures[i]);
 }
@@ -317,11 +350,11 @@ static void test_usage_errors(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: test_results BENCH PLOT_SH\n");
+	if (argc != 4) {
+		fprintf(stderr, "usage: test_results BENCH PLOT_SH RUN_RECORD_SCHEMA\n");
 		return 2;
 	}
-	bench = argv[1], plot_sh = argv[2];
+	bench = argv[1], plot_sh = argv[2], schema_path = argv[3];
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;
@@ -338,6 +371,7 @@ int main(int argc, char **argv)
 
 	RUN_TEST(test_schema);
 	if (doc) {
+		RUN_TEST(test_records_valid);
 		RUN_TEST(test_forced_failure);
 		RUN_TEST(test_skips);
 		RUN_TEST(test_fork_policies);
