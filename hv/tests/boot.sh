@@ -13,5 +13,6 @@ check "result ok" says "result: ok"
 check "json written" grep -q '"ok": true' "$json"
 check "one nop per op in json" grep -q '"nop": 1.0' "$json"
 check "platform in json" grep -q '"mmu": "[a-z]' "$json"
+check "record valid against the schema" valid_record
 rm -f "$json"
 exit $fail
