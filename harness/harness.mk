@@ -49,7 +49,7 @@ TEST_DEPS += $(BUILD)/harness/tests/test_schema $(BUILD)/harness/tests/test_resu
 # build leave their platforms skipped (with the reason) rather than stopping the run.
 BENCH_NEEDS := $(BUILD)/bench $(BUILD)/native/wl $(BUILD)/native/true
 bench:
-	@sh harness/install-deps.sh
+	@sh harness/install-deps.sh bench
 	@$(MAKE) --no-print-directory all || echo "bench: not everything built; running what did"
 	@$(MAKE) --no-print-directory $(BENCH_NEEDS)
 	@start=$$(date +%s); \
