@@ -68,16 +68,18 @@ for w in $(awk -F'\t' 'NR > 1 && $7 == "ok" && !seen[$1]++ { print $1 }' "$tsv")
 	draw latency.gp "latency-$w" "data='$tmp/$w.lat'; nseries=$(cat "$tmp/$w.n"); name='$w'"
 done
 
-# Guest kernel instructions per op (exact, PVM hosts only): a row per workload and point, a
-# column per series (labels without their notes on time, which do not concern counts).
+# Guest kernel instructions per op (exact, PVM hosts only; the column is found by name, so that
+# results written before it existed plot too): a row per workload and point, a column per
+# series (labels without their notes on time, which do not concern counts).
 awk -F'\t' '
-NR > 1 && $7 == "ok" && $26 != "NaN" {
+NR == 1 { for (i = 1; i <= NF; i++) if ($i == "guest_kernel_insns_per_op") c = i; next }
+c && $7 == "ok" && $c != "NaN" {
 	t = $6
 	sub(/ \(.*\)$/, "", t)
 	if (!(t in si)) { si[t] = ns + 0; title[ns++] = t }
 	p = $1 ($2 == "-" ? "" : " " $2)
 	if (!(p in pi)) { pi[p] = np + 0; point[np++] = p }
-	v[pi[p] SUBSEP si[t]] = $26
+	v[pi[p] SUBSEP si[t]] = $c
 }
 END {
 	if (!ns) exit
