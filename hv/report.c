@@ -108,9 +108,11 @@ static void print_counts(const struct run_report *r, FILE *out)
 	each_stat(r, &rs->vcpu_stats, a->vcpu_vals, b->vcpu_vals, print_stat, out);
 	double insns;
 	if (guest_kernel_insns(r, &insns))
-		fprintf(out, "\n  guest kernel instructions per op: %.1f (PVM emulates each guest ring-0 "
-			     "instruction: insn_emulation)",
-			insns);
+		fprintf(
+		    out,
+		    "\n  guest kernel instructions per op: %.1f (PVM emulates each guest ring-0 "
+		    "instruction: insn_emulation)",
+		    insns);
 	fprintf(out, "\n  VM stats (counters per op, gauges at the end):");
 	each_stat(r, &rs->vm_stats, a->vm_vals, b->vm_vals, print_stat, out);
 	fprintf(out, "\n  exits to the hv per op:");
@@ -260,18 +262,20 @@ static void set_counts(const struct run_report *r, json_t *run)
 	for (int i = 0; i < HC_COUNT; i++)
 		if (b->hc.calls[i] != a->hc.calls[i])
 			json_object_set_new(
-			    hcs, hc_name(i), json_real((double)(b->hc.calls[i] - a->hc.calls[i]) / n));
+			    hcs, hc_name(i),
+			    json_real((double)(b->hc.calls[i] - a->hc.calls[i]) / n));
 	if (rs->g.pf) {
 		pf = json_object();
 		for (size_t i = 0; i < sizeof pf_fields / sizeof pf_fields[0]; i++)
-			json_object_set_new(
-			    pf, pf_fields[i].name,
-			    json_real((double)(pf_field(&b->pfc, (int)i) - pf_field(&a->pfc, (int)i)) /
-				      n));
+			json_object_set_new(pf, pf_fields[i].name,
+					    json_real((double)(pf_field(&b->pfc, (int)i) -
+							       pf_field(&a->pfc, (int)i)) /
+						      n));
 	}
 	json_object_set_new(run, "exits_per_op", exits);
 	json_object_set_new(run, "hypercalls_per_op", hcs);
-	json_object_set_new(run, "kvm_stats_per_op", json_pack("{s:o, s:o}", "vcpu", vcpu, "vm", vm));
+	json_object_set_new(run, "kvm_stats_per_op",
+			    json_pack("{s:o, s:o}", "vcpu", vcpu, "vm", vm));
 	json_object_set_new(run, "hv_paging_per_op", pf);
 	if (guest_kernel_insns(r, &insns))
 		json_object_set_new(run, "guest_kernel_insns_per_op", json_real(insns));
@@ -310,17 +314,15 @@ static void set_hv_fields(const struct run_report *r, json_t *run)
 	for (uint64_t i = 0; i < g->nfaults && i < HV_MAX_FAULTS; i++) {
 		snprintf(va, sizeof va, "0x%llx", (unsigned long long)g->faults[i].va);
 		snprintf(rip, sizeof rip, "0x%llx", (unsigned long long)g->faults[i].rip);
-		json_array_append_new(faults, json_pack("{sI ss ss sI}", "pid",
-							(json_int_t)g->faults[i].pid, "va", va,
-							"rip", rip, "error_code",
-							(json_int_t)g->faults[i].err));
+		json_array_append_new(
+		    faults, json_pack("{sI ss ss sI}", "pid", (json_int_t)g->faults[i].pid, "va",
+				      va, "rip", rip, "error_code", (json_int_t)g->faults[i].err));
 	}
-	json_object_set_new(run, "boot_ms",
-			    json_real(g->have_result && g->result.start_tsc > r->boot_tsc
-					  ? cycles_to_ns(r, (double)(g->result.start_tsc -
-								     r->boot_tsc)) /
-						1e6
-					  : 0));
+	json_object_set_new(
+	    run, "boot_ms",
+	    json_real(g->have_result && g->result.start_tsc > r->boot_tsc
+			  ? cycles_to_ns(r, (double)(g->result.start_tsc - r->boot_tsc)) / 1e6
+			  : 0));
 	json_object_set_new(run, "kvm_module", json_string(r->plat.kvm_module));
 	json_object_set_new(run, "tdp_mmu", json_string(r->plat.tdp_mmu));
 	json_object_set_new(run, "host_thp", json_string(r->plat.thp));
@@ -356,9 +358,9 @@ static void set_hv_fields(const struct run_report *r, json_t *run)
 			    json_integer((json_int_t)r->rs->injected_faults));
 	json_object_set_new(run, "proc_faults_total", json_integer((json_int_t)g->nfaults));
 	json_object_set_new(run, "proc_faults", faults);
-	json_object_set_new(run, "host_failure", host_failure_message()
-						     ? json_string(host_failure_message())
-						     : json_null());
+	json_object_set_new(run, "host_failure",
+			    host_failure_message() ? json_string(host_failure_message())
+						   : json_null());
 	json_object_set_new(run, "guest_exit_status", json_integer(g->exit_status));
 }
 
@@ -377,9 +379,9 @@ static json_t *run_json(const struct run_report *r)
 			    sizeof params);
 		json_array_append_new(values, json_integer(atol(c->params[i][1])));
 	}
-	const char *note = !strcmp(r->plat.mmu, "pvm")		 ? TIME_NOTE_PVM
+	const char *note = !strcmp(r->plat.mmu, "pvm")	       ? TIME_NOTE_PVM
 			   : !strncmp(r->plat.name, "lab-", 4) ? TIME_NOTE_LAB
-								 : NULL;
+							       : NULL;
 	json_t *latency = latency_of(r);
 	json_t *run = json_object();
 	json_object_set_new(run, "workload", c->workload ? json_string(c->workload) : json_null());

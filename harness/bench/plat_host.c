@@ -31,9 +31,8 @@ static int host_available(char *why, size_t len)
  * kvm_pvm module that gave no /dev/kvm (e.g. on a PVM guest) measures nothing: no note. */
 static const char *host_time_note(void)
 {
-	return access("/dev/kvm", F_OK) == 0 && strcmp(mmu_detect(), "pvm") == 0
-		   ? TIME_NOTE_PVM
-		   : NULL;
+	return access("/dev/kvm", F_OK) == 0 && strcmp(mmu_detect(), "pvm") == 0 ? TIME_NOTE_PVM
+										 : NULL;
 }
 
 /* Takes the hv's run record from path into rec. It has the shape of every run record

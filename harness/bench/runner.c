@@ -107,7 +107,7 @@ static json_t *run_one(const struct cell *c, struct plat_state *ps, const struct
 	json_t *stats = rc == 0 ? latency_ns(json_number_value(json_object_get(rec, "tsc_khz")),
 					     json_number_value(json_object_get(rec, "iterations")),
 					     json_object_get(rec, "cycles"))
-			     : NULL;
+				: NULL;
 	if (rc == 0 && !stats) {
 		rc = -1;
 		json_object_set_new(rec, "error", json_string("the run reported no samples"));

@@ -16,10 +16,11 @@
 json_t *latency_ns(double tsc_khz, double iters, json_t *cycles);
 
 /*
- * schema.c: a JSON Schema (draft 2020-12 subset) validator. The subset: type, properties, required, additionalProperties, items, enum, minimum, $ref
- * (to "#" or a JSON pointer "#/..." inside the same document) and $defs; the annotations
- * $schema, $id, title, description and $comment are accepted and ignored. A schema that uses
- * any other keyword is refused when loaded, so that nothing in it goes unchecked.
+ * schema.c: a JSON Schema (draft 2020-12 subset) validator. The subset: type, properties, required,
+ * additionalProperties, items, enum, minimum, $ref (to "#" or a JSON pointer "#/..." inside the
+ * same document) and $defs; the annotations $schema, $id, title, description and $comment are
+ * accepted and ignored. A schema that uses any other keyword is refused when loaded, so that
+ * nothing in it goes unchecked.
  */
 
 /* Loads and checks a schema file; NULL with the reason in err. */

@@ -20,8 +20,9 @@ struct walk {
 };
 
 static const char *const annotations[] = {"$schema", "$id", "title", "description", "$comment"};
-static const char *const keywords[] = {"type", "properties", "required", "additionalProperties",
-				       "items", "enum", "minimum", "$ref", "$defs"};
+static const char *const keywords[] = {"type",	"properties", "required", "additionalProperties",
+				       "items", "enum",	      "minimum",  "$ref",
+				       "$defs"};
 static const char *const types[] = {"object", "array",	 "string", "integer",
 				    "number", "boolean", "null"};
 
@@ -159,8 +160,8 @@ static int check(struct walk *w, json_t *s)
 			rc = fail(w, "enum must be an array");
 		else if (!strcmp(k, "minimum") && !json_is_number(v))
 			rc = fail(w, "minimum must be a number");
-		else if (!strcmp(k, "$ref") && (!json_is_string(v) ||
-						!is_schema(resolve(w->root, json_string_value(v)))))
+		else if (!strcmp(k, "$ref") &&
+			 (!json_is_string(v) || !is_schema(resolve(w->root, json_string_value(v)))))
 			rc = fail(w, "$ref names no schema in this document");
 		else if (!strcmp(k, "required")) {
 			size_t i;
@@ -203,42 +204,23 @@ json_t *schema_load(const char *path, char *err, size_t len)
 	return s;
 }
 
-static bool has_type(json_t *v, const char *t)
-{
-	if (!strcmp(t, "object"))
-		return json_is_object(v);
-	if (!strcmp(t, "array"))
-		return json_is_array(v);
-	if (!strcmp(t, "string"))
-		return json_is_string(v);
-	if (!strcmp(t, "boolean"))
-		return json_is_boolean(v);
-	if (!strcmp(t, "null"))
-		return json_is_null(v);
-	if (!strcmp(t, "number"))
-		return json_is_number(v);
-	/* integer: any number without a fractional part, as the specification says */
-	return json_is_integer(v) ||
-	       (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)));
-}
-
+/* The JSON type of v by its schema name ("number" for integers too). */
 static const char *type_of(json_t *v)
 {
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_NULL:
-		return "null";
-	default:
-		return "a boolean";
-	}
+	static const char *const names[] = {
+	    [JSON_OBJECT] = "object",  [JSON_ARRAY] = "array", [JSON_STRING] = "string",
+	    [JSON_INTEGER] = "number", [JSON_REAL] = "number", [JSON_TRUE] = "boolean",
+	    [JSON_FALSE] = "boolean",  [JSON_NULL] = "null"};
+	return names[json_typeof(v)];
+}
+
+static bool has_type(json_t *v, const char *t)
+{
+	/* integer: any number without a fractional part, as the specification says */
+	if (!strcmp(t, "integer"))
+		return json_is_integer(v) ||
+		       (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)));
+	return !strcmp(type_of(v), t);
 }
 
 static int validate(struct walk *w, json_t *s, json_t *v);
@@ -258,18 +240,18 @@ static int validate_type(struct walk *w, json_t *t, json_t *v)
 	if (json_is_string(t))
 		return has_type(v, json_string_value(t))
 			   ? 0
-			   : fail(w, "%s, expected %s", type_of(v), json_string_value(t));
+			   : fail(w, "found %s, expected %s", type_of(v), json_string_value(t));
 	json_array_foreach(t, i, name) if (has_type(v, json_string_value(name))) return 0;
 	char *names = json_dumps(t, JSON_COMPACT);
-	fail(w, "%s, expected one of %s", type_of(v), names ? names : "the types listed");
+	fail(w, "found %s, expected one of %s", type_of(v), names ? names : "the types listed");
 	free(names);
 	return -1;
 }
 
 static int validate_object(struct walk *w, json_t *s, json_t *v)
 {
-	json_t *props = json_object_get(s, "properties"), *extra =
-							      json_object_get(s, "additionalProperties");
+	json_t *props = json_object_get(s, "properties"),
+	       *extra = json_object_get(s, "additionalProperties");
 	size_t i;
 	json_t *name, *item;
 	const char *k;
@@ -317,7 +299,8 @@ static int validate(struct walk *w, json_t *s, json_t *v)
 		if (!found) {
 			char *got = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 			char *all = json_dumps(choices, JSON_COMPACT);
-			rc = fail(w, "%s is not one of %s", got ? got : "the value", all ? all : "");
+			rc =
+			    fail(w, "%s is not one of %s", got ? got : "the value", all ? all : "");
 			free(got);
 			free(all);
 		}

@@ -308,9 +308,9 @@ static void test_plots(void)
 	char cmd[512];
 	snprintf(cmd, sizeof cmd, "sh %s %s %s/plots >%s/plot.log 2>&1", plot_sh, dir, dir, dir);
 	CHECK(system(cmd) == 0, "%s", cmd);
-	static const char *const figures[] = {"latency-nullsys.png", "latency-nullsys.svg",
-					      "latency-forkstorm.png", "exits.png", "exits.svg",
-					      "kernel-insns.png", "kernel-insns.svg"};
+	static const char *const figures[] = {
+	    "latency-nullsys.png", "latency-nullsys.svg", "latency-forkstorm.png", "exits.png",
+	    "exits.svg",	   "kernel-insns.png",	  "kernel-insns.svg"};
 	for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++)
 		CHECK(nonempty(figures[i]), "%s/plots/%s missing or empty", dir, figures[i]);
 }

@@ -48,11 +48,11 @@ static void expect_invalid(json_t *r, const char *path, const char *what)
 static void test_valid(void)
 {
 	expect_valid(good_record(), "a complete record");
-	json_t *skipped = json_pack("{s:s, s:s, s:[], s:s, s:n, s:s, s:s, s:n, s:s, s:b, s:n, s:s}",
-				    "workload", "kalloc", "params", "", "param_values", "mode",
-				    "none", "fork_policy", "platform", "native", "mmu", "none",
-				    "time_note", "status", "skipped", "ok", 0, "error", "reason",
-				    "guest only");
+	json_t *skipped =
+	    json_pack("{s:s, s:s, s:[], s:s, s:n, s:s, s:s, s:n, s:s, s:b, s:n, s:s}", "workload",
+		      "kalloc", "params", "", "param_values", "mode", "none", "fork_policy",
+		      "platform", "native", "mmu", "none", "time_note", "status", "skipped", "ok",
+		      0, "error", "reason", "guest only");
 	expect_valid(skipped, "a skipped cell");
 }
 
