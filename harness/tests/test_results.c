@@ -3,6 +3,7 @@
  * schema, a forced failure is recorded without stopping the run, the calibration is recorded
  * (or skipped) per KVM platform and printed by --summary, and the results folder can be
  * plotted. */
+#include <ctype.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <sys/stat.h>
@@ -274,6 +275,45 @@ static void test_calibration_summary(void)
 	system(cmd);
 }
 
+/* bench --summary prints guest kernel instructions per op for runs that have them (PVM), in
+ * their series' column, and no such table for runs without (made-up results). */
+static void test_kernel_insns_summary(void)
+{
+	char sdir[] = "/tmp/pagelab-test-insns-XXXXXX", path[128], cmd[512], line[512];
+	CHECK(mkdtemp(sdir) != NULL, "mkdtemp");
+	snprintf(path, sizeof path, "%s/results.json", sdir);
+	json_t *fake =
+	    json_pack("{s:s, s:{}, s:[{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:{s:f}}, "
+		      "{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:f}}]}",
+		      "schema", "pagelab-results/2", "context", "runs", "workload", "nullsys",
+		      "params", "", "mode", "classic", "platform", "host", "mmu", "pvm", "status",
+		      "ok", "guest_kernel_insns_per_op", 1234.5, "latency_ns", "p50", 5000.0,
+		      "workload", "nullsys", "params", "", "mode", "ptefree", "platform", "lab-npt",
+		      "mmu", "npt", "status", "ok", "latency_ns", "p50", 7000.0);
+	CHECK(fake && json_dump_file(fake, path, 0) == 0, "writing %s", path);
+	json_decref(fake);
+	snprintf(cmd, sizeof cmd, "%s --summary %s", bench, sdir);
+	FILE *p = popen(cmd, "r");
+	CHECK(p != NULL, "%s", cmd);
+	if (!p)
+		return;
+	bool heading = false, in_table = false, row = false, lab_column = false;
+	while (fgets(line, sizeof line, p)) {
+		if (isupper(
+			(unsigned char)line[0])) /* a table's heading; workloads are lower case */
+			in_table = strstr(line, "Guest kernel instructions per operation") != NULL;
+		heading |= in_table;
+		row |= in_table && !strncmp(line, "  (no parameters)", 17) && strstr(line, "1234");
+		lab_column |= in_table && strstr(line, "lab-npt");
+	}
+	CHECK(pclose(p) == 0, "%s failed", cmd);
+	CHECK(heading, "no guest kernel instructions table");
+	CHECK(row, "the classic host (PVM) run's 1234.5 instructions per op");
+	CHECK(!lab_column, "a column for a platform without guest kernel instruction counts");
+	snprintf(cmd, sizeof cmd, "rm -rf %s", sdir);
+	system(cmd);
+}
+
 static void test_tsv(void)
 {
 	char path[128], line[4096];
@@ -379,6 +419,7 @@ int main(int argc, char **argv)
 		RUN_TEST(test_tsv);
 	}
 	RUN_TEST(test_calibration_summary);
+	RUN_TEST(test_kernel_insns_summary);
 	RUN_TEST(test_usage_errors);
 	if (system("command -v gnuplot >/dev/null 2>&1") != 0)
 		printf("SKIP test_plots: gnuplot is not installed\n");
