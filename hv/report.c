@@ -398,7 +398,8 @@ static json_t *run_json(const struct run_report *r)
 	json_object_set_new(run, "status", json_string(r->ok ? "ok" : "failed"));
 	json_object_set_new(run, "ok", json_boolean(r->ok));
 	json_object_set_new(run, "error",
-			    r->rs->failed      ? json_string(r->rs->failure)
+			    r->ok	       ? json_null()
+			    : r->rs->failed    ? json_string(r->rs->failure)
 			    : g->asserted      ? json_sprintf("guest assertion failed: %s:%u: %s",
 							      g->assertion.file, g->assertion.line,
 							      g->assertion.expr)
