@@ -267,7 +267,8 @@ struct run_config {
 	long iters, reps, warmup;
 	const char *json_path;
 	enum mmu_mode mode;
-	const char *fork_policy; /* ptefree: the policy that ran */
+	const char *fork_policy;   /* ptefree: the policy that ran */
+	const char *syscall_entry; /* how guest programs entered the kernel: syscall or trap */
 };
 struct run_report {
 	const struct run_config *cfg;

@@ -23,6 +23,7 @@ struct options {
 	long mem_mib;
 	long kmem_boot_mib; /* 0: automatic */
 	bool list, calibrate;
+	const char *entry; /* --syscall-entry: auto, syscall or trap */
 	struct ptefree_config pf;
 	char *kv[WL_MAX_PARAMS * 2];
 	int nkv;
@@ -36,7 +37,7 @@ static void usage(FILE *out)
 	    "          [--param k=v]... [--timeout S] [--mem MiB] [--json FILE]\n"
 	    "          [--kernel FILE] [--exec \"PROGRAM ARGS\"]\n"
 	    "          [--windows N] [--window-mib M] [--fork-policy copy|lazy]\n"
-	    "          [--kmem-boot-mib K]\n"
+	    "          [--kmem-boot-mib K] [--syscall-entry auto|syscall|trap]\n"
 	    "       hv --list | --calibrate [--iters N] | --help\n"
 	    "  --mode M         classic (the guest pages) or ptefree (the hv pages)\n"
 	    "  --workload NAME  run the workload NAME (see --list) in the guest\n"
@@ -57,6 +58,10 @@ static void usage(FILE *out)
 	    "  --kmem-boot-mib K ptefree: kernel memory the guest owns from boot above its\n"
 	    "                   image, 1..%d MiB; the rest comes and goes in %llu KiB chunks\n"
 	    "                   (default: 1/16 of --mem, at least %llu MiB)\n"
+	    "  --syscall-entry E how guest programs enter the kernel: syscall (the SYSCALL\n"
+	    "                   instruction), trap (int3 through a DPL-3 gate: what a PVM host\n"
+	    "                   delivers) or auto (trap on PVM, else syscall; the default, or\n"
+	    "                   $PAGELAB_SYSCALL_ENTRY when set)\n"
 	    "  --calibrate      time hypercalls through the hv against a bare KVM_RUN loop\n"
 	    "exit status: 0 the workload passed, 1 it failed or the guest crashed or timed out,\n"
 	    "2 bad usage, 3 a host error\n",
@@ -129,6 +134,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		O_WINDOW_MIB,
 		O_FORK_POLICY,
 		O_KMEM_BOOT_MIB,
+		O_SYSCALL_ENTRY,
 	};
 	static const struct option longopts[] = {
 	    {"mode", required_argument, 0, O_MODE},
@@ -149,6 +155,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"window-mib", required_argument, 0, O_WINDOW_MIB},
 	    {"fork-policy", required_argument, 0, O_FORK_POLICY},
 	    {"kmem-boot-mib", required_argument, 0, O_KMEM_BOOT_MIB},
+	    {"syscall-entry", required_argument, 0, O_SYSCALL_ENTRY},
 	    {0, 0, 0, 0},
 	};
 	*o = (struct options){
@@ -156,6 +163,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    .kernel = DEFAULT_KERNEL,
 	    .timeout = 30,
 	    .mem_mib = DEFAULT_MEM_MIB,
+	    .entry = getenv("PAGELAB_SYSCALL_ENTRY") ? getenv("PAGELAB_SYSCALL_ENTRY") : "auto",
 	    .pf = {.nwindows = DEFAULT_WINDOWS,
 		   .window_size = DEFAULT_WINDOW_MIB * MIB,
 		   .policy = FORK_LAZY,
@@ -233,6 +241,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->kmem_boot_mib =
 			    parse_long("--kmem-boot-mib", optarg, 1, KERNEL_MAX_MEM / MIB);
 			break;
+		case O_SYSCALL_ENTRY:
+			o->entry = optarg;
+			break;
 		case O_HELP:
 			usage(stdout);
 			exit(HV_EXIT_OK);
@@ -245,6 +256,17 @@ static void parse_args(int argc, char **argv, struct options *o)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->kmem_boot_mib && o->run.mode != MODE_PTEFREE)
 		usage_error("--kmem-boot-mib applies to --mode ptefree only");
+	if (strcmp(o->entry, "auto") && strcmp(o->entry, "syscall") && strcmp(o->entry, "trap"))
+		usage_error("unknown system-call entry '%s' (valid: auto, syscall, trap)",
+			    o->entry);
+}
+
+/* SYSCALL from guest ring 3 never reaches the guest kernel on a PVM host; int3 does. */
+static enum syscall_entry choose_entry(const char *entry, const struct platform *p)
+{
+	if (strcmp(entry, "auto") == 0)
+		return strcmp(p->mmu, "pvm") == 0 ? ENTRY_TRAP : ENTRY_SYSCALL;
+	return strcmp(entry, "trap") == 0 ? ENTRY_TRAP : ENTRY_SYSCALL;
 }
 
 /* Checks the workload and its parameters and records their values (defaults included). */
@@ -338,6 +360,8 @@ static int run_guest(struct options *o, const char *cmdline)
 	free(image);
 	struct boot_info *bi = boot_setup(&vm, img.entry);
 	bi->mode = o->run.mode;
+	bi->syscall_entry = choose_entry(o->entry, &r.plat);
+	o->run.syscall_entry = bi->syscall_entry == ENTRY_TRAP ? "trap" : "syscall";
 	bi->kernel_end = (img.load_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	bi->hv_reserved_gpa = rs.g.mem.size;
 	bi->hv_reserved_size = reserved;

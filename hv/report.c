@@ -173,11 +173,11 @@ void report_print(const struct run_report *r, FILE *out)
 {
 	const struct run_config *c = r->cfg;
 	const struct guest *g = &r->rs->g;
-	fprintf(out, "%s %s: mode %s, platform %s, mmu %s%s%s, host THP %s\n",
+	fprintf(out, "%s %s: mode %s, platform %s, mmu %s%s%s, host THP %s, system calls by %s\n",
 		c->workload ? "workload" : "exec", c->workload ? c->workload : c->exec,
 		c->mode == MODE_PTEFREE ? "ptefree" : "classic", r->plat.name, r->plat.mmu,
 		c->fork_policy ? ", fork policy " : "", c->fork_policy ? c->fork_policy : "",
-		r->plat.thp[0] ? r->plat.thp : "unknown");
+		r->plat.thp[0] ? r->plat.thp : "unknown", c->syscall_entry);
 	if (g->have_result && g->result.start_tsc > r->boot_tsc)
 		fprintf(out, "  boot to first workload instruction: %.3f ms\n",
 			cycles_to_ns(r, (double)(g->result.start_tsc - r->boot_tsc)) / 1e6);
@@ -392,6 +392,7 @@ static json_t *run_json(const struct run_report *r)
 			    json_string(c->mode == MODE_PTEFREE ? "ptefree" : "classic"));
 	json_object_set_new(run, "fork_policy",
 			    c->fork_policy ? json_string(c->fork_policy) : json_null());
+	json_object_set_new(run, "syscall_entry", json_string(c->syscall_entry));
 	json_object_set_new(run, "platform", json_string(r->plat.name));
 	json_object_set_new(run, "mmu", json_string(r->plat.mmu));
 	json_object_set_new(run, "time_note", note ? json_string(note) : json_null());
