@@ -119,7 +119,8 @@ static void cell_text(enum table t, json_t *r, json_t *native, char *text, size_
 			snprintf(text, len, "%.3g", rec_hypercalls(r));
 		break;
 	case KERNEL_INSNS:
-		snprintf(text, len, "%.4g", rec_kernel_insns(r));
+		snprintf(text, len, rec_kernel_insns(r) >= 100 ? "%.0f" : "%.3g",
+			 rec_kernel_insns(r));
 		break;
 	case RSS:
 		snprintf(text, len, "%.1f MiB", rss_after_kib(r) / 1024);
