@@ -230,27 +230,46 @@ static void test_calibration(void)
 	}
 }
 
-/* bench --summary prints the calibration table of a results file (made up here). */
-static void test_calibration_summary(void)
+/* Runs bench --summary on a results folder holding only the made-up document fake (taken);
+ * its output comes through the returned pipe, NULL on failure. */
+static FILE *summary_of(json_t *fake, char *sdir)
 {
-	char sdir[] = "/tmp/pagelab-test-summary-XXXXXX", path[128], cmd[512], line[512];
+	char path[128], cmd[512];
 	CHECK(mkdtemp(sdir) != NULL, "mkdtemp");
 	snprintf(path, sizeof path, "%s/results.json", sdir);
-	json_t *fake = json_pack(
-	    "{s:s, s:{}, s:[], s:[{s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:b, s:n}, "
-	    "{s:s, s:s, s:n, s:f, s:f, s:f, s:f, s:b, s:f}, {s:s, s:s, s:s}]}",
-	    "schema", "pagelab-results/2", "context", "runs", "calibration", "platform", "lab-npt",
-	    "status", "ok", "time_note", "emulated time", "bare_kvm_run_ns", 61234.5,
-	    "hv_hypercall_ns", 64296.2, "ratio", 1.05, "target_ratio", 1.10, "target_met", 1,
-	    "in_kvm_exit_ns", "platform", "host", "status", "ok", "time_note", "bare_kvm_run_ns",
-	    1000.0, "hv_hypercall_ns", 1250.0, "ratio", 1.25, "target_ratio", 1.10, "target_met", 0,
-	    "in_kvm_exit_ns", 310.0, "platform", "lab-shadow", "status", "skipped", "reason",
-	    "no /dev/kvm in the VM");
 	CHECK(fake && json_dump_file(fake, path, 0) == 0, "writing %s", path);
 	json_decref(fake);
 	snprintf(cmd, sizeof cmd, "%s --summary %s", bench, sdir);
 	FILE *p = popen(cmd, "r");
 	CHECK(p != NULL, "%s", cmd);
+	return p;
+}
+
+/* The summary's exit status, and the folder removed. */
+static void summary_done(FILE *p, const char *sdir)
+{
+	char cmd[512];
+	CHECK(pclose(p) == 0, "bench --summary %s failed", sdir);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", sdir);
+	system(cmd);
+}
+
+/* bench --summary prints the calibration table of a results file (made up here). */
+static void test_calibration_summary(void)
+{
+	char sdir[] = "/tmp/pagelab-test-summary-XXXXXX", line[512];
+	FILE *p = summary_of(
+	    json_pack("{s:s, s:{}, s:[], s:[{s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:b, s:n}, "
+		      "{s:s, s:s, s:n, s:f, s:f, s:f, s:f, s:b, s:f}, {s:s, s:s, s:s}]}",
+		      "schema", "pagelab-results/2", "context", "runs", "calibration", "platform",
+		      "lab-npt", "status", "ok", "time_note", "emulated time", "bare_kvm_run_ns",
+		      61234.5, "hv_hypercall_ns", 64296.2, "ratio", 1.05, "target_ratio", 1.10,
+		      "target_met", 1, "in_kvm_exit_ns", "platform", "host", "status", "ok",
+		      "time_note", "bare_kvm_run_ns", 1000.0, "hv_hypercall_ns", 1250.0, "ratio",
+		      1.25, "target_ratio", 1.10, "target_met", 0, "in_kvm_exit_ns", 310.0,
+		      "platform", "lab-shadow", "status", "skipped", "reason",
+		      "no /dev/kvm in the VM"),
+	    sdir);
 	if (!p)
 		return;
 	bool heading = false, npt = false, host = false, shadow = false, note = false;
@@ -265,14 +284,12 @@ static void test_calibration_summary(void)
 			  strstr(line, "skipped: no /dev/kvm in the VM");
 		note |= !strncmp(line, "* lab-npt: emulated time", 24);
 	}
-	CHECK(pclose(p) == 0, "%s failed", cmd);
+	summary_done(p, sdir);
 	CHECK(heading, "no calibration heading");
 	CHECK(npt, "the lab-npt row (marked emulated, in-KVM unknown)");
 	CHECK(host, "the host row (target missed)");
 	CHECK(shadow, "the skipped row with its reason");
 	CHECK(note, "the note on emulated time");
-	snprintf(cmd, sizeof cmd, "rm -rf %s", sdir);
-	system(cmd);
 }
 
 /* bench --summary prints guest kernel instructions per op for runs that have them (PVM), in
@@ -306,12 +323,10 @@ static void test_kernel_insns_summary(void)
 		row |= in_table && !strncmp(line, "  (no parameters)", 17) && strstr(line, "1234");
 		lab_column |= in_table && strstr(line, "lab-npt");
 	}
-	CHECK(pclose(p) == 0, "%s failed", cmd);
+	summary_done(p, sdir);
 	CHECK(heading, "no guest kernel instructions table");
 	CHECK(row, "the classic host (PVM) run's 1234.5 instructions per op");
 	CHECK(!lab_column, "a column for a platform without guest kernel instruction counts");
-	snprintf(cmd, sizeof cmd, "rm -rf %s", sdir);
-	system(cmd);
 }
 
 static void test_tsv(void)
@@ -353,11 +368,9 @@ static void test_plots(void)
 					      "kernel-insns.svg"};
 	for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++)
 		CHECK(nonempty(figures[i]), "%s/plots/%s missing or empty", dir, figures[i]);
-	/* exits per workload where host runs counted them, else one figure that says why not */
-	json_t *counted = find_run("nullsys", "", "host", "classic", NULL);
-	bool exits = counted && json_object_size(get(counted, "exits_per_op")) > 0;
-	const char *png = exits ? "exits-nullsys.png" : "exits.png";
-	CHECK(nonempty(png), "%s/plots/%s missing or empty", dir, png);
+	/* exits per workload where a KVM platform ran here, else one placeholder figure */
+	CHECK(nonempty("exits-nullsys.png") || nonempty("exits.png"),
+	      "%s/plots: neither exits-nullsys.png nor exits.png", dir);
 }
 
 /* Bad names in any option: exit status 2, and a message that lists the valid ones. */
