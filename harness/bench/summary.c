@@ -1,6 +1,7 @@
 /* summary.c: the tables printed at the end of a run, grouped by workload. */
 /* One row per parameter point, one column per mode x platform: median latency per op and its
- * ratio to native, exits per op, hypercalls per op in ptefree mode, host RSS after the run;
+ * ratio to native, exits per op, hypercalls per op in ptefree mode, guest kernel instructions
+ * per op on PVM, host RSS after the run;
  * then the notes and the hypercall calibration (calibration.c). */
 #include <math.h>
 #include <stdbool.h>
@@ -59,13 +60,15 @@ static json_t *find_run(json_t *runs, const char *w, const char *params, const c
 /* What a table shows: median latency (with ratios to native where time is real), exits per
  * operation and hypercalls per operation (exact on every platform, emulated or not), host
  * RSS after the run. */
-enum table { LATENCY, EXITS, HYPERCALLS, RSS };
+enum table { LATENCY, EXITS, HYPERCALLS, KERNEL_INSNS, RSS };
 
 static const char *const headings[] = {
     [LATENCY] = "Summary: median latency per operation (xN: ratio to native)",
     [EXITS] = "Exits per operation (to the hv and in KVM; exact on every platform)",
     [HYPERCALLS] = "Hypercalls per operation in ptefree mode (exact; in brackets: pages the "
 		   "hv copied per operation, at fork or on first writes)",
+    [KERNEL_INSNS] = "Guest kernel instructions per operation (exact; PVM hosts only, where KVM "
+		     "emulates and counts each guest ring-0 instruction: insn_emulation)",
     [RSS] = "Host RSS after the run (the hv's process as the guest ends; on lab platforms "
 	    "inside the VM)",
 };
@@ -80,6 +83,8 @@ static bool shows(enum table t, json_t *r)
 		return !isnan(rec_exits(r));
 	case HYPERCALLS:
 		return !strcmp(rec_str(r, "mode"), "ptefree") && !isnan(rec_hypercalls(r));
+	case KERNEL_INSNS:
+		return !isnan(rec_kernel_insns(r));
 	case RSS:
 		return !isnan(rss_after_kib(r));
 	}
@@ -112,6 +117,10 @@ static void cell_text(enum table t, json_t *r, json_t *native, char *text, size_
 				 rec_hypercalls(r), pages);
 		else
 			snprintf(text, len, "%.3g", rec_hypercalls(r));
+		break;
+	case KERNEL_INSNS:
+		snprintf(text, len, rec_kernel_insns(r) >= 100 ? "%.0f" : "%.3g",
+			 rec_kernel_insns(r));
 		break;
 	case RSS:
 		snprintf(text, len, "%.1f MiB", rss_after_kib(r) / 1024);

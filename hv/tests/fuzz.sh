@@ -18,6 +18,7 @@ for setup in classic ptefree:copy ptefree:lazy; do
 		echo "FAIL $TEST $setup: status $rc"
 		fail=1
 	fi
+	check "$setup: record valid against the schema" valid_record
 	rm -f "$json"
 done
 exit $fail
