@@ -24,7 +24,7 @@ faults() {
 	run_hv --mode ptefree --populate $1 --workload mmapchurn --param kib=64 --iters 20 \
 		--reps 1 --warmup 1 --timeout 300 --json "$json"
 	[ $rc -eq 0 ] && has "\"populate\":\"$1\"" &&
-		tr -d ' \n' <"$json" | sed -n 's/.*"per_op":.*"kvm_vcpu":{[^}]*"pf_taken":\([0-9.e+-]*\).*/\1/p'
+		tr -d ' \n' <"$json" | sed -n 's/.*"kvm_stats_per_op":{"vcpu":{[^}]*"pf_taken":\([0-9.e+-]*\).*/\1/p'
 }
 none=$(faults none)
 write=$(faults write)
