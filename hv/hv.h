@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "abi.h"
+#include "pvmmu/pvmmu.h"
 
 #define PAGE_SIZE 4096ull
 #define MIB	  (1ull << 20)
@@ -80,6 +81,7 @@ struct guest {
 	void (*on_mark)(struct guest *g, int phase, void *arg);
 	void *on_mark_arg;
 	struct ptefree *pf; /* ptefree mode only */
+	struct pvmmu *pv;   /* pvmmu mode only */
 };
 struct hc_args {
 	uint32_t nr;
@@ -234,6 +236,7 @@ struct run_state {
 	bool host_error;	/* failed because of the host (see host_failure) */
 	char failure[512];	/* why the run stopped abnormally */
 	uint64_t last_exit_rip; /* where the last hypercall came from */
+	bool regs_replaced;	/* a handler ran the vCPU and set its registers (pvmmu) */
 	struct kvm_stats vm_stats, vcpu_stats;
 	/* counters at MARK_BEGIN and MARK_END */
 	struct mark_snapshot {
@@ -242,6 +245,7 @@ struct run_state {
 		uint64_t exits[HV_EXIT_REASONS];
 		struct hc_counts hc;
 		struct ptefree_counts pfc;
+		struct pvmmu_counts pvc;
 	} mark[2];
 	uint64_t injected_faults; /* ptefree: invalid accesses turned into guest #PFs */
 };
@@ -268,6 +272,8 @@ struct run_config {
 	const char *json_path;
 	enum mmu_mode mode;
 	const char *fork_policy; /* ptefree: the policy that ran */
+	const char *pv_apply;	 /* pvmmu: how updates reach the vCPU (vcpu, direct) */
+	long pv_batch;		 /* pvmmu: operations per batch */
 };
 struct run_report {
 	const struct run_config *cfg;

@@ -2,12 +2,12 @@
 
 # build/hv is the binary itself, so objects and tests live in build/hv.d/
 HV_OUT := $(BUILD)/hv.d
-HV_SRCS := $(filter-out hv/main.c,$(wildcard hv/*.c))
+HV_SRCS := $(filter-out hv/main.c,$(wildcard hv/*.c hv/pvmmu/*.c))
 HV_OBJS := $(patsubst hv/%.c,$(HV_OUT)/%.o,$(HV_SRCS))
 HV_CFLAGS := $(HOST_CFLAGS) -Ihv -Iworkloads -Iharness
 HV_LIBS := -ljansson -lpthread
 
-$(HV_OUT)/%.o: hv/%.c hv/hv.h hv/abi.h hv/ptefree.h hv/decode.h workloads/workload.h
+$(HV_OUT)/%.o: hv/%.c hv/hv.h hv/abi.h hv/ptefree.h hv/pvmmu/pvmmu.h hv/decode.h workloads/workload.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -c -o $@ $<
 
@@ -22,7 +22,7 @@ all: $(BUILD)/hv $(BUILD)/hv-static
 # Unit tests: no KVM needed (the hv's objects work on plain memory and fake guests).
 HV_UNIT_TESTS := $(patsubst hv/tests/%.c,$(HV_OUT)/%,$(wildcard hv/tests/test_*.c))
 
-$(HV_OUT)/tests/%.o: hv/tests/%.c hv/hv.h hv/abi.h hv/ptefree.h hv/decode.h harness/test.h
+$(HV_OUT)/tests/%.o: hv/tests/%.c hv/hv.h hv/abi.h hv/ptefree.h hv/pvmmu/pvmmu.h hv/decode.h harness/test.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -c -o $@ $<
 

@@ -113,6 +113,9 @@ static const hc_handler handlers[HC_COUNT] = {
     [HC_PROTECT] = pf_protect,
     [HC_KMEM_ALLOC] = pf_kmem_alloc,
     [HC_KMEM_FREE] = pf_kmem_free,
+    [HC_PV_BATCH] = pv_hc_batch,
+    [HC_PV_NEW_BASE] = pv_hc_new_base,
+    [HC_PV_APPLIED] = pv_hc_applied,
 };
 
 static const char *const names[HC_COUNT] = {
@@ -132,6 +135,9 @@ static const char *const names[HC_COUNT] = {
     [HC_PROTECT] = "protect",
     [HC_KMEM_ALLOC] = "kmem_alloc",
     [HC_KMEM_FREE] = "kmem_free",
+    [HC_PV_BATCH] = "pv_batch",
+    [HC_PV_NEW_BASE] = "pv_new_base",
+    [HC_PV_APPLIED] = "pv_applied",
 };
 
 const char *hc_name(uint32_t nr)
@@ -144,6 +150,7 @@ const char *hc_error_name(int code)
 	static const char *const errors[HC_ERROR_CODES] = {
 	    [HC_EINVAL] = "EINVAL", [HC_ENOSYS] = "ENOSYS", [HC_ENOSPC] = "ENOSPC",
 	    [HC_ENOMEM] = "ENOMEM", [HC_EFAULT] = "EFAULT", [HC_EBADF] = "EBADF",
+	    [HC_EPERM] = "EPERM",
 	};
 	return code > 0 && code < HC_ERROR_CODES && errors[code] ? errors[code] : "other";
 }
@@ -156,8 +163,9 @@ static void count_error(struct hc_counts *h, uint32_t nr, int64_t ret)
 
 int64_t hc_dispatch(struct guest *g, const struct hc_args *a)
 {
-	/* the memory operations exist only when the hv does the paging */
-	if (a->nr >= HC_AS_CREATE && a->nr < HC_COUNT && !g->pf) {
+	/* each mode's memory operations exist in that mode only */
+	bool pv_range = a->nr >= HC_PV_BATCH && a->nr < HC_COUNT;
+	if ((a->nr >= HC_AS_CREATE && a->nr < HC_PV_BATCH && !g->pf) || (pv_range && !g->pv)) {
 		g->hc.calls[a->nr]++;
 		count_error(&g->hc, a->nr, -HC_ENOSYS);
 		return -HC_ENOSYS;

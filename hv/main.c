@@ -15,6 +15,8 @@
 #define DEFAULT_WINDOW_MIB	1024
 #define KMEM_CHUNK		MIB
 #define KMEM_BOOT_MIN		(8 * MIB) /* ptefree: kernel memory the guest owns from boot, at least */
+#define DEFAULT_PV_BATCH	256
+#define PV_POOL_MIN		(4 * MIB) /* pvmmu: page-table frames, at least */
 
 struct options {
 	struct run_config run;
@@ -24,6 +26,8 @@ struct options {
 	long kmem_boot_mib; /* 0: automatic */
 	bool list, calibrate;
 	struct ptefree_config pf;
+	long pv_batch, pv_pool_mib; /* pvmmu; pool 0: automatic */
+	enum pv_apply pv_apply;
 	char *kv[WL_MAX_PARAMS * 2];
 	int nkv;
 };
@@ -32,13 +36,16 @@ static void usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: hv --mode classic|ptefree --workload NAME [--iters N] [--reps R] [--warmup W]\n"
+	    "usage: hv --mode classic|ptefree|pvmmu --workload NAME [--iters N] [--reps R]\n"
+	    "          [--warmup W]"
 	    "          [--param k=v]... [--timeout S] [--mem MiB] [--json FILE]\n"
 	    "          [--kernel FILE] [--exec \"PROGRAM ARGS\"]\n"
 	    "          [--windows N] [--window-mib M] [--fork-policy copy|lazy]\n"
-	    "          [--kmem-boot-mib K]\n"
+	    "          [--kmem-boot-mib K] [--pv-batch N] [--pv-pool-mib P]\n"
+	    "          [--pvmmu-apply auto|vcpu|direct]\n"
 	    "       hv --list | --calibrate [--iters N] | --help\n"
-	    "  --mode M         classic (the guest pages) or ptefree (the hv pages)\n"
+	    "  --mode M         classic (the guest pages), ptefree (the hv pages) or pvmmu\n"
+	    "                   (the guest's page tables, changed by validated hypercalls)\n"
 	    "  --workload NAME  run the workload NAME (see --list) in the guest\n"
 	    "  --exec CMD       run an embedded guest program instead of a workload\n"
 	    "  --iters N        operations per repetition (default %d; --calibrate: exits per "
@@ -57,12 +64,18 @@ static void usage(FILE *out)
 	    "  --kmem-boot-mib K ptefree: kernel memory the guest owns from boot above its\n"
 	    "                   image, 1..%d MiB; the rest comes and goes in %llu KiB chunks\n"
 	    "                   (default: 1/16 of --mem, at least %llu MiB)\n"
+	    "  --pv-batch N     pvmmu: page-table operations per hypercall, 1..%d (default %d)\n"
+	    "  --pv-pool-mib P  pvmmu: page-table frames, even, MiB (default: 1/8 of --mem,\n"
+	    "                   at least %llu)\n"
+	    "  --pvmmu-apply A  pvmmu: how the vCPU comes to see an update: vcpu (the vCPU\n"
+	    "                   stores it again), direct (the hv's store and a TLB flush) or\n"
+	    "                   auto (default: direct under EPT/NPT, vcpu otherwise)\n"
 	    "  --calibrate      time hypercalls through the hv against a bare KVM_RUN loop\n"
 	    "exit status: 0 the workload passed, 1 it failed or the guest crashed or timed out,\n"
 	    "2 bad usage, 3 a host error\n",
 	    DEFAULT_ITERS, DEFAULT_CALIBRATE_EXITS, HC_MAX_SAMPLES, DEFAULT_MEM_MIB, DEFAULT_KERNEL,
 	    DEFAULT_WINDOWS, DEFAULT_WINDOW_MIB, (int)(KERNEL_MAX_MEM / MIB), KMEM_CHUNK >> 10,
-	    KMEM_BOOT_MIN / MIB);
+	    KMEM_BOOT_MIN / MIB, PV_BATCH_MAX, DEFAULT_PV_BATCH, PV_POOL_MIN / MIB);
 }
 
 __attribute__((noreturn, format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
@@ -129,6 +142,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 		O_WINDOW_MIB,
 		O_FORK_POLICY,
 		O_KMEM_BOOT_MIB,
+		O_PV_BATCH,
+		O_PV_POOL_MIB,
+		O_PVMMU_APPLY,
 	};
 	static const struct option longopts[] = {
 	    {"mode", required_argument, 0, O_MODE},
@@ -149,6 +165,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"window-mib", required_argument, 0, O_WINDOW_MIB},
 	    {"fork-policy", required_argument, 0, O_FORK_POLICY},
 	    {"kmem-boot-mib", required_argument, 0, O_KMEM_BOOT_MIB},
+	    {"pv-batch", required_argument, 0, O_PV_BATCH},
+	    {"pv-pool-mib", required_argument, 0, O_PV_POOL_MIB},
+	    {"pvmmu-apply", required_argument, 0, O_PVMMU_APPLY},
 	    {0, 0, 0, 0},
 	};
 	*o = (struct options){
@@ -160,6 +179,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		   .window_size = DEFAULT_WINDOW_MIB * MIB,
 		   .policy = FORK_LAZY,
 		   .kmem_chunk = KMEM_CHUNK},
+	    .pv_batch = DEFAULT_PV_BATCH,
 	};
 	opterr = 0;
 	int c;
@@ -170,8 +190,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 				o->run.mode = MODE_CLASSIC;
 			else if (strcmp(optarg, "ptefree") == 0)
 				o->run.mode = MODE_PTEFREE;
+			else if (strcmp(optarg, "pvmmu") == 0)
+				o->run.mode = MODE_PVMMU;
 			else
-				usage_error("unknown mode '%s' (valid: classic, ptefree)", optarg);
+				usage_error("unknown mode '%s' (valid: classic, ptefree, pvmmu)",
+					    optarg);
 			break;
 		case O_WORKLOAD:
 			o->run.workload = optarg;
@@ -232,6 +255,27 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case O_KMEM_BOOT_MIB:
 			o->kmem_boot_mib =
 			    parse_long("--kmem-boot-mib", optarg, 1, KERNEL_MAX_MEM / MIB);
+			break;
+		case O_PV_BATCH:
+			o->pv_batch = parse_long("--pv-batch", optarg, 1, PV_BATCH_MAX);
+			break;
+		case O_PV_POOL_MIB:
+			o->pv_pool_mib =
+			    parse_long("--pv-pool-mib", optarg, 2, KERNEL_MAX_MEM / MIB);
+			if (o->pv_pool_mib % 2)
+				usage_error("--pv-pool-mib must be even (2 MiB pages)");
+			break;
+		case O_PVMMU_APPLY:
+			if (strcmp(optarg, "auto") == 0)
+				o->pv_apply = PV_APPLY_AUTO;
+			else if (strcmp(optarg, "vcpu") == 0)
+				o->pv_apply = PV_APPLY_VCPU;
+			else if (strcmp(optarg, "direct") == 0)
+				o->pv_apply = PV_APPLY_DIRECT;
+			else
+				usage_error(
+				    "unknown --pvmmu-apply '%s' (valid: auto, vcpu, direct)",
+				    optarg);
 			break;
 		case O_HELP:
 			usage(stdout);
@@ -308,6 +352,47 @@ static void setup_ptefree(const struct options *o, struct vm *vm, struct run_sta
 	rs->g.pf = pf;
 }
 
+/* Pvmmu: [pool, reserved) holds the page-table frames, [reserved, mem_size) the hv's pages. */
+static void pvmmu_plan(const struct options *o, uint64_t mem_size, uint64_t *pool,
+		       uint64_t *reserved)
+{
+	*reserved = (mem_size & ~(2 * MIB - 1)) - PV_RESERVED_MIN;
+	uint64_t size = (mem_size / 8) & ~(2 * MIB - 1);
+	if (o->pv_pool_mib)
+		size = (uint64_t)o->pv_pool_mib * MIB;
+	else if (size < PV_POOL_MIN)
+		size = PV_POOL_MIN;
+	if (size + KERNEL_LOAD_GPA + 8 * MIB > *reserved)
+		usage_error("pvmmu: a %llu MiB page-table pool leaves no kernel memory: try a "
+			    "larger --mem or a smaller --pv-pool-mib",
+			    (unsigned long long)(size / MIB));
+	*pool = *reserved - size;
+}
+
+/* Pvmmu: the hv's tables and store routine, and how updates reach the vCPU on this MMU. */
+static void setup_pvmmu(struct options *o, struct vm *vm, struct run_state *rs,
+			struct boot_info *bi, const struct platform *plat)
+{
+	uint64_t pool, reserved;
+	pvmmu_plan(o, vm->mem_size, &pool, &reserved);
+	struct pvmmu_config c = {vm->mem_size, pool, reserved, bi->user_top};
+	char err[200];
+	struct pvmmu *pv = pvmmu_create(&c, vm->mem, err, sizeof err);
+	if (!pv)
+		usage_error("%s", err);
+	enum pv_apply a = o->pv_apply;
+	if (a == PV_APPLY_AUTO)
+		a = !strcmp(plat->mmu, "ept") || !strcmp(plat->mmu, "npt") ? PV_APPLY_DIRECT
+									   : PV_APPLY_VCPU;
+	pvmmu_set_sync(pv, a == PV_APPLY_VCPU ? pv_sync_vcpu : pv_sync_direct, rs);
+	bi->pv_pool_gpa = pool;
+	bi->pv_pool_size = reserved - pool;
+	bi->pv_batch = (uint32_t)o->pv_batch;
+	rs->g.pv = pv;
+	o->run.pv_apply = pv_apply_name(a);
+	o->run.pv_batch = o->pv_batch;
+}
+
 static int run_guest(struct options *o, const char *cmdline)
 {
 	static struct vm vm;
@@ -327,11 +412,19 @@ static int run_guest(struct options *o, const char *cmdline)
 	if (reserved + KERNEL_LOAD_GPA >= vm.mem_size)
 		usage_error("ptefree: the window tables need %llu KiB: try a larger --mem",
 			    (unsigned long long)(reserved >> 10));
+	struct gmem image_mem = {vm.mem, vm.mem_size - reserved};
+	if (o->run.mode == MODE_PVMMU) { /* the image goes below the page-table pool */
+		uint64_t pool, pv_reserved;
+		pvmmu_plan(o, vm.mem_size, &pool, &pv_reserved);
+		reserved = vm.mem_size - pv_reserved;
+		image_mem.size = pool;
+	}
 	rs.g.mem.size = vm.mem_size - reserved;
 
 	struct elf_image img;
 	char err[256];
-	if (elf_load(image, len, &rs.g.mem, KERNEL_LOAD_GPA, KERNBASE, &img, err, sizeof err) < 0) {
+	if (elf_load(image, len, &image_mem, KERNEL_LOAD_GPA, KERNBASE, &img, err, sizeof err) <
+	    0) {
 		fprintf(stderr, "hv: %s: %s\n", o->kernel, err);
 		return HV_EXIT_GUEST_FAILED;
 	}
@@ -348,6 +441,8 @@ static int run_guest(struct options *o, const char *cmdline)
 		setup_ptefree(o, &vm, &rs, bi);
 		o->run.fork_policy = ptefree_policy_name(rs.g.pf);
 	}
+	if (o->run.mode == MODE_PVMMU)
+		setup_pvmmu(o, &vm, &rs, bi, &r.plat);
 
 	r.tsc_khz = vm.tsc_khz;
 	r.rss_before = rss_read();
@@ -356,6 +451,11 @@ static int run_guest(struct options *o, const char *cmdline)
 	run_loop(&rs);
 	watchdog_stop();
 	r.rss_after = rss_read();
+	if (rs.g.pv && !pvmmu_reserved_intact(rs.g.pv)) {
+		fprintf(stderr, "hv: pvmmu: the hv's reserved pages were changed\n");
+		snprintf(rs.failure, sizeof rs.failure, "pvmmu: the hv's reserved pages changed");
+		rs.failed = true;
+	}
 
 	const struct guest *g = &rs.g;
 	if (o->run.exec)

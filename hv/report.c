@@ -105,6 +105,8 @@ static void print_counts(const struct run_report *r, FILE *out)
 			fprintf(out, " %s=%.2f",
 				exit_reason_name(i) ? exit_reason_name(i) : "other",
 				(double)(b->exits[i] - a->exits[i]) / n);
+	if (rs->g.pv)
+		pvmmu_print_per_op(&a->pvc, &b->pvc, n, out);
 	if (rs->g.pf) {
 		fprintf(out, "\n  hv paging per op:");
 		for (size_t i = 0; i < sizeof pf_fields / sizeof pf_fields[0]; i++)
@@ -153,15 +155,23 @@ static void print_errors(const struct run_report *r, FILE *out)
 		fprintf(out, "\n");
 }
 
+static const char *mode_name(enum mmu_mode m)
+{
+	return m == MODE_PTEFREE ? "ptefree" : m == MODE_PVMMU ? "pvmmu" : "classic";
+}
+
 void report_print(const struct run_report *r, FILE *out)
 {
 	const struct run_config *c = r->cfg;
 	const struct guest *g = &r->rs->g;
 	fprintf(out, "%s %s: mode %s, platform %s, mmu %s%s%s, host THP %s\n",
 		c->workload ? "workload" : "exec", c->workload ? c->workload : c->exec,
-		c->mode == MODE_PTEFREE ? "ptefree" : "classic", r->plat.name, r->plat.mmu,
+		mode_name(c->mode), r->plat.name, r->plat.mmu,
 		c->fork_policy ? ", fork policy " : "", c->fork_policy ? c->fork_policy : "",
 		r->plat.thp[0] ? r->plat.thp : "unknown");
+	if (g->pv)
+		fprintf(out, "  pvmmu: %ld ops per batch at most, updates applied by %s\n",
+			c->pv_batch, c->pv_apply);
 	if (g->have_result && g->result.start_tsc > r->boot_tsc)
 		fprintf(out, "  boot to first workload instruction: %.3f ms\n",
 			cycles_to_ns(r, (double)(g->result.start_tsc - r->boot_tsc)) / 1e6);
@@ -238,6 +248,8 @@ static json_t *counts_json(const struct run_report *r)
 						      ops(r)));
 		json_object_set_new(o, "hv_paging", pf);
 	}
+	if (rs->g.pv && ops(r) > 0)
+		json_object_set_new(o, "pvmmu", pvmmu_json(&a->pvc, &b->pvc, ops(r)));
 	json_object_set_new(o, "kvm_vcpu", vcpu);
 	json_object_set_new(o, "kvm_vm", vm);
 	json_object_set_new(o, "user_exits", exits);
@@ -304,8 +316,9 @@ static json_t *run_json(const struct run_report *r)
 	json_object_set_new(run, "workload", c->workload ? json_string(c->workload) : json_null());
 	json_object_set_new(run, "exec", c->exec ? json_string(c->exec) : json_null());
 	json_object_set_new(run, "params", params);
-	json_object_set_new(run, "mode",
-			    json_string(c->mode == MODE_PTEFREE ? "ptefree" : "classic"));
+	json_object_set_new(run, "mode", json_string(mode_name(c->mode)));
+	json_object_set_new(run, "pv_apply", c->pv_apply ? json_string(c->pv_apply) : json_null());
+	json_object_set_new(run, "pv_batch", c->pv_apply ? json_integer(c->pv_batch) : json_null());
 	json_object_set_new(run, "fork_policy",
 			    c->fork_policy ? json_string(c->fork_policy) : json_null());
 	json_object_set_new(run, "platform", json_string(r->plat.name));
@@ -353,6 +366,11 @@ static json_t *run_json(const struct run_report *r)
 					      (json_int_t)(k.boot_end >> 10), "available",
 					      (json_int_t)k.chunks, "held_end", (json_int_t)k.held,
 					      "held_peak", (json_int_t)k.held_peak));
+	}
+	if (g->pv) {
+		struct pvmmu_counts pvc;
+		pvmmu_counts_get(g->pv, &pvc);
+		json_object_set_new(run, "pvmmu_total", pvmmu_json(NULL, &pvc, 1));
 	}
 	json_object_set_new(run, "injected_page_faults",
 			    json_integer((json_int_t)r->rs->injected_faults));
