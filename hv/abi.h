@@ -160,7 +160,7 @@ enum pv_op_code {
 	PV_OP_FLUSH_ALL = 7,
 };
 #define PV_OP_MASK   7ull
-#define PV_BATCH_MAX 1024 /* ops per HC_PV_BATCH */
+#define PV_BATCH_MAX 2048 /* ops per HC_PV_BATCH, as Xen's mmu_update batches */
 
 enum hc_error {
 	HC_EINVAL = 1, /* malformed argument (alignment, range, unknown flag) */

@@ -15,7 +15,7 @@
 #define DEFAULT_WINDOW_MIB	1024
 #define KMEM_CHUNK		MIB
 #define KMEM_BOOT_MIN		(8 * MIB) /* ptefree: kernel memory the guest owns from boot, at least */
-#define DEFAULT_PV_BATCH	256
+#define DEFAULT_PV_BATCH	512
 #define PV_POOL_MIN		(4 * MIB) /* pvmmu: page-table frames, at least */
 
 struct options {

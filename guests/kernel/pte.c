@@ -21,8 +21,8 @@ void put_page(uint64_t pa)
 		kfree_page(P2V(pa));
 }
 
-int walk_range(uint64_t *table, int level, uint64_t base, uint64_t start, uint64_t end,
-	       pte_fn fn, void *arg)
+int walk_range(uint64_t *table, int level, uint64_t base, uint64_t start, uint64_t end, pte_fn fn,
+	       void *arg)
 {
 	uint64_t span = 1ull << (12 + 9 * level);
 	unsigned first = start > base ? (unsigned)((start - base) / span) : 0;
@@ -90,7 +90,8 @@ int leaf_fault(uint64_t *pte, uint64_t err, int prot, pte_set_fn set)
 			*page_meta(V2P(page)) = 1;
 			put_page(pa);
 			set(pte, V2P(page) | leaf_flags(prot, 0));
-			return 1; /* another frame now: drop the old one from the TLB, as Linux does */
+			return 1; /* another frame now: drop the old one from the TLB, as Linux does
+				   */
 		}
 		set(pte, pa | leaf_flags(prot, 0));
 		return 0;

@@ -39,8 +39,8 @@ void put_page(uint64_t pa);
 /* Visits every non-zero leaf PTE for va in [start, end) under a table of the given level (3:
  * PML4) covering from base, skipping absent tables; stops at the first non-zero result of fn. */
 typedef int (*pte_fn)(uint64_t *pte, uint64_t va, void *arg);
-int walk_range(uint64_t *table, int level, uint64_t base, uint64_t start, uint64_t end,
-	       pte_fn fn, void *arg);
+int walk_range(uint64_t *table, int level, uint64_t base, uint64_t start, uint64_t end, pte_fn fn,
+	       void *arg);
 
 /* The TLB entries one unmap/protect call must drop: the pages whose entries changed, each
  * invalidated alone, or all at once past FLUSH_ALL_AFTER. Only the loaded address space can

@@ -35,7 +35,7 @@ run_program() {
 	fi
 }
 
-for mode in ${MODES:-classic ptefree}; do
+for mode in ${MODES:-classic ptefree pvmmu}; do
 	for prog in $PROGRAMS; do
 		run_program "$mode" "$prog" || failed=1
 	done

@@ -19,8 +19,7 @@
 
 static int set_sregs(struct vm *vm, const struct kvm_sregs *s)
 {
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, s) < 0)
-		{
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, s) < 0) {
 		host_failure("pvmmu: KVM_SET_SREGS");
 		return -1;
 	}
@@ -32,13 +31,11 @@ static int save_regs(struct vm *vm, struct kvm_regs *regs, struct kvm_sregs *sre
 {
 	if (vm->has_sync_regs)
 		*regs = vm->run->s.regs.regs;
-	else if (ioctl(vm->vcpu_fd, KVM_GET_REGS, regs) < 0)
-		{
+	else if (ioctl(vm->vcpu_fd, KVM_GET_REGS, regs) < 0) {
 		host_failure("pvmmu: KVM_GET_REGS");
 		return -1;
 	}
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, sregs) < 0)
-		{
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, sregs) < 0) {
 		host_failure("pvmmu: KVM_GET_SREGS");
 		return -1;
 	}
@@ -52,9 +49,9 @@ static int set_regs(struct vm *vm, const struct kvm_regs *regs)
 		vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 	} else if (ioctl(vm->vcpu_fd, KVM_SET_REGS, regs) < 0) {
 		{
-		host_failure("pvmmu: KVM_SET_REGS");
-		return -1;
-	}
+			host_failure("pvmmu: KVM_SET_REGS");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -82,17 +79,16 @@ static int run_routine(struct run_state *rs)
 	for (;;) {
 		if (ioctl(rs->vm->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
-				if (watchdog_fired())
-					{
-		host_failure("pvmmu: timeout in the store routine");
-		return -1;
-	}
+				if (watchdog_fired()) {
+					host_failure("pvmmu: timeout in the store routine");
+					return -1;
+				}
 				continue;
 			}
 			{
-		host_failure("pvmmu: KVM_RUN in the store routine");
-		return -1;
-	}
+				host_failure("pvmmu: KVM_RUN in the store routine");
+				return -1;
+			}
 		}
 		uint32_t reason = run->exit_reason, nr;
 		rs->exits[reason < HV_EXIT_REASONS ? reason : HV_EXIT_REASONS - 1]++;
@@ -101,9 +97,9 @@ static int run_routine(struct run_state *rs)
 		if (reason != KVM_EXIT_IO || run->io.port != HC_PORT || run->io.size != 4) {
 			errno = 0;
 			{
-		host_failure("pvmmu: the store routine stopped (exit %u)", reason);
-		return -1;
-	}
+				host_failure("pvmmu: the store routine stopped (exit %u)", reason);
+				return -1;
+			}
 		}
 		memcpy(&nr, (uint8_t *)run + run->io.data_offset, sizeof nr);
 		if (nr == HC_PV_APPLIED) {
@@ -145,8 +141,7 @@ int pv_sync_direct(void *arg, unsigned n, bool flush)
 	struct pv_layout l;
 	pvmmu_layout(rs->g.pv, &l);
 	struct kvm_sregs guest_s, s;
-	if (ioctl(rs->vm->vcpu_fd, KVM_GET_SREGS, &guest_s) < 0)
-		{
+	if (ioctl(rs->vm->vcpu_fd, KVM_GET_SREGS, &guest_s) < 0) {
 		host_failure("pvmmu: KVM_GET_SREGS");
 		return -1;
 	}

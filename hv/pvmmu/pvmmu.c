@@ -17,19 +17,19 @@
  * then makes the vCPU see it (apply.c).
  */
 
-#define E_P	 0x001ull
-#define E_W	 0x002ull
-#define E_A	 0x020ull
-#define E_D	 0x040ull
-#define E_PS	 0x080ull
-#define E_G	 0x100ull
-#define E_ADDR	 0x000ffffffffff000ull
-#define E_NX	 (1ull << 63)
-#define LEAF_OK	 (0x07full | 0xe00ull | E_NX | E_ADDR) /* P W U PWT PCD A D, AVL, NX */
-#define UPPER_OK (0x03full | 0xe00ull | E_NX | E_ADDR) /* no D, PS or G */
-#define TWO_MIB	 (2ull << 20)
-#define UPPER	 (E_P | E_W | E_A)	  /* the hv's own upper entries */
-#define LARGE	 (E_P | E_PS | E_A | E_D) /* and its 2 MiB pages (plus E_W where writable) */
+#define E_P	    0x001ull
+#define E_W	    0x002ull
+#define E_A	    0x020ull
+#define E_D	    0x040ull
+#define E_PS	    0x080ull
+#define E_G	    0x100ull
+#define E_ADDR	    0x000ffffffffff000ull
+#define E_NX	    (1ull << 63)
+#define LEAF_OK	    (0x07full | 0xe00ull | E_NX | E_ADDR) /* P W U PWT PCD A D, AVL, NX */
+#define UPPER_OK    (0x03full | 0xe00ull | E_NX | E_ADDR) /* no D, PS or G */
+#define TWO_MIB	    (2ull << 20)
+#define UPPER	    (E_P | E_W | E_A)	     /* the hv's own upper entries */
+#define LARGE	    (E_P | E_PS | E_A | E_D) /* and its 2 MiB pages (plus E_W where writable) */
 #define KERNEL_SLOT 511
 
 /* The reserved pages, as offsets from reserved_gpa. */
@@ -50,9 +50,10 @@ enum {
  *         add $8,%rdi; dec %rsi; jmp loop
  *   done: mov $HC_PV_APPLIED,%eax; mov $HC_PORT,%dx; out %eax,(%dx); ud2 */
 static const uint8_t store_routine[] = {
-    0x48, 0x85, 0xf6, 0x74, 0x12, 0x48, 0x8b, 0x07, 0x48, 0x8b, 0x10, 0x48,
-    0x89, 0x10, 0x48, 0x83, 0xc7, 0x08, 0x48, 0xff, 0xce, 0xeb, 0xe9, 0xb8,
-    HC_PV_APPLIED, 0x00, 0x00, 0x00, 0x66, 0xba, HC_PORT & 0xff, HC_PORT >> 8, 0xef, 0x0f, 0x0b,
+    0x48, 0x85, 0xf6, 0x74,	      0x12,	    0x48, 0x8b,		 0x07, 0x48,
+    0x8b, 0x10, 0x48, 0x89,	      0x10,	    0x48, 0x83,		 0xc7, 0x08,
+    0x48, 0xff, 0xce, 0xeb,	      0xe9,	    0xb8, HC_PV_APPLIED, 0x00, 0x00,
+    0x00, 0x66, 0xba, HC_PORT & 0xff, HC_PORT >> 8, 0xef, 0x0f,		 0x0b,
 };
 
 struct pv_frame {
@@ -162,9 +163,11 @@ static struct pv_frame *pool_frame(const struct pvmmu *pv, uint64_t gpa)
 	return &pv->frames[(gpa - pv->c.pool_gpa) / PAGE_SIZE];
 }
 
-int pvmmu_frame_level(const struct pvmmu *pv, uint64_t gpa)
+int pvmmu_frame(const struct pvmmu *pv, uint64_t gpa, uint32_t *refs)
 {
 	const struct pv_frame *f = pool_frame(pv, gpa);
+	if (refs)
+		*refs = f ? f->refs : 0;
 	return f ? f->level : -1;
 }
 

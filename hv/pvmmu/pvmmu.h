@@ -51,15 +51,15 @@ struct pvmmu_config {
 struct pvmmu;
 /* Builds the kernel half, the applier table and the store routine in [reserved_gpa,
  * mem_size) of host (the host address of GPA 0). NULL with a reason in err. */
-struct pvmmu *pvmmu_create(const struct pvmmu_config *c, uint8_t *host, char *err,
-			   size_t errlen);
+struct pvmmu *pvmmu_create(const struct pvmmu_config *c, uint8_t *host, char *err, size_t errlen);
 void pvmmu_set_sync(struct pvmmu *pv, pv_sync_fn fn, void *arg);
 void pvmmu_layout(const struct pvmmu *pv, struct pv_layout *out);
 void pvmmu_counts_get(const struct pvmmu *pv, struct pvmmu_counts *out);
 /* Whether the hv's reserved pages (tables and routine) are as pvmmu_create left them. */
 bool pvmmu_reserved_intact(const struct pvmmu *pv);
-/* Frame state of a pool page: 0 free, 1..4 pinned table level; -1 outside the pool. */
-int pvmmu_frame_level(const struct pvmmu *pv, uint64_t gpa);
+/* Frame state of a pool page: 0 free, 1..4 pinned table level, -1 outside the pool; refs
+ * (if not NULL) gets the present upper entries that point at it. */
+int pvmmu_frame(const struct pvmmu *pv, uint64_t gpa, uint32_t *refs);
 
 struct guest;
 struct hc_args;

@@ -54,8 +54,8 @@ json_t *pvmmu_json(const struct pvmmu_counts *a, const struct pvmmu_counts *b, d
 			    batches > 0 ? json_real((field(b, 1) - field(a, 1)) / batches)
 					: json_null());
 	for (int i = 0; i < PV_BATCH_HIST; i++)
-		json_array_append_new(hist,
-				      json_integer((json_int_t)(b->batch_hist[i] - a->batch_hist[i])));
+		json_array_append_new(
+		    hist, json_integer((json_int_t)(b->batch_hist[i] - a->batch_hist[i])));
 	json_object_set_new(o, "batch_size_log2_hist", hist);
 	return o;
 }

@@ -2,7 +2,7 @@
 # fuzz.sh: 20000 random hypercalls (numbers and arguments) never crash the hv, in every mode.
 TEST=fuzz
 . harness/check.sh
-for setup in classic ptefree:copy ptefree:lazy; do
+for setup in classic ptefree:copy ptefree:lazy pvmmu; do
 	mode=${setup%%:*} policy=${setup#*:}
 	[ "$policy" = "$setup" ] && policy=lazy
 	json=${TMPDIR:-/tmp}/hv-fuzz.$$.json
