@@ -94,9 +94,9 @@ static uint64_t *entry(uint64_t table, unsigned i)
 static void chain(void)
 {
 	struct pv_op ops[] = {
-	    {frame(0) | PV_OP_PIN_L4, 0},    {frame(1) | (PV_OP_PIN_L1 + 2), 0},
+	    {frame(0) | PV_OP_PIN_L4, 0},	{frame(1) | (PV_OP_PIN_L1 + 2), 0},
 	    {frame(2) | (PV_OP_PIN_L1 + 1), 0}, {frame(3) | PV_OP_PIN_L1, 0},
-	    {frame(0), frame(1) | TABLE},    {frame(1), frame(2) | TABLE},
+	    {frame(0), frame(1) | TABLE},	{frame(1), frame(2) | TABLE},
 	    {frame(2), frame(3) | TABLE},
 	};
 	uint64_t done;
@@ -218,8 +218,8 @@ static void test_batch_stops(void)
 	fresh();
 	chain();
 	unsigned before = synced.calls;
-	struct pv_op ops[] = {{frame(3), KPAGE | P}, {frame(3) + 8, frame(0) | P | W},
-			      {frame(3) + 16, KPAGE | P}};
+	struct pv_op ops[] = {
+	    {frame(3), KPAGE | P}, {frame(3) + 8, frame(0) | P | W}, {frame(3) + 16, KPAGE | P}};
 	uint64_t done;
 	CHECK(batch(ops, 3, &done) == -HC_EPERM && done == 1, "stopped at op 1 (%lu)", done);
 	CHECK(*entry(frame(3), 0) && !*entry(frame(3), 1) && !*entry(frame(3), 2), "first only");
@@ -336,7 +336,8 @@ static int check_state(const uint8_t *before, uint64_t kernel_slot)
 			if (level == 1)
 				bad += pa >= RESERVED || (pa >= POOL && (e & W)) ||
 				       (e & 0x7ff0000000000180ull);
-			else if (pa < POOL || pa >= RESERVED || pvmmu_frame(g.pv, pa, NULL) != level - 1)
+			else if (pa < POOL || pa >= RESERVED ||
+				 pvmmu_frame(g.pv, pa, NULL) != level - 1)
 				bad++;
 			else
 				refs[(pa - POOL) / PAGE_SIZE]++;
