@@ -111,6 +111,10 @@ struct mmu_backend {
 };
 extern const struct mmu_backend mmu_classic, mmu_ptefree, mmu_pvmmu;
 
+/* pvmmu.c: free page-table frames lent to the pvfuzz test call (0: none left). */
+uint64_t pvmmu_frame_take(void);
+void pvmmu_frame_give(uint64_t gpa);
+
 /* tlb.c: the MMU instructions the backends use (the unit tests link a recording fake). */
 void cpu_load_cr3(uint64_t cr3);
 void cpu_invlpg(uint64_t va);

@@ -67,6 +67,17 @@ static void pool_put(uint64_t pa)
 	pool_free = pa;
 }
 
+uint64_t pvmmu_frame_take(void)
+{
+	uint64_t *t = pool_alloc();
+	return t ? V2P(t) : 0;
+}
+
+void pvmmu_frame_give(uint64_t gpa)
+{
+	pool_put(gpa);
+}
+
 /* A new table of level (0: leaf) pinned and linked at entry e; NULL when the pool is empty. */
 static uint64_t *new_table(uint64_t *e, int level)
 {
