@@ -37,11 +37,14 @@ draw() {
 }
 
 # results.tsv columns: 1 workload, 2 params, 3 mode, 6 label, 7 status, 8..11 parameter
-# values, 15 p10_ns, 16 p50_ns, 17 p90_ns, 21 hypercalls_per_op, 25 hv_pages_copied_per_op.
+# values, 15 p10_ns, 16 p50_ns, 17 p90_ns, 21 hypercalls_per_op, 25 hv_pages_copied_per_op,
+# 26 pv_updates_per_op.
 # What a figure plots for a row: latency per op in us (p50, p10, p90: latency.gp, lines.gp),
-# or hypercalls and pages the hv copied per op (paging.gp); awk expressions.
+# or hypercalls and pages the hv copied per op, or page-table updates per op in pvmmu
+# (paging.gp); awk expressions.
 latency_y='sprintf("%g\t%g\t%g", $16 / 1000, $15 / 1000, $17 / 1000)'
 paging_y='sprintf("%g\t%g", $21, $25)'
+pvmmu_y='sprintf("%g\t%g", $21, $26)'
 
 # Latency bars per workload: a row per parameter point, (p50, p10, p90) per series.
 for w in $(awk -F'\t' 'NR > 1 && $7 == "ok" && !seen[$1]++ { print $1 }' "$tsv"); do
@@ -88,16 +91,17 @@ series() {
 	}' "$tsv"
 }
 
-# lines SCRIPT YEXPR NAME WORKLOAD XCOL FILTER TITLE XLABEL [COUNTS]
+# lines SCRIPT YEXPR NAME WORKLOAD XCOL FILTER TITLE XLABEL [COUNTS [Y2LABEL]]
 lines() {
 	: >"$tmp/series"
 	series "$4" "$5" "$6" "$2" "${9:-0}" >"$tmp/$3.dat"
 	if [ -s "$tmp/series" ]; then
-		draw "$1" "$3" "data='$tmp/$3.dat'; series='$(cat "$tmp/series")'; name='$7'; xlabel='$8'"
+		draw "$1" "$3" "data='$tmp/$3.dat'; series='$(cat "$tmp/series")'; name='$7'; xlabel='$8'; y2label='${10:-pages the hv copied per op}'"
 	fi
 }
 lines lines.gp "$latency_y" fork-vs-rss forkstorm 8 '$9 == 0' "forkstorm: fork + exit + wait against the parent RSS (touch_pages=0)" "parent RSS (KiB)"
 lines paging.gp "$paging_y" fork-paging-vs-rss forkstorm 8 '$9 == 0 && $3 == "ptefree"' "forkstorm in ptefree mode: hv work per fork against the parent RSS (counts exact everywhere)" "parent RSS (KiB)" 1
+lines paging.gp "$pvmmu_y" fork-pvmmu-vs-rss forkstorm 8 '$9 == 0 && $3 == "pvmmu"' "forkstorm in pvmmu mode: hypercalls and page-table updates per fork against the parent RSS (counts exact everywhere)" "parent RSS (KiB)" 1 "page-table updates per op"
 lines lines.gp "$latency_y" fork-vs-touch forkstorm 9 '$9 > 0' "forkstorm: fork + exit + wait against pages the child writes" "pages written by the child"
 lines lines.gp "$latency_y" mmapchurn-vs-size mmapchurn 8 1 "mmapchurn: mmap + touch every page + munmap against region size" "region size (KiB)"
 

@@ -119,7 +119,8 @@ static long end(void)
 			const uint64_t *t = P2V(fz.frames[f]);
 			for (unsigned i = 0; i < 512; i++)
 				if (t[i])
-					send1(fz.frames[f] + i * 8, 0); /* an L4's kernel slot stays */
+					send1(fz.frames[f] + i * 8,
+					      0); /* an L4's kernel slot stays */
 			send1(fz.frames[f] | PV_OP_UNPIN, 0);
 		}
 	}

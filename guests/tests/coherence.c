@@ -12,8 +12,8 @@
  * stale entry would still show the old frame (the old content, or the kernel's junk). */
 static void test_unmap_then_remap(void)
 {
-	uint64_t *p = mmap(NULL, PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			   -1, 0);
+	uint64_t *p =
+	    mmap(NULL, PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(p != MAP_FAILED, "mmap");
 	if (p == MAP_FAILED)
 		return;

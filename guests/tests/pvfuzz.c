@@ -103,7 +103,8 @@ static void hostile(int i)
 		op(i, t + e, ((info.mem_size + rnd() % (1ull << 40)) & ~0xfffull) | P);
 		break;
 	case 2: /* make a page table writable: ours, or the process's own */
-		op(i, frame(L1) + e, (rnd() % 2 ? frame(rnd() % PVFUZZ_FRAMES) : info.own_l1) | P | W);
+		op(i, frame(L1) + e,
+		   (rnd() % 2 ? frame(rnd() % PVFUZZ_FRAMES) : info.own_l1) | P | W);
 		break;
 	case 3: /* free a table in use (linked, or not empty) */
 		op(i, frame(L3 + rnd() % 4) | PV_OP_UNPIN, 0);

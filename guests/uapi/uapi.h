@@ -40,11 +40,11 @@ enum pvfuzz_cmd {
 };
 #define PVFUZZ_FRAMES	 16
 #define PVFUZZ_BATCH_MAX 16
-struct pvfuzz_info {				/* OUT */
+struct pvfuzz_info {				  /* OUT */
 	unsigned long long frames[PVFUZZ_FRAMES]; /* GPAs of the lent frames */
-	unsigned long long own_l4, own_l1; /* the caller's L4 and one of its leaf tables */
-	unsigned long long kernel_page;	   /* a page of kernel memory (guest-owned) */
-	unsigned long long reserved_gpa;   /* the hv's pages start here */
+	unsigned long long own_l4, own_l1;	  /* the caller's L4 and one of its leaf tables */
+	unsigned long long kernel_page;		  /* a page of kernel memory (guest-owned) */
+	unsigned long long reserved_gpa;	  /* the hv's pages start here */
 	unsigned long long mem_size;
 };
 struct pvfuzz_batch {

@@ -81,6 +81,9 @@ static int load_record(const char *path, json_t *rec, char *err, size_t len)
 	/* ptefree: what the hv's paging did per op (pages copied at fork, lazy copies, ...) */
 	json_t *paging = json_object_get(per_op, "hv_paging");
 	json_object_set_new(rec, "hv_paging_per_op", paging ? json_incref(paging) : json_null());
+	/* pvmmu: batches, page-table updates, pins, flushes and batch sizes per op */
+	json_t *pv = json_object_get(per_op, "pvmmu");
+	json_object_set_new(rec, "pvmmu_per_op", pv ? json_incref(pv) : json_null());
 	json_object_set_new(rec, "kvm_stats_per_op",
 			    json_pack("{s:O*, s:O*}", "vcpu", json_object_get(per_op, "kvm_vcpu"),
 				      "vm", json_object_get(per_op, "kvm_vm")));
