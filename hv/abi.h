@@ -92,7 +92,6 @@ enum hc_number {
 	HC_PV_BATCH = 32,    /* (gpa struct pv_op[], count, gpa uint64_t done or 0) -> count, or
 				-HC_E* for the first bad op (done: how many were applied) */
 	HC_PV_NEW_BASE = 33, /* (gpa of a pinned L4, or 0: kernel half only) -> CR3 to load */
-	HC_PV_APPLIED = 34,  /* the hv's store routine only: the vCPU applied a batch's stores */
 	HC_COUNT = 48,
 };
 
@@ -132,8 +131,10 @@ enum hc_number {
 /*
  * pvmmu (MODE_PVMMU): the guest owns 4-level page tables whose frames come from the pool
  * [pv_pool_gpa, + pv_pool_size); the kernel half (PML4 slot 511: KERNBASE + [0, mem_size)) is
- * the hv's, read-only over the pool. A batch is an array of struct pv_op, checked and applied
- * in order; the first bad op stops it, changes nothing, and its error is the answer.
+ * the hv's, read-only over the pool and over the hv's reserved pages (its store routine runs
+ * there, between the guest's `out` and the next instruction: it may clobber the flags). A batch is
+ * an array of struct pv_op, checked and applied in order; the first bad op stops it, changes
+ * nothing, and its error is the answer.
  * - PV_OP_UPDATE: ptr = GPA of an entry (8-aligned) in a pinned table, val = the new entry. A
  *   present L1 entry maps a frame of guest memory below hv_reserved_gpa (else -HC_EFAULT), and
  *   a pool frame read-only only (-HC_EPERM); a present upper entry points at a table pinned at

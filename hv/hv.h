@@ -236,7 +236,7 @@ struct run_state {
 	bool host_error;	/* failed because of the host (see host_failure) */
 	char failure[512];	/* why the run stopped abnormally */
 	uint64_t last_exit_rip; /* where the last hypercall came from */
-	bool regs_replaced;	/* a handler ran the vCPU and set its registers (pvmmu) */
+	bool regs_replaced;	/* a handler set the vCPU's registers (pvmmu) */
 	struct kvm_stats vm_stats, vcpu_stats;
 	/* counters at MARK_BEGIN and MARK_END */
 	struct mark_snapshot {

@@ -115,7 +115,6 @@ static const hc_handler handlers[HC_COUNT] = {
     [HC_KMEM_FREE] = pf_kmem_free,
     [HC_PV_BATCH] = pv_hc_batch,
     [HC_PV_NEW_BASE] = pv_hc_new_base,
-    [HC_PV_APPLIED] = pv_hc_applied,
 };
 
 static const char *const names[HC_COUNT] = {
@@ -137,7 +136,6 @@ static const char *const names[HC_COUNT] = {
     [HC_KMEM_FREE] = "kmem_free",
     [HC_PV_BATCH] = "pv_batch",
     [HC_PV_NEW_BASE] = "pv_new_base",
-    [HC_PV_APPLIED] = "pv_applied",
 };
 
 const char *hc_name(uint32_t nr)

@@ -145,7 +145,7 @@ static bool hypercall(struct run_state *rs)
 	uint64_t ret = (uint64_t)hc_dispatch(&rs->g, &a);
 	if (rs->g.done)
 		return false;
-	/* the handler ran the vCPU, which is past its `out` now: start from its registers */
+	/* the handler set the vCPU's registers (pvmmu's store routine): start from them */
 	if (rs->regs_replaced && !vm->has_sync_regs && ioctl(vm->vcpu_fd, KVM_GET_REGS, regs) < 0)
 		host_failure("KVM_GET_REGS");
 	rs->regs_replaced = false;

@@ -41,20 +41,29 @@ enum {
 	R_APPLY_PDPT = 0x4000,
 	R_APPLY_PD = 0x5000,
 	R_ROUTINE = 0x6000,
-	R_PRISTINE_END = 0x7000, /* the pages above stay as built */
-	R_LIST = 0x7000,	 /* PV_BATCH_MAX GPAs */
+	R_PRISTINE_END = 0x7000, /* the pages below stay as built */
+	R_SAVE = 0x7000,	 /* R_ROUTINE + 0x1000: the routine reads it RIP-relative */
+	R_LIST = 0x8000,	 /* PV_BATCH_MAX GPAs */
 };
 
-/* The store routine (x86-64, runs at its GPA in the applier table, interrupts off):
+/* The store routine (x86-64, ring 0, interrupts off), at KERNBASE + its GPA, which the guest's
+ * kernel half and the applier table both map; each changed entry is loaded and stored again
+ * by the vCPU (writing nothing new, so the routine is harmless whoever enters it):
+ *         mov %rdx,%cr3                      (the applier table)
  *   loop: test %rsi,%rsi; je done; mov (%rdi),%rax; mov (%rax),%rdx; mov %rdx,(%rax)
  *         add $8,%rdi; dec %rsi; jmp loop
- *   done: mov $HC_PV_APPLIED,%eax; mov $HC_PORT,%dx; out %eax,(%dx); ud2 */
+ *   done: mov save_cr3(%rip),%rax; mov %rax,%cr3   (the guest's table: a TLB flush)
+ *         mov save_rax(%rip),%rax; ... rdx, rdi, rsi; jmp *save_rip(%rip)
+ * with the save area at routine + 0x1000: cr3, rip, rax, rdx, rdi, rsi. */
+/* clang-format off */
 static const uint8_t store_routine[] = {
-    0x48, 0x85, 0xf6, 0x74,	      0x12,	    0x48, 0x8b,		 0x07, 0x48,
-    0x8b, 0x10, 0x48, 0x89,	      0x10,	    0x48, 0x83,		 0xc7, 0x08,
-    0x48, 0xff, 0xce, 0xeb,	      0xe9,	    0xb8, HC_PV_APPLIED, 0x00, 0x00,
-    0x00, 0x66, 0xba, HC_PORT & 0xff, HC_PORT >> 8, 0xef, 0x0f,		 0x0b,
+    0x0f, 0x22, 0xda, 0x48, 0x85, 0xf6, 0x74, 0x12, 0x48, 0x8b, 0x07, 0x48, 0x8b, 0x10,
+    0x48, 0x89, 0x10, 0x48, 0x83, 0xc7, 0x08, 0x48, 0xff, 0xce, 0xeb, 0xe9, 0x48, 0x8b,
+    0x05, 0xdf, 0x0f, 0x00, 0x00, 0x0f, 0x22, 0xd8, 0x48, 0x8b, 0x05, 0xe5, 0x0f, 0x00,
+    0x00, 0x48, 0x8b, 0x15, 0xe6, 0x0f, 0x00, 0x00, 0x48, 0x8b, 0x3d, 0xe7, 0x0f, 0x00,
+    0x00, 0x48, 0x8b, 0x35, 0xe8, 0x0f, 0x00, 0x00, 0xff, 0x25, 0xc2, 0x0f, 0x00, 0x00,
 };
+/* clang-format on */
 
 struct pv_frame {
 	uint8_t level; /* 0 free, 1..4 pinned table */
@@ -93,9 +102,9 @@ static void build_tables(struct pvmmu *pv)
 	uint64_t r = c->reserved_gpa, *k4 = entries(pv, r + R_KERNEL_PML4);
 	uint64_t *kpd = entries(pv, r + R_KERNEL_PD), *apd = entries(pv, r + R_APPLY_PD);
 	memset(k4, 0, R_PRISTINE_END);
-	/* the kernel half: RW below the pool, read-only over the pool, nothing over the hv's;
-	 * accessed and dirty preset, so that the CPU never writes these tables */
-	for (uint64_t pa = 0; pa < c->reserved_gpa; pa += TWO_MIB)
+	/* the kernel half: RW below the pool, read-only over the pool and the hv's pages (for
+	 * the routine); accessed and dirty preset, so that the CPU never writes these tables */
+	for (uint64_t pa = 0; pa < c->reserved_gpa + TWO_MIB; pa += TWO_MIB)
 		kpd[pa / TWO_MIB] = pa | LARGE | (pa < c->pool_gpa ? E_W : 0);
 	entries(pv, r + R_KERNEL_PDPT)[(KERNBASE >> 30) & 511] = (r + R_KERNEL_PD) | UPPER;
 	k4[KERNEL_SLOT] = (r + R_KERNEL_PDPT) | UPPER;
@@ -142,7 +151,8 @@ void pvmmu_set_sync(struct pvmmu *pv, pv_sync_fn fn, void *arg)
 void pvmmu_layout(const struct pvmmu *pv, struct pv_layout *out)
 {
 	uint64_t r = pv->c.reserved_gpa;
-	*out = (struct pv_layout){r + R_KERNEL_PML4, r + R_APPLY_PML4, r + R_ROUTINE, r + R_LIST};
+	*out = (struct pv_layout){r + R_KERNEL_PML4, r + R_APPLY_PML4, KERNBASE + r + R_ROUTINE,
+				  r + R_SAVE, r + R_LIST};
 }
 
 void pvmmu_counts_get(const struct pvmmu *pv, struct pvmmu_counts *out)
@@ -330,15 +340,16 @@ int64_t pv_hc_batch(struct guest *g, const struct hc_args *a)
 	if (r < 0)
 		pv->counts.refused++;
 	pv->counts.stores += pv->nlist;
+	int64_t ret = r < 0 ? r : (int64_t)n;
 	if ((pv->nlist || pv->flush) && pv->sync) {
-		int s = pv->sync(pv->sync_arg, pv->nlist, pv->flush);
+		int s = pv->sync(pv->sync_arg, pv->nlist, pv->flush, ret);
 		if (s < 0)
 			return -HC_EINVAL; /* a host failure: the run stops */
 		pv->counts.syncs += (uint64_t)s;
 	}
 	if (done)
 		*done = applied;
-	return r < 0 ? r : (int64_t)n;
+	return ret;
 }
 
 int64_t pv_hc_new_base(struct guest *g, const struct hc_args *a)
@@ -352,11 +363,4 @@ int64_t pv_hc_new_base(struct guest *g, const struct hc_args *a)
 	pv->base = a->a0;
 	pv->counts.new_bases++;
 	return (int64_t)(a->a0 ? a->a0 : pv->c.reserved_gpa + R_KERNEL_PML4);
-}
-
-/* Only the store routine sends it, and apply.c takes it before the table does. */
-int64_t pv_hc_applied(struct guest *g, const struct hc_args *a)
-{
-	(void)g, (void)a;
-	return -HC_EINVAL;
 }

@@ -12,10 +12,10 @@
 enum pv_apply {
 	PV_APPLY_AUTO,	 /* direct under EPT/NPT, vcpu under shadow paging and PVM */
 	PV_APPLY_VCPU,	 /* the vCPU stores each changed entry again, in the hv's store routine,
-			    so that KVM's shadow MMU traps and mirrors it; then KVM reloads the
-			    guest's CR3 (a full TLB flush and a resync of unsync tables) */
-	PV_APPLY_DIRECT, /* the hv's store alone, and a KVM TLB flush when the batch asks one:
-			    coherent only where the hardware walks the guest's tables */
+			    so that KVM's shadow MMU traps and mirrors it; the routine then
+			    reloads the guest's CR3 (a TLB flush and a resync of unsync tables) */
+	PV_APPLY_DIRECT, /* the hv's store alone, and the routine's CR3 reload when the batch
+			    asks a TLB flush: coherent where the hardware walks the tables */
 };
 const char *pv_apply_name(enum pv_apply a);
 
@@ -23,23 +23,25 @@ const char *pv_apply_name(enum pv_apply a);
 struct pvmmu_counts {
 	uint64_t batches, ops, updates, pins, unpins, invlpgs, flush_alls, refused;
 	uint64_t stores;    /* entries changed (vcpu: each stored again by the vCPU) */
-	uint64_t syncs;	    /* store routine runs (vcpu) or KVM TLB flushes (direct) */
+	uint64_t syncs;	    /* store routine runs */
 	uint64_t new_bases; /* HC_PV_NEW_BASE calls answered with a CR3 */
 	uint64_t batch_hist[PV_BATCH_HIST];
 };
 
-/* The hv-reserved pages pvmmu uses, as guest-physical addresses. */
+/* The hv-reserved pages pvmmu uses (guest-physical addresses, but the routine's). */
 struct pv_layout {
 	uint64_t kernel_cr3;  /* the kernel half alone (PML4 slot 511) */
 	uint64_t applier_cr3; /* identity map of guest memory, writable, plus the kernel half */
-	uint64_t routine;     /* the store routine: RDI = list, RSI = count, then HC_PV_APPLIED */
+	uint64_t routine;     /* kernel virtual address of the store routine: RDI = list,
+				 RSI = count, RDX = applier_cr3; it returns as the save area says */
+	uint64_t save;	      /* CR3, RIP, RAX, RDX, RDI, RSI to return with */
 	uint64_t list;	      /* the GPAs of the entries the last batch changed */
 };
 
 /* Makes the batch's entries visible to the vCPU: n GPAs in the list, flush if the batch
- * asked a TLB flush. Returns 1 if it ran something, 0 if nothing was needed, or -1 after a
- * host failure. */
-typedef int (*pv_sync_fn)(void *arg, unsigned n, bool flush);
+ * asked a TLB flush, ret the hypercall's answer. Returns 1 if the vCPU will run the store
+ * routine first, 0 if nothing was needed, or -1 after a host failure. */
+typedef int (*pv_sync_fn)(void *arg, unsigned n, bool flush, int64_t ret);
 
 struct pvmmu_config {
 	uint64_t mem_size;     /* guest memory at GPA 0 */
@@ -65,7 +67,6 @@ struct guest;
 struct hc_args;
 int64_t pv_hc_batch(struct guest *g, const struct hc_args *a);
 int64_t pv_hc_new_base(struct guest *g, const struct hc_args *a);
-int64_t pv_hc_applied(struct guest *g, const struct hc_args *a);
 
 /* report.c: the counters between two marks per op (n ops), for the summary and the record;
  * pvmmu_json(NULL, totals, 1) gives the whole run's. */
@@ -75,7 +76,7 @@ void pvmmu_print_per_op(const struct pvmmu_counts *a, const struct pvmmu_counts 
 struct json_t *pvmmu_json(const struct pvmmu_counts *a, const struct pvmmu_counts *b, double n);
 
 /* apply.c: the sync functions on a running vCPU (arg: struct run_state *). */
-int pv_sync_vcpu(void *arg, unsigned n, bool flush);
-int pv_sync_direct(void *arg, unsigned n, bool flush);
+int pv_sync_vcpu(void *arg, unsigned n, bool flush, int64_t ret);
+int pv_sync_direct(void *arg, unsigned n, bool flush, int64_t ret);
 
 #endif
