@@ -2,7 +2,8 @@
 # pvmmu.sh: pvmmu's hypercalls, page-table updates and batch sizes per operation in the lab
 # (lab-npt and lab-shadow), with the default batch and with batch 1, beside classic's exits,
 # into paper/pvmmu/ (one hv output per run, and summary.tsv).
-# usage: paper/pvmmu.sh   (after `make`; two lab boots, about 15 minutes)
+# usage: paper/pvmmu.sh [--summary]   (after `make`; two lab boots, about 10 minutes;
+#        --summary only rewrites summary.tsv from the outputs already in paper/pvmmu/)
 # Runs: forkstorm at the default RSS (64 KiB) and at 64 MiB, mmapchurn of 64 MiB (mmap, read,
 # write, munmap: its munmap's share is the batches beyond one per faulted page), pagefault;
 # under NPT also pvmmu with the vCPU's stores (--pvmmu-apply vcpu) to price that mechanism.
@@ -26,7 +27,7 @@ if [ "$(cat /sys/module/kvm_amd/parameters/npt)" = Y ]; then
 	R fork64m-pvmmu-vcpu --mode pvmmu --pvmmu-apply vcpu --workload forkstorm --param rss_kib=65536 --iters 2 --reps 2 --timeout 900
 	R pagefault-pvmmu-vcpu --mode pvmmu --pvmmu-apply vcpu --workload pagefault --iters 500 --reps 2
 fi'
-for npt in 1 0; do
+[ "${1:-}" = --summary ] || for npt in 1 0; do
 	platform=lab-npt
 	[ $npt = 0 ] && platform=lab-shadow
 	rm -rf "$out/$platform"
@@ -38,7 +39,7 @@ done
 
 # summary.tsv: one row per run, the counts per operation the hv printed
 {
-	printf 'platform\trun\tapply\tbatches\tops\tupdates\tops_per_batch\thypercalls\texits\tuser_exits\tp50_ns\n'
+	printf 'platform\trun\tapply\tbatches\tops\tupdates\tops_per_batch\thypercalls\texits\tuser_exits\tp50_ns_emulated\n'
 	for f in "$dst"/lab-*.txt; do
 		awk -v name="$(basename "$f" .txt)" '
 		function get(line, key,   s) {
@@ -46,7 +47,7 @@ done
 			sub(/ .*/, "", s); return s
 		}
 		/updates applied by/ { apply = $NF }
-		/per op over/ { p50 = $0; sub(/.*p50 /, "", p50); sub(/ .*/, "", p50) }
+		/per op over/ { p50 = $0; sub(/^.*: min [0-9]+ +p50 /, "", p50); sub(/ .*/, "", p50) }
 		/vCPU stats per op/ { exits = get($0, "exits") }
 		/exits to the hv per op/ { user = get($0, "io") }
 		/pvmmu per op/ { b = get($0, "batches"); o = get($0, "ops"); u = get($0, "updates"); ob = get($0, "ops_per_batch") }
