@@ -37,8 +37,7 @@ static void usage(FILE *out)
 	fprintf(
 	    out,
 	    "usage: hv --mode classic|ptefree|pvmmu --workload NAME [--iters N] [--reps R]\n"
-	    "          [--warmup W]"
-	    "          [--param k=v]... [--timeout S] [--mem MiB] [--json FILE]\n"
+	    "          [--warmup W] [--param k=v]... [--timeout S] [--mem MiB] [--json FILE]\n"
 	    "          [--kernel FILE] [--exec \"PROGRAM ARGS\"]\n"
 	    "          [--windows N] [--window-mib M] [--fork-policy copy|lazy]\n"
 	    "          [--kmem-boot-mib K] [--pv-batch N] [--pv-pool-mib P]\n"
