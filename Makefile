@@ -1,6 +1,6 @@
 # Makefile: builds the hv, the guest image, the workloads (guest and native) and the harness.
 # Each part has its own fragment (hv/hv.mk, guests/guests.mk, workloads/workloads.mk,
-# harness/harness.mk); outputs go under build/.
+# harness/harness.mk, harness/model/model.mk, paper/paper.mk); outputs go under build/.
 
 BUILD := build
 CC ?= gcc
@@ -12,7 +12,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -ffreestanding -fno-pic -fno-pie
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack
 GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 
-.PHONY: all test bench plots format clean
+.PHONY: all test bench plots paper format clean
 all:
 
 include workloads/workloads.mk
@@ -20,6 +20,8 @@ include hv/hv.mk
 include guests/guests.mk
 include harness/harness.mk
 include harness/lab/lab.mk
+include harness/model/model.mk
+-include paper/paper.mk
 
 $(BUILD)/%/:
 	@mkdir -p $@

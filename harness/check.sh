@@ -24,5 +24,16 @@ run_hv() {
 	elapsed=$(($(date +%s) - start))
 }
 
+# pvm_host: true on a PVM host, where guest ring 0 runs emulated one instruction at a time
+pvm_host() { [ "${PAGELAB_PLATFORM:-host}" = host ] && [ -d /sys/module/kvm_pvm ]; }
+
+# slow_on_pvm WHY: on a PVM host, SKIP the whole script with the reason; the lab runs it
+slow_on_pvm() {
+	if pvm_host; then
+		echo "SKIP $TEST: $1 with the guest kernel emulated on this PVM host; the lab runs it"
+		exit 0
+	fi
+}
+
 # says PATTERN: the hv's output in $out contains the pattern
 says() { printf '%s' "$out" | grep -q -e "$1"; }

@@ -1,15 +1,19 @@
 #!/bin/sh
-# kvmtests.sh: runs KVM integration test scripts on this host's /dev/kvm, else in the lab VM.
+# kvmtests.sh: runs KVM integration test scripts on this host's /dev/kvm and in the lab VM.
 #
 # Usage: harness/kvmtests.sh SCRIPT[@npt=LIST]...      (from the repository top)
 # A SCRIPT is a POSIX sh script (busybox sh in the lab) run from the repository top that prints
 # PASS/FAIL/SKIP lines and exits non-zero on failure. Where it runs:
-#   - here, if /dev/kvm can be opened (the @npt suffix is then ignored: the host's MMU is
-#     whatever its kvm module uses);
-#   - otherwise inside the lab VM (harness/lab/run.sh), once per npt value in LIST: 1 (NPT,
-#     the default), 0 (KVM's shadow MMU) or 0,1 (both), e.g. hv/tests/fault.sh@npt=0,1.
-#     Scripts sharing an npt value share one VM boot;
-#   - otherwise (no QEMU, no lab kernel) each script is reported as SKIP with the reason.
+#   - here, if /dev/kvm can be opened (on whatever MMU the host's kvm module uses: EPT/NPT,
+#     shadow or PVM), with the hv's default system-call entry for this host;
+#   - and inside the lab VM (harness/lab/run.sh), once per npt value in LIST: 1 (NPT, the
+#     default), 0 (KVM's shadow MMU) or 0,1 (both), e.g. hv/tests/fault.sh@npt=0,1, and per
+#     system-call entry in LAB_ENTRIES (default "syscall trap": the guest's SYSCALL entry and
+#     its int3 gate, the one PVM hosts need, forced through PAGELAB_SYSCALL_ENTRY). Scripts
+#     sharing an npt value and an entry share one VM boot. PAGELAB_LAB=0 leaves the lab out
+#     where /dev/kvm is here;
+#   - where neither can run (no /dev/kvm, no QEMU or lab kernel) each script is a SKIP with
+#     the reason.
 # Each script sees PAGELAB_PLATFORM=host, lab-npt or lab-shadow. Its output passes through
 # unchanged after a "== SCRIPT (platform)" header; a script that exits non-zero without a
 # FAIL line gets one ("FAIL SCRIPT: exited with status N"). Exit status 0 unless a script
@@ -24,7 +28,7 @@ run_here() {
 	shift
 	failed=0
 	for script in "$@"; do
-		echo "== $script ($platform)"
+		echo "== $script ($platform${PAGELAB_SYSCALL_ENTRY:+, $PAGELAB_SYSCALL_ENTRY entry})"
 		log=${TMPDIR:-/tmp}/kvmtests.$$.log
 		PAGELAB_PLATFORM=$platform sh "$script" >"$log" 2>&1
 		status=$?
@@ -72,38 +76,46 @@ for arg in "$@"; do
 	case ,$list, in *,0,*) npt0="$npt0 $script" ;; esac
 done
 
-# /dev/kvm usable here: no VM needed.
+# /dev/kvm usable here: the host platform.
+here=0
 if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	here=1
 	run_here host $all || missing=1
-	exit $missing
+	[ "${PAGELAB_LAB:-1}" = 0 ] && exit $missing
 fi
 
 if ! reason=$(harness/lab/run.sh --probe 2>&1); then
 	reason=$(printf '%s\n' "$reason" | sed -n 's/^lab: unavailable: //p' | tail -n 1)
 	for script in $all; do
-		echo "SKIP $script: no /dev/kvm here and the lab cannot run: ${reason:-see harness/lab/run.sh --probe}"
+		if [ $here = 1 ]; then
+			echo "SKIP $script (lab): the lab cannot run: ${reason:-see harness/lab/run.sh --probe}"
+		else
+			echo "SKIP $script: no /dev/kvm here and the lab cannot run: ${reason:-see harness/lab/run.sh --probe}"
+		fi
 	done
 	exit $missing
 fi
 
-# Boots the lab with npt=$1 and runs the scripts named in $2 there.
+# Boots the lab with npt=$1 and the system-call entry $2 and runs the scripts named in $3 there.
 run_lab() {
-	[ -n "$2" ] || return 0
+	[ -n "$3" ] || return 0
 	platform=lab-npt
 	[ "$1" = 0 ] && platform=lab-shadow
 	harness/lab/run.sh --npt "$1" --timeout "${LAB_TIMEOUT:-900}" --out "${BUILD:-build}/lab/kvmtests" \
-		-- "sh harness/kvmtests.sh --here $platform $2"
+		-- "PAGELAB_SYSCALL_ENTRY=$2 sh harness/kvmtests.sh --here $platform $3"
 	status=$?
 	case $status in
 	0) return 0 ;;
 	124 | 125 | 126)
-		echo "FAIL kvmtests ($platform): the lab VM broke down (status $status, see the lab: lines above)"
+		echo "FAIL kvmtests ($platform, $2 entry): the lab VM broke down (status $status, see the lab: lines above)"
 		return 1
 		;;
 	*) return 1 ;;
 	esac
 }
 
-run_lab 1 "$npt1" || missing=1
-run_lab 0 "$npt0" || missing=1
+for entry in ${LAB_ENTRIES:-syscall trap}; do
+	run_lab 1 "$entry" "$npt1" || missing=1
+	run_lab 0 "$entry" "$npt0" || missing=1
+done
 exit $missing

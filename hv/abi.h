@@ -40,9 +40,18 @@ enum mmu_mode {
 	MODE_PVMMU = 3,	  /* the guest keeps page tables; every change is a validated hypercall */
 };
 
+/* How user programs enter the kernel for a system call: the hv chooses per platform. */
+enum syscall_entry {
+	ENTRY_SYSCALL = 1, /* the SYSCALL instruction (LSTAR); the fastest where it works */
+	ENTRY_TRAP = 2,	   /* int3 through a DPL-3 gate at vector 3: a PVM host delivers it,
+			      while SYSCALL from guest ring 3 never reaches the guest kernel there */
+};
+
 struct boot_info {
 	uint32_t magic;		  /* BOOT_MAGIC */
 	uint32_t mode;		  /* enum mmu_mode */
+	uint32_t syscall_entry;	  /* enum syscall_entry */
+	uint32_t reserved;	  /* 0 */
 	uint64_t mem_size;	  /* bytes of kernel memory at GPA 0 (<= KERNEL_MAX_MEM) */
 	uint64_t kernel_end;	  /* first page-aligned GPA after the kernel image */
 	uint64_t hv_reserved_gpa; /* hv-owned range at the top of kernel memory (may be 0 long) */

@@ -271,9 +271,10 @@ struct run_config {
 	long iters, reps, warmup;
 	const char *json_path;
 	enum mmu_mode mode;
-	const char *fork_policy; /* ptefree: the policy that ran */
-	const char *pv_apply;	 /* pvmmu: how updates reach the vCPU (vcpu, direct) */
-	long pv_batch;		 /* pvmmu: operations per batch */
+	const char *fork_policy;   /* ptefree: the policy that ran */
+	const char *syscall_entry; /* how guest programs entered the kernel: syscall or trap */
+	const char *pv_apply;	   /* pvmmu: how updates reach the vCPU (vcpu, direct) */
+	long pv_batch;		   /* pvmmu: operations per batch */
 };
 struct run_report {
 	const struct run_config *cfg;

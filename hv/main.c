@@ -25,6 +25,7 @@ struct options {
 	long mem_mib;
 	long kmem_boot_mib; /* 0: automatic */
 	bool list, calibrate;
+	const char *entry; /* --syscall-entry: auto, syscall or trap */
 	struct ptefree_config pf;
 	long pv_batch, pv_pool_mib; /* pvmmu; pool 0: automatic */
 	enum pv_apply pv_apply;
@@ -40,8 +41,8 @@ static void usage(FILE *out)
 	    "          [--warmup W] [--param k=v]... [--timeout S] [--mem MiB] [--json FILE]\n"
 	    "          [--kernel FILE] [--exec \"PROGRAM ARGS\"]\n"
 	    "          [--windows N] [--window-mib M] [--fork-policy copy|lazy]\n"
-	    "          [--kmem-boot-mib K] [--pv-batch N] [--pv-pool-mib P]\n"
-	    "          [--pvmmu-apply auto|vcpu|direct]\n"
+	    "          [--kmem-boot-mib K] [--syscall-entry auto|syscall|trap]\n"
+	    "          [--pv-batch N] [--pv-pool-mib P] [--pvmmu-apply auto|vcpu|direct]\n"
 	    "       hv --list | --calibrate [--iters N] | --help\n"
 	    "  --mode M         classic (the guest pages), ptefree (the hv pages) or pvmmu\n"
 	    "                   (the guest's page tables, changed by validated hypercalls)\n"
@@ -63,6 +64,10 @@ static void usage(FILE *out)
 	    "  --kmem-boot-mib K ptefree: kernel memory the guest owns from boot above its\n"
 	    "                   image, 1..%d MiB; the rest comes and goes in %llu KiB chunks\n"
 	    "                   (default: 1/16 of --mem, at least %llu MiB)\n"
+	    "  --syscall-entry E how guest programs enter the kernel: syscall (the SYSCALL\n"
+	    "                   instruction), trap (int3 through a DPL-3 gate: what a PVM host\n"
+	    "                   delivers) or auto (trap on PVM, else syscall; the default, or\n"
+	    "                   $PAGELAB_SYSCALL_ENTRY when set)\n"
 	    "  --pv-batch N     pvmmu: page-table operations per hypercall, 1..%d (default %d)\n"
 	    "  --pv-pool-mib P  pvmmu: page-table frames, even, MiB (default: 1/8 of --mem,\n"
 	    "                   at least %llu)\n"
@@ -141,6 +146,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		O_WINDOW_MIB,
 		O_FORK_POLICY,
 		O_KMEM_BOOT_MIB,
+		O_SYSCALL_ENTRY,
 		O_PV_BATCH,
 		O_PV_POOL_MIB,
 		O_PVMMU_APPLY,
@@ -164,6 +170,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"window-mib", required_argument, 0, O_WINDOW_MIB},
 	    {"fork-policy", required_argument, 0, O_FORK_POLICY},
 	    {"kmem-boot-mib", required_argument, 0, O_KMEM_BOOT_MIB},
+	    {"syscall-entry", required_argument, 0, O_SYSCALL_ENTRY},
 	    {"pv-batch", required_argument, 0, O_PV_BATCH},
 	    {"pv-pool-mib", required_argument, 0, O_PV_POOL_MIB},
 	    {"pvmmu-apply", required_argument, 0, O_PVMMU_APPLY},
@@ -174,6 +181,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    .kernel = DEFAULT_KERNEL,
 	    .timeout = 30,
 	    .mem_mib = DEFAULT_MEM_MIB,
+	    .entry = getenv("PAGELAB_SYSCALL_ENTRY") ? getenv("PAGELAB_SYSCALL_ENTRY") : "auto",
 	    .pf = {.nwindows = DEFAULT_WINDOWS,
 		   .window_size = DEFAULT_WINDOW_MIB * MIB,
 		   .policy = FORK_LAZY,
@@ -255,6 +263,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->kmem_boot_mib =
 			    parse_long("--kmem-boot-mib", optarg, 1, KERNEL_MAX_MEM / MIB);
 			break;
+		case O_SYSCALL_ENTRY:
+			o->entry = optarg;
+			break;
 		case O_PV_BATCH:
 			o->pv_batch = parse_long("--pv-batch", optarg, 1, PV_BATCH_MAX);
 			break;
@@ -288,6 +299,17 @@ static void parse_args(int argc, char **argv, struct options *o)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->kmem_boot_mib && o->run.mode != MODE_PTEFREE)
 		usage_error("--kmem-boot-mib applies to --mode ptefree only");
+	if (strcmp(o->entry, "auto") && strcmp(o->entry, "syscall") && strcmp(o->entry, "trap"))
+		usage_error("unknown system-call entry '%s' (valid: auto, syscall, trap)",
+			    o->entry);
+}
+
+/* SYSCALL from guest ring 3 never reaches the guest kernel on a PVM host; int3 does. */
+static enum syscall_entry choose_entry(const char *entry, const struct platform *p)
+{
+	if (strcmp(entry, "auto") == 0)
+		return strcmp(p->mmu, "pvm") == 0 ? ENTRY_TRAP : ENTRY_SYSCALL;
+	return strcmp(entry, "trap") == 0 ? ENTRY_TRAP : ENTRY_SYSCALL;
 }
 
 /* Checks the workload and its parameters and records their values (defaults included). */
@@ -430,6 +452,8 @@ static int run_guest(struct options *o, const char *cmdline)
 	free(image);
 	struct boot_info *bi = boot_setup(&vm, img.entry);
 	bi->mode = o->run.mode;
+	bi->syscall_entry = choose_entry(o->entry, &r.plat);
+	o->run.syscall_entry = bi->syscall_entry == ENTRY_TRAP ? "trap" : "syscall";
 	bi->kernel_end = (img.load_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	bi->hv_reserved_gpa = rs.g.mem.size;
 	bi->hv_reserved_size = reserved;

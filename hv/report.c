@@ -164,11 +164,11 @@ void report_print(const struct run_report *r, FILE *out)
 {
 	const struct run_config *c = r->cfg;
 	const struct guest *g = &r->rs->g;
-	fprintf(out, "%s %s: mode %s, platform %s, mmu %s%s%s, host THP %s\n",
+	fprintf(out, "%s %s: mode %s, platform %s, mmu %s%s%s, host THP %s, system calls by %s\n",
 		c->workload ? "workload" : "exec", c->workload ? c->workload : c->exec,
 		mode_name(c->mode), r->plat.name, r->plat.mmu,
 		c->fork_policy ? ", fork policy " : "", c->fork_policy ? c->fork_policy : "",
-		r->plat.thp[0] ? r->plat.thp : "unknown");
+		r->plat.thp[0] ? r->plat.thp : "unknown", c->syscall_entry);
 	if (g->pv)
 		fprintf(out, "  pvmmu: %ld ops per batch at most, updates applied by %s\n",
 			c->pv_batch, c->pv_apply);
@@ -321,6 +321,7 @@ static json_t *run_json(const struct run_report *r)
 	json_object_set_new(run, "pv_batch", c->pv_apply ? json_integer(c->pv_batch) : json_null());
 	json_object_set_new(run, "fork_policy",
 			    c->fork_policy ? json_string(c->fork_policy) : json_null());
+	json_object_set_new(run, "syscall_entry", json_string(c->syscall_entry));
 	json_object_set_new(run, "platform", json_string(r->plat.name));
 	json_object_set_new(run, "mmu", json_string(r->plat.mmu));
 	json_object_set_new(run, "kvm_module", json_string(r->plat.kvm_module));

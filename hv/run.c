@@ -28,6 +28,18 @@ static const char *const exit_names[] = {
     [KVM_EXIT_X86_WRMSR] = "x86_wrmsr",
 };
 
+/* KVM_INTERNAL_ERROR_* (linux/kvm.h) */
+static const char *internal_error_name(uint32_t suberror)
+{
+	static const char *const names[] = {
+	    [KVM_INTERNAL_ERROR_EMULATION] = "instruction emulation failed",
+	    [KVM_INTERNAL_ERROR_SIMUL_EX] = "exception while delivering an exception",
+	    [KVM_INTERNAL_ERROR_DELIVERY_EV] = "event delivery failed",
+	};
+	return suberror < sizeof names / sizeof names[0] && names[suberror] ? names[suberror]
+									    : "unknown";
+}
+
 #ifndef KVM_EXIT_MEMORY_FAULT
 #define KVM_EXIT_MEMORY_FAULT 39 /* Linux 6.8: with KVM_RUN's EFAULT, flags, gpa, size */
 #endif
@@ -214,7 +226,10 @@ bool run_step(struct run_state *rs)
 		return stop(rs, "VM entry failed, hardware reason %#llx",
 			    (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 	case KVM_EXIT_INTERNAL_ERROR:
-		return stop(rs, "KVM internal error, suberror %u", run->internal.suberror);
+		/* a PVM host reports a guest exception it cannot deliver (a triple fault among
+		 * them) as a failed emulation */
+		return stop(rs, "KVM internal error, suberror %u (%s)", run->internal.suberror,
+			    internal_error_name(run->internal.suberror));
 	case KVM_EXIT_MMIO:
 		if (fault_inject(rs, true, run->mmio.phys_addr))
 			return true;

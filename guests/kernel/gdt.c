@@ -66,8 +66,14 @@ void gdt_init(void)
 	ltr(TSS_SEL);
 }
 
+/* With ENTRY_TRAP the SYSCALL instruction stays disabled (#UD), so a program that uses the
+ * wrong entry dies at once instead of working by accident. */
 void syscall_msr_init(void)
 {
+	if (boot_info->syscall_entry != ENTRY_SYSCALL) {
+		wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~EFER_SCE);
+		return;
+	}
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	wrmsr(MSR_STAR, (uint64_t)SYSRET_BASE << 48 | (uint64_t)KERNEL_CS << 32);
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);

@@ -8,6 +8,7 @@
 
 enum {
 	T_DIVIDE = 0,
+	T_BREAKPOINT = 3,
 	T_DOUBLE_FAULT = 8,
 	T_INVALID_OPCODE = 6,
 	T_PAGE_FAULT = 14,
@@ -28,17 +29,23 @@ struct __attribute__((packed)) idt_gate {
 
 static struct idt_gate idt[NVECTORS] __attribute__((aligned(16)));
 extern const uint64_t trap_vectors[NVECTORS]; /* trapasm.S */
+void trap_syscall_entry(void);		      /* trapasm.S */
 
-/* Interrupt gates (0x8e: present, DPL 0, IF cleared on entry): user code cannot `int` in. */
+/*
+ * Interrupt gates (0x8e: present, DPL 0, IF cleared on entry): user code cannot `int` in,
+ * except with ENTRY_TRAP, where vector 3 is the system call (0xee: DPL 3) and a user int3 is
+ * one.
+ */
 void idt_init(void)
 {
 	for (int v = 0; v < NVECTORS; v++) {
-		uint64_t h = trap_vectors[v];
+		int sys = v == T_BREAKPOINT && boot_info->syscall_entry == ENTRY_TRAP;
+		uint64_t h = sys ? (uint64_t)trap_syscall_entry : trap_vectors[v];
 		idt[v] = (struct idt_gate){
 		    .offset_low = h & 0xffff,
 		    .selector = KERNEL_CS,
 		    .ist = v == T_DOUBLE_FAULT ? 1 : 0,
-		    .type_attr = 0x8e,
+		    .type_attr = sys ? 0xee : 0x8e,
 		    .offset_mid = (h >> 16) & 0xffff,
 		    .offset_high = h >> 32,
 		};

@@ -1,4 +1,4 @@
-/* trapasm.S: exception vectors, the SYSCALL entry, returns to user mode, and swtch(). */
+/* trapasm.S: exception vectors, the two system-call entries, returns to user mode, swtch(). */
 #include "gdt.h"
 
 /* Saves the general registers in struct trapframe order (r15 ends at the lowest address). */
@@ -126,6 +126,21 @@ syscall_entry:
 	pop %r11       /* rflags */
 	pop %rsp       /* user rsp: from here on no kernel stack, but interrupts are off */
 	sysretq
+
+/*
+ * int3 from ring 3 as a system call (ENTRY_TRAP): the CPU switched to the TSS stack and pushed
+ * SS, RSP, RFLAGS, CS, RIP; the rest of the frame is the SYSCALL entry's. iretq returns after
+ * the int3 with every register but RAX as the program left it.
+ */
+	.globl trap_syscall_entry
+trap_syscall_entry:
+	pushq $0
+	pushq $256 /* SYSCALL_TRAPNO */
+	push_regs
+	cld
+	mov %rsp, %rdi
+	call syscall_dispatch
+	jmp trapret
 
 /*
  * A new process's kernel thread starts here (swtch() returns into it) with %rsp at its

@@ -43,6 +43,7 @@ struct budget {
 	int reps;	  /* measured repetitions */
 	int warmup;	  /* unmeasured repetitions before them */
 	double timeout_s; /* one process (one calibration or measured run) */
+	double max_op_s;  /* a cell whose one operation takes longer is trimmed (skipped) */
 	bool trace;	  /* after each measured cell, a traced pass (exits by hardware reason) */
 	const char
 	    *trace_method; /* "auto" (perf where it can run, else tracefs), "perf", "tracefs" */

@@ -35,6 +35,10 @@ static void usage(FILE *f)
 	    "  --budget S        target seconds per measured repetition (default 0.2,\n"
 	    "                    quick 0.02); iterations are derived from it\n"
 	    "  --timeout S       limit per process run (default 120 s)\n"
+	    "  --max-op S        trim (record as skipped, with the time) a cell whose one\n"
+	    "                    operation takes longer than S seconds (default 5, quick\n"
+	    "                    1): keeps a run on a slow platform, such as a PVM host\n"
+	    "                    that emulates the guest kernel, within minutes\n"
 	    "  --out DIR         write the results into DIR (default:\n"
 	    "                    results/<UTC stamp>-<host>, and results/latest points to it)\n"
 	    "  --quick           small budgets and a reduced sweep\n"
@@ -201,6 +205,7 @@ int main(int argc, char **argv)
 					     {"reps", required_argument, 0, 'r'},
 					     {"budget", required_argument, 0, 'b'},
 					     {"timeout", required_argument, 0, 't'},
+					     {"max-op", required_argument, 0, 'X'},
 					     {"out", required_argument, 0, 'o'},
 					     {"quick", no_argument, 0, 'q'},
 					     {"list", no_argument, 0, 'l'},
@@ -246,6 +251,9 @@ int main(int argc, char **argv)
 		case 't':
 			b.timeout_s = positive("--timeout", optarg);
 			break;
+		case 'X':
+			b.max_op_s = positive("--max-op", optarg);
+			break;
 		case 'o':
 			out = optarg;
 			break;
@@ -284,6 +292,7 @@ int main(int argc, char **argv)
 	}
 	b.reps = b.reps ? b.reps : quick ? 3 : 5;
 	b.rep_s = b.rep_s > 0 ? b.rep_s : quick ? 0.02 : 0.2;
+	b.max_op_s = b.max_op_s > 0 ? b.max_op_s : quick ? 1 : 5;
 	if (!m.nplats)
 		for (int i = 0; platform_at(i); i++)
 			m.plats[m.nplats++] = platform_at(i);

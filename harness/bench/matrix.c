@@ -19,6 +19,8 @@ static const struct sweep sweeps[] = {
     {"forkstorm", NULL, "rss_kib", {64, 256, 1024, 4096, 16384, 65536}, {64, 1024, 16384}},
     {"forkstorm", "rss_kib=4096", "touch_pages", {1, 16, 256}, {16}},
     {"mmapchurn", NULL, "kib", {4, 16, 64, 256, 1024, 4096, 16384}, {4, 256, 4096}},
+    /* one page: a TLB flush by invlpg; 64 pages: past the guest's limit, a CR3 reload */
+    {"mprotect", NULL, "pages", {1, 64}, {1, 64}},
 };
 
 /* pagefault keeps every page it touches: iters x (warm-up + reps) pages in all. 16384

@@ -1,9 +1,11 @@
 /* measure.c: picks iterations from the time budget (calibration runs), then the measured run. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include "bench.h"
 
 #define CALIBRATION_ROUNDS 4
+#define BOOT_SLACK_S	   5 /* the first round's bound: boot, then two operations */
 
 /* Seconds of the first repetition in rec, or -1 when rec has no usable sample. */
 static double first_rep_s(json_t *rec)
@@ -34,10 +36,26 @@ static int calibration_failed(json_t *rec, json_t *cal, long iters)
 	return -1;
 }
 
+/* Records why a cell whose one operation outlasts the budget's limit is not measured. */
+static int trimmed(json_t *rec, const struct cell *c, const struct budget *b, double op_s,
+		   bool at_least)
+{
+	const char *note = c->plat->time_note ? c->plat->time_note() : NULL;
+	json_object_set_new(rec, "trimmed", json_true());
+	json_object_set_new(rec, "reason",
+			    json_sprintf("trimmed: one operation took %s%.3g s, over the %.3g s "
+					 "limit per operation (--max-op)%s%s",
+					 at_least ? "more than " : "", op_s, b->max_op_s,
+					 note ? "; here: " : "", note ? note : ""));
+	return 1;
+}
+
 /*
  * lmbench's rule: the harness, not the workload, chooses the iteration count. Start at one
  * operation and grow until a repetition lasts a tenth of the target, then scale to the
- * target. A slow platform ends with few iterations (at least one) rather than long runs.
+ * target. A slow platform ends with few iterations (at least one) rather than long runs;
+ * a cell whose single operation takes longer than b->max_op_s (guest ring 0 emulated on a
+ * PVM host, say) is trimmed after its first operation, with the reason in the record.
  * Calibration runs warm up once too: a first operation on cold memory would overestimate.
  */
 int measure_cell(const struct cell *c, const struct budget *b, run_once_fn run_once, json_t *rec)
@@ -46,11 +64,24 @@ int measure_cell(const struct cell *c, const struct budget *b, run_once_fn run_o
 	double per_op_s = 0;
 	for (int round = 0; round < CALIBRATION_ROUNDS; round++) {
 		json_t *cal = json_object();
-		if (run_once(c, iters, 1, 1, b->timeout_s, cal) < 0 || first_rep_s(cal) < 0)
+		/* the first round (a warm-up op and a measured one) is bounded by the limit per
+		 * operation: an op that runs out of it is trimmed, not waited for */
+		double first_bound = 2 * b->max_op_s + BOOT_SLACK_S;
+		bool bounded = round == 0 && first_bound < b->timeout_s;
+		if (run_once(c, iters, 1, 1, bounded ? first_bound : b->timeout_s, cal) < 0 ||
+		    first_rep_s(cal) < 0) {
+			const char *why = json_string_value(json_object_get(cal, "error"));
+			if (bounded && why && strstr(why, "time")) {
+				json_decref(cal);
+				return trimmed(rec, c, b, b->max_op_s, true);
+			}
 			return calibration_failed(rec, cal, iters);
+		}
 		double rep_s = first_rep_s(cal);
 		json_decref(cal);
 		per_op_s = rep_s / iters;
+		if (round == 0 && per_op_s > b->max_op_s)
+			return trimmed(rec, c, b, per_op_s, false);
 		if (rep_s >= b->rep_s / 10 || iters >= c->max_iters)
 			break;
 		double want = per_op_s > 0 ? b->rep_s / 10 / per_op_s : iters * 1000.0;

@@ -135,7 +135,7 @@ static void inner_command(struct cell *const cells[], int n, const struct budget
 	size_t used = 0;
 	append(cmd, len, &used, "build/bench --platforms host --out out/%s --reps %d --budget %g",
 	       name, b->reps, b->rep_s);
-	append(cmd, len, &used, " --timeout %g", b->timeout_s);
+	append(cmd, len, &used, " --timeout %g --max-op %g", b->timeout_s, b->max_op_s);
 	if (b->trace)
 		append(cmd, len, &used, " --trace --trace-method %s", b->trace_method);
 	append(cmd, len, &used, " --calibration-exits %ld",

@@ -5,6 +5,8 @@
 TEST=maplimit
 . harness/check.sh
 [ -f build/guest/kernel.elf ] || { echo "SKIP maplimit: no guest kernel"; exit 0; }
+slow_on_pvm "reaching the host's vm.max_map_count (tens of thousands of calls) takes minutes"
+
 # The lab VM is ours: there the limit is lowered so that the guest reaches it within a few
 # thousand hypercalls (seconds, not minutes); elsewhere the host's own limit stands.
 limit=/proc/sys/vm/max_map_count

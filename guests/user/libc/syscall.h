@@ -6,5 +6,6 @@
 
 long syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 long syscall_errno(long ret); /* -errno -> errno set, -1; else ret */
+void libc_init(char **envp);  /* crt0: reads the auxiliary vector */
 
 #endif

@@ -4,9 +4,21 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "abi.h"
 #include "syscall.h"
 
 int errno;
+static int use_trap; /* the kernel's AT_PAGELAB_ENTRY says ENTRY_TRAP: int3, not syscall */
+
+/* Called by crt0 before main: the auxiliary vector follows envp's NULL. */
+void libc_init(char **envp)
+{
+	while (*envp)
+		envp++;
+	for (const unsigned long *av = (const unsigned long *)(envp + 1); av[0] != AT_NULL; av += 2)
+		if (av[0] == AT_PAGELAB_ENTRY)
+			use_trap = av[1] == ENTRY_TRAP;
+}
 
 long syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -14,10 +26,16 @@ long syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 	register long r8 __asm__("r8") = a4;
 	register long r9 __asm__("r9") = a5;
 	long ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
+	if (use_trap)
+		__asm__ volatile("int3"
+				 : "=a"(ret)
+				 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)
+				 : "memory");
+	else
+		__asm__ volatile("syscall"
+				 : "=a"(ret)
+				 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)
+				 : "rcx", "r11", "memory");
 	return ret;
 }
 
