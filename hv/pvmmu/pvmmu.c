@@ -137,7 +137,6 @@ struct pvmmu *pvmmu_create(const struct pvmmu_config *c, uint8_t *host, char *er
 	pv->nframes = n;
 	pv->user_slots = (unsigned)((c->user_top + (1ull << 39) - 1) >> 39);
 	pv->list = entries(pv, c->reserved_gpa + R_LIST);
-	memset(entries(pv, c->pool_gpa), 0, c->reserved_gpa - c->pool_gpa);
 	build_tables(pv);
 	return pv;
 }

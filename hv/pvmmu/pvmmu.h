@@ -52,7 +52,8 @@ struct pvmmu_config {
 #define PV_RESERVED_MIN (2ull << 20)
 struct pvmmu;
 /* Builds the kernel half, the applier table and the store routine in [reserved_gpa,
- * mem_size) of host (the host address of GPA 0). NULL with a reason in err. */
+ * mem_size) of host (the host address of GPA 0), whose pool must be zero (fresh memory: the
+ * host backs no page of it until the guest uses it). NULL with a reason in err. */
 struct pvmmu *pvmmu_create(const struct pvmmu_config *c, uint8_t *host, char *err, size_t errlen);
 void pvmmu_set_sync(struct pvmmu *pv, pv_sync_fn fn, void *arg);
 void pvmmu_layout(const struct pvmmu *pv, struct pv_layout *out);
