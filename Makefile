@@ -12,7 +12,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -ffreestanding -fno-pic -fno-pie
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack
 GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 
-.PHONY: all test bench plots paper format clean
+.PHONY: all test test-run bench plots paper format clean
 all:
 
 include workloads/workloads.mk
@@ -33,6 +33,11 @@ clean:
 	rm -rf $(BUILD)
 
 # Each fragment appends test commands to TESTS (each prints PASS/FAIL/SKIP lines) and the
-# files they need to TEST_DEPS; harness/testrun.sh runs them and prints the totals.
-test: all $(TEST_DEPS)
+# files they need to TEST_DEPS; harness/testrun.sh runs them and prints the totals. What the
+# build and the tests need is installed first (harness/install-deps.sh), then built.
+test:
+	@sh harness/install-deps.sh test
+	@$(MAKE) --no-print-directory test-run
+
+test-run: all $(TEST_DEPS)
 	@sh harness/testrun.sh $(TESTS)

@@ -1,7 +1,8 @@
 # check.sh: what the KVM test scripts share, sourced with TEST set to the script's name: the hv
 # to run, the skip when there is no KVM, check() for PASS/FAIL lines, run_hv() to run it, has()
-# for the JSON record.
+# and valid_record() for the JSON record.
 HV=${HV:-build/hv}
+VALIDATE=${VALIDATE:-build/validate}
 [ -c /dev/kvm ] || { echo "SKIP $TEST: no /dev/kvm"; exit 0; }
 fail=0
 
@@ -11,6 +12,10 @@ check() {
 	shift
 	if "$@"; then echo "PASS $TEST $name"; else echo "FAIL $TEST $name"; fail=1; fi
 }
+
+# valid_record: the JSON record in $json has the shape of harness/run-record.schema.json (else
+# the validator says where it differs)
+valid_record() { $VALIDATE harness/run-record.schema.json "$json"; }
 
 # has PATTERN: the JSON record in $json, without blanks, matches the pattern
 has() { tr -d ' \n' <"$json" | grep -q "$1"; }

@@ -1,15 +1,29 @@
 # harness.mk: the bench driver (build/bench, build/bench-static for the lab), its tests, and the
 # `bench` and `plots` targets. Lab scripts in harness/lab/ have their own rules there.
 
+# Run records (harness/record/): latency statistics shared by the hv and the bench, and the
+# validator of harness/run-record.schema.json (build/validate; static for the lab).
+RECORD_OBJS := $(BUILD)/harness/record/latency.o $(BUILD)/harness/record/schema.o
+$(BUILD)/harness/record/%.o: harness/record/%.c harness/record/record.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/validate: $(BUILD)/harness/record/validate.o $(RECORD_OBJS)
+	$(CC) -o $@ $^ -ljansson -lm
+
+$(BUILD)/validate-static: $(BUILD)/harness/record/validate.o $(RECORD_OBJS)
+	$(CC) -static -o $@ $^ -ljansson -lm
+
 BENCH_SRCS := $(wildcard harness/bench/*.c)
-BENCH_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_SRCS))
+BENCH_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_SRCS)) $(RECORD_OBJS)
 BENCH_LIBS := -ljansson -lm
 # The context of every results file names the flags the measured programs were built with.
 BENCH_DEFS := -DBENCH_CFLAGS='"$(HOST_CFLAGS)"'
 
-$(BUILD)/harness/bench/%.o: harness/bench/%.c $(wildcard harness/bench/*.h) workloads/workload.h
+$(BUILD)/harness/bench/%.o: harness/bench/%.c $(wildcard harness/bench/*.h) workloads/workload.h \
+	harness/record/record.h
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(BENCH_DEFS) -Iworkloads -Ihv -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) $(BENCH_DEFS) -Iworkloads -Ihv -Iharness -c -o $@ $<
 
 $(BUILD)/bench: $(BENCH_OBJS) $(WL_HOST_OBJS)
 	$(CC) -o $@ $^ $(BENCH_LIBS)
@@ -17,22 +31,25 @@ $(BUILD)/bench: $(BENCH_OBJS) $(WL_HOST_OBJS)
 $(BUILD)/bench-static: $(BENCH_OBJS) $(WL_HOST_OBJS)
 	$(CC) -static -o $@ $^ $(BENCH_LIBS)
 
-$(BUILD)/harness/tests/%: harness/tests/%.c harness/test.h
+$(BUILD)/harness/tests/%: harness/tests/%.c harness/test.h $(RECORD_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Iharness -o $@ $< $(BENCH_LIBS)
+	$(CC) $(HOST_CFLAGS) -Iharness -o $@ $< $(RECORD_OBJS) $(BENCH_LIBS)
 
-all: $(BUILD)/bench $(BUILD)/bench-static
+all: $(BUILD)/bench $(BUILD)/bench-static $(BUILD)/validate $(BUILD)/validate-static
 
-TESTS += "$(BUILD)/harness/tests/test_results $(BUILD)/bench plots/plot.sh"
-TEST_DEPS += $(BUILD)/harness/tests/test_results $(BUILD)/bench $(BUILD)/native/wl \
-	$(BUILD)/native/true
+RECORD_SCHEMA := harness/run-record.schema.json
+TESTS += "$(BUILD)/harness/tests/test_schema $(RECORD_SCHEMA)"
+TESTS += "$(BUILD)/harness/tests/test_results $(BUILD)/bench plots/plot.sh $(RECORD_SCHEMA)"
+TEST_DEPS += $(BUILD)/harness/tests/test_schema $(BUILD)/harness/tests/test_results \
+	$(BUILD)/bench $(BUILD)/native/wl $(BUILD)/native/true $(BUILD)/validate \
+	$(BUILD)/validate-static
 
 # make bench [QUICK=1] [BENCH_ARGS=...]: installs what is missing, builds, runs the default
 # matrix into results/<stamp>-<host>/ and draws the plots. Parts of the project that do not
 # build leave their platforms skipped (with the reason) rather than stopping the run.
 BENCH_NEEDS := $(BUILD)/bench $(BUILD)/native/wl $(BUILD)/native/true
 bench:
-	@sh harness/install-deps.sh
+	@sh harness/install-deps.sh bench
 	@$(MAKE) --no-print-directory all || echo "bench: not everything built; running what did"
 	@$(MAKE) --no-print-directory $(BENCH_NEEDS)
 	@start=$$(date +%s); \

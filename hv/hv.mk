@@ -3,11 +3,12 @@
 # build/hv is the binary itself, so objects and tests live in build/hv.d/
 HV_OUT := $(BUILD)/hv.d
 HV_SRCS := $(filter-out hv/main.c,$(wildcard hv/*.c hv/pvmmu/*.c))
-HV_OBJS := $(patsubst hv/%.c,$(HV_OUT)/%.o,$(HV_SRCS))
+HV_OBJS := $(patsubst hv/%.c,$(HV_OUT)/%.o,$(HV_SRCS)) $(BUILD)/harness/record/latency.o
 HV_CFLAGS := $(HOST_CFLAGS) -Ihv -Iworkloads -Iharness
 HV_LIBS := -ljansson -lpthread
 
-$(HV_OUT)/%.o: hv/%.c hv/hv.h hv/abi.h hv/ptefree.h hv/pvmmu/pvmmu.h hv/decode.h workloads/workload.h
+$(HV_OUT)/%.o: hv/%.c hv/hv.h hv/abi.h hv/ptefree.h hv/pvmmu/pvmmu.h hv/decode.h workloads/workload.h \
+	harness/record/record.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -c -o $@ $<
 

@@ -55,7 +55,7 @@ static void usage(FILE *out)
 	    "  --param k=v      a workload parameter (see --list)\n"
 	    "  --timeout S      stop the guest after S seconds (default 30)\n"
 	    "  --mem MiB        guest kernel memory, 16..1024 (default %d)\n"
-	    "  --json FILE      write the run record as JSON\n"
+	    "  --json FILE      write the run record as JSON (harness/run-record.schema.json)\n"
 	    "  --kernel FILE    guest kernel image (default %s)\n"
 	    "  --windows N      ptefree: address-space windows = live processes (default %d)\n"
 	    "  --window-mib M   user address space per process, MiB, even, both modes (default "

@@ -6,31 +6,27 @@
 #include <string.h>
 #include <unistd.h>
 #include "hv.h"
+#include "record/record.h"
 
-struct latency {
-	double min, p50, p90, p99, max; /* cycles per operation */
-};
-
-static int cmp_double(const void *a, const void *b)
+/* TSC cycles of each measured repetition (empty when the guest reported none). */
+static json_t *cycles_json(const struct run_report *r)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
+	const struct guest *g = &r->rs->g;
+	json_t *a = json_array();
+	for (uint32_t i = 0; g->have_result && i < g->result.nsamples; i++)
+		json_array_append_new(a, json_integer((json_int_t)g->result.cycles[i]));
+	return a;
 }
 
-/* Nearest-rank percentiles over the repetitions; false when there are none. */
-static bool latency_of(const struct hc_result *res, struct latency *l)
+/* Latency per operation in ns (record/latency.c, as the bench computes it), or NULL. */
+static json_t *latency_of(const struct run_report *r)
 {
-	double v[HC_MAX_SAMPLES];
-	uint32_t n = res->nsamples;
-	if (n == 0 || res->iters == 0)
-		return false;
-	for (uint32_t i = 0; i < n; i++)
-		v[i] = (double)res->cycles[i] / (double)res->iters;
-	qsort(v, n, sizeof v[0], cmp_double);
-#define RANK(p) v[(uint32_t)((p) / 100.0 * n + 0.999999) - 1]
-	*l = (struct latency){v[0], RANK(50), RANK(90), RANK(99), v[n - 1]};
-#undef RANK
-	return true;
+	json_t *cycles = cycles_json(r);
+	json_t *l = r->rs->g.have_result
+			? latency_ns((double)r->tsc_khz, (double)r->rs->g.result.iters, cycles)
+			: NULL;
+	json_decref(cycles);
+	return l;
 }
 
 /* Operations in the marked section, or 0 when the guest reported no marked section. */
@@ -59,6 +55,19 @@ static void each_stat(const struct run_report *r, const struct kvm_stats *s, con
 		else
 			fn(s->desc[i].name, (double)b[i], arg);
 	}
+}
+
+/* On PVM, KVM emulates every guest ring-0 instruction and counts each in the vCPU stat
+ * insn_emulation: the guest kernel's instructions per op, exactly. Elsewhere that stat counts
+ * the few instructions KVM's emulator runs (MMIO, shadow page-table writes): false there. */
+static bool guest_kernel_insns(const struct run_report *r, double *per_op)
+{
+	const struct run_state *rs = r->rs;
+	int i = stats_find(&rs->vcpu_stats, "insn_emulation");
+	if (strcmp(r->plat.mmu, "pvm") || i < 0 || ops(r) == 0)
+		return false;
+	*per_op = (double)(rs->mark[1].vcpu_vals[i] - rs->mark[0].vcpu_vals[i]) / ops(r);
+	return true;
 }
 
 /* The hv's own paging counters (ptefree), by name. */
@@ -97,6 +106,13 @@ static void print_counts(const struct run_report *r, FILE *out)
 	}
 	fprintf(out, "  vCPU stats per op:");
 	each_stat(r, &rs->vcpu_stats, a->vcpu_vals, b->vcpu_vals, print_stat, out);
+	double insns;
+	if (guest_kernel_insns(r, &insns))
+		fprintf(
+		    out,
+		    "\n  guest kernel instructions per op: %.1f (PVM emulates each guest ring-0 "
+		    "instruction: insn_emulation)",
+		    insns);
 	fprintf(out, "\n  VM stats (counters per op, gauges at the end):");
 	each_stat(r, &rs->vm_stats, a->vm_vals, b->vm_vals, print_stat, out);
 	fprintf(out, "\n  exits to the hv per op:");
@@ -175,14 +191,18 @@ void report_print(const struct run_report *r, FILE *out)
 	if (g->have_result && g->result.start_tsc > r->boot_tsc)
 		fprintf(out, "  boot to first workload instruction: %.3f ms\n",
 			cycles_to_ns(r, (double)(g->result.start_tsc - r->boot_tsc)) / 1e6);
-	struct latency l;
-	if (g->have_result && latency_of(&g->result, &l))
+	json_t *l = latency_of(r);
+	if (l) {
+		double ns[5];
+		json_unpack(l, "{s:F, s:F, s:F, s:F, s:F}", "min", &ns[0], "p50", &ns[1], "p90",
+			    &ns[2], "p99", &ns[3], "max", &ns[4]);
 		fprintf(out,
 			"  per op over %u reps of %llu: min %.0f  p50 %.0f  p90 %.0f  p99 %.0f  "
 			"max %.0f ns (p50 %.0f cycles)\n",
-			g->result.nsamples, (unsigned long long)g->result.iters,
-			cycles_to_ns(r, l.min), cycles_to_ns(r, l.p50), cycles_to_ns(r, l.p90),
-			cycles_to_ns(r, l.p99), cycles_to_ns(r, l.max), l.p50);
+			g->result.nsamples, (unsigned long long)g->result.iters, ns[0], ns[1],
+			ns[2], ns[3], ns[4], ns[1] * (double)r->tsc_khz / 1e6);
+		json_decref(l);
+	}
 	print_counts(r, out);
 	fprintf(out, "  host RSS: before %llu KiB, peak %llu KiB, after %llu KiB\n",
 		(unsigned long long)r->rss_before.rss_kib, (unsigned long long)r->rss_after.hwm_kib,
@@ -219,42 +239,58 @@ static void set_stat(const char *name, double v, void *arg)
 	json_object_set_new(arg, name, json_real(v));
 }
 
-static json_t *counts_json(const struct run_report *r)
+/* The per-op counts between the marks (null without a measured section): exits to the hv by
+ * KVM exit reason plus "in KVM" (the rest of KVM's exits counter, e.g. shadow page faults KVM
+ * handled itself) so that they add up to every exit, hypercalls by name, KVM stats by name,
+ * the hv's paging in ptefree mode, and on PVM the guest kernel instructions. */
+static void set_counts(const struct run_report *r, json_t *run)
 {
 	const struct run_state *rs = r->rs;
 	const struct mark_snapshot *a = &rs->mark[0], *b = &rs->mark[1];
-	json_t *o = json_object(), *vcpu = json_object(), *vm = json_object();
-	json_t *exits = json_object(), *hcs = json_object();
-	if (ops(r) > 0) {
-		each_stat(r, &rs->vcpu_stats, a->vcpu_vals, b->vcpu_vals, set_stat, vcpu);
-		each_stat(r, &rs->vm_stats, a->vm_vals, b->vm_vals, set_stat, vm);
-		for (int i = 0; i < HV_EXIT_REASONS; i++)
-			if (b->exits[i] != a->exits[i])
-				json_object_set_new(
-				    exits, exit_reason_name(i) ? exit_reason_name(i) : "other",
-				    json_real((double)(b->exits[i] - a->exits[i]) / ops(r)));
-		for (int i = 0; i < HC_COUNT; i++)
-			if (b->hc.calls[i] != a->hc.calls[i])
-				json_object_set_new(
-				    hcs, hc_name(i),
-				    json_real((double)(b->hc.calls[i] - a->hc.calls[i]) / ops(r)));
+	double n = ops(r), to_hv = 0, insns;
+	if (n == 0) {
+		json_object_set_new(run, "exits_per_op", json_null());
+		json_object_set_new(run, "hypercalls_per_op", json_null());
+		json_object_set_new(run, "kvm_stats_per_op", json_null());
+		json_object_set_new(run, "hv_paging_per_op", json_null());
+		return;
 	}
-	if (rs->g.pf && ops(r) > 0) {
-		json_t *pf = json_object();
+	json_t *vcpu = json_object(), *vm = json_object(), *exits = json_object();
+	json_t *hcs = json_object(), *pf = json_null();
+	each_stat(r, &rs->vcpu_stats, a->vcpu_vals, b->vcpu_vals, set_stat, vcpu);
+	each_stat(r, &rs->vm_stats, a->vm_vals, b->vm_vals, set_stat, vm);
+	for (int i = 0; i < HV_EXIT_REASONS; i++)
+		if (b->exits[i] != a->exits[i]) {
+			to_hv += (double)(b->exits[i] - a->exits[i]) / n;
+			json_object_set_new(exits,
+					    exit_reason_name(i) ? exit_reason_name(i) : "other",
+					    json_real((double)(b->exits[i] - a->exits[i]) / n));
+		}
+	json_t *all = json_object_get(vcpu, "exits");
+	if (json_is_number(all) && json_number_value(all) > to_hv)
+		json_object_set_new(exits, "in KVM", json_real(json_number_value(all) - to_hv));
+	for (int i = 0; i < HC_COUNT; i++)
+		if (b->hc.calls[i] != a->hc.calls[i])
+			json_object_set_new(
+			    hcs, hc_name(i),
+			    json_real((double)(b->hc.calls[i] - a->hc.calls[i]) / n));
+	if (rs->g.pf) {
+		pf = json_object();
 		for (size_t i = 0; i < sizeof pf_fields / sizeof pf_fields[0]; i++)
 			json_object_set_new(pf, pf_fields[i].name,
 					    json_real((double)(pf_field(&b->pfc, (int)i) -
 							       pf_field(&a->pfc, (int)i)) /
-						      ops(r)));
-		json_object_set_new(o, "hv_paging", pf);
+						      n));
 	}
-	if (rs->g.pv && ops(r) > 0)
-		json_object_set_new(o, "pvmmu", pvmmu_json(&a->pvc, &b->pvc, ops(r)));
-	json_object_set_new(o, "kvm_vcpu", vcpu);
-	json_object_set_new(o, "kvm_vm", vm);
-	json_object_set_new(o, "user_exits", exits);
-	json_object_set_new(o, "hypercalls", hcs);
-	return o;
+	json_object_set_new(run, "exits_per_op", exits);
+	json_object_set_new(run, "hypercalls_per_op", hcs);
+	json_object_set_new(run, "kvm_stats_per_op",
+			    json_pack("{s:o, s:o}", "vcpu", vcpu, "vm", vm));
+	json_object_set_new(run, "hv_paging_per_op", pf);
+	if (rs->g.pv)
+		json_object_set_new(run, "pvmmu_per_op", pvmmu_json(&a->pvc, &b->pvc, n));
+	if (guest_kernel_insns(r, &insns))
+		json_object_set_new(run, "guest_kernel_insns_per_op", json_real(insns));
 }
 
 /* Whole-run hypercall totals: calls, errors and host time in each handler. */
@@ -280,78 +316,45 @@ static json_t *hypercalls_json(const struct run_report *r)
 	return o;
 }
 
-static json_t *latency_json(const struct run_report *r)
+/* The hv's own fields: its host, its hypercalls and paging over the whole run, what it
+ * refused and the faults it saw. */
+static void set_hv_fields(const struct run_report *r, json_t *run)
 {
-	const struct hc_result *res = &r->rs->g.result;
-	struct latency l;
-	if (!r->rs->g.have_result || !latency_of(res, &l))
-		return json_null();
-	json_t *samples = json_array();
-	for (uint32_t i = 0; i < res->nsamples; i++)
-		json_array_append_new(samples, json_integer((json_int_t)res->cycles[i]));
-	return json_pack("{sf sf sf sf sf s{sf sf sf sf sf} so}", "min_ns", cycles_to_ns(r, l.min),
-			 "p50_ns", cycles_to_ns(r, l.p50), "p90_ns", cycles_to_ns(r, l.p90),
-			 "p99_ns", cycles_to_ns(r, l.p99), "max_ns", cycles_to_ns(r, l.max),
-			 "cycles", "min", l.min, "p50", l.p50, "p90", l.p90, "p99", l.p99, "max",
-			 l.max, "samples_cycles", samples);
-}
-
-static json_t *run_json(const struct run_report *r)
-{
-	const struct run_config *c = r->cfg;
 	const struct guest *g = &r->rs->g;
-	json_t *params = json_object(), *faults = json_array();
-	for (int i = 0; i < c->nparams; i++)
-		json_object_set_new(params, c->params[i][0], json_integer(atol(c->params[i][1])));
-	for (uint64_t i = 0; i < g->nfaults && i < HV_MAX_FAULTS; i++)
-		json_array_append_new(faults, json_pack("{sI sI sI sI}", "pid",
-							(json_int_t)g->faults[i].pid, "va",
-							(json_int_t)g->faults[i].va, "rip",
-							(json_int_t)g->faults[i].rip, "error_code",
-							(json_int_t)g->faults[i].err));
-	double boot_ms = g->have_result && g->result.start_tsc > r->boot_tsc
-			     ? cycles_to_ns(r, (double)(g->result.start_tsc - r->boot_tsc)) / 1e6
-			     : 0;
-	json_t *run = json_object();
-	json_object_set_new(run, "workload", c->workload ? json_string(c->workload) : json_null());
-	json_object_set_new(run, "exec", c->exec ? json_string(c->exec) : json_null());
-	json_object_set_new(run, "params", params);
-	json_object_set_new(run, "mode", json_string(mode_name(c->mode)));
-	json_object_set_new(run, "pv_apply", c->pv_apply ? json_string(c->pv_apply) : json_null());
-	json_object_set_new(run, "pv_batch", c->pv_apply ? json_integer(c->pv_batch) : json_null());
-	json_object_set_new(run, "fork_policy",
-			    c->fork_policy ? json_string(c->fork_policy) : json_null());
-	json_object_set_new(run, "syscall_entry", json_string(c->syscall_entry));
-	json_object_set_new(run, "platform", json_string(r->plat.name));
-	json_object_set_new(run, "mmu", json_string(r->plat.mmu));
+	char va[24], rip[24];
+	json_t *faults = json_array();
+	for (uint64_t i = 0; i < g->nfaults && i < HV_MAX_FAULTS; i++) {
+		snprintf(va, sizeof va, "0x%llx", (unsigned long long)g->faults[i].va);
+		snprintf(rip, sizeof rip, "0x%llx", (unsigned long long)g->faults[i].rip);
+		json_array_append_new(
+		    faults, json_pack("{sI ss ss sI}", "pid", (json_int_t)g->faults[i].pid, "va",
+				      va, "rip", rip, "error_code", (json_int_t)g->faults[i].err));
+	}
+	json_object_set_new(
+	    run, "boot_ms",
+	    json_real(g->have_result && g->result.start_tsc > r->boot_tsc
+			  ? cycles_to_ns(r, (double)(g->result.start_tsc - r->boot_tsc)) / 1e6
+			  : 0));
 	json_object_set_new(run, "kvm_module", json_string(r->plat.kvm_module));
 	json_object_set_new(run, "tdp_mmu", json_string(r->plat.tdp_mmu));
 	json_object_set_new(run, "host_thp", json_string(r->plat.thp));
 	json_object_set_new(run, "kvm_caps_missing", json_string(r->rs->vm->missing_caps));
-	json_object_set_new(run, "iterations",
-			    json_integer(g->have_result ? (json_int_t)g->result.iters : c->iters));
-	json_object_set_new(run, "repetitions",
-			    json_integer(g->have_result ? g->result.nsamples : c->reps));
-	json_object_set_new(run, "warmup", json_integer(c->warmup));
-	json_object_set_new(run, "tsc_khz", json_integer((json_int_t)r->tsc_khz));
-	json_object_set_new(run, "boot_ms", json_real(boot_ms));
-	json_object_set_new(run, "latency", latency_json(r));
-	json_object_set_new(run, "per_op", counts_json(r));
 	json_object_set_new(run, "hypercalls_total", hypercalls_json(r));
-	json_object_set_new(run, "host_rss_kib",
-			    json_pack("{sI sI sI}", "before", (json_int_t)r->rss_before.rss_kib,
-				      "peak", (json_int_t)r->rss_after.hwm_kib, "after",
-				      (json_int_t)r->rss_after.rss_kib));
-	if (r->rs->g.pf) {
+	if (g->pv) {
+		struct pvmmu_counts pvc;
+		pvmmu_counts_get(g->pv, &pvc);
+		json_object_set_new(run, "pvmmu_total", pvmmu_json(NULL, &pvc, 1));
+	}
+	if (g->pf) {
 		struct ptefree_counts c;
-		ptefree_counts_get(r->rs->g.pf, &c);
+		ptefree_counts_get(g->pf, &c);
 		json_t *pf = json_object();
 		for (size_t i = 0; i < sizeof pf_fields / sizeof pf_fields[0]; i++)
 			json_object_set_new(pf, pf_fields[i].name,
 					    json_integer((json_int_t)pf_field(&c, (int)i)));
 		json_object_set_new(run, "hv_paging_total", pf);
 		struct ptefree_refusal ref[PTEFREE_MAX_REFUSALS];
-		int n = ptefree_refusals_get(r->rs->g.pf, ref);
+		int n = ptefree_refusals_get(g->pf, ref);
 		json_t *refusals = json_array();
 		for (int i = 0; i < n; i++)
 			json_array_append_new(refusals,
@@ -360,7 +363,7 @@ static json_t *run_json(const struct run_report *r)
 							(json_int_t)ref[i].count));
 		json_object_set_new(run, "host_refusals", refusals);
 		struct ptefree_kmem k;
-		ptefree_kmem_get(r->rs->g.pf, &k);
+		ptefree_kmem_get(g->pf, &k);
 		json_object_set_new(run, "kmem_chunks",
 				    json_pack("{sI sI sI sI sI}", "chunk_kib",
 					      (json_int_t)(k.chunk_size >> 10), "boot_end_kib",
@@ -368,28 +371,74 @@ static json_t *run_json(const struct run_report *r)
 					      (json_int_t)k.chunks, "held_end", (json_int_t)k.held,
 					      "held_peak", (json_int_t)k.held_peak));
 	}
-	if (g->pv) {
-		struct pvmmu_counts pvc;
-		pvmmu_counts_get(g->pv, &pvc);
-		json_object_set_new(run, "pvmmu_total", pvmmu_json(NULL, &pvc, 1));
-	}
 	json_object_set_new(run, "injected_page_faults",
 			    json_integer((json_int_t)r->rs->injected_faults));
 	json_object_set_new(run, "proc_faults_total", json_integer((json_int_t)g->nfaults));
 	json_object_set_new(run, "proc_faults", faults);
-	json_object_set_new(run, "ok", json_boolean(r->ok));
 	json_object_set_new(run, "host_failure",
 			    host_failure_message() ? json_string(host_failure_message())
 						   : json_null());
 	json_object_set_new(run, "guest_exit_status", json_integer(g->exit_status));
+}
+
+/* The run record, in the shape of harness/run-record.schema.json (the bench's runs[]). */
+static json_t *run_json(const struct run_report *r)
+{
+	const struct run_config *c = r->cfg;
+	const struct guest *g = &r->rs->g;
+	char params[256] = "";
+	json_t *values = json_array();
+	for (int i = 0, n = 0; i < c->nparams; i++) {
+		n += snprintf(params + n, sizeof params - (size_t)n, "%s%s=%s", i ? "," : "",
+			      c->params[i][0], c->params[i][1]);
+		if ((size_t)n >= sizeof params)
+			die("the parameters of %s are longer than %zu bytes", c->workload,
+			    sizeof params);
+		json_array_append_new(values, json_integer(atol(c->params[i][1])));
+	}
+	const char *note = !strcmp(r->plat.mmu, "pvm")	       ? TIME_NOTE_PVM
+			   : !strncmp(r->plat.name, "lab-", 4) ? TIME_NOTE_LAB
+							       : NULL;
+	json_t *latency = latency_of(r);
+	json_t *run = json_object();
+	json_object_set_new(run, "workload", c->workload ? json_string(c->workload) : json_null());
+	json_object_set_new(run, "exec", c->exec ? json_string(c->exec) : json_null());
+	json_object_set_new(run, "params", json_string(params));
+	json_object_set_new(run, "param_values", values);
+	json_object_set_new(run, "mode", json_string(mode_name(c->mode)));
+	json_object_set_new(run, "pv_apply", c->pv_apply ? json_string(c->pv_apply) : json_null());
+	json_object_set_new(run, "pv_batch", c->pv_apply ? json_integer(c->pv_batch) : json_null());
+	json_object_set_new(run, "fork_policy",
+			    c->fork_policy ? json_string(c->fork_policy) : json_null());
+	json_object_set_new(run, "syscall_entry", json_string(c->syscall_entry));
+	json_object_set_new(run, "platform", json_string(r->plat.name));
+	json_object_set_new(run, "mmu", json_string(r->plat.mmu));
+	json_object_set_new(run, "time_note", note ? json_string(note) : json_null());
+	json_object_set_new(run, "status", json_string(r->ok ? "ok" : "failed"));
+	json_object_set_new(run, "ok", json_boolean(r->ok));
 	json_object_set_new(run, "error",
-			    r->rs->failed      ? json_string(r->rs->failure)
+			    r->ok	       ? json_null()
+			    : r->rs->failed    ? json_string(r->rs->failure)
 			    : g->asserted      ? json_sprintf("guest assertion failed: %s:%u: %s",
 							      g->assertion.file, g->assertion.line,
 							      g->assertion.expr)
 			    : !g->have_result  ? json_string("the guest reported no result")
 			    : g->result.msg[0] ? json_string(g->result.msg)
 					       : json_null());
+	json_object_set_new(run, "iterations",
+			    json_integer(g->have_result ? (json_int_t)g->result.iters : c->iters));
+	json_object_set_new(run, "repetitions",
+			    json_integer(g->have_result ? g->result.nsamples : c->reps));
+	json_object_set_new(run, "warmup", json_integer(c->warmup));
+	json_object_set_new(run, "tsc_khz", json_integer((json_int_t)r->tsc_khz));
+	json_object_set_new(run, "cycles", cycles_json(r));
+	json_object_set_new(run, "latency_ns", latency ? latency : json_null());
+	set_counts(r, run);
+	json_object_set_new(run, "host_rss_kib",
+			    json_pack("{sI sI sI}", "before", (json_int_t)r->rss_before.rss_kib,
+				      "peak", (json_int_t)r->rss_after.hwm_kib, "after",
+				      (json_int_t)r->rss_after.rss_kib));
+	set_hv_fields(r, run);
 	return run;
 }
 

@@ -38,37 +38,62 @@ draw() {
 
 # results.tsv columns: 1 workload, 2 params, 3 mode, 6 label, 7 status, 8..11 parameter
 # values, 15 p10_ns, 16 p50_ns, 17 p90_ns, 21 hypercalls_per_op, 25 hv_pages_copied_per_op,
-# 26 pv_updates_per_op.
+# 26 guest_kernel_insns_per_op, 27 pv_updates_per_op.
 # What a figure plots for a row: latency per op in us (p50, p10, p90: latency.gp, lines.gp),
 # or hypercalls and pages the hv copied per op, or page-table updates per op in pvmmu
 # (paging.gp); awk expressions.
 latency_y='sprintf("%g\t%g\t%g", $16 / 1000, $15 / 1000, $17 / 1000)'
 paging_y='sprintf("%g\t%g", $21, $25)'
-pvmmu_y='sprintf("%g\t%g", $21, $26)'
+pvmmu_y='sprintf("%g\t%g", $21, $27)'
 
-# Latency bars per workload: a row per parameter point, (p50, p10, p90) per series.
-for w in $(awk -F'\t' 'NR > 1 && $7 == "ok" && !seen[$1]++ { print $1 }' "$tsv"); do
-	awk -F'\t' -v w="$w" '
-	NR > 1 && $1 == w && $7 == "ok" {
-		if (!($6 in si)) { si[$6] = ns + 0; title[ns++] = $6 }
-		p = $2 == "-" ? "(defaults)" : $2
+# grid FILTER POINT SERIES VALUE EXTRA MISSING: a table of the results.tsv rows for which the
+# awk condition FILTER holds: a row per point (awk expression POINT), a column per series
+# (SERIES), VALUE in the cells. EXTRA follows each series title in the header, MISSING fills
+# the cells without a row. Columns can be named as col["name"]; bare(s) is a label without
+# its note on time. The number of series goes to stderr (nothing when there is none).
+grid() {
+	awk -F'\t' -v extra="$5" -v missing="$6" '
+	function bare(s) { sub(/ \(.*\)$/, "", s); return s }
+	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	'"$1"' {
+		t = '"$3"'
+		if (!(t in si)) { si[t] = ns + 0; title[ns++] = t }
+		p = '"$2"'
 		if (!(p in pi)) { pi[p] = np + 0; point[np++] = p }
-		k = pi[p] SUBSEP si[$6]
-		v[k] = '"$latency_y"'
+		v[pi[p] SUBSEP si[t]] = '"$4"'
 	}
 	END {
+		if (!ns) exit
 		printf "point"
-		for (s = 0; s < ns; s++) printf "\t%s\tp10\tp90", title[s]
+		for (s = 0; s < ns; s++) printf "\t%s%s", title[s], extra
 		print ""
 		for (p = 0; p < np; p++) {
 			printf "%s", point[p]
-			for (s = 0; s < ns; s++) printf "\t%s", ((p SUBSEP s) in v) ? v[p SUBSEP s] : "NaN\tNaN\tNaN"
+			for (s = 0; s < ns; s++) printf "\t%s", ((p SUBSEP s) in v) ? v[p SUBSEP s] : missing
 			print ""
 		}
 		print ns > "/dev/stderr"
-	}' "$tsv" >"$tmp/$w.lat" 2>"$tmp/$w.n"
+	}' "$tsv"
+}
+
+# Latency bars per workload: a row per parameter point, (p50, p10, p90) per series.
+for w in $(awk -F'\t' 'NR > 1 && $7 == "ok" && !seen[$1]++ { print $1 }' "$tsv"); do
+	grid '$1 == "'"$w"'" && $7 == "ok"' '$2 == "-" ? "(defaults)" : $2' '$6' "$latency_y" \
+		'\tp10\tp90' 'NaN\tNaN\tNaN' >"$tmp/$w.lat" 2>"$tmp/$w.n"
 	draw latency.gp "latency-$w" "data='$tmp/$w.lat'; nseries=$(cat "$tmp/$w.n"); name='$w'"
 done
+
+# Guest kernel instructions per op (exact, PVM hosts only; the column is found by name, so that
+# results written before it existed plot too): a row per workload and point, a column per
+# series (labels without their notes on time, which do not concern counts).
+insns='$col["guest_kernel_insns_per_op"]'
+grid '$7 == "ok" && ("guest_kernel_insns_per_op" in col) && '"$insns"' != "NaN"' \
+	'$1 ($2 == "-" ? "" : " " $2)' 'bare($6)' "$insns" '' NaN >"$tmp/insns.dat" 2>"$tmp/insns.n"
+if [ -s "$tmp/insns.n" ]; then
+	draw insns.gp kernel-insns "data='$tmp/insns.dat'; nseries=$(cat "$tmp/insns.n"); name='guest kernel instructions per operation (PVM: insn_emulation, exact)'"
+else
+	draw empty.gp kernel-insns "name='guest kernel instructions per operation'; why='none counted: only a PVM host (mmu pvm) counts them'"
+fi
 
 # series WORKLOAD XCOL FILTER YEXPR COUNTS: blocks of (x, YEXPR) per series, one per label;
 # the series titles go to $tmp/series. FILTER is an awk condition on the row. COUNTS=1 drops

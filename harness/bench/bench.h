@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "abi.h"
+#include "record/record.h"
 #include "workload.h"
 
 #define BENCH_ERR_MAX  512
@@ -97,9 +98,6 @@ const char *trace_available(const char *wanted, char *why, size_t len);
 const char *trace_perf_find(void); /* perf in PATH or /usr/bin, or NULL */
 json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, double timeout_s);
 
-/* stats.c: per-op latency statistics from the cycles of each repetition */
-json_t *latency_stats(json_t *rec);
-
 /* context.c */
 json_t *context_collect(int argc, char **argv, const struct budget *b);
 const char *mmu_detect(void);
@@ -114,6 +112,7 @@ double rec_exits(json_t *r);			 /* exits per op, all reasons; NAN without counts
 double rec_hypercalls(json_t *r);		 /* hypercalls per op; NAN without counts */
 double rec_pages_copied(json_t *r); /* pages the hv copied per op; NAN outside ptefree */
 double rec_pv_updates(json_t *r);   /* page-table updates per op; NAN outside pvmmu */
+double rec_kernel_insns(json_t *r); /* guest kernel instructions per op; NAN but on PVM */
 void rec_series(json_t *r, char *buf, size_t len); /* series_name() of the record */
 
 /* summary.c: the tables of a results document (its runs, then its calibration) */

@@ -11,7 +11,7 @@
 #include "matrix.h"
 #include "runner.h"
 
-#define RESULTS_SCHEMA	"pagelab-results/1"
+#define RESULTS_SCHEMA	"pagelab-results/2"
 #define MAX_EXIT_FAILED 100 /* exit status = failed cells, capped below the shell's codes */
 
 static const char *const all_modes[] = {"classic", "ptefree", "pvmmu"};

@@ -31,38 +31,13 @@ static int host_available(char *why, size_t len)
  * kvm_pvm module that gave no /dev/kvm (e.g. on a PVM guest) measures nothing: no note. */
 static const char *host_time_note(void)
 {
-	return access("/dev/kvm", F_OK) == 0 && strcmp(mmu_detect(), "pvm") == 0
-		   ? "PVM: guest ring 0 emulated"
-		   : NULL;
+	return access("/dev/kvm", F_OK) == 0 && strcmp(mmu_detect(), "pvm") == 0 ? TIME_NOTE_PVM
+										 : NULL;
 }
 
-/*
- * Exits per op stacked by reason: the exits that reached the hv, by KVM exit_reason, plus
- * the rest of KVM's "exits" counter (exits KVM handled itself, e.g. shadow page faults),
- * so that the stack adds up to every exit.
- */
-static json_t *exits_by_reason(json_t *per_op)
-{
-	json_t *exits = json_deep_copy(json_object_get(per_op, "user_exits"));
-	json_t *all = json_object_get(json_object_get(per_op, "kvm_vcpu"), "exits");
-	if (!json_is_object(exits))
-		exits = json_object();
-	double to_hv = 0;
-	const char *k;
-	json_t *v;
-	json_object_foreach(exits, k, v) to_hv += json_number_value(v);
-	if (json_is_number(all) && json_number_value(all) > to_hv)
-		json_object_set_new(exits, "in KVM", json_real(json_number_value(all) - to_hv));
-	return exits;
-}
-
-/*
- * Takes the hv's run record from path into rec. The hv's own fields are kept as it wrote
- * them (new counters reach the results without changes here); the ones every platform
- * shares are put under the bench's names: cycles, exits_per_op, hypercalls_per_op,
- * kvm_stats_per_op, hv_paging_per_op. Latency statistics are recomputed by the bench from the
- * cycles.
- */
+/* Takes the hv's run record from path into rec. It has the shape of every run record
+ * (harness/run-record.schema.json), so it is embedded as it is; the runner then names the
+ * cell (platform, label, time note) and gives its status. */
 static int load_record(const char *path, json_t *rec, char *err, size_t len)
 {
 	json_error_t jerr;
@@ -72,32 +47,7 @@ static int load_record(const char *path, json_t *rec, char *err, size_t len)
 		json_decref(hv);
 		return -1;
 	}
-	json_t *per_op = json_object_get(hv, "per_op");
-	json_t *samples = json_object_get(json_object_get(hv, "latency"), "samples_cycles");
-	json_object_set_new(rec, "cycles",
-			    json_is_array(samples) ? json_incref(samples) : json_array());
-	json_object_set_new(rec, "exits_per_op", exits_by_reason(per_op));
-	json_object_set(rec, "hypercalls_per_op", json_object_get(per_op, "hypercalls"));
-	/* ptefree: what the hv's paging did per op (pages copied at fork, lazy copies, ...) */
-	json_t *paging = json_object_get(per_op, "hv_paging");
-	json_object_set_new(rec, "hv_paging_per_op", paging ? json_incref(paging) : json_null());
-	/* pvmmu: batches, page-table updates, pins, flushes and batch sizes per op */
-	json_t *pv = json_object_get(per_op, "pvmmu");
-	json_object_set_new(rec, "pvmmu_per_op", pv ? json_incref(pv) : json_null());
-	json_object_set_new(rec, "kvm_stats_per_op",
-			    json_pack("{s:O*, s:O*}", "vcpu", json_object_get(per_op, "kvm_vcpu"),
-				      "vm", json_object_get(per_op, "kvm_vm")));
-	json_object_del(hv, "per_op");
-	json_object_del(hv, "latency");
-	json_object_del(hv, "params"); /* the bench records them as "params" / "param_values" */
-	json_object_update_missing(rec, hv);
-	json_object_set(rec, "ok", json_object_get(hv, "ok"));
-	json_object_set(rec, "error", json_object_get(hv, "error"));
-	json_object_set(rec, "iterations", json_object_get(hv, "iterations"));
-	json_object_set(rec, "tsc_khz", json_object_get(hv, "tsc_khz"));
-	json_object_set(rec, "mmu", json_object_get(hv, "mmu"));
-	json_object_set(rec, "fork_policy", json_object_get(hv, "fork_policy"));
-	json_object_set(rec, "hv_platform", json_object_get(hv, "platform"));
+	json_object_update(rec, hv);
 	json_decref(hv);
 	return 0;
 }

@@ -77,7 +77,7 @@ static int lab_available(char *why, size_t len)
 /* Under QEMU's TCG, guest instructions run emulated and every exit costs 50-90 us. */
 static const char *emulated_time(void)
 {
-	return "emulated time";
+	return TIME_NOTE_LAB;
 }
 
 static const char *mmu_npt(void)

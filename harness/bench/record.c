@@ -48,6 +48,12 @@ double rec_pages_copied(json_t *r)
 	       rec_num(json_object_get(paging, "lazy_pages_copied"));
 }
 
+/* Only records of PVM hosts have it: there KVM counts every guest ring-0 instruction. */
+double rec_kernel_insns(json_t *r)
+{
+	return rec_num(json_object_get(r, "guest_kernel_insns_per_op"));
+}
+
 void rec_series(json_t *r, char *buf, size_t len)
 {
 	series_name(rec_str(r, "mode"), rec_str(r, "fork_policy_requested"), rec_str(r, "platform"),

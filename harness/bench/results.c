@@ -53,7 +53,8 @@ static void write_runs_tsv(FILE *f, json_t *runs)
 	fputs("workload\tparams\tmode\tplatform\tmmu\tlabel\tstatus\tp1\tp2\tp3\tp4\titerations\t"
 	      "repetitions\tmin_ns\tp10_ns\tp50_ns\tp90_ns\tp99_ns\tmax_ns\texits_per_op\t"
 	      "hypercalls_per_op\thost_rss_peak_kib\thost_rss_after_kib\tfork_policy\t"
-	      "hv_pages_copied_per_op\tpv_updates_per_op\tpv_ops_per_batch\tnote\n",
+	      "hv_pages_copied_per_op\tguest_kernel_insns_per_op\tpv_updates_per_op\t"
+	      "pv_ops_per_batch\tnote\n",
 	      f);
 	size_t i;
 	json_t *r;
@@ -90,6 +91,8 @@ static void write_runs_tsv(FILE *f, json_t *runs)
 		put_text(f, rec_str(r, "fork_policy")); /* the policy that ran */
 		fputc('\t', f);
 		put_num(f, rec_pages_copied(r));
+		fputc('\t', f);
+		put_num(f, rec_kernel_insns(r));
 		fputc('\t', f);
 		put_num(f, rec_pv_updates(r));
 		fputc('\t', f);

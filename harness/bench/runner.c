@@ -90,6 +90,7 @@ static json_t *run_one(const struct cell *c, struct plat_state *ps, const struct
 	if (!ps->available || (c->plat->supports && !c->plat->supports(c->wl, why, sizeof why))) {
 		json_object_set_new(rec, "status", json_string("skipped"));
 		json_object_set_new(rec, "ok", json_false());
+		json_object_set_new(rec, "error", json_null());
 		json_object_set_new(rec, "reason", json_string(ps->available ? why : ps->why));
 		json_object_set_new(rec, "mmu", json_string(c->plat->mmu()));
 		return rec;
@@ -100,9 +101,13 @@ static json_t *run_one(const struct cell *c, struct plat_state *ps, const struct
 	if (rc > 0) {
 		json_object_set_new(rec, "status", json_string("skipped"));
 		json_object_set_new(rec, "ok", json_false());
+		json_object_set_new(rec, "error", json_null());
 		return rec;
 	}
-	json_t *stats = rc == 0 ? latency_stats(rec) : NULL;
+	json_t *stats = rc == 0 ? latency_ns(json_number_value(json_object_get(rec, "tsc_khz")),
+					     json_number_value(json_object_get(rec, "iterations")),
+					     json_object_get(rec, "cycles"))
+				: NULL;
 	if (rc == 0 && !stats) {
 		rc = -1;
 		json_object_set_new(rec, "error", json_string("the run reported no samples"));

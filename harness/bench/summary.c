@@ -1,8 +1,8 @@
 /* summary.c: the tables printed at the end of a run, grouped by workload. */
 /* One row per parameter point, one column per mode x platform: median latency per op and its
- * ratio to native, exits per op, hypercalls per op in ptefree and pvmmu modes, host RSS after
- * the run;
- * then the notes and the hypercall calibration (calibration.c). */
+ * ratio to native, exits per op, hypercalls per op in ptefree and pvmmu modes, guest kernel
+ * instructions per op on PVM, host RSS after the run; then the notes and the hypercall calibration
+ * (calibration.c). */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -60,7 +60,7 @@ static json_t *find_run(json_t *runs, const char *w, const char *params, const c
 /* What a table shows: median latency (with ratios to native where time is real), exits per
  * operation and hypercalls per operation (exact on every platform, emulated or not), host
  * RSS after the run. */
-enum table { LATENCY, EXITS, HYPERCALLS, RSS };
+enum table { LATENCY, EXITS, HYPERCALLS, KERNEL_INSNS, RSS };
 
 static const char *const headings[] = {
     [LATENCY] = "Summary: median latency per operation (xN: ratio to native)",
@@ -68,6 +68,8 @@ static const char *const headings[] = {
     [HYPERCALLS] = "Hypercalls per operation in ptefree and pvmmu modes (exact; in brackets: "
 		   "ptefree, pages the hv copied per operation, at fork or on first writes; "
 		   "pvmmu, page-table updates per operation)",
+    [KERNEL_INSNS] = "Guest kernel instructions per operation (exact; PVM hosts only, where KVM "
+		     "emulates and counts each guest ring-0 instruction: insn_emulation)",
     [RSS] = "Host RSS after the run (the hv's process as the guest ends; on lab platforms "
 	    "inside the VM)",
 };
@@ -84,6 +86,8 @@ static bool shows(enum table t, json_t *r)
 		return (!strcmp(rec_str(r, "mode"), "ptefree") ||
 			!strcmp(rec_str(r, "mode"), "pvmmu")) &&
 		       !isnan(rec_hypercalls(r));
+	case KERNEL_INSNS:
+		return !isnan(rec_kernel_insns(r));
 	case RSS:
 		return !isnan(rss_after_kib(r));
 	}
@@ -117,6 +121,10 @@ static void cell_text(enum table t, json_t *r, json_t *native, char *text, size_
 				 rec_hypercalls(r), pages);
 		else
 			snprintf(text, len, "%.3g", rec_hypercalls(r));
+		break;
+	case KERNEL_INSNS:
+		snprintf(text, len, rec_kernel_insns(r) >= 100 ? "%.0f" : "%.3g",
+			 rec_kernel_insns(r));
 		break;
 	case RSS:
 		snprintf(text, len, "%.1f MiB", rss_after_kib(r) / 1024);

@@ -6,9 +6,10 @@
 #   CMD_FILE    the shell command to run inside, stored as /etc/pagelab-cmd (a file, so quotes
 #               and spaces survive unchanged)
 # Project files keep their relative paths under /pagelab: build/hv-static as build/hv,
-# build/bench-static as build/bench (each falls back to the dynamic build), every build/**.elf
-# (the guest kernel, test guests), build/native/*, and the scripts hv/tests/*.sh,
-# guests/tests/*.sh, harness/*.sh, harness/lab/*.sh. Dynamically linked programs get
+# build/bench-static as build/bench, build/validate-static as build/validate (each falls back
+# to the dynamic build), every build/**.elf (the guest kernel, test guests), build/native/*,
+# the scripts hv/tests/*.sh, guests/tests/*.sh, harness/*.sh, harness/lab/*.sh, and the
+# schemas harness/*.json. Dynamically linked programs get
 # the shared libraries ldd names copied along (static builds are preferred: smaller, exact).
 # LAB_PERF=PATH adds that perf program as /usr/bin/perf, with its libraries (bench --trace).
 set -eu
@@ -73,9 +74,10 @@ install_program() {
 
 install_program "$BUILD/hv"
 install_program "$BUILD/bench"
+install_program "$BUILD/validate"
 # Guest images (the guest kernel, the hv's test guests: every *.elf built), natives, scripts.
 for f in $(find "$BUILD" -path "$BUILD/lab" -prune -o -name '*.elf' -type f -print) \
-	"$BUILD"/native/* hv/tests/*.sh guests/tests/*.sh harness/*.sh harness/lab/*.sh; do
+	"$BUILD"/native/* hv/tests/*.sh guests/tests/*.sh harness/*.sh harness/*.json harness/lab/*.sh; do
 	[ -f "$f" ] && install_file "$f"
 done
 

@@ -11,8 +11,10 @@
 #   classic, shadow paging (npt=N / ept=N): KVM intercepts every guest page fault and
 #     reflects it (pf_guest >= 16 per operation) and traps the guest's invlpg on munmap;
 #   ptefree, either MMU: the guest never handles a page fault (pf_guest = 0).
-# The MMU is read from the loaded kvm module here, never assumed.
+# The MMU is read from the loaded kvm module here, never assumed; each record is checked against
+# harness/run-record.schema.json.
 HV=${HV:-build/hv}
+VALIDATE=${VALIDATE:-build/validate}
 PAGES_PER_OP=16
 
 [ -c /dev/kvm ] || {
@@ -39,7 +41,7 @@ failed=0
 # Prints vCPU stat $1 per operation from the JSON record (0 if KVM does not report it).
 vcpu_stat() {
 	awk -v key="\"$1\":" '
-		/"kvm_vcpu": *\{/ { inside = 1; next }
+		/"vcpu": *\{/ { inside = 1; next }
 		inside && /^ *\}/ { inside = 0 }
 		inside && $1 == key { sub(/,$/, "", $2); value = $2 }
 		END { print value == "" ? 0 : value }' "$json"
@@ -77,6 +79,12 @@ for mode in classic ptefree; do
 		echo "FAIL $name: the hv exited with status $status"
 		failed=1
 		continue
+	fi
+	if $VALIDATE harness/run-record.schema.json "$json"; then
+		echo "PASS $name: the record is valid against the schema"
+	else
+		echo "FAIL $name: the record is not valid against the schema"
+		failed=1
 	fi
 	if grep -q "\"mmu\": \"$mmu\"" "$json"; then
 		echo "PASS $name: the hv reports mmu $mmu"

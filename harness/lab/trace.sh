@@ -6,7 +6,8 @@
 # in the lab VM). Classic mmapchurn kib=16 under KVM's shadow MMU: each of the 4 fresh pages
 # per operation costs page-fault exits, and munmap one invlpg exit per page. Both methods
 # must count 4 invlpg per operation, and page-fault exits within 0.5 of each other (a budget
-# of 0.1 s per repetition gives tens of operations, so one stray exit moves little).
+# of 0.1 s per repetition gives tens of operations, so one stray exit moves little). Each run
+# record the bench writes, with its trace, is checked against harness/run-record.schema.json.
 TEST=trace
 . harness/check.sh
 BENCH=${BENCH:-build/bench}
@@ -46,6 +47,8 @@ for method in tracefs perf; do
 		continue
 	fi
 	check "$method: bench exit status 0 (got $rc)" [ $rc -eq 0 ]
+	check "$method: each run record valid against the schema" \
+		$VALIDATE --each runs harness/run-record.schema.json "$dir/$method/results.json"
 	grep -q "tracepoint (perf kvm stat)\|tracepoint (tracefs" "$dir/$method.log" ||
 		sed 's/^/    /' "$dir/$method.log"
 	invlpg=$(per_op $method invlpg)

@@ -26,14 +26,7 @@ static double num_or0(json_t *obj, const char *key)
 	return isnan(v) ? 0 : v;
 }
 
-/* The first of two names a record may use for an object. */
-static json_t *either(json_t *r, const char *a, const char *b)
-{
-	json_t *v = json_object_get(r, a);
-	return v ? v : json_object_get(r, b);
-}
-
-/* Exits to the hv per op: every user exit reason (the bench's "in KVM" entry excluded). */
+/* Exits to the hv per op: every user exit reason (the record's "in KVM" entry excluded). */
 static double hv_exits(json_t *exits)
 {
 	const char *k;
@@ -47,7 +40,7 @@ static double hv_exits(json_t *exits)
  * over the run (the measurement's own marks left out). */
 static double hv_handler_ns(json_t *r, bool *have)
 {
-	json_t *per_op = either(r, "hypercalls_per_op", "hypercalls");
+	json_t *per_op = json_object_get(r, "hypercalls_per_op");
 	json_t *total = json_object_get(r, "hypercalls_total");
 	const char *k;
 	json_t *v;
@@ -109,16 +102,16 @@ static void read_cell(struct cell *c, json_t *r)
 	c->mmu = str(r, "mmu");
 	c->t = rec_number(json_object_get(json_object_get(r, "latency_ns"), "p50"));
 	c->cal = c->sibling = -1;
-	json_t *stats = either(r, "kvm_stats_per_op", "per_op");
-	json_t *vcpu = either(stats, "vcpu", "kvm_vcpu");
-	json_t *exits = either(r, "exits_per_op", "user_exits");
+	json_t *stats = json_object_get(r, "kvm_stats_per_op");
+	json_t *vcpu = json_object_get(stats, "vcpu");
+	json_t *exits = json_object_get(r, "exits_per_op");
 	c->n[EV_HV_EXIT] = hv_exits(exits);
 	double in_kvm = rec_number(json_object_get(exits, "in KVM"));
 	if (isnan(in_kvm))
 		in_kvm = num_or0(vcpu, "exits") - c->n[EV_HV_EXIT];
 	c->n[EV_KVM_PF] = num_or0(vcpu, "pf_taken");
 	c->n[EV_KVM_OTHER] = fmax(0, in_kvm - c->n[EV_KVM_PF]);
-	json_t *paging = either(r, "hv_paging_per_op", "hv_paging");
+	json_t *paging = json_object_get(r, "hv_paging_per_op");
 	c->n[EV_UFFD] = num_or0(paging, "lazy_pages_copied") + num_or0(paging, "lazy_zero_pages");
 	/* guest ring-0 instructions: counted exactly on PVM only (elsewhere insn_emulation counts
 	 * the few instructions KVM itself emulates inside the exits above) */
@@ -129,8 +122,8 @@ static void read_cell(struct cell *c, json_t *r)
 	c->h = hv_handler_ns(r, &c->have_h);
 	const char *k;
 	json_t *v;
-	json_object_foreach(either(r, "hypercalls_per_op", "hypercalls"), k,
-			    v) if (strcmp(k, "mark")) c->hc += rec_number(v);
+	json_object_foreach(json_object_get(r, "hypercalls_per_op"), k, v) if (strcmp(k, "mark"))
+	    c->hc += rec_number(v);
 	c->copied = num_or0(paging, "fork_pages_copied") + num_or0(paging, "lazy_pages_copied");
 	c->rss_kib = rec_number(json_object_get(json_object_get(r, "host_rss_kib"), "after"));
 }

@@ -1,12 +1,15 @@
 /* test_results.c: a quick native bench writes complete results, survives a failure, plots. */
-/* Every required field is present, a forced failure is recorded without stopping the run,
- * the calibration is recorded (or skipped) per KVM platform and printed by --summary, and the
- * results folder can be plotted. */
+/* Every required field is present and every run record is valid against the run-record
+ * schema, a forced failure is recorded without stopping the run, the calibration is recorded
+ * (or skipped) per KVM platform and printed by --summary, and the results folder can be
+ * plotted. */
+#include <ctype.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "record/record.h"
 #include "test.h"
 
 /* The matrix: one calibration workload, a bad parameter value (fails in the workload's own
@@ -15,9 +18,9 @@
 /* Cells: native, classic, ptefree and pvmmu host for each point, and for the two points of
  * forkstorm (which forks) ptefree host under both fork policies. */
 #define NCELLS	   (4 * 4 + 2)
-#define TSV_FIELDS 28
+#define TSV_FIELDS 29
 
-static const char *bench, *plot_sh;
+static const char *bench, *plot_sh, *schema_path;
 static char dir[] = "/tmp/pagelab-test-results-XXXXXX";
 static int bench_status;
 static json_t *doc;
@@ -52,7 +55,7 @@ static void test_schema(void)
 	CHECK(doc != NULL, "results.json does not parse");
 	if (!doc)
 		return;
-	CHECK(!strcmp(json_string_value(get(doc, "schema")) ?: "", "pagelab-results/1"), "schema");
+	CHECK(!strcmp(json_string_value(get(doc, "schema")) ?: "", "pagelab-results/2"), "schema");
 	static const char *const ctx_fields[] = {"date",       "host",	     "kernel",
 						 "cpu",	       "kvm_module", "mmu",
 						 "git_commit", "compiler",   "cflags"};
@@ -92,6 +95,36 @@ static void test_schema(void)
 		CHECK(get(get(r, "host_rss_kib"), "peak"), "run %zu: host_rss_kib.peak", i);
 	}
 	CHECK(nok >= 2, "only %d runs succeeded", nok);
+}
+
+/* Every run record, whatever its platform and status, has the one shape of
+ * harness/run-record.schema.json; guest kernel instructions come with mmu pvm only. */
+static void test_records_valid(void)
+{
+	char err[1024];
+	json_t *schema = schema_load(schema_path, err, sizeof err);
+	CHECK(schema != NULL, "%s", err);
+	if (!schema)
+		return;
+	size_t i;
+	json_t *r;
+	json_array_foreach(get(doc, "runs"), i, r)
+	{
+		CHECK(schema_validate(schema, r, err, sizeof err) == 0, "run %zu (%s %s %s): %s", i,
+		      json_string_value(get(r, "workload")), json_string_value(get(r, "mode")),
+		      json_string_value(get(r, "platform")), err);
+		bool pvm = !strcmp(json_string_value(get(r, "mmu")) ?: "", "pvm");
+		bool counted = json_is_object(get(r, "kvm_stats_per_op"));
+		CHECK(!get(r, "guest_kernel_insns_per_op") || pvm,
+		      "run %zu: guest kernel instructions on mmu %s", i,
+		      json_string_value(get(r, "mmu")));
+		if (pvm && counted)
+			CHECK(json_number_value(get(r, "guest_kernel_insns_per_op")) ==
+				  json_number_value(get(get(get(r, "kvm_stats_per_op"), "vcpu"),
+							"insn_emulation")),
+			      "run %zu: on PVM, guest kernel instructions are insn_emulation", i);
+	}
+	json_decref(schema);
 }
 
 static void test_forced_failure(void)
@@ -203,27 +236,46 @@ static void test_calibration(void)
 	}
 }
 
-/* bench --summary prints the calibration table of a results file (made up here). */
-static void test_calibration_summary(void)
+/* Runs bench --summary on a results folder holding only the made-up document fake (taken);
+ * its output comes through the returned pipe, NULL on failure. */
+static FILE *summary_of(json_t *fake, char *sdir)
 {
-	char sdir[] = "/tmp/pagelab-test-summary-XXXXXX", path[128], cmd[512], line[512];
+	char path[128], cmd[512];
 	CHECK(mkdtemp(sdir) != NULL, "mkdtemp");
 	snprintf(path, sizeof path, "%s/results.json", sdir);
-	json_t *fake = json_pack(
-	    "{s:s, s:{}, s:[], s:[{s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:b, s:n}, "
-	    "{s:s, s:s, s:n, s:f, s:f, s:f, s:f, s:b, s:f}, {s:s, s:s, s:s}]}",
-	    "schema", "pagelab-results/1", "context", "runs", "calibration", "platform", "lab-npt",
-	    "status", "ok", "time_note", "emulated time", "bare_kvm_run_ns", 61234.5,
-	    "hv_hypercall_ns", 64296.2, "ratio", 1.05, "target_ratio", 1.10, "target_met", 1,
-	    "in_kvm_exit_ns", "platform", "host", "status", "ok", "time_note", "bare_kvm_run_ns",
-	    1000.0, "hv_hypercall_ns", 1250.0, "ratio", 1.25, "target_ratio", 1.10, "target_met", 0,
-	    "in_kvm_exit_ns", 310.0, "platform", "lab-shadow", "status", "skipped", "reason",
-	    "no /dev/kvm in the VM");
 	CHECK(fake && json_dump_file(fake, path, 0) == 0, "writing %s", path);
 	json_decref(fake);
 	snprintf(cmd, sizeof cmd, "%s --summary %s", bench, sdir);
 	FILE *p = popen(cmd, "r");
 	CHECK(p != NULL, "%s", cmd);
+	return p;
+}
+
+/* The summary's exit status, and the folder removed. */
+static void summary_done(FILE *p, const char *sdir)
+{
+	char cmd[512];
+	CHECK(pclose(p) == 0, "bench --summary %s failed", sdir);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", sdir);
+	system(cmd);
+}
+
+/* bench --summary prints the calibration table of a results file (made up here). */
+static void test_calibration_summary(void)
+{
+	char sdir[] = "/tmp/pagelab-test-summary-XXXXXX", line[512];
+	FILE *p = summary_of(
+	    json_pack("{s:s, s:{}, s:[], s:[{s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:b, s:n}, "
+		      "{s:s, s:s, s:n, s:f, s:f, s:f, s:f, s:b, s:f}, {s:s, s:s, s:s}]}",
+		      "schema", "pagelab-results/2", "context", "runs", "calibration", "platform",
+		      "lab-npt", "status", "ok", "time_note", "emulated time", "bare_kvm_run_ns",
+		      61234.5, "hv_hypercall_ns", 64296.2, "ratio", 1.05, "target_ratio", 1.10,
+		      "target_met", 1, "in_kvm_exit_ns", "platform", "host", "status", "ok",
+		      "time_note", "bare_kvm_run_ns", 1000.0, "hv_hypercall_ns", 1250.0, "ratio",
+		      1.25, "target_ratio", 1.10, "target_met", 0, "in_kvm_exit_ns", 310.0,
+		      "platform", "lab-shadow", "status", "skipped", "reason",
+		      "no /dev/kvm in the VM"),
+	    sdir);
 	if (!p)
 		return;
 	bool heading = false, npt = false, host = false, shadow = false, note = false;
@@ -238,14 +290,49 @@ static void test_calibration_summary(void)
 			  strstr(line, "skipped: no /dev/kvm in the VM");
 		note |= !strncmp(line, "* lab-npt: emulated time", 24);
 	}
-	CHECK(pclose(p) == 0, "%s failed", cmd);
+	summary_done(p, sdir);
 	CHECK(heading, "no calibration heading");
 	CHECK(npt, "the lab-npt row (marked emulated, in-KVM unknown)");
 	CHECK(host, "the host row (target missed)");
 	CHECK(shadow, "the skipped row with its reason");
 	CHECK(note, "the note on emulated time");
-	snprintf(cmd, sizeof cmd, "rm -rf %s", sdir);
-	system(cmd);
+}
+
+/* bench --summary prints guest kernel instructions per op for runs that have them (PVM), in
+ * their series' column, and no such table for runs without (made-up results). */
+static void test_kernel_insns_summary(void)
+{
+	char sdir[] = "/tmp/pagelab-test-insns-XXXXXX", path[128], cmd[512], line[512];
+	CHECK(mkdtemp(sdir) != NULL, "mkdtemp");
+	snprintf(path, sizeof path, "%s/results.json", sdir);
+	json_t *fake =
+	    json_pack("{s:s, s:{}, s:[{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:{s:f}}, "
+		      "{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:f}}]}",
+		      "schema", "pagelab-results/2", "context", "runs", "workload", "nullsys",
+		      "params", "", "mode", "classic", "platform", "host", "mmu", "pvm", "status",
+		      "ok", "guest_kernel_insns_per_op", 1234.5, "latency_ns", "p50", 5000.0,
+		      "workload", "nullsys", "params", "", "mode", "ptefree", "platform", "lab-npt",
+		      "mmu", "npt", "status", "ok", "latency_ns", "p50", 7000.0);
+	CHECK(fake && json_dump_file(fake, path, 0) == 0, "writing %s", path);
+	json_decref(fake);
+	snprintf(cmd, sizeof cmd, "%s --summary %s", bench, sdir);
+	FILE *p = popen(cmd, "r");
+	CHECK(p != NULL, "%s", cmd);
+	if (!p)
+		return;
+	bool heading = false, in_table = false, row = false, lab_column = false;
+	while (fgets(line, sizeof line, p)) {
+		if (isupper(
+			(unsigned char)line[0])) /* a table's heading; workloads are lower case */
+			in_table = strstr(line, "Guest kernel instructions per operation") != NULL;
+		heading |= in_table;
+		row |= in_table && !strncmp(line, "  (no parameters)", 17) && strstr(line, "1234");
+		lab_column |= in_table && strstr(line, "lab-npt");
+	}
+	summary_done(p, sdir);
+	CHECK(heading, "no guest kernel instructions table");
+	CHECK(row, "the classic host (PVM) run's 1234.5 instructions per op");
+	CHECK(!lab_column, "a column for a platform without guest kernel instruction counts");
 }
 
 static void test_tsv(void)
@@ -283,7 +370,8 @@ static void test_plots(void)
 	snprintf(cmd, sizeof cmd, "sh %s %s %s/plots >%s/plot.log 2>&1", plot_sh, dir, dir, dir);
 	CHECK(system(cmd) == 0, "%s", cmd);
 	static const char *const figures[] = {"latency-nullsys.png", "latency-nullsys.svg",
-					      "latency-forkstorm.png"};
+					      "latency-forkstorm.png", "kernel-insns.png",
+					      "kernel-insns.svg"};
 	for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++)
 		CHECK(nonempty(figures[i]), "%s/plots/%s missing or empty", dir, figures[i]);
 	/* exits per workload where a KVM platform ran here, else one placeholder figure */
@@ -326,11 +414,11 @@ static void test_usage_errors(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: test_results BENCH PLOT_SH\n");
+	if (argc != 4) {
+		fprintf(stderr, "usage: test_results BENCH PLOT_SH RUN_RECORD_SCHEMA\n");
 		return 2;
 	}
-	bench = argv[1], plot_sh = argv[2];
+	bench = argv[1], plot_sh = argv[2], schema_path = argv[3];
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;
@@ -347,6 +435,7 @@ int main(int argc, char **argv)
 
 	RUN_TEST(test_schema);
 	if (doc) {
+		RUN_TEST(test_records_valid);
 		RUN_TEST(test_forced_failure);
 		RUN_TEST(test_skips);
 		RUN_TEST(test_fork_policies);
@@ -354,6 +443,7 @@ int main(int argc, char **argv)
 		RUN_TEST(test_tsv);
 	}
 	RUN_TEST(test_calibration_summary);
+	RUN_TEST(test_kernel_insns_summary);
 	RUN_TEST(test_usage_errors);
 	if (system("command -v gnuplot >/dev/null 2>&1") != 0)
 		printf("SKIP test_plots: gnuplot is not installed\n");

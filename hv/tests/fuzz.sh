@@ -16,6 +16,7 @@ for setup in classic ptefree:copy ptefree:lazy pvmmu; do
 		echo "FAIL fuzz $setup: status $rc"
 		fail=1
 	fi
+	check "$setup: record valid against the schema" valid_record
 	rm -f "$json"
 done
 exit $fail

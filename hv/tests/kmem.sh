@@ -24,6 +24,7 @@ one() {
 	held=$(num held_end) held_peak=$(num held_peak)
 	check "$label: $held chunks held at the end, $held_peak at the peak" \
 		[ "${held:-0}" -lt "${held_peak:-0}" ]
+	check "$label: record valid against the schema" valid_record
 	rm -f "$json"
 }
 # 2 MiB of objects per op: more than the boot share, so chunks come and go within one op

@@ -26,6 +26,7 @@ for policy in copy lazy; do
 	check "$policy: the host's refusals in the record" \
 		has '"host_refusals":\[{"call":"mprotect(protect)","count":[1-9]'
 	check "$policy: no host failure" has '"host_failure":null'
+	check "$policy: record valid against the schema" valid_record
 	rm -f "$json"
 done
 echo "$saved" >$limit 2>/dev/null

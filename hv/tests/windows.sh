@@ -11,5 +11,6 @@ printf '%s\n' "$out" | tail -n 4
 check "workload failed, status 1 (got $rc)" [ $rc -eq 1 ]
 check "not a crash or timeout" sh -c '! printf "%s" "$1" | grep -q "guest stopped"' - "$out"
 check "fork answered with an error" has '"as_fork":{"calls":[0-9]*,"errors":[1-9]'
+check "record valid against the schema" valid_record
 rm -f "$json"
 exit $fail

@@ -1,6 +1,6 @@
-/* stats.c: per-operation latency statistics over the measured repetitions of a run. */
+/* latency.c: per-operation latency statistics over the measured repetitions of a run. */
 #include <stdlib.h>
-#include "bench.h"
+#include "record.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -18,20 +18,16 @@ static double percentile(const double *v, size_t n, double q)
 	return v[lo] + (pos - lo) * (v[lo + 1] - v[lo]);
 }
 
-/* {"min","p10","p50","p90","p99","max","mean"} in ns per operation, or NULL without data. */
-json_t *latency_stats(json_t *rec)
+json_t *latency_ns(double tsc_khz, double iters, json_t *cycles)
 {
-	double khz = json_number_value(json_object_get(rec, "tsc_khz"));
-	double iters = json_number_value(json_object_get(rec, "iterations"));
-	json_t *cycles = json_object_get(rec, "cycles");
 	size_t n = json_array_size(cycles);
-	if (khz <= 0 || iters <= 0 || n == 0)
+	if (!(tsc_khz > 0) || !(iters > 0) || n == 0)
 		return NULL;
 	double *ns = calloc(n, sizeof *ns), sum = 0;
 	if (!ns)
-		die("calloc");
+		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		ns[i] = json_number_value(json_array_get(cycles, i)) * 1e6 / khz / iters;
+		ns[i] = json_number_value(json_array_get(cycles, i)) * 1e6 / tsc_khz / iters;
 		sum += ns[i];
 	}
 	qsort(ns, n, sizeof *ns, cmp_double);

@@ -1,0 +1,34 @@
+/* record.h: run records: their latency statistics, and the schema validator they are checked by. */
+#ifndef PAGELAB_RECORD_H
+#define PAGELAB_RECORD_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* How a platform distorts times, in a record's time_note: on a PVM host guest ring 0 runs
+ * emulated, one instruction at a time; in the lab (QEMU) every guest instruction does. */
+#define TIME_NOTE_PVM "PVM: guest ring 0 emulated"
+#define TIME_NOTE_LAB "emulated time"
+
+/* latency.c: per-operation latency in ns from the TSC cycles of each measured repetition:
+ * {"min", "p10", "p50", "p90", "p99", "max", "mean"} (percentiles interpolated between
+ * neighbours), or NULL without samples, iterations or a TSC frequency. */
+json_t *latency_ns(double tsc_khz, double iters, json_t *cycles);
+
+/*
+ * schema.c: a JSON Schema (draft 2020-12 subset) validator. The subset: type, properties, required,
+ * additionalProperties, items, enum, minimum, $ref (to "#" or a JSON pointer "#/..." inside the
+ * same document) and $defs; the annotations $schema, $id, title, description and $comment are
+ * accepted and ignored. A schema that uses any other keyword is refused when loaded, so that
+ * nothing in it goes unchecked.
+ */
+
+/* Loads and checks a schema file; NULL with the reason in err. */
+json_t *schema_load(const char *path, char *err, size_t len);
+/* Checks that schema uses the subset only; 0, or -1 with the offending place in err. */
+int schema_check(json_t *schema, char *err, size_t len);
+/* 0 when instance is valid against schema (the root document, where $refs resolve), else -1
+ * with the JSON pointer of the first violation and what it violates in err. */
+int schema_validate(json_t *schema, json_t *instance, char *err, size_t len);
+
+#endif
