@@ -90,7 +90,8 @@ TEST_DEPS += $(GUEST_OUT)/kernel.elf $(BUILD)/hv $(BUILD)/hv-static
 # KMEM_SRCS are the kernel's memory sources (linked into the kernel by the wildcard above).
 # Their unit tests build them for Linux with guests/tests/unit/shim.c standing in for klib:
 # guest memory is a host arena, and the hypercalls and TLB instructions are recording fakes.
-KMEM_SRCS := $(addprefix guests/kernel/,kalloc.c kmalloc.c vma.c vm.c classic.c ptefree.c tlb.c)
+KMEM_SRCS := $(addprefix guests/kernel/,kalloc.c kmalloc.c vma.c vm.c pte.c classic.c ptefree.c \
+	pvmmu.c tlb.c)
 KMEM_UNIT_OUT := $(BUILD)/guests/unit
 KMEM_UNIT_CFLAGS := $(HOST_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-include guests/tests/unit/shim.h -Iguests/kernel -Iguests/uapi -Ihv
@@ -102,8 +103,8 @@ $(KMEM_UNIT_OUT)/test_kalloc: guests/kernel/kalloc.c
 $(KMEM_UNIT_OUT)/test_kmalloc: guests/kernel/kalloc.c guests/kernel/kmalloc.c
 $(KMEM_UNIT_OUT)/test_vma: guests/kernel/vma.c
 $(KMEM_UNIT_OUT)/test_vm: $(KMEM_MM)
-$(KMEM_UNIT_OUT)/test_classic $(KMEM_UNIT_OUT)/test_ptefree: $(KMEM_MM) \
-	guests/kernel/classic.c guests/kernel/ptefree.c
+$(KMEM_UNIT_OUT)/test_classic $(KMEM_UNIT_OUT)/test_ptefree: $(KMEM_MM) guests/kernel/pte.c \
+	guests/kernel/classic.c guests/kernel/ptefree.c guests/kernel/pvmmu.c
 $(KMEM_UNIT_TESTS): $(KMEM_UNIT_OUT)/%: guests/tests/unit/%.c guests/tests/unit/shim.c \
 		guests/tests/unit/shim.h guests/kernel/mm.h guests/kernel/klib.h guests/uapi/memstr.h hv/abi.h harness/test.h
 	@mkdir -p $(dir $@)

@@ -15,7 +15,8 @@
  *   0x004000  boot PD: 512 x 2 MiB pages covering [0, 1 GiB), RW, supervisor
  *   0x007000  struct boot_info (one page)
  *   0x100000  kernel ELF segments, placed at their p_paddr (virtual = KERNBASE + p_paddr)
- *   mem_size - hv_reserved_size .. mem_size: hv-owned pages (ptefree tables), not for the guest
+ *   mem_size - hv_reserved_size .. mem_size: hv-owned pages (ptefree tables, pvmmu's kernel
+ *            half and store routine), not for the guest
  *
  * Entry state: CR0 = PE|MP|ET|NE|WP|PG, CR4 = PAE|OSFXSR|OSXMMEXCPT, EFER = LME|LMA|SCE|NXE,
  * CR3 = 0x1000, CS = 0x08, DS/ES/SS/FS/GS = 0x10, RFLAGS = 0x2 (interrupts off),
@@ -36,6 +37,7 @@
 enum mmu_mode {
 	MODE_CLASSIC = 1, /* the guest owns 4-level page tables */
 	MODE_PTEFREE = 2, /* the guest keeps VMAs only; the hv does all paging */
+	MODE_PVMMU = 3,	  /* the guest keeps page tables; every change is a validated hypercall */
 };
 
 /* How user programs enter the kernel for a system call: the hv chooses per platform. */
@@ -64,6 +66,9 @@ struct boot_info {
 	uint64_t tsc_khz;	    /* guest TSC frequency */
 	uint32_t cmdline_len;	    /* bytes in cmdline, without the NUL */
 	char cmdline[BOOT_CMDLINE_MAX]; /* "PROGRAM ARG..." for the first process, NUL-terminated */
+	uint64_t pv_pool_gpa;		/* pvmmu: page-table frames are [pv_pool_gpa, + size) */
+	uint64_t pv_pool_size;
+	uint32_t pv_batch; /* pvmmu: operations the guest queues before HC_PV_BATCH */
 };
 
 /*
@@ -99,7 +104,12 @@ enum hc_number {
 	HC_FREE_REPORT = 25, /* (gpa, len) -> 0: free page reporting: [gpa, gpa + len), one or
 				more whole free_report_chunk blocks, is free; the hv gives it back
 				to the host and the guest reads zeros there when it uses it again */
-	HC_COUNT = 32,
+
+	/* pvmmu page-table operations (see "pvmmu" below) */
+	HC_PV_BATCH = 32,    /* (gpa struct pv_op[], count, gpa uint64_t done or 0) -> count, or
+				-HC_E* for the first bad op (done: how many were applied) */
+	HC_PV_NEW_BASE = 33, /* (gpa of a pinned L4, or 0: kernel half only) -> CR3 to load */
+	HC_COUNT = 48,
 };
 
 /*
@@ -140,6 +150,41 @@ enum hc_number {
  *   (hv --windows) are live.
  */
 
+/*
+ * pvmmu (MODE_PVMMU): the guest owns 4-level page tables whose frames come from the pool
+ * [pv_pool_gpa, + pv_pool_size); the kernel half (PML4 slot 511: KERNBASE + [0, mem_size)) is
+ * the hv's, read-only over the pool and over the hv's reserved pages (its store routine runs
+ * there, between the guest's `out` and the next instruction: it may clobber the flags). A batch is
+ * an array of struct pv_op, checked and applied in order; the first bad op stops it, changes
+ * nothing, and its error is the answer.
+ * - PV_OP_UPDATE: ptr = GPA of an entry (8-aligned) in a pinned table, val = the new entry. A
+ *   present L1 entry maps a frame of guest memory below hv_reserved_gpa (else -HC_EFAULT), and
+ *   a pool frame read-only only (-HC_EPERM); a present upper entry points at a table pinned at
+ *   the level below (-HC_EINVAL). Large pages, global pages and reserved bits: -HC_EINVAL. L4
+ *   slots at or above the user slots (user_top) are the kernel half: -HC_EPERM.
+ * - PV_OP_PIN_L1..L4: ptr = GPA of a pool frame; it becomes a table of that level. A pinned
+ *   frame cannot be pinned again (-HC_EPERM); a frame outside the pool -HC_EINVAL. A free
+ *   pool frame is all zero (the hv keeps it so); pinning an L4 adds the kernel half.
+ * - PV_OP_UNPIN: the table goes back to the free pool frames. Refused (-HC_EPERM) while an
+ *   upper entry points at it, while it holds an entry, or while it is the current base.
+ * - PV_OP_INVLPG (ptr = user VA), PV_OP_FLUSH_ALL: TLB invalidation after the batch.
+ * The hv applies the entries so that the vCPU sees them under every MMU (hv --pvmmu-apply).
+ */
+struct pv_op {	      /* IN */
+	uint64_t ptr; /* GPA or VA, with the op in the low 3 bits */
+	uint64_t val;
+};
+enum pv_op_code {
+	PV_OP_UPDATE = 0,
+	PV_OP_PIN_L1 = 1, /* PV_OP_PIN_L1 + level - 1: a table of that level */
+	PV_OP_PIN_L4 = 4,
+	PV_OP_UNPIN = 5,
+	PV_OP_INVLPG = 6,
+	PV_OP_FLUSH_ALL = 7,
+};
+#define PV_OP_MASK   7ull
+#define PV_BATCH_MAX 2048 /* ops per HC_PV_BATCH, as Xen's mmu_update batches */
+
 enum hc_error {
 	HC_EINVAL = 1, /* malformed argument (alignment, range, unknown flag) */
 	HC_ENOSYS = 2, /* unknown hypercall number, or not available in this mode */
@@ -147,6 +192,7 @@ enum hc_error {
 	HC_ENOMEM = 4, /* kernel memory exhausted */
 	HC_EFAULT = 5, /* a GPA outside guest memory */
 	HC_EBADF = 6,  /* unknown asid or chunk */
+	HC_EPERM = 7,  /* pvmmu: the update breaks a validation rule */
 };
 
 enum hc_mark {

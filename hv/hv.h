@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "abi.h"
+#include "pvmmu/pvmmu.h"
 
 #define PAGE_SIZE 4096ull
 #define MIB	  (1ull << 20)
@@ -83,6 +84,7 @@ struct guest {
 	/* classic free page reporting: blocks of report_chunk bytes in [report_base,
 	 * report_top); report_chunk 0 when off */
 	uint64_t report_chunk, report_base, report_top;
+	struct pvmmu *pv;   /* pvmmu mode only */
 };
 struct hc_args {
 	uint32_t nr;
@@ -247,6 +249,7 @@ struct run_state {
 	bool host_error;	/* failed because of the host (see host_failure) */
 	char failure[512];	/* why the run stopped abnormally */
 	uint64_t last_exit_rip; /* where the last hypercall came from */
+	bool regs_replaced;	/* a handler set the vCPU's registers (pvmmu) */
 	struct kvm_stats vm_stats, vcpu_stats;
 	/* counters at MARK_BEGIN and MARK_END */
 	struct mark_snapshot {
@@ -255,6 +258,7 @@ struct run_state {
 		uint64_t exits[HV_EXIT_REASONS];
 		struct hc_counts hc;
 		struct ptefree_counts pfc;
+		struct pvmmu_counts pvc;
 	} mark[2];
 	uint64_t injected_faults; /* ptefree: invalid accesses turned into guest #PFs */
 };
@@ -284,6 +288,8 @@ struct run_config {
 	const char *populate;	   /* ptefree: the populate policy that ran */
 	const char *free_report;   /* classic: "on" or "off" */
 	const char *syscall_entry; /* how guest programs entered the kernel: syscall or trap */
+	const char *pv_apply;	   /* pvmmu: how updates reach the vCPU (vcpu, direct) */
+	long pv_batch;		   /* pvmmu: operations per batch */
 };
 struct run_report {
 	const struct run_config *cfg;

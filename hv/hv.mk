@@ -2,12 +2,12 @@
 
 # build/hv is the binary itself, so objects and tests live in build/hv.d/
 HV_OUT := $(BUILD)/hv.d
-# one folder per mode's hv side (hv/ptefree/), its internal header next to its files
-HV_SRCS := $(filter-out hv/main.c,$(wildcard hv/*.c hv/ptefree/*.c))
+# one folder per mode's hv side (hv/ptefree/, hv/pvmmu/), its internal header next to its files
+HV_SRCS := $(filter-out hv/main.c,$(wildcard hv/*.c hv/ptefree/*.c hv/pvmmu/*.c))
 HV_OBJS := $(patsubst hv/%.c,$(HV_OUT)/%.o,$(HV_SRCS)) $(BUILD)/harness/record/latency.o
 HV_CFLAGS := $(HOST_CFLAGS) -Ihv -Iworkloads -Iharness
 HV_LIBS := -ljansson -lpthread
-HV_HEADERS := hv/hv.h hv/abi.h hv/ptefree/ptefree.h hv/decode.h workloads/workload.h
+HV_HEADERS := hv/hv.h hv/abi.h hv/ptefree/ptefree.h hv/pvmmu/pvmmu.h hv/decode.h workloads/workload.h
 
 $(HV_OUT)/%.o: hv/%.c $(HV_HEADERS) harness/record/record.h
 	@mkdir -p $(dir $@)

@@ -130,6 +130,8 @@ static const hc_handler handlers[HC_COUNT] = {
     [HC_KMEM_ALLOC] = pf_kmem_alloc,
     [HC_KMEM_FREE] = pf_kmem_free,
     [HC_FREE_REPORT] = hc_free_report,
+    [HC_PV_BATCH] = pv_hc_batch,
+    [HC_PV_NEW_BASE] = pv_hc_new_base,
 };
 
 static const char *const names[HC_COUNT] = {
@@ -150,6 +152,8 @@ static const char *const names[HC_COUNT] = {
     [HC_KMEM_ALLOC] = "kmem_alloc",
     [HC_KMEM_FREE] = "kmem_free",
     [HC_FREE_REPORT] = "free_report",
+    [HC_PV_BATCH] = "pv_batch",
+    [HC_PV_NEW_BASE] = "pv_new_base",
 };
 
 const char *hc_name(uint32_t nr)
@@ -162,6 +166,7 @@ const char *hc_error_name(int code)
 	static const char *const errors[HC_ERROR_CODES] = {
 	    [HC_EINVAL] = "EINVAL", [HC_ENOSYS] = "ENOSYS", [HC_ENOSPC] = "ENOSPC",
 	    [HC_ENOMEM] = "ENOMEM", [HC_EFAULT] = "EFAULT", [HC_EBADF] = "EBADF",
+	    [HC_EPERM] = "EPERM",
 	};
 	return code > 0 && code < HC_ERROR_CODES && errors[code] ? errors[code] : "other";
 }
@@ -174,8 +179,9 @@ static void count_error(struct hc_counts *h, uint32_t nr, int64_t ret)
 
 int64_t hc_dispatch(struct guest *g, const struct hc_args *a)
 {
-	/* the memory operations exist only when the hv does the paging */
-	if (a->nr >= HC_AS_CREATE && a->nr <= HC_KMEM_FREE && !g->pf) {
+	/* each mode's memory operations exist in that mode only */
+	bool pv_range = a->nr >= HC_PV_BATCH && a->nr < HC_COUNT;
+	if ((a->nr >= HC_AS_CREATE && a->nr <= HC_KMEM_FREE && !g->pf) || (pv_range && !g->pv)) {
 		g->hc.calls[a->nr]++;
 		count_error(&g->hc, a->nr, -HC_ENOSYS);
 		return -HC_ENOSYS;

@@ -18,6 +18,8 @@
 #define DEFAULT_POPULATE	POPULATE_WRITE
 #define DEFAULT_FREE_REPORT	false
 #define KMEM_BOOT_MIN		(8 * MIB) /* ptefree: kernel memory the guest owns from boot, at least */
+#define DEFAULT_PV_BATCH	512
+#define PV_POOL_MIN		(4 * MIB) /* pvmmu: page-table frames, at least */
 
 struct options {
 	struct run_config run;
@@ -29,6 +31,8 @@ struct options {
 	bool free_report;  /* classic */
 	const char *entry; /* --syscall-entry: auto, syscall or trap */
 	struct ptefree_config pf;
+	long pv_batch, pv_pool_mib; /* pvmmu; pool 0: automatic */
+	enum pv_apply pv_apply;
 	char *kv[WL_MAX_PARAMS * 2];
 	int nkv;
 };
@@ -37,14 +41,16 @@ static void usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: hv --mode classic|ptefree --workload NAME [--iters N] [--reps R] [--warmup W]\n"
-	    "          [--param k=v]... [--timeout S] [--mem MiB] [--json FILE]\n"
+	    "usage: hv --mode classic|ptefree|pvmmu --workload NAME [--iters N] [--reps R]\n"
+	    "          [--warmup W] [--param k=v]... [--timeout S] [--mem MiB] [--json FILE]\n"
 	    "          [--kernel FILE] [--exec \"PROGRAM ARGS\"]\n"
 	    "          [--windows N] [--window-mib M] [--fork-policy copy|lazy]\n"
 	    "          [--populate none|write] [--free-report on|off]\n"
 	    "          [--kmem-boot-mib K] [--syscall-entry auto|syscall|trap]\n"
+	    "          [--pv-batch N] [--pv-pool-mib P] [--pvmmu-apply auto|vcpu|direct]\n"
 	    "       hv --list | --calibrate [--iters N] | --help\n"
-	    "  --mode M         classic (the guest pages) or ptefree (the hv pages)\n"
+	    "  --mode M         classic (the guest pages), ptefree (the hv pages) or pvmmu\n"
+	    "                   (the guest's page tables, changed by validated hypercalls)\n"
 	    "  --workload NAME  run the workload NAME (see --list) in the guest\n"
 	    "  --exec CMD       run an embedded guest program instead of a workload\n"
 	    "  --iters N        operations per repetition (default %d; --calibrate: exits per "
@@ -71,13 +77,19 @@ static void usage(FILE *out)
 	    "                   instruction), trap (int3 through a DPL-3 gate: what a PVM host\n"
 	    "                   delivers) or auto (trap on PVM, else syscall; the default, or\n"
 	    "                   $PAGELAB_SYSCALL_ENTRY when set)\n"
+	    "  --pv-batch N     pvmmu: page-table operations per hypercall, 1..%d (default %d)\n"
+	    "  --pv-pool-mib P  pvmmu: page-table frames, even, MiB (default: 1/8 of --mem,\n"
+	    "                   at least %llu)\n"
+	    "  --pvmmu-apply A  pvmmu: how the vCPU comes to see an update: vcpu (the vCPU\n"
+	    "                   stores it again), direct (the hv's store and a TLB flush) or\n"
+	    "                   auto (default: direct under EPT/NPT, vcpu otherwise)\n"
 	    "  --calibrate      time hypercalls through the hv against a bare KVM_RUN loop\n"
 	    "exit status: 0 the workload passed, 1 it failed or the guest crashed or timed out,\n"
 	    "2 bad usage, 3 a host error\n",
 	    DEFAULT_ITERS, DEFAULT_CALIBRATE_EXITS, HC_MAX_SAMPLES, DEFAULT_MEM_MIB, DEFAULT_KERNEL,
 	    DEFAULT_WINDOWS, DEFAULT_WINDOW_MIB, populate_name(DEFAULT_POPULATE),
 	    DEFAULT_FREE_REPORT ? "on" : "off", (int)(KERNEL_MAX_MEM / MIB), KMEM_CHUNK >> 10,
-	    KMEM_BOOT_MIN / MIB);
+	    KMEM_BOOT_MIN / MIB, PV_BATCH_MAX, DEFAULT_PV_BATCH, PV_POOL_MIN / MIB);
 }
 
 __attribute__((noreturn, format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
@@ -147,6 +159,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 		O_POPULATE,
 		O_FREE_REPORT,
 		O_SYSCALL_ENTRY,
+		O_PV_BATCH,
+		O_PV_POOL_MIB,
+		O_PVMMU_APPLY,
 	};
 	static const struct option longopts[] = {
 	    {"mode", required_argument, 0, O_MODE},
@@ -170,6 +185,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"populate", required_argument, 0, O_POPULATE},
 	    {"free-report", required_argument, 0, O_FREE_REPORT},
 	    {"syscall-entry", required_argument, 0, O_SYSCALL_ENTRY},
+	    {"pv-batch", required_argument, 0, O_PV_BATCH},
+	    {"pv-pool-mib", required_argument, 0, O_PV_POOL_MIB},
+	    {"pvmmu-apply", required_argument, 0, O_PVMMU_APPLY},
 	    {0, 0, 0, 0},
 	};
 	*o = (struct options){
@@ -184,6 +202,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		   .kmem_chunk = KMEM_CHUNK,
 		   .populate = DEFAULT_POPULATE},
 	    .free_report = DEFAULT_FREE_REPORT,
+	    .pv_batch = DEFAULT_PV_BATCH,
 	};
 	opterr = 0;
 	int c;
@@ -194,8 +213,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 				o->run.mode = MODE_CLASSIC;
 			else if (strcmp(optarg, "ptefree") == 0)
 				o->run.mode = MODE_PTEFREE;
+			else if (strcmp(optarg, "pvmmu") == 0)
+				o->run.mode = MODE_PVMMU;
 			else
-				usage_error("unknown mode '%s' (valid: classic, ptefree)", optarg);
+				usage_error("unknown mode '%s' (valid: classic, ptefree, pvmmu)",
+					    optarg);
 			break;
 		case O_WORKLOAD:
 			o->run.workload = optarg;
@@ -270,6 +292,27 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case O_SYSCALL_ENTRY:
 			o->entry = optarg;
+			break;
+		case O_PV_BATCH:
+			o->pv_batch = parse_long("--pv-batch", optarg, 1, PV_BATCH_MAX);
+			break;
+		case O_PV_POOL_MIB:
+			o->pv_pool_mib =
+			    parse_long("--pv-pool-mib", optarg, 2, KERNEL_MAX_MEM / MIB);
+			if (o->pv_pool_mib % 2)
+				usage_error("--pv-pool-mib must be even (2 MiB pages)");
+			break;
+		case O_PVMMU_APPLY:
+			if (strcmp(optarg, "auto") == 0)
+				o->pv_apply = PV_APPLY_AUTO;
+			else if (strcmp(optarg, "vcpu") == 0)
+				o->pv_apply = PV_APPLY_VCPU;
+			else if (strcmp(optarg, "direct") == 0)
+				o->pv_apply = PV_APPLY_DIRECT;
+			else
+				usage_error(
+				    "unknown --pvmmu-apply '%s' (valid: auto, vcpu, direct)",
+				    optarg);
 			break;
 		case O_HELP:
 			usage(stdout);
@@ -374,6 +417,47 @@ static void setup_free_report(const struct options *o, struct run_state *rs, str
 	bi->free_report_chunk = REPORT_CHUNK;
 }
 
+/* Pvmmu: [pool, reserved) holds the page-table frames, [reserved, mem_size) the hv's pages. */
+static void pvmmu_plan(const struct options *o, uint64_t mem_size, uint64_t *pool,
+		       uint64_t *reserved)
+{
+	*reserved = (mem_size & ~(2 * MIB - 1)) - PV_RESERVED_MIN;
+	uint64_t size = (mem_size / 8) & ~(2 * MIB - 1);
+	if (o->pv_pool_mib)
+		size = (uint64_t)o->pv_pool_mib * MIB;
+	else if (size < PV_POOL_MIN)
+		size = PV_POOL_MIN;
+	if (size + KERNEL_LOAD_GPA + 8 * MIB > *reserved)
+		usage_error("pvmmu: a %llu MiB page-table pool leaves no kernel memory: try a "
+			    "larger --mem or a smaller --pv-pool-mib",
+			    (unsigned long long)(size / MIB));
+	*pool = *reserved - size;
+}
+
+/* Pvmmu: the hv's tables and store routine, and how updates reach the vCPU on this MMU. */
+static void setup_pvmmu(struct options *o, struct vm *vm, struct run_state *rs,
+			struct boot_info *bi, const struct platform *plat)
+{
+	uint64_t pool, reserved;
+	pvmmu_plan(o, vm->mem_size, &pool, &reserved);
+	struct pvmmu_config c = {vm->mem_size, pool, reserved, bi->user_top};
+	char err[200];
+	struct pvmmu *pv = pvmmu_create(&c, vm->mem, err, sizeof err);
+	if (!pv)
+		usage_error("%s", err);
+	enum pv_apply a = o->pv_apply;
+	if (a == PV_APPLY_AUTO)
+		a = !strcmp(plat->mmu, "ept") || !strcmp(plat->mmu, "npt") ? PV_APPLY_DIRECT
+									   : PV_APPLY_VCPU;
+	pvmmu_set_sync(pv, a == PV_APPLY_VCPU ? pv_sync_vcpu : pv_sync_direct, rs);
+	bi->pv_pool_gpa = pool;
+	bi->pv_pool_size = reserved - pool;
+	bi->pv_batch = (uint32_t)o->pv_batch;
+	rs->g.pv = pv;
+	o->run.pv_apply = pv_apply_name(a);
+	o->run.pv_batch = o->pv_batch;
+}
+
 static int run_guest(struct options *o, const char *cmdline)
 {
 	static struct vm vm;
@@ -393,11 +477,19 @@ static int run_guest(struct options *o, const char *cmdline)
 	if (reserved + KERNEL_LOAD_GPA >= vm.mem_size)
 		usage_error("ptefree: the window tables need %llu KiB: try a larger --mem",
 			    (unsigned long long)(reserved >> 10));
+	struct gmem image_mem = {vm.mem, vm.mem_size - reserved};
+	if (o->run.mode == MODE_PVMMU) { /* the image goes below the page-table pool */
+		uint64_t pool, pv_reserved;
+		pvmmu_plan(o, vm.mem_size, &pool, &pv_reserved);
+		reserved = vm.mem_size - pv_reserved;
+		image_mem.size = pool;
+	}
 	rs.g.mem.size = vm.mem_size - reserved;
 
 	struct elf_image img;
 	char err[256];
-	if (elf_load(image, len, &rs.g.mem, KERNEL_LOAD_GPA, KERNBASE, &img, err, sizeof err) < 0) {
+	if (elf_load(image, len, &image_mem, KERNEL_LOAD_GPA, KERNBASE, &img, err, sizeof err) <
+	    0) {
 		fprintf(stderr, "hv: %s: %s\n", o->kernel, err);
 		return HV_EXIT_GUEST_FAILED;
 	}
@@ -416,11 +508,13 @@ static int run_guest(struct options *o, const char *cmdline)
 		setup_ptefree(o, &vm, &rs, bi);
 		o->run.fork_policy = ptefree_policy_name(rs.g.pf);
 		o->run.populate = ptefree_populate_name(rs.g.pf);
-	} else {
+	} else if (o->run.mode == MODE_CLASSIC) {
 		o->run.free_report = o->free_report ? "on" : "off";
 		if (o->free_report)
 			setup_free_report(o, &rs, bi);
 	}
+	if (o->run.mode == MODE_PVMMU)
+		setup_pvmmu(o, &vm, &rs, bi, &r.plat);
 
 	r.tsc_khz = vm.tsc_khz;
 	r.rss_before = rss_read();
@@ -429,6 +523,11 @@ static int run_guest(struct options *o, const char *cmdline)
 	run_loop(&rs);
 	watchdog_stop();
 	r.rss_after = rss_read();
+	if (rs.g.pv && !pvmmu_reserved_intact(rs.g.pv)) {
+		fprintf(stderr, "hv: pvmmu: the hv's reserved pages were changed\n");
+		snprintf(rs.failure, sizeof rs.failure, "pvmmu: the hv's reserved pages changed");
+		rs.failed = true;
+	}
 
 	const struct guest *g = &rs.g;
 	if (o->run.exec)

@@ -121,6 +121,8 @@ static void print_counts(const struct run_report *r, FILE *out)
 			fprintf(out, " %s=%.2f",
 				exit_reason_name(i) ? exit_reason_name(i) : "other",
 				(double)(b->exits[i] - a->exits[i]) / n);
+	if (rs->g.pv)
+		pvmmu_print_per_op(&a->pvc, &b->pvc, n, out);
 	if (rs->g.pf) {
 		fprintf(out, "\n  hv paging per op:");
 		for (size_t i = 0; i < sizeof pf_fields / sizeof pf_fields[0]; i++)
@@ -169,6 +171,11 @@ static void print_errors(const struct run_report *r, FILE *out)
 		fprintf(out, "\n");
 }
 
+static const char *mode_name(enum mmu_mode m)
+{
+	return m == MODE_PTEFREE ? "ptefree" : m == MODE_PVMMU ? "pvmmu" : "classic";
+}
+
 void report_print(const struct run_report *r, FILE *out)
 {
 	const struct run_config *c = r->cfg;
@@ -177,11 +184,14 @@ void report_print(const struct run_report *r, FILE *out)
 	    out,
 	    "%s %s: mode %s, platform %s, mmu %s%s%s%s%s%s%s, host THP %s, system calls by %s\n",
 	    c->workload ? "workload" : "exec", c->workload ? c->workload : c->exec,
-	    c->mode == MODE_PTEFREE ? "ptefree" : "classic", r->plat.name, r->plat.mmu,
-	    c->fork_policy ? ", fork policy " : "", c->fork_policy ? c->fork_policy : "",
-	    c->populate ? ", populate " : "", c->populate ? c->populate : "",
-	    c->free_report ? ", free report " : "", c->free_report ? c->free_report : "",
-	    r->plat.thp[0] ? r->plat.thp : "unknown", c->syscall_entry);
+	    mode_name(c->mode), r->plat.name, r->plat.mmu, c->fork_policy ? ", fork policy " : "",
+	    c->fork_policy ? c->fork_policy : "", c->populate ? ", populate " : "",
+	    c->populate ? c->populate : "", c->free_report ? ", free report " : "",
+	    c->free_report ? c->free_report : "", r->plat.thp[0] ? r->plat.thp : "unknown",
+	    c->syscall_entry);
+	if (g->pv)
+		fprintf(out, "  pvmmu: %ld ops per batch at most, updates applied by %s\n",
+			c->pv_batch, c->pv_apply);
 	if (g->have_result && g->result.start_tsc > r->boot_tsc)
 		fprintf(out, "  boot to first workload instruction: %.3f ms\n",
 			cycles_to_ns(r, (double)(g->result.start_tsc - r->boot_tsc)) / 1e6);
@@ -281,6 +291,8 @@ static void set_counts(const struct run_report *r, json_t *run)
 	json_object_set_new(run, "kvm_stats_per_op",
 			    json_pack("{s:o, s:o}", "vcpu", vcpu, "vm", vm));
 	json_object_set_new(run, "hv_paging_per_op", pf);
+	if (rs->g.pv)
+		json_object_set_new(run, "pvmmu_per_op", pvmmu_json(&a->pvc, &b->pvc, n));
 	if (guest_kernel_insns(r, &insns))
 		json_object_set_new(run, "guest_kernel_insns_per_op", json_real(insns));
 }
@@ -332,6 +344,11 @@ static void set_hv_fields(const struct run_report *r, json_t *run)
 	json_object_set_new(run, "host_thp", json_string(r->plat.thp));
 	json_object_set_new(run, "kvm_caps_missing", json_string(r->rs->vm->missing_caps));
 	json_object_set_new(run, "hypercalls_total", hypercalls_json(r));
+	if (g->pv) {
+		struct pvmmu_counts pvc;
+		pvmmu_counts_get(g->pv, &pvc);
+		json_object_set_new(run, "pvmmu_total", pvmmu_json(NULL, &pvc, 1));
+	}
 	if (g->pf) {
 		struct ptefree_counts c;
 		ptefree_counts_get(g->pf, &c);
@@ -392,8 +409,9 @@ static json_t *run_json(const struct run_report *r)
 	json_object_set_new(run, "exec", c->exec ? json_string(c->exec) : json_null());
 	json_object_set_new(run, "params", json_string(params));
 	json_object_set_new(run, "param_values", values);
-	json_object_set_new(run, "mode",
-			    json_string(c->mode == MODE_PTEFREE ? "ptefree" : "classic"));
+	json_object_set_new(run, "mode", json_string(mode_name(c->mode)));
+	json_object_set_new(run, "pv_apply", c->pv_apply ? json_string(c->pv_apply) : json_null());
+	json_object_set_new(run, "pv_batch", c->pv_apply ? json_integer(c->pv_batch) : json_null());
 	json_object_set_new(run, "fork_policy",
 			    c->fork_policy ? json_string(c->fork_policy) : json_null());
 	json_object_set_new(run, "syscall_entry", json_string(c->syscall_entry));

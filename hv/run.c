@@ -105,6 +105,8 @@ static void on_mark(struct guest *g, int phase, void *arg)
 	m->hc = g->hc;
 	if (g->pf)
 		ptefree_counts_get(g->pf, &m->pfc);
+	if (g->pv)
+		pvmmu_counts_get(g->pv, &m->pvc);
 	m->taken = true;
 }
 
@@ -155,6 +157,10 @@ static bool hypercall(struct run_state *rs)
 	uint64_t ret = (uint64_t)hc_dispatch(&rs->g, &a);
 	if (rs->g.done)
 		return false;
+	/* the handler set the vCPU's registers (pvmmu's store routine): start from them */
+	if (rs->regs_replaced && !vm->has_sync_regs && ioctl(vm->vcpu_fd, KVM_GET_REGS, regs) < 0)
+		host_failure("KVM_GET_REGS");
+	rs->regs_replaced = false;
 	/* write RAX back only when it changes (HC_NOP's 0 usually is already there) */
 	if (ret != regs->rax) {
 		regs->rax = ret;

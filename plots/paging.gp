@@ -1,7 +1,8 @@
-# paging.gp: the hv's work per operation against a parameter, one line per ptefree series:
-# hypercalls per op (top) and pages the hv copied per op (bottom). data: one block per series
-# (x, hypercalls, pages copied), blocks separated by two blank lines; series: their titles as
-# quoted words; name, xlabel: the figure's text. Counts are exact on every platform.
+# paging.gp: the hv's work per operation against a parameter, one line per series: hypercalls
+# per op (top) and a second count per op (bottom: pages the hv copied in ptefree, page-table
+# updates in pvmmu). data: one block per series (x, hypercalls, second count), blocks
+# separated by two blank lines; series: their titles as quoted words; name, xlabel and
+# ylabel (the bottom plot's, default pages the hv copied): the figure's text. Counts are exact on every platform.
 height = 900
 load dir."/common.gp"
 set multiplot layout 2, 1 title name
@@ -17,7 +18,7 @@ set ylabel "hypercalls per op"
 plot for [i=1:words(series)] data index (i-1) using 1:2 with linespoints lw 2 pt 7 \
 	ps 2.4 - 1.6 * (i - 1) / words(series) title word(series, i)
 set key top left
-set ylabel "pages the hv copied per op"
+set ylabel (exists("ylabel") ? ylabel : "pages the hv copied per op")
 plot for [i=1:words(series)] data index (i-1) using 1:3 with linespoints lw 2 pt 7 \
 	ps 2.4 - 1.6 * (i - 1) / words(series) title word(series, i)
 unset multiplot

@@ -38,12 +38,14 @@ draw() {
 
 # results.tsv columns: 1 workload, 2 params, 3 mode, 6 label, 7 status, 8..11 parameter
 # values, 15 p10_ns, 16 p50_ns, 17 p90_ns, 21 hypercalls_per_op, 25 hv_pages_copied_per_op,
-# 26 guest_kernel_insns_per_op.
+# 26 guest_kernel_insns_per_op, 27 pv_updates_per_op.
 # What a figure plots for a row: latency per op in us (p50, p10, p90: latency.gp, lines.gp),
-# or hypercalls and pages the hv copied per op (paging.gp); awk expressions.
+# or hypercalls and pages the hv copied per op, or page-table updates per op in pvmmu
+# (paging.gp); awk expressions.
 latency_y='sprintf("%g\t%g\t%g", $16 / 1000, $15 / 1000, $17 / 1000)'
 paging_y='sprintf("%g\t%g", $21, $25)'
 rss_y='sprintf("%g\t%g\t%g", $23 / 1024, $23 / 1024, $23 / 1024)'
+pvmmu_y='sprintf("%g\t%g", $21, $27)'
 
 # grid FILTER POINT SERIES VALUE EXTRA MISSING: a table of the results.tsv rows for which the
 # awk condition FILTER holds: a row per point (awk expression POINT), a column per series
@@ -115,7 +117,7 @@ series() {
 	}' "$tsv"
 }
 
-# lines SCRIPT YEXPR NAME WORKLOAD XCOL FILTER TITLE XLABEL [COUNTS]
+# lines SCRIPT YEXPR NAME WORKLOAD XCOL FILTER TITLE XLABEL [COUNTS [Y2LABEL]]
 lines() {
 	: >"$tmp/series"
 	series "$4" "$5" "$6" "$2" "${9:-0}" >"$tmp/$3.dat"
@@ -125,6 +127,7 @@ lines() {
 }
 lines lines.gp "$latency_y" fork-vs-rss forkstorm 8 '$9 == 0' "forkstorm: fork + exit + wait against the parent RSS (touch_pages=0)" "parent RSS (KiB)"
 lines paging.gp "$paging_y" fork-paging-vs-rss forkstorm 8 '$9 == 0 && $3 == "ptefree" && $4 != "hv-native"' "forkstorm in ptefree mode: hv work per fork against the parent RSS (counts exact everywhere)" "parent RSS (KiB)" 1
+lines paging.gp "$pvmmu_y" fork-pvmmu-vs-rss forkstorm 8 '$9 == 0 && $3 == "pvmmu"' "forkstorm in pvmmu mode: hypercalls and page-table updates per fork against the parent RSS (counts exact everywhere)" "parent RSS (KiB)" 1 "page-table updates per op"
 lines lines.gp "$latency_y" fork-vs-touch forkstorm 9 '$9 > 0' "forkstorm: fork + exit + wait against pages the child writes" "pages written by the child"
 lines lines.gp "$latency_y" mmapchurn-vs-size mmapchurn 8 1 "mmapchurn: mmap + touch every page + munmap against region size" "region size (KiB)"
 lines lines.gp "$rss_y" rss-mmapchurn mmapchurn 8 '$3 != "none" && $4 != "hv-native"' "mmapchurn: host RSS of the hv after the run against region size (free page reporting and populate per series)" "region size (KiB)" 1 "host RSS after the run (MiB)"

@@ -1,57 +1,9 @@
 /* classic.c: the classic MMU backend: guest-owned x86-64 page tables, demand-zero and COW. */
-#include "mm.h"
-
-#define PTE_P		 0x001ull
-#define PTE_W		 0x002ull
-#define PTE_U		 0x004ull
-#define PTE_PS		 0x080ull
-#define PTE_COW		 0x200ull /* software bit: shared since a fork, copy before writing */
-#define PTE_NX		 (1ull << 63)
-#define PTE_ADDR	 0x000ffffffffff000ull
-#define PTE_TABLE	 (PTE_P | PTE_W | PTE_U) /* upper levels allow everything; leaves decide */
-#define KERNEL_PML4_SLOT 511			 /* KERNBASE lives in the last 512 GiB */
-#define FLUSH_ALL_AFTER	 32 /* pages per unmap/protect flushed by invlpg; more: CR3 */
-
-/*
- * A leaf PTE is 0 when no page is there. Otherwise it holds its page's address even when the
- * page is inaccessible (PROT_NONE: P clear), so that mprotect can bring it back. Each user page
- * has a reference count in its page_meta word: the number of PTEs that hold it.
- */
+#include "pte.h"
 
 static uint64_t kernel_pml4;	 /* GPA of the kernel-only PML4, loaded when no mm is current */
 static uint64_t loaded_pml4;	 /* what CR3 holds now */
 static unsigned user_pml4_slots; /* PML4 entries that cover [0, user_top) */
-
-static uint64_t *table_at(uint64_t entry)
-{
-	return P2V(entry & PTE_ADDR);
-}
-
-static unsigned pt_index(uint64_t va, int level)
-{
-	return (va >> (12 + 9 * level)) & 511;
-}
-
-/* Leaf flags for a page of a VMA with prot; a COW page stays read-only until its write fault. */
-static uint64_t leaf_flags(int prot, uint64_t cow)
-{
-	if (!prot)
-		return cow;
-	uint64_t f = PTE_P | PTE_U | cow;
-	if ((prot & HC_PROT_WRITE) && !cow)
-		f |= PTE_W;
-	if (!(prot & HC_PROT_EXEC))
-		f |= PTE_NX;
-	return f;
-}
-
-static void put_page(uint64_t pa)
-{
-	uint32_t *refs = page_meta(pa);
-	KASSERT(*refs > 0);
-	if (--*refs == 0)
-		kfree_page(P2V(pa));
-}
 
 static int classic_init(void)
 {
@@ -126,23 +78,7 @@ static uint64_t *walk(uint64_t pml4, uint64_t va, int create)
 	return &table[pt_index(va, 0)];
 }
 
-/* TLB invalidation for one unmap/protect call: the pages whose entries changed are collected
- * and invalidated at the end with invlpg each, or with one CR3 reload when there are more than
- * FLUSH_ALL_AFTER (each invlpg is an exit under shadow paging). Only the loaded address space
- * can have TLB entries (one CPU, no PCID, no global user pages). Nothing reuses a freed page
- * before the flush: the walk allocates nothing. */
-struct flush {
-	int live;
-	unsigned pages;
-	uint64_t va[FLUSH_ALL_AFTER];
-};
-
-static void flush_page(struct flush *f, uint64_t va)
-{
-	if (f->live && f->pages++ < FLUSH_ALL_AFTER)
-		f->va[f->pages - 1] = va;
-}
-
+/* Nothing reuses a freed page before flush_done: the walks allocate nothing. */
 static void flush_done(struct flush *f)
 {
 	if (!f->live || f->pages == 0)
@@ -155,73 +91,30 @@ static void flush_done(struct flush *f)
 		cpu_invlpg(f->va[i]);
 }
 
-/* Visits every non-zero leaf PTE for va in [start, end) under a table covering from base,
- * skipping absent tables; stops at the first non-zero result of fn. */
-typedef int (*pte_fn)(uint64_t *pte, uint64_t va, void *arg);
-
-static int walk_range(uint64_t *table, int level, uint64_t base, uint64_t start, uint64_t end,
-		      pte_fn fn, void *arg)
-{
-	uint64_t span = 1ull << (12 + 9 * level);
-	unsigned first = start > base ? (unsigned)((start - base) / span) : 0;
-	for (unsigned i = first; i < 512; i++) {
-		uint64_t lo = base + i * span;
-		if (lo >= end)
-			break;
-		if (!table[i])
-			continue;
-		int r = level == 0
-			    ? fn(&table[i], lo, arg)
-			    : walk_range(table_at(table[i]), level - 1, lo, start, end, fn, arg);
-		if (r)
-			return r;
-	}
-	return 0;
-}
-
 static int range_apply(struct mm *mm, uint64_t va, uint64_t len, pte_fn fn, void *arg)
 {
 	return walk_range(P2V(mm->backend), 3, 0, va, va + len, fn, arg);
 }
 
-static int unmap_pte(uint64_t *pte, uint64_t va, void *arg)
+static void store(uint64_t *pte, uint64_t val)
 {
-	uint64_t old = *pte;
-	*pte = 0;
-	if (old & PTE_P)
-		flush_page(arg, va);
-	put_page(old & PTE_ADDR);
-	return 0;
+	*pte = val;
 }
 
 static int classic_unmap(struct mm *mm, uint64_t va, uint64_t len)
 {
-	struct flush f = {.live = mm->backend == loaded_pml4};
-	range_apply(mm, va, len, unmap_pte, &f);
-	flush_done(&f);
-	return 0;
-}
-
-struct protect_arg {
-	struct flush flush;
-	int prot;
-};
-
-static int protect_pte(uint64_t *pte, uint64_t va, void *arg)
-{
-	struct protect_arg *p = arg;
-	uint64_t old = *pte;
-	*pte = (old & PTE_ADDR) | leaf_flags(p->prot, old & PTE_COW);
-	if ((old & PTE_P) && *pte != old)
-		flush_page(&p->flush, va);
+	struct leaf_range r = {.set = store, .flush = {.live = mm->backend == loaded_pml4}};
+	range_apply(mm, va, len, leaf_unmap, &r);
+	flush_done(&r.flush);
 	return 0;
 }
 
 static int classic_protect(struct mm *mm, uint64_t va, uint64_t len, int prot)
 {
-	struct protect_arg p = {.flush = {.live = mm->backend == loaded_pml4}, .prot = prot};
-	range_apply(mm, va, len, protect_pte, &p);
-	flush_done(&p.flush);
+	struct leaf_range r = {
+	    .set = store, .flush = {.live = mm->backend == loaded_pml4}, .prot = prot};
+	range_apply(mm, va, len, leaf_protect, &r);
+	flush_done(&r.flush);
 	return 0;
 }
 
@@ -265,39 +158,10 @@ static int classic_fault(struct mm *mm, uint64_t va, uint64_t err, int prot)
 {
 	va = PAGE_ROUND_DOWN(va);
 	uint64_t *pte = walk(mm->backend, va, 1);
-	if (!pte)
-		return -1;
-	if (!*pte) { /* demand-zero */
-		void *page = kalloc_user_page();
-		if (!page)
-			return -1;
-		*page_meta(V2P(page)) = 1;
-		*pte = V2P(page) | leaf_flags(prot, 0);
-		return 0;
-	}
-	uint64_t pa = *pte & PTE_ADDR;
-	if ((err & PF_WRITE) && (*pte & PTE_COW)) {
-		if (*page_meta(pa) > 1) { /* still shared: copy */
-			void *page = kalloc_user_page();
-			if (!page)
-				return -1;
-			memcpy(page, P2V(pa), PAGE_SIZE);
-			*page_meta(V2P(page)) = 1;
-			put_page(pa);
-			*pte = V2P(page) | leaf_flags(prot, 0);
-			/* Another frame now: drop the old one from the TLB, as Linux does. */
-			if (mm->backend == loaded_pml4)
-				cpu_invlpg(va);
-			return 0;
-		}
-		*pte = pa | leaf_flags(prot, 0);
-		return 0;
-	}
-	/* The VMA allows the access: the entry was upgraded since the TLB cached it (mprotect).
-	 * Rebuild it from the VMA's prot and retry; the fault itself invalidated the TLB entry
-	 * for va, so upgrades need no invlpg (x86, as in Linux). */
-	*pte = pa | leaf_flags(prot, *pte & PTE_COW);
-	return 0;
+	int r = pte ? leaf_fault(pte, err, prot, store) : -1;
+	if (r > 0 && mm->backend == loaded_pml4)
+		cpu_invlpg(va);
+	return r < 0 ? -1 : 0;
 }
 
 const struct mmu_backend mmu_classic = {

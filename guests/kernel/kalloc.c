@@ -58,6 +58,8 @@ void kalloc_init(void)
 {
 	struct boot_info *bi = boot_info;
 	uint64_t top = bi->hv_reserved_size ? bi->hv_reserved_gpa : bi->mem_size;
+	if (bi->mode == MODE_PVMMU) /* the page-table pool above is the pvmmu backend's */
+		top = bi->pv_pool_gpa < top ? bi->pv_pool_gpa : top;
 	if (bi->mem_size > KERNEL_MAX_MEM || top > bi->mem_size) /* kmalloc links are 32-bit */
 		panic("kalloc: mem_size %lx or hv_reserved_gpa %lx out of range", bi->mem_size,
 		      top);

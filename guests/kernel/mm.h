@@ -77,7 +77,7 @@ uint64_t vma_find_gap(struct vma_tree *t, uint64_t len, uint64_t lo, uint64_t hi
  * pass faults at va < user_top to mm_fault whatever the privilege level. */
 struct mm {
 	struct vma_tree vmas;
-	uint64_t backend; /* the backend's own handle: classic PML4 GPA, or ptefree asid */
+	uint64_t backend; /* the backend's own handle: classic or pvmmu PML4 GPA, ptefree asid */
 };
 int mm_init(void); /* kalloc_init, then the backend boot_info->mode names; 0 or -1 */
 const char *mm_backend_name(void);
@@ -96,7 +96,7 @@ int mm_mprotect(struct mm *mm, uint64_t va, uint64_t len, int prot); /* 0 or -er
  * access is invalid (no VMA, protection violation) and the process must be killed. */
 int mm_fault(struct mm *mm, uint64_t va, uint64_t err);
 
-/* The MMU backend seam (like paravirt pv_mmu_ops): classic.c and ptefree.c implement it.
+/* The MMU backend seam (like paravirt pv_mmu_ops): classic.c, ptefree.c and pvmmu.c implement it.
  * vm.c calls map/unmap/protect only on ranges inside one VMA, and fault only after checking
  * that the VMA (whose prot it passes) allows the access. as_switch(NULL) leaves user space:
  * the kernel half stays mapped. Results are 0 or -errno. */
@@ -112,7 +112,11 @@ struct mmu_backend {
 	int (*protect)(struct mm *mm, uint64_t va, uint64_t len, int prot);
 	int (*fault)(struct mm *mm, uint64_t va, uint64_t err, int prot);
 };
-extern const struct mmu_backend mmu_classic, mmu_ptefree;
+extern const struct mmu_backend mmu_classic, mmu_ptefree, mmu_pvmmu;
+
+/* pvmmu.c: free page-table frames lent to the pvfuzz test call (0: none left). */
+uint64_t pvmmu_frame_take(void);
+void pvmmu_frame_give(uint64_t gpa);
 
 /* tlb.c: the MMU instructions the backends use (the unit tests link a recording fake). */
 void cpu_load_cr3(uint64_t cr3);

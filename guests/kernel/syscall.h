@@ -13,5 +13,7 @@ syscall_fn sys_fork, sys_execve, sys_exit, sys_waitpid, sys_getpid, sys_sched_yi
 syscall_fn sys_mmap, sys_munmap, sys_mprotect;
 /* syspagelab.c */
 syscall_fn sys_write, sys_pl_mark, sys_pl_report, sys_pl_nullhc, sys_pl_kalloc_test;
+/* pvfuzz.c */
+syscall_fn sys_pl_pvfuzz;
 
 #endif

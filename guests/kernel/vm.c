@@ -21,6 +21,8 @@ int mm_init(void)
 		mmu = &mmu_classic;
 	else if (boot_info->mode == MODE_PTEFREE)
 		mmu = &mmu_ptefree;
+	else if (boot_info->mode == MODE_PVMMU)
+		mmu = &mmu_pvmmu;
 	else
 		return -1;
 	user_top = boot_info->user_top;

@@ -3,7 +3,7 @@
 # passes on the program's PASS/FAIL/SKIP lines tagged with mode/program. Run it through
 # harness/kvmtests.sh (it needs /dev/kvm). MODES overrides the modes tried.
 # The programs are listed here because the lab VM carries only the image, not the sources.
-PROGRAMS="segv cow sysargs exec procs"
+PROGRAMS="segv cow sysargs exec procs coherence"
 HV=${HV:-build/hv}
 failed=0
 
@@ -35,7 +35,7 @@ run_program() {
 	fi
 }
 
-for mode in ${MODES:-classic ptefree}; do
+for mode in ${MODES:-classic ptefree pvmmu}; do
 	for prog in $PROGRAMS; do
 		run_program "$mode" "$prog" || failed=1
 	done

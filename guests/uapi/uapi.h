@@ -26,7 +26,37 @@ enum sys_number {
 	SYS_pl_report = 12,	 /* (const struct hc_result *) -> 0 */
 	SYS_pl_nullhc = 13,	 /* () -> 0: one empty hypercall */
 	SYS_pl_kalloc_test = 14, /* (size, count) -> 0 when every object checked out */
-	SYS_COUNT = 15,
+	SYS_pl_pvfuzz = 15,	 /* (enum pvfuzz_cmd, arg) -> 0: see below */
+	SYS_COUNT = 16,
+};
+
+/*
+ * pl_pvfuzz: a test process sends page-table ops of its own making to the hv (pvmmu mode only;
+ * -ENOSYS otherwise). PVFUZZ_BEGIN lends it PVFUZZ_FRAMES free page-table frames (arg: struct
+ * pvfuzz_info, OUT); PVFUZZ_BATCH sends up to PVFUZZ_BATCH_MAX ops (arg: struct pvfuzz_batch)
+ * whose entries, pins and unpins lie in those frames (else -EPERM, nothing is sent);
+ * PVFUZZ_END empties and unpins whatever the ops built and takes the frames back: -EIO if a
+ * frame stays pinned or non-zero, or if the caller's own page tables changed meanwhile.
+ */
+enum pvfuzz_cmd {
+	PVFUZZ_BEGIN = 1,
+	PVFUZZ_BATCH = 2,
+	PVFUZZ_END = 3,
+};
+#define PVFUZZ_FRAMES	 16
+#define PVFUZZ_BATCH_MAX 16
+struct pvfuzz_info {				  /* OUT */
+	unsigned long long frames[PVFUZZ_FRAMES]; /* GPAs of the lent frames */
+	unsigned long long own_l4, own_l1;	  /* the caller's L4 and one of its leaf tables */
+	unsigned long long kernel_page;		  /* a page of kernel memory (guest-owned) */
+	unsigned long long reserved_gpa;	  /* the hv's pages start here */
+	unsigned long long mem_size;
+};
+struct pvfuzz_batch {
+	unsigned long long ops[PVFUZZ_BATCH_MAX][2]; /* IN: struct pv_op: ptr, val */
+	unsigned long long n;			     /* IN */
+	long long ret;				     /* OUT: HC_PV_BATCH's answer */
+	unsigned long long done;		     /* OUT: ops applied */
 };
 
 /* errno values: the same numbers as Linux, so results compare across platforms */

@@ -114,6 +114,7 @@ double rec_num(json_t *v);			 /* NAN when v is no number */
 double rec_exits(json_t *r);			 /* exits per op, all reasons; NAN without counts */
 double rec_hypercalls(json_t *r);		 /* hypercalls per op; NAN without counts */
 double rec_pages_copied(json_t *r); /* pages the hv copied per op; NAN outside ptefree */
+double rec_pv_updates(json_t *r);   /* page-table updates per op; NAN outside pvmmu */
 double rec_kernel_insns(json_t *r); /* guest kernel instructions per op; NAN but on PVM */
 void rec_series(json_t *r, char *buf, size_t len); /* series_name() of the record */
 

@@ -14,7 +14,7 @@
 #define RESULTS_SCHEMA	"pagelab-results/2"
 #define MAX_EXIT_FAILED 100 /* exit status = failed cells, capped below the shell's codes */
 
-static const char *const all_modes[] = {"classic", "ptefree"};
+static const char *const all_modes[] = {"classic", "ptefree", "pvmmu"};
 static const char *const all_fork_policies[] = {"copy", "lazy"};
 
 static void usage(FILE *f)
@@ -25,7 +25,7 @@ static void usage(FILE *f)
 	    "Runs the matrix workloads x modes x platforms x parameter sweeps and writes\n"
 	    "results.json, results.tsv and exits.tsv into a results folder.\n\n"
 	    "  --platforms LIST  comma-separated platforms (default: all; see --list)\n"
-	    "  --modes LIST      classic,ptefree (default: both)\n"
+	    "  --modes LIST      classic,ptefree,pvmmu (default: all three)\n"
 	    "  --fork-policies LIST  the hv's fork policies for ptefree cells: lazy,copy\n"
 	    "                    (default); workloads that fork run under each, the\n"
 	    "                    others under the first\n"
@@ -70,7 +70,9 @@ static void list_everything(void)
 		       ok ? "available" : "unavailable: ", ok ? "" : why);
 	}
 	printf("modes:\n  classic    the guest kernel owns its page tables\n"
-	       "  ptefree    the guest keeps VMAs only; the hv does all paging\n");
+	       "  ptefree    the guest keeps VMAs only; the hv does all paging\n"
+	       "  pvmmu      the guest keeps page tables, changed by validated, batched "
+	       "hypercalls\n");
 	printf("fork policies (ptefree):\n  lazy       the hv copies a page when parent or child "
 	       "first writes it\n  copy       the hv copies the parent's resident pages at fork\n");
 	printf("workloads:\n");
@@ -143,7 +145,7 @@ static const char *trace_method(char *arg)
 
 static void select_modes(struct matrix *m, char *list)
 {
-	m->nmodes = select_names("mode", list, all_modes, 2, m->modes, 2);
+	m->nmodes = select_names("mode", list, all_modes, 3, m->modes, 3);
 }
 
 static void select_fork_policies(struct matrix *m, char *list)
@@ -326,7 +328,7 @@ int main(int argc, char **argv)
 		for (int i = 0; platform_at(i); i++)
 			m.plats[m.nplats++] = platform_at(i);
 	if (!m.nmodes)
-		select_modes(&m, (char[]){"classic,ptefree"});
+		select_modes(&m, (char[]){"classic,ptefree,pvmmu"});
 	if (!m.nfork_policies) /* lazy first: the hv's default, for workloads that never fork */
 		select_fork_policies(&m, (char[]){"lazy,copy"});
 	if (workloads) {

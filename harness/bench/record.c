@@ -59,3 +59,9 @@ void rec_series(json_t *r, char *buf, size_t len)
 	series_name(rec_str(r, "mode"), rec_str(r, "fork_policy_requested"),
 		    rec_str(r, "variant_requested"), rec_str(r, "platform"), buf, len);
 }
+
+double rec_pv_updates(json_t *r)
+{
+	json_t *pv = json_object_get(r, "pvmmu_per_op");
+	return json_is_object(pv) ? rec_num(json_object_get(pv, "updates")) : NAN;
+}

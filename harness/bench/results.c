@@ -54,7 +54,8 @@ static void write_runs_tsv(FILE *f, json_t *runs)
 	fputs("workload\tparams\tmode\tplatform\tmmu\tlabel\tstatus\tp1\tp2\tp3\tp4\titerations\t"
 	      "repetitions\tmin_ns\tp10_ns\tp50_ns\tp90_ns\tp99_ns\tmax_ns\texits_per_op\t"
 	      "hypercalls_per_op\thost_rss_peak_kib\thost_rss_after_kib\tfork_policy\t"
-	      "hv_pages_copied_per_op\tguest_kernel_insns_per_op\tnote\n",
+	      "hv_pages_copied_per_op\tguest_kernel_insns_per_op\tpv_updates_per_op\t"
+	      "pv_ops_per_batch\tnote\n",
 	      f);
 	size_t i;
 	json_t *r;
@@ -93,6 +94,11 @@ static void write_runs_tsv(FILE *f, json_t *runs)
 		put_num(f, rec_pages_copied(r));
 		fputc('\t', f);
 		put_num(f, rec_kernel_insns(r));
+		fputc('\t', f);
+		put_num(f, rec_pv_updates(r));
+		fputc('\t', f);
+		put_num(f, rec_num(json_object_get(json_object_get(r, "pvmmu_per_op"),
+						   "ops_per_batch")));
 		fputc('\t', f);
 		/* why a cell failed or was skipped */
 		put_text(f, rec_str(r, "error")[0] ? rec_str(r, "error") : rec_str(r, "reason"));

@@ -1,8 +1,8 @@
 /* summary.c: the tables printed at the end of a run, grouped by workload. */
 /* One row per parameter point, one column per mode x platform: median latency per op and its
- * ratio to native, exits per op, hypercalls per op in ptefree mode, guest kernel instructions
- * per op on PVM, host RSS after the run;
- * then the notes and the hypercall calibration (calibration.c). */
+ * ratio to native, exits per op, hypercalls per op in ptefree and pvmmu modes, guest kernel
+ * instructions per op on PVM, host RSS after the run; then the notes and the hypercall calibration
+ * (calibration.c). */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -65,8 +65,9 @@ enum table { LATENCY, EXITS, HYPERCALLS, KERNEL_INSNS, RSS };
 static const char *const headings[] = {
     [LATENCY] = "Summary: median latency per operation (xN: ratio to native)",
     [EXITS] = "Exits per operation (to the hv and in KVM; exact on every platform)",
-    [HYPERCALLS] = "Hypercalls per operation in ptefree mode (exact; in brackets: pages the "
-		   "hv copied per operation, at fork or on first writes)",
+    [HYPERCALLS] = "Hypercalls per operation in ptefree and pvmmu modes (exact; in brackets: "
+		   "ptefree, pages the hv copied per operation, at fork or on first writes; "
+		   "pvmmu, page-table updates per operation)",
     [KERNEL_INSNS] = "Guest kernel instructions per operation (exact; PVM hosts only, where KVM "
 		     "emulates and counts each guest ring-0 instruction: insn_emulation)",
     [RSS] = "Host RSS after the run (the hv's process as the guest ends; on lab platforms "
@@ -82,7 +83,9 @@ static bool shows(enum table t, json_t *r)
 	case EXITS:
 		return !isnan(rec_exits(r));
 	case HYPERCALLS:
-		return !strcmp(rec_str(r, "mode"), "ptefree") && !isnan(rec_hypercalls(r));
+		return (!strcmp(rec_str(r, "mode"), "ptefree") ||
+			!strcmp(rec_str(r, "mode"), "pvmmu")) &&
+		       !isnan(rec_hypercalls(r));
 	case KERNEL_INSNS:
 		return !isnan(rec_kernel_insns(r));
 	case RSS:
@@ -111,7 +114,8 @@ static void cell_text(enum table t, json_t *r, json_t *native, char *text, size_
 		snprintf(text, len, "%.3g", rec_exits(r));
 		break;
 	case HYPERCALLS:
-		pages = rec_pages_copied(r);
+		pages =
+		    !strcmp(rec_str(r, "mode"), "pvmmu") ? rec_pv_updates(r) : rec_pages_copied(r);
 		if (pages >= 0.005)
 			snprintf(text, len, pages >= 10 ? "%.3g (%.0f)" : "%.3g (%.2g)",
 				 rec_hypercalls(r), pages);

@@ -15,10 +15,10 @@
 /* The matrix: one calibration workload, a bad parameter value (fails in the workload's own
  * checks), a good point after it, and a guest-only workload (skipped natively). */
 #define WORKLOADS "nullsys,forkstorm:rss_kib=-5,forkstorm:rss_kib=64:touch_pages=2,kalloc"
-/* Cells: native, classic host and ptefree host for each point, and for the two points of
+/* Cells: native, classic, ptefree and pvmmu host for each point, and for the two points of
  * forkstorm (which forks) ptefree host under both fork policies. */
-#define NCELLS	   (4 * 3 + 2)
-#define TSV_FIELDS 27
+#define NCELLS	   (4 * 4 + 2)
+#define TSV_FIELDS 29
 
 static const char *bench, *plot_sh, *schema_path;
 static char dir[] = "/tmp/pagelab-test-results-XXXXXX";
@@ -187,6 +187,12 @@ static void test_fork_policies(void)
 	json_t *classic = find_run("nullsys", "", "host", "classic", NULL);
 	CHECK(classic && json_is_null(get(classic, "fork_policy_requested")),
 	      "classic cells ask for no fork policy");
+	json_t *pv = find_run("forkstorm", fork64, "host", "pvmmu", NULL);
+	CHECK(pv && json_is_null(get(pv, "fork_policy_requested")), "pvmmu cells, no fork policy");
+	if (pv && json_is_true(get(pv, "ok")))
+		CHECK(json_is_object(get(pv, "pvmmu_per_op")) &&
+			  json_is_string(get(pv, "pv_apply")),
+		      "a pvmmu run records its page-table updates per op and how they applied");
 	/* Where the hv ran, the record says which policy it used. */
 	if (copy && json_is_true(get(copy, "ok")))
 		CHECK(!strcmp(json_string_value(get(copy, "fork_policy")) ?: "", "copy") &&
@@ -380,7 +386,7 @@ static void test_usage_errors(void)
 		const char *args, *says;
 	} bad[] = {
 	    {"--platforms nosuch", "native"},
-	    {"--modes nosuch", "classic, ptefree"},
+	    {"--modes nosuch", "classic, ptefree, pvmmu"},
 	    {"--fork-policies nosuch", "copy, lazy"},
 	    {"--workloads nosuch", "forkstorm"},
 	    {"--workloads forkstorm:bogus=1", "rss_kib"},

@@ -4,7 +4,7 @@
 TEST=${TEST:-fuzz}
 FUZZ_ELF=${FUZZ_ELF:-build/hv.d/tests/guest_fuzz.elf}
 . harness/check.sh
-for setup in classic ptefree:copy ptefree:lazy; do
+for setup in classic ptefree:copy ptefree:lazy pvmmu; do
 	mode=${setup%%:*} policy=${setup#*:}
 	[ "$policy" = "$setup" ] && policy=lazy
 	json=${TMPDIR:-/tmp}/hv-fuzz.$$.json

@@ -76,6 +76,9 @@ const struct mmu_backend mmu_classic = {
 const struct mmu_backend mmu_ptefree = {
     "fake",	    fake_init, fake_as_create, fake_as_destroy, fake_as_fork,
     fake_as_switch, fake_map,  fake_unmap,     fake_protect,	fake_fault};
+const struct mmu_backend mmu_pvmmu = {"fake",	    fake_init,	    fake_as_create, fake_as_destroy,
+				      fake_as_fork, fake_as_switch, fake_map,	    fake_unmap,
+				      fake_protect, fake_fault};
 
 static struct mm *mm;
 

@@ -13,5 +13,6 @@ int execve(const char *path, char *const argv[], char *const envp[]);
 void _exit(int status) __attribute__((noreturn));
 pid_t getpid(void);
 ssize_t write(int fd, const void *buf, size_t n); /* fds 1 and 2: the hv's console */
+long pl_pvfuzz(int cmd, void *arg);		  /* pagelab's pvmmu fuzzing call (uapi.h) */
 
 #endif

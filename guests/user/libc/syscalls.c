@@ -100,6 +100,11 @@ int mprotect(void *addr, size_t len, int prot)
 	return syscall_errno(syscall6(SYS_mprotect, (long)addr, len, prot, 0, 0, 0));
 }
 
+long pl_pvfuzz(int cmd, void *arg)
+{
+	return syscall_errno(syscall6(SYS_pl_pvfuzz, cmd, (long)arg, 0, 0, 0, 0));
+}
+
 ssize_t write(int fd, const void *buf, size_t n)
 {
 	return syscall_errno(syscall6(SYS_write, fd, (long)buf, n, 0, 0, 0));

@@ -1,0 +1,104 @@
+/* pte.c: what the classic and pvmmu backends share: leaf flags, page references, range walks. */
+#include "pte.h"
+
+uint64_t leaf_flags(int prot, uint64_t cow)
+{
+	if (!prot)
+		return cow;
+	uint64_t f = PTE_P | PTE_U | cow;
+	if ((prot & HC_PROT_WRITE) && !cow)
+		f |= PTE_W;
+	if (!(prot & HC_PROT_EXEC))
+		f |= PTE_NX;
+	return f;
+}
+
+void put_page(uint64_t pa)
+{
+	uint32_t *refs = page_meta(pa);
+	KASSERT(*refs > 0);
+	if (--*refs == 0)
+		kfree_page(P2V(pa));
+}
+
+int walk_range(uint64_t *table, int level, uint64_t base, uint64_t start, uint64_t end, pte_fn fn,
+	       void *arg)
+{
+	uint64_t span = 1ull << (12 + 9 * level);
+	unsigned first = start > base ? (unsigned)((start - base) / span) : 0;
+	for (unsigned i = first; i < 512; i++) {
+		uint64_t lo = base + i * span;
+		if (lo >= end)
+			break;
+		if (!table[i])
+			continue;
+		int r = level == 0
+			    ? fn(&table[i], lo, arg)
+			    : walk_range(table_at(table[i]), level - 1, lo, start, end, fn, arg);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+void flush_page(struct flush *f, uint64_t va)
+{
+	if (f->live && f->pages++ < FLUSH_ALL_AFTER)
+		f->va[f->pages - 1] = va;
+}
+
+int leaf_unmap(uint64_t *pte, uint64_t va, void *arg)
+{
+	struct leaf_range *r = arg;
+	uint64_t old = *pte;
+	r->set(pte, 0);
+	if (old & PTE_P)
+		flush_page(&r->flush, va);
+	put_page(old & PTE_ADDR);
+	return 0;
+}
+
+int leaf_protect(uint64_t *pte, uint64_t va, void *arg)
+{
+	struct leaf_range *r = arg;
+	uint64_t old = *pte, val = (old & PTE_ADDR) | leaf_flags(r->prot, old & PTE_COW);
+	if (val == old)
+		return 0;
+	r->set(pte, val);
+	if (old & PTE_P)
+		flush_page(&r->flush, va);
+	return 0;
+}
+
+int leaf_fault(uint64_t *pte, uint64_t err, int prot, pte_set_fn set)
+{
+	if (!*pte) { /* demand-zero */
+		void *page = kalloc_user_page();
+		if (!page)
+			return -1;
+		*page_meta(V2P(page)) = 1;
+		set(pte, V2P(page) | leaf_flags(prot, 0));
+		return 0;
+	}
+	uint64_t pa = *pte & PTE_ADDR;
+	if ((err & PF_WRITE) && (*pte & PTE_COW)) {
+		if (*page_meta(pa) > 1) { /* still shared: copy */
+			void *page = kalloc_user_page();
+			if (!page)
+				return -1;
+			memcpy(page, P2V(pa), PAGE_SIZE);
+			*page_meta(V2P(page)) = 1;
+			put_page(pa);
+			set(pte, V2P(page) | leaf_flags(prot, 0));
+			return 1; /* another frame now: drop the old one from the TLB, as Linux does
+				   */
+		}
+		set(pte, pa | leaf_flags(prot, 0));
+		return 0;
+	}
+	/* The VMA allows the access: the entry was upgraded since the TLB cached it (mprotect).
+	 * Rebuild it from the VMA's prot and retry; the fault itself invalidated the TLB entry
+	 * for va, so upgrades need no invlpg (x86, as in Linux). */
+	set(pte, pa | leaf_flags(prot, *pte & PTE_COW));
+	return 0;
+}

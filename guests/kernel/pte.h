@@ -1,0 +1,70 @@
+/* pte.h: x86-64 page-table entries and the walks the two page-table backends share. */
+#ifndef PTE_H
+#define PTE_H
+
+#include "mm.h"
+
+#define PTE_P		 0x001ull
+#define PTE_W		 0x002ull
+#define PTE_U		 0x004ull
+#define PTE_PS		 0x080ull
+#define PTE_COW		 0x200ull /* software bit: shared since a fork, copy before writing */
+#define PTE_NX		 (1ull << 63)
+#define PTE_ADDR	 0x000ffffffffff000ull
+#define PTE_TABLE	 (PTE_P | PTE_W | PTE_U) /* upper levels allow everything; leaves decide */
+#define KERNEL_PML4_SLOT 511			 /* KERNBASE lives in the last 512 GiB */
+#define FLUSH_ALL_AFTER	 32 /* pages per unmap/protect flushed one by one; more: all */
+
+/*
+ * A leaf PTE is 0 when no page is there. Otherwise it holds its page's address even when the
+ * page is inaccessible (PROT_NONE: P clear), so that mprotect can bring it back. Each user page
+ * has a reference count in its page_meta word: the number of PTEs that hold it.
+ */
+
+static inline uint64_t *table_at(uint64_t entry)
+{
+	return P2V(entry & PTE_ADDR);
+}
+
+static inline unsigned pt_index(uint64_t va, int level)
+{
+	return (va >> (12 + 9 * level)) & 511;
+}
+
+/* Leaf flags for a page of a VMA with prot; a COW page stays read-only until its write fault. */
+uint64_t leaf_flags(int prot, uint64_t cow);
+/* Drops one reference to user page pa; the last one frees it. */
+void put_page(uint64_t pa);
+
+/* Visits every non-zero leaf PTE for va in [start, end) under a table of the given level (3:
+ * PML4) covering from base, skipping absent tables; stops at the first non-zero result of fn. */
+typedef int (*pte_fn)(uint64_t *pte, uint64_t va, void *arg);
+int walk_range(uint64_t *table, int level, uint64_t base, uint64_t start, uint64_t end, pte_fn fn,
+	       void *arg);
+
+/* The TLB entries one unmap/protect call must drop: the pages whose entries changed, each
+ * invalidated alone, or all at once past FLUSH_ALL_AFTER. Only the loaded address space can
+ * have TLB entries (one CPU, no PCID, no global user pages). */
+struct flush {
+	int live;
+	unsigned pages;
+	uint64_t va[FLUSH_ALL_AFTER];
+};
+void flush_page(struct flush *f, uint64_t va);
+
+/* How a backend changes an entry: classic stores it, pvmmu queues an update for the hv. */
+typedef void (*pte_set_fn)(uint64_t *pte, uint64_t val);
+
+/* The pte_fn of unmap and protect: arg is a struct leaf_range. */
+struct leaf_range {
+	pte_set_fn set;
+	struct flush flush;
+	int prot; /* protect only */
+};
+int leaf_unmap(uint64_t *pte, uint64_t va, void *arg);
+int leaf_protect(uint64_t *pte, uint64_t va, void *arg);
+/* Resolves a fault on leaf entry pte (demand-zero, COW, or an entry upgraded by mprotect):
+ * -1 if out of memory, 1 if another frame replaced a present one (its TLB entry must go), 0. */
+int leaf_fault(uint64_t *pte, uint64_t err, int prot, pte_set_fn set);
+
+#endif
