@@ -1,5 +1,5 @@
 /* calibration.c: the hypercall calibration (hv --calibrate) of each KVM platform, its table. */
-/* Issue 2 asks for the hv's cost per hypercall against a bare KVM_RUN loop doing the same port
+/* The target: the hv's cost per hypercall against a bare KVM_RUN loop doing the same port
  * exit, measured side by side in one run: the hv does both loops, the bench records it once per
  * platform in the "calibration" array of results.json and prints it after the other tables. */
 #include <math.h>
@@ -10,7 +10,7 @@
 #include "bench.h"
 #include "proc.h"
 
-#define CALIBRATION_TARGET 1.10 /* the hv path at most 1.10x the bare loop (issue 2) */
+#define CALIBRATION_TARGET 1.10 /* the hv path at most 1.10x the bare loop */
 
 json_t *calibration_run_hv(const struct platform *p, const struct budget *b)
 {
