@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "counters.h"
 #include "hv.h"
 #include "record/record.h"
 
@@ -71,23 +72,14 @@ static bool guest_kernel_insns(const struct run_report *r, double *per_op)
 }
 
 /* The hv's own paging counters (ptefree), by name. */
-static const struct {
-	const char *name;
-	size_t offset;
-} pf_fields[] = {
-    {"forks", offsetof(struct ptefree_counts, forks)},
-    {"fork_pages_copied", offsetof(struct ptefree_counts, fork_pages_copied)},
-    {"lazy_pages_copied", offsetof(struct ptefree_counts, lazy_pages_copied)},
-    {"lazy_zero_pages", offsetof(struct ptefree_counts, lazy_zero_pages)},
-    {"lazy_wp_faults", offsetof(struct ptefree_counts, lazy_wp_faults)},
+static const struct counter_field pf_fields[] = {
+    COUNTER(struct ptefree_counts, forks),
+    COUNTER(struct ptefree_counts, fork_pages_copied),
+    COUNTER(struct ptefree_counts, lazy_pages_copied),
+    COUNTER(struct ptefree_counts, lazy_zero_pages),
+    COUNTER(struct ptefree_counts, lazy_wp_faults),
 };
-
-static uint64_t pf_field(const struct ptefree_counts *c, int i)
-{
-	uint64_t v;
-	memcpy(&v, (const char *)c + pf_fields[i].offset, sizeof v);
-	return v;
-}
+#define NPF_FIELDS (sizeof pf_fields / sizeof pf_fields[0])
 
 static void print_stat(const char *name, double v, void *arg)
 {
@@ -125,10 +117,7 @@ static void print_counts(const struct run_report *r, FILE *out)
 		pvmmu_print_per_op(&a->pvc, &b->pvc, n, out);
 	if (rs->g.pf) {
 		fprintf(out, "\n  hv paging per op:");
-		for (size_t i = 0; i < sizeof pf_fields / sizeof pf_fields[0]; i++)
-			fprintf(out, " %s=%.2f", pf_fields[i].name,
-				(double)(pf_field(&b->pfc, (int)i) - pf_field(&a->pfc, (int)i)) /
-				    n);
+		counters_print_per_op(out, pf_fields, NPF_FIELDS, &a->pfc, &b->pfc, n);
 	}
 	fprintf(out, "\n  hypercalls per op:");
 	for (int i = 0; i < HC_COUNT; i++)
@@ -280,11 +269,7 @@ static void set_counts(const struct run_report *r, json_t *run)
 			    json_real((double)(b->hc.calls[i] - a->hc.calls[i]) / n));
 	if (rs->g.pf) {
 		pf = json_object();
-		for (size_t i = 0; i < sizeof pf_fields / sizeof pf_fields[0]; i++)
-			json_object_set_new(pf, pf_fields[i].name,
-					    json_real((double)(pf_field(&b->pfc, (int)i) -
-							       pf_field(&a->pfc, (int)i)) /
-						      n));
+		counters_json_per_op(pf, pf_fields, NPF_FIELDS, &a->pfc, &b->pfc, n);
 	}
 	json_object_set_new(run, "exits_per_op", exits);
 	json_object_set_new(run, "hypercalls_per_op", hcs);
@@ -353,9 +338,10 @@ static void set_hv_fields(const struct run_report *r, json_t *run)
 		struct ptefree_counts c;
 		ptefree_counts_get(g->pf, &c);
 		json_t *pf = json_object();
-		for (size_t i = 0; i < sizeof pf_fields / sizeof pf_fields[0]; i++)
-			json_object_set_new(pf, pf_fields[i].name,
-					    json_integer((json_int_t)pf_field(&c, (int)i)));
+		for (size_t i = 0; i < NPF_FIELDS; i++)
+			json_object_set_new(
+			    pf, pf_fields[i].name,
+			    json_integer((json_int_t)counter_value(&c, &pf_fields[i])));
 		json_object_set_new(run, "hv_paging_total", pf);
 		struct ptefree_refusal ref[PTEFREE_MAX_REFUSALS];
 		int n = ptefree_refusals_get(g->pf, ref);

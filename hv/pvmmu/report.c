@@ -2,42 +2,33 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <string.h>
+#include "counters.h"
 #include "pvmmu.h"
 
-static const struct {
-	const char *name;
-	size_t offset;
-} fields[] = {
-    {"batches", offsetof(struct pvmmu_counts, batches)},
-    {"ops", offsetof(struct pvmmu_counts, ops)},
-    {"updates", offsetof(struct pvmmu_counts, updates)},
-    {"pins", offsetof(struct pvmmu_counts, pins)},
-    {"unpins", offsetof(struct pvmmu_counts, unpins)},
-    {"invlpgs", offsetof(struct pvmmu_counts, invlpgs)},
-    {"flush_alls", offsetof(struct pvmmu_counts, flush_alls)},
-    {"refused", offsetof(struct pvmmu_counts, refused)},
-    {"stores", offsetof(struct pvmmu_counts, stores)},
-    {"syncs", offsetof(struct pvmmu_counts, syncs)},
-    {"new_bases", offsetof(struct pvmmu_counts, new_bases)},
+static const struct counter_field fields[] = {
+    COUNTER(struct pvmmu_counts, batches),    COUNTER(struct pvmmu_counts, ops),
+    COUNTER(struct pvmmu_counts, updates),    COUNTER(struct pvmmu_counts, pins),
+    COUNTER(struct pvmmu_counts, unpins),     COUNTER(struct pvmmu_counts, invlpgs),
+    COUNTER(struct pvmmu_counts, flush_alls), COUNTER(struct pvmmu_counts, refused),
+    COUNTER(struct pvmmu_counts, stores),     COUNTER(struct pvmmu_counts, syncs),
+    COUNTER(struct pvmmu_counts, new_bases),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
-static double field(const struct pvmmu_counts *c, size_t i)
+/* Operations per batch between a and b, or -1 without a batch. */
+static double ops_per_batch(const struct pvmmu_counts *a, const struct pvmmu_counts *b)
 {
-	uint64_t v;
-	memcpy(&v, (const char *)c + fields[i].offset, sizeof v);
-	return (double)v;
+	uint64_t batches = b->batches - a->batches;
+	return batches ? (double)(b->ops - a->ops) / (double)batches : -1;
 }
 
 void pvmmu_print_per_op(const struct pvmmu_counts *a, const struct pvmmu_counts *b, double n,
 			FILE *out)
 {
 	fprintf(out, "\n  pvmmu per op:");
-	for (size_t i = 0; i < NFIELDS; i++)
-		fprintf(out, " %s=%.2f", fields[i].name, (field(b, i) - field(a, i)) / n);
-	double batches = field(b, 0) - field(a, 0);
-	if (batches > 0)
-		fprintf(out, " ops_per_batch=%.1f", (field(b, 1) - field(a, 1)) / batches);
+	counters_print_per_op(out, fields, NFIELDS, a, b, n);
+	if (ops_per_batch(a, b) >= 0)
+		fprintf(out, " ops_per_batch=%.1f", ops_per_batch(a, b));
 }
 
 /* Per op (a, b: counters at the marks, n ops), or the whole run's totals (a NULL, n 1). */
@@ -47,12 +38,10 @@ json_t *pvmmu_json(const struct pvmmu_counts *a, const struct pvmmu_counts *b, d
 	if (!a)
 		a = &zero;
 	json_t *o = json_object(), *hist = json_array();
-	for (size_t i = 0; i < NFIELDS; i++)
-		json_object_set_new(o, fields[i].name, json_real((field(b, i) - field(a, i)) / n));
-	double batches = field(b, 0) - field(a, 0);
+	counters_json_per_op(o, fields, NFIELDS, a, b, n);
 	json_object_set_new(o, "ops_per_batch",
-			    batches > 0 ? json_real((field(b, 1) - field(a, 1)) / batches)
-					: json_null());
+			    ops_per_batch(a, b) >= 0 ? json_real(ops_per_batch(a, b))
+						     : json_null());
 	for (int i = 0; i < PV_BATCH_HIST; i++)
 		json_array_append_new(
 		    hist, json_integer((json_int_t)(b->batch_hist[i] - a->batch_hist[i])));
