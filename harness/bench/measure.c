@@ -70,8 +70,7 @@ int measure_cell(const struct cell *c, const struct budget *b, run_once_fn run_o
 		bool bounded = round == 0 && first_bound < b->timeout_s;
 		if (run_once(c, iters, 1, 1, bounded ? first_bound : b->timeout_s, cal) < 0 ||
 		    first_rep_s(cal) < 0) {
-			/* out of time: the hv's watchdog stopped the guest, or the run was killed
-			 */
+			/* out of time: the hv's watchdog, or the run was killed */
 			const char *why = json_string_value(json_object_get(cal, "error"));
 			if (bounded && why &&
 			    (strstr(why, "ran past --timeout") || strstr(why, "timed out after"))) {
