@@ -47,6 +47,16 @@ enum syscall_entry {
 			      while SYSCALL from guest ring 3 never reaches the guest kernel there */
 };
 
+#define MAX_CPUS 8 /* vCPUs; vCPU i has x2APIC ID i */
+
+/* What the guest does for the other vCPUs after it changes a shared address space. */
+enum shootdown {
+	SHOOTDOWN_ON = 1,   /* classic: IPIs and invlpg; pvmmu: the vCPU mask of PV_OP_INVLPG /
+			       PV_OP_FLUSH_ALL; ptefree: nothing (the hv's host change is seen) */
+	SHOOTDOWN_SKIP = 2, /* deliberately broken (tests only): the guest flushes its own vCPU
+			       and never the others, which must let a stale mapping be read */
+};
+
 struct boot_info {
 	uint32_t magic;		  /* BOOT_MAGIC */
 	uint32_t mode;		  /* enum mmu_mode */
@@ -69,6 +79,9 @@ struct boot_info {
 	uint64_t pv_pool_gpa;		/* pvmmu: page-table frames are [pv_pool_gpa, + size) */
 	uint64_t pv_pool_size;
 	uint32_t pv_batch; /* pvmmu: operations the guest queues before HC_PV_BATCH */
+	uint32_t ncpus;	   /* vCPUs (hv --cpus, 1..MAX_CPUS): vCPU 0 enters at the ELF entry,
+			      the kernel starts the others with HC_CPU_START */
+	uint32_t shootdown; /* enum shootdown */
 };
 
 /*
@@ -87,7 +100,11 @@ enum hc_number {
 	HC_ASSERT = 4,	   /* (gpa struct hc_assert) -> no return: guest assertion failed */
 	HC_PROC_FAULT = 5, /* (pid, va, rip, error code) -> 0: a process was killed for an
 			      invalid access; recorded in the results */
-	HC_MARK = 6,	   /* (enum hc_mark) -> 0: the timed section starts / ends */
+	HC_MARK = 6,	   /* (enum hc_mark, gpa struct hc_kcounts or 0) -> 0: the timed section
+			      starts / ends; the guest's own event counts at that moment */
+	HC_CPU_START = 7,  /* (vcpu, rip, rsp, rdi) -> 0: vCPU 1..ncpus-1 starts at rip in the
+			      boot entry state (boot CR3 and GDT, interrupts off) with rsp, rdi;
+			      rip and rsp must be kernel addresses (-HC_EINVAL), once (-HC_EPERM) */
 
 	/* ptefree memory operations; asid is a handle returned by HC_AS_CREATE/FORK */
 	HC_AS_CREATE = 16,  /* () -> asid, or -HC_ENOSPC when no window is free */
@@ -179,8 +196,8 @@ enum pv_op_code {
 	PV_OP_PIN_L1 = 1, /* PV_OP_PIN_L1 + level - 1: a table of that level */
 	PV_OP_PIN_L4 = 4,
 	PV_OP_UNPIN = 5,
-	PV_OP_INVLPG = 6,
-	PV_OP_FLUSH_ALL = 7,
+	PV_OP_INVLPG = 6,    /* val: mask of other vCPUs that must invalidate too (0: none) */
+	PV_OP_FLUSH_ALL = 7, /* val: the same vCPU mask */
 };
 #define PV_OP_MASK   7ull
 #define PV_BATCH_MAX 2048 /* ops per HC_PV_BATCH, as Xen's mmu_update batches */
@@ -215,6 +232,14 @@ struct hc_result {	      /* IN */
 	uint64_t start_tsc;   /* guest TSC at the workload's first instruction (boot time) */
 	char msg[HC_MSG_MAX]; /* failure reason, NUL-terminated, empty when ok */
 	uint64_t cycles[HC_MAX_SAMPLES]; /* guest TSC cycles of each repetition */
+};
+
+/* The guest kernel's concurrency counts, summed over its CPUs (HC_MARK). */
+struct hc_kcounts {	      /* IN */
+	uint64_t ipis_sent;   /* inter-processor interrupts the kernel sent (x2APIC ICR writes) */
+	uint64_t ipis_recv;   /* interrupts the kernel handled */
+	uint64_t shootdowns;  /* address-space changes that needed other CPUs to invalidate */
+	uint64_t lock_spins;  /* spin iterations waiting for a kernel lock held by another CPU */
 };
 
 struct hc_assert { /* IN */

@@ -27,8 +27,17 @@ enum sys_number {
 	SYS_pl_nullhc = 13,	 /* () -> 0: one empty hypercall */
 	SYS_pl_kalloc_test = 14, /* (size, count) -> 0 when every object checked out */
 	SYS_pl_pvfuzz = 15,	 /* (enum pvfuzz_cmd, arg) -> 0: see below */
-	SYS_COUNT = 16,
+	SYS_thread_create = 16,	 /* (entry, stack_top, arg) -> tid: see below */
+	SYS_COUNT = 17,
 };
+
+/*
+ * thread_create: a new process that shares the caller's address space (a thread). It starts in
+ * user mode at entry with RSP = stack_top (16-byte aligned, as after a call: the kernel pushes
+ * no return address) and RDI = arg, and ends with exit like any process; its creator reaps it
+ * with waitpid(tid). The address space lives until the last of its processes exits or execs.
+ * The C library's pthread_create and pthread_join are built on it.
+ */
 
 /*
  * pl_pvfuzz: a test process sends page-table ops of its own making to the hv (pvmmu mode only;
