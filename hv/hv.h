@@ -268,8 +268,9 @@ struct vcpu_state {
 	uint64_t last_exit_rip; /* where the last hypercall came from */
 	bool regs_replaced;	/* a handler set the vCPU's registers (pvmmu) */
 	bool reset_by_kvm;	/* a shutdown: KVM reset the registers to dump */
-	/* vcpu.c: started (HC_CPU_START or boot), running (its thread may be kicked) */
-	bool started, running;
+	/* vcpu.c: started (HC_CPU_START or boot), threaded (vCPUs 1..n-1: a thread to join),
+	 * running (its thread may be kicked) */
+	bool started, threaded, running;
 	pthread_t thread;
 	unsigned flush_req, flush_done; /* remote TLB flushes asked of it and done */
 };

@@ -254,9 +254,11 @@ static bool hypercall(struct vcpu_state *vs)
 /* A kick: the watchdog's, the end of the run, or a remote flush (done at the loop's top). */
 static bool interrupted(struct vcpu_state *vs)
 {
+	if (vcpus_stopping(vs->rs))
+		return false;
 	if (watchdog_fired())
 		return stop(vs, -1, "timeout: the guest ran past --timeout");
-	return !vcpus_stopping(vs->rs);
+	return true;
 }
 
 /* A ptefree fault injection, under the hv lock. */

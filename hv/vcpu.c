@@ -7,9 +7,9 @@
 #include <time.h>
 #include "hv.h"
 
-#define KICK_SIGNAL   SIGUSR1
-#define CR3_PWT	      (1ull << 3)
-#define FLUSH_POLL_NS 10000000 /* a flush waiter looks at the run's end this often */
+#define KICK_SIGNAL SIGUSR1
+#define CR3_PWT	    (1ull << 3)
+#define POLL_NS	    10000000 /* a waiter kicks again and looks at the run's end this often */
 
 static struct {
 	pthread_mutex_t lock; /* kicks against the joins: no signal to a joined thread */
@@ -74,20 +74,41 @@ bool vcpus_stopping(struct run_state *rs)
 	return __atomic_load_n(&rs->stopping, __ATOMIC_SEQ_CST);
 }
 
+static struct timespec after_poll(clockid_t clock)
+{
+	struct timespec t;
+	clock_gettime(clock, &t);
+	t.tv_nsec += POLL_NS;
+	t.tv_sec += t.tv_nsec / 1000000000;
+	t.tv_nsec %= 1000000000;
+	return t;
+}
+
+/* A kick may come too early for a thread about to enter KVM_RUN, or be lost by a nested
+ * platform: the joins and the flush waits kick again while they wait. */
+static void kick_again(struct vcpu_state *vs)
+{
+	pthread_mutex_lock(&kicks.lock);
+	kick(vs);
+	pthread_mutex_unlock(&kicks.lock);
+}
+
 void vcpus_join(struct run_state *rs)
 {
-	pthread_t threads[MAX_CPUS];
-	int n = 0;
-	pthread_mutex_lock(&kicks.lock);
-	for (int i = 0; i < rs->vm->ncpus; i++) {
-		if (i > 0 && rs->cpu[i].running)
-			threads[n++] = rs->cpu[i].thread;
-		rs->cpu[i].running = false;
+	for (int i = 1; i < rs->vm->ncpus; i++) {
+		struct vcpu_state *vs = &rs->cpu[i];
+		if (!vs->threaded)
+			continue;
+		struct timespec t = after_poll(CLOCK_REALTIME);
+		while (pthread_timedjoin_np(vs->thread, NULL, &t) == ETIMEDOUT) {
+			kick_again(vs);
+			t = after_poll(CLOCK_REALTIME);
+		}
 	}
+	pthread_mutex_lock(&kicks.lock);
+	rs->cpu[0].running = false;
 	kicks.rs = NULL;
 	pthread_mutex_unlock(&kicks.lock);
-	for (int i = 0; i < n; i++)
-		pthread_join(threads[i], NULL);
 }
 
 /*
@@ -117,6 +138,9 @@ static void *vcpu_thread(void *arg)
 	while (run_step(vs))
 		;
 	vcpus_stop(vs->rs);
+	pthread_mutex_lock(&kicks.lock); /* no kick reaches a thread that has ended */
+	vs->running = false;
+	pthread_mutex_unlock(&kicks.lock);
 	return NULL;
 }
 
@@ -134,7 +158,7 @@ int64_t vcpu_start(struct guest *g, const struct hc_args *a, void *arg)
 	vs->started = true;
 	pthread_mutex_lock(&kicks.lock);
 	errno = pthread_create(&vs->thread, NULL, vcpu_thread, vs);
-	vs->running = errno == 0;
+	vs->running = vs->threaded = errno == 0;
 	pthread_mutex_unlock(&kicks.lock);
 	if (!vs->running)
 		return host_failure("HC_CPU_START: thread of vCPU %d", vs->vc->index);
@@ -210,12 +234,10 @@ int vcpus_flush(struct run_state *rs, unsigned self, uint32_t mask)
 			pthread_mutex_lock(&rs->flush_lock);
 			if (flushed(&rs->cpu[i], req[i]))
 				break;
-			struct timespec t;
-			clock_gettime(CLOCK_REALTIME, &t);
-			t.tv_nsec += FLUSH_POLL_NS;
-			t.tv_sec += t.tv_nsec / 1000000000;
-			t.tv_nsec %= 1000000000;
-			pthread_cond_timedwait(&rs->flush_cond, &rs->flush_lock, &t);
+			struct timespec t = after_poll(CLOCK_REALTIME);
+			if (pthread_cond_timedwait(&rs->flush_cond, &rs->flush_lock, &t) ==
+			    ETIMEDOUT)
+				kick_again(&rs->cpu[i]);
 		}
 	}
 	pthread_mutex_unlock(&rs->flush_lock);

@@ -11,10 +11,7 @@
 	gpa op, %rdi
 	mov $1, %esi
 	xor %r8d, %r8d
-	hypercall HC_PV_BATCH
-	mov $\code, %edi
-	cmp $\want, %rax
-	jne fail
+	expect HC_PV_BATCH, \want, \code
 	.endm
 
 	.text
@@ -24,10 +21,7 @@ _start:
 	mov $1, %edi
 	lea spin(%rip), %rsi
 	lea stack + 4096(%rip), %r8
-	hypercall HC_CPU_START
-	mov $10, %edi
-	test %rax, %rax
-	jnz fail
+	expect HC_CPU_START, 0, 10
 1:	pause /* until vCPU 1 runs */
 	cmpl $1, running(%rip)
 	jne 1b

@@ -9,10 +9,7 @@
 	mov \rip, %rsi
 	mov \rsp, %r8
 	mov %rdi, %r9
-	hypercall HC_CPU_START
-	mov $\code, %edi
-	cmp $\want, %rax
-	jne fail
+	expect HC_CPU_START, \want, \code
 	.endm
 
 	.text
