@@ -17,7 +17,8 @@
 # Each script sees PAGELAB_PLATFORM=host, lab-npt or lab-shadow. Its output passes through
 # unchanged after a "== SCRIPT (platform)" header; a script that exits non-zero without a
 # FAIL line gets one ("FAIL SCRIPT: exited with status N"). Exit status 0 unless a script
-# failed or the lab VM broke down. LAB_TIMEOUT (seconds, default 900) bounds each lab boot.
+# failed or the lab VM broke down. LAB_TIMEOUT (seconds, default 900) bounds each lab boot;
+# LAB_SMP (default 1) gives the lab VM that many vCPUs (harness/lab/run.sh --smp).
 #
 # harness/kvmtests.sh --here PLATFORM SCRIPT... runs the scripts in the current machine (used
 # inside the lab VM).
@@ -101,7 +102,7 @@ run_lab() {
 	[ -n "$3" ] || return 0
 	platform=lab-npt
 	[ "$1" = 0 ] && platform=lab-shadow
-	harness/lab/run.sh --npt "$1" --timeout "${LAB_TIMEOUT:-900}" --out "${BUILD:-build}/lab/kvmtests" \
+	harness/lab/run.sh --npt "$1" --smp "${LAB_SMP:-1}" --timeout "${LAB_TIMEOUT:-900}" --out "${BUILD:-build}/lab/kvmtests" \
 		-- "PAGELAB_SYSCALL_ENTRY=$2 sh harness/kvmtests.sh --here $platform $3"
 	status=$?
 	case $status in
