@@ -372,6 +372,12 @@ void report_print(const struct run_report *r, FILE *out);
 /* Writes the JSON run record to path via a temporary file and rename. */
 void report_write_json(const struct run_report *r, const char *path);
 
+/* smpreport.c: exits to the hv by vCPU, KVM's remote TLB flushes, the hv lock's contention
+ * and the guest kernel's counts between the marks, per op (n ops). */
+struct json_t;
+void smp_print_per_op(const struct run_state *rs, double n, FILE *out);
+struct json_t *smp_json(const struct run_state *rs, double n);
+
 /* calibrate.c: the hv's cost per hypercall against a bare KVM_RUN loop. */
 int calibrate(long exits, const char *json_path);
 

@@ -203,7 +203,9 @@ static bool flushed(struct vcpu_state *vs, unsigned req)
 	return (int)(__atomic_load_n(&vs->flush_done, __ATOMIC_ACQUIRE) - req) >= 0;
 }
 
-/* A vCPU not started yet, or already gone, has no TLB to wait for: its mark is enough. */
+/* A vCPU not started yet, or already gone, has no TLB to wait for: its mark is enough. A
+ * halted one is kicked and waited for like a running one: the hv cannot see the halt without
+ * taking the vCPU out of KVM_RUN, and its flush costs one wake-up. */
 int vcpus_flush(struct run_state *rs, unsigned self, uint32_t mask)
 {
 	unsigned req[MAX_CPUS] = {0};
