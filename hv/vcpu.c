@@ -170,8 +170,11 @@ int64_t vcpu_start(struct guest *g, const struct hc_args *a, void *arg)
  * MMUEXT_TLB_FLUSH_MULTI: the target's own thread, out of KVM_RUN, changes its CR3 through
  * KVM_SET_SREGS (the PWT bit flipped, then restored). KVM resets the vCPU's MMU context on a
  * CR3 change there, and on the next entry it loads the root again: it syncs the shadow pages
- * the guest may have changed (shadow paging, PVM) and flushes the vCPU's TLB (KVM_REQ_TLB_FLUSH
- * for the current root under EPT/NPT as under shadow paging).
+ * the guest may have changed (shadow paging) and flushes the vCPU's TLB for the new root.
+ * Seen with the kvmmmu:kvm_mmu_get_page tracepoint in the lab (KVM 6.1, npt=0): the target
+ * loads its root again at its next entry after each flush. Not seen on a PVM host: there the
+ * target keeps its root (flipping CR3's PWT or page, or CR4.PGE alike), so the flush is not
+ * shown to reach the vCPU there.
  */
 static int tlb_flush(const struct vcpu *c)
 {
