@@ -16,6 +16,9 @@
 #define LAB_BASE_TIMEOUT 300 /* boot, and the kernel download on first use */
 /* Exits per round of the hypercall calibration inside: about 5 s at TCG's 50-90 us per exit. */
 #define LAB_CALIBRATION_EXITS 3000
+/* Cells of more vCPUs (copies, threads) are skipped in the lab: its vCPUs share the 2 host
+ * cores under TCG, where every exit already costs ~45 us, and the bench must stay in minutes. */
+#define LAB_MAX_CPUS 2
 
 struct lab {
 	const char *name;
@@ -157,11 +160,47 @@ static void inner_command(struct cell *const cells[], int n, const struct budget
 	json_decref(free_report);
 }
 
-static void lab_prepare(struct cell *const cells[], int n, const struct budget *b)
+/* Whether run.sh gives the VM several CPUs (it takes --smp N). */
+static bool lab_has_smp(void)
 {
-	struct lab *lab = cells[0]->plat->priv;
-	char cmd[16384], out[PATH_MAX], npt[8], timeout[32], results[PATH_MAX + 64];
+	char script[PATH_MAX + 32], text[8192] = "";
+	snprintf(script, sizeof script, "%s/harness/lab/run.sh", repo_root());
+	FILE *f = fopen(script, "r");
+	size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+	text[n] = '\0';
+	if (f)
+		fclose(f);
+	return strstr(text, "--smp") != NULL;
+}
+
+/* Why a cell of several vCPUs does not run in the lab, or NULL when it does. */
+static const char *lab_cpus_refused(const struct cell *c)
+{
+	if (c->cpus > LAB_MAX_CPUS)
+		return "the lab runs cells of at most 2 vCPUs (copies, threads): its vCPUs share "
+		       "2 host cores under TCG";
+	if (c->cpus > 1 && !lab_has_smp())
+		return "harness/lab/run.sh gives the VM one CPU (no --smp)";
+	return NULL;
+}
+
+static void lab_prepare(struct cell *const all[], int nall, const struct budget *b)
+{
+	struct lab *lab = all[0]->plat->priv;
+	char cmd[16384], out[PATH_MAX], npt[8], timeout[32], results[PATH_MAX + 64], smp[16];
+	struct cell *cells[nall];
+	int n = 0, cpus = 1;
+	for (int i = 0; i < nall; i++)
+		if (!lab_cpus_refused(all[i])) {
+			cells[n++] = all[i];
+			cpus = all[i]->cpus > cpus ? all[i]->cpus : cpus;
+		}
+	if (n == 0) {
+		snprintf(lab->error, sizeof lab->error, "no cell the lab runs");
+		return;
+	}
 	inner_command(cells, n, b, lab->name, cmd, sizeof cmd);
+	snprintf(smp, sizeof smp, "%d", cpus);
 	snprintf(out, sizeof out, "%s/lab/bench-out", bench_bin_dir());
 	snprintf(results, sizeof results, "%s/%s/results.json", out, lab->name);
 	snprintf(npt, sizeof npt, "%d", lab->npt);
@@ -181,17 +220,21 @@ static void lab_prepare(struct cell *const cells[], int n, const struct budget *
 			out,
 			"--timeout",
 			timeout,
+			"--smp",
+			smp, /* dropped below for one CPU */
 			"--",
 			cmd,
 			NULL};
+	if (cpus == 1) /* run.sh without --smp takes one CPU */
+		memmove(&argv[11], &argv[13], 3 * sizeof argv[0]);
 	/* the bench inside counts exits with perf kvm stat when it has perf (see trace.c) */
 	const char *perf =
 	    b->trace && strcmp(b->trace_method, "tracefs") ? trace_perf_find() : NULL;
 	if (perf)
 		setenv("LAB_PERF", perf, 1);
-	printf("%s: running %d cells in the lab VM (kvm-amd npt=%d); inside, they are "
-	       "the VM's \"host\" platform\n",
-	       lab->name, n, lab->npt);
+	printf("%s: running %d cells in the lab VM (kvm-amd npt=%d, %d CPUs); inside, they are "
+	       "the VM's \"host\" platform; %d cells of more than %d vCPUs are left to the host\n",
+	       lab->name, n, lab->npt, cpus, nall - n, LAB_MAX_CPUS);
 	int status = proc_run_visible(argv);
 
 	json_error_t jerr;
@@ -216,6 +259,10 @@ static int lab_run_cell(const struct cell *c, const struct budget *b, json_t *re
 	struct lab *lab = c->plat->priv;
 	size_t i;
 	json_t *r;
+	if (lab_cpus_refused(c)) {
+		json_object_set_new(rec, "reason", json_string(lab_cpus_refused(c)));
+		return 1;
+	}
 	json_array_foreach(lab->runs, i, r)
 	{
 		const char *w = json_string_value(json_object_get(r, "workload"));
