@@ -125,6 +125,11 @@ void summary_print(json_t *doc, FILE *f);
 void hvnative_print(json_t *runs, FILE *f);
 void hvnative_write_tsv(FILE *f, json_t *runs); /* hvnative.tsv, for plots/hvnative.gp */
 
+/* concurrency.c: the cells with copies or threads: their per-op table (IPIs, shootdowns,
+ * remote TLB flushes, hv lock waits, exits per vCPU) and concurrency.tsv (plots/plot.sh) */
+void concurrency_print(json_t *runs, FILE *f);
+void concurrency_write_tsv(FILE *f, json_t *runs);
+
 /* calibration.c: the hypercall calibration, once per platform that has one */
 json_t *calibration_run_hv(const struct platform *p, const struct budget *b); /* on /dev/kvm */
 /* The platform's record (skipped with why where it is not available), named after it, with
