@@ -4,27 +4,22 @@
  * without a count (an hv of one vCPU, native runs) shows "-" for it. */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "bench.h"
 
 #define MAX_VCPU_TEXT 64
 
-/* The cell's copies or threads, 0 for a workload without either. */
+/* The cell's copies or threads (from its parameter values), 0 for a workload without either. */
 static long concurrency(json_t *r, const char **kind)
 {
-	char params[PARAMS_STR_MAX], *save = NULL;
-	snprintf(params, sizeof params, "%s", rec_str(r, "params"));
-	for (char *t = strtok_r(params, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(t, '=');
-		if (!eq)
-			continue;
-		*eq = '\0';
-		if (param_is_concurrency(t)) {
-			*kind = strcmp(t, "copies") ? "threads" : "copies";
-			return atol(eq + 1);
+	const struct workload *w = wl_find(rec_str(r, "workload"));
+	json_t *values = json_object_get(r, "param_values");
+	for (int i = 0; w && i < wl_nparams(w); i++)
+		if (param_is_concurrency(w->params[i].name)) {
+			double v = rec_num(json_array_get(values, i));
+			*kind = w->params[i].name;
+			return isnan(v) ? 0 : (long)v;
 		}
-	}
 	return 0;
 }
 

@@ -130,7 +130,10 @@ static void set_params(struct cell *c, const struct workload *w, char *const kv[
 	size_t left = sizeof c->params;
 	int n = c->params_ok ? wl_nparams(w) : nkv;
 	for (int i = 0; i < n; i++) {
-		int used = c->params_ok ? snprintf(s, left, "%s%s=%ld", i ? "," : "",
+		/* a point keeps the name it had before its workload could run concurrently */
+		if (c->params_ok && param_is_concurrency(w->params[i].name) && ctx.p[i] == 1)
+			continue;
+		int used = c->params_ok ? snprintf(s, left, "%s%s=%ld", s > c->params ? "," : "",
 						   w->params[i].name, ctx.p[i])
 					: snprintf(s, left, "%s%s", i ? "," : "", kv[i]);
 		if (used < 0 || (size_t)used >= left)

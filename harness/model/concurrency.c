@@ -39,8 +39,9 @@ static double p50(json_t *r)
 /* The classic forkstorm run of copies = c (defaults otherwise) on platform plat, or NULL. */
 static json_t *fork_copies(const struct model *m, const char *plat, long c)
 {
-	char params[64];
-	snprintf(params, sizeof params, "rss_kib=64,touch_pages=0,copies=%ld", c);
+	char params[64] = "rss_kib=64,touch_pages=0"; /* copies=1: the name it always had */
+	if (c > 1)
+		snprintf(params, sizeof params, "rss_kib=64,touch_pages=0,copies=%ld", c);
 	json_t *r;
 	for (size_t i = 0; i < json_array_size(json_object_get(m->doc, "runs")); i++)
 		if ((r = ok_runs(m, i)) && !strcmp(str(r, "workload"), "forkstorm") &&

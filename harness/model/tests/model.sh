@@ -55,8 +55,8 @@ run() {
 	run host mprotect pages=1 classic "" 244000 0 0 2 0 0 0 300; echo ,
 	run host mmapchurn kib=64 classic "" 976000 0 48 16 0 0 0 1000; echo ,
 	# several vCPUs: times that no event costs explain; the model must leave them out
-	run lab-npt forkstorm rss_kib=64,touch_pages=0,copies=1 classic "" 100000 0 0 0 0 0 0; echo ,
-	run lab-shadow forkstorm rss_kib=64,touch_pages=0,copies=1 classic "" 200000 0 0 0 0 0 0; echo ,
+	run lab-npt forkstorm rss_kib=64,touch_pages=0 classic "" 100000 0 0 0 0 0 0; echo ,
+	run lab-shadow forkstorm rss_kib=64,touch_pages=0 classic "" 200000 0 0 0 0 0 0; echo ,
 	run lab-npt forkstorm rss_kib=64,touch_pages=0,copies=2 classic "" 200000 0 0 0 0 0 0; echo ,
 	run lab-shadow forkstorm rss_kib=64,touch_pages=0,copies=2 classic "" 1800000 0 0 0 0 0 0; echo ,
 	run lab-npt shootdown threads=2,pages=1,mprotect=0 classic "" 7000000 3 0 0 0 0 0; echo ,
