@@ -23,6 +23,32 @@ static long concurrency(json_t *r, const char **kind)
 	return 0;
 }
 
+/* Whether run r belongs in the concurrency table: several copies or threads, or one where the
+ * same point ran with several too (its baseline). */
+static bool shown(json_t *runs, json_t *r)
+{
+	const char *kind, *k2;
+	long n = concurrency(r, &kind);
+	if (n != 1 || strcmp(rec_str(r, "status"), "ok"))
+		return n > 1 && !strcmp(rec_str(r, "status"), "ok");
+	const struct workload *w = wl_find(rec_str(r, "workload"));
+	json_t *mine = json_object_get(r, "param_values"), *o;
+	size_t i;
+	json_array_foreach(runs, i, o)
+	{
+		if (strcmp(rec_str(o, "workload"), w->name) || concurrency(o, &k2) <= 1)
+			continue;
+		bool same = true;
+		for (int p = 0; p < wl_nparams(w); p++)
+			same &= param_is_concurrency(w->params[p].name) ||
+				rec_num(json_array_get(mine, p)) ==
+				    rec_num(json_array_get(json_object_get(o, "param_values"), p));
+		if (same)
+			return true;
+	}
+	return false;
+}
+
 /* The counts of one run, per operation, in the order of the TSV and table columns. */
 enum count {
 	IPIS_SENT,
@@ -96,16 +122,17 @@ void concurrency_print(json_t *runs, FILE *f)
 	json_array_foreach(runs, i, r)
 	{
 		const char *kind;
-		if (!concurrency(r, &kind) || strcmp(rec_str(r, "status"), "ok"))
+		if (!shown(runs, r))
 			continue;
+		long n = concurrency(r, &kind);
 		if (!heading) {
 			fprintf(f, "\nConcurrency: per operation, with copies or threads = vCPUs "
 				   "(IPIs sent/received and shootdowns: the guest kernel's counts; "
 				   "remote TLB flushes done/requested: KVM's; hv lock waits; exits "
 				   "to the hv of each vCPU)\n");
-			fprintf(f, "  %-9s %-36s %-28s %9s %7s %9s %6s %9s %6s  %s\n", "workload",
-				"point", "series", "p50", "exits", "IPIs s/r", "shoot", "rtlb f/r",
-				"lockw", "exits per vCPU");
+			fprintf(f, "  %-9s %-12s %-36s %-28s %9s %7s %9s %6s %9s %6s  %s\n",
+				"workload", "at once", "point", "series", "p50", "exits", "IPIs s/r",
+				"shoot", "rtlb f/r", "lockw", "exits per vCPU");
 			heading = true;
 		}
 		copies |= !strcmp(kind, "copies");
@@ -123,9 +150,12 @@ void concurrency_print(json_t *runs, FILE *f)
 		num_text(shoot, sizeof shoot, c[SHOOTDOWNS]);
 		num_text(lockw, sizeof lockw, c[HV_LOCK_WAITS]);
 		vcpu_exits(r, per_vcpu, sizeof per_vcpu);
-		fprintf(f, "  %-9s %-36s %-28s %9s %7s %9s %6s %9s %6s  %s%s\n",
-			rec_str(r, "workload"), rec_str(r, "params"), series, lat, exits, ipis,
-			shoot, rtlb, lockw, per_vcpu, rec_str(r, "time_note")[0] ? "  *" : "");
+		char what[32];
+		snprintf(what, sizeof what, "%s=%ld", kind, n);
+		fprintf(f, "  %-9s %-12s %-36s %-28s %9s %7s %9s %6s %9s %6s  %s%s\n",
+			rec_str(r, "workload"), what, rec_str(r, "params"), series, lat, exits,
+			ipis, shoot, rtlb, lockw, per_vcpu,
+			rec_str(r, "time_note")[0] ? "  *" : "");
 	}
 	if (copies)
 		fprintf(f, "  copies: the time is one fork as each copy sees it; the counts are of "
@@ -146,7 +176,7 @@ void concurrency_write_tsv(FILE *f, json_t *runs)
 	{
 		const char *kind;
 		long n = concurrency(r, &kind);
-		if (!n || strcmp(rec_str(r, "status"), "ok"))
+		if (!shown(runs, r))
 			continue;
 		json_t *values = json_object_get(r, "param_values");
 		json_t *lat = json_object_get(r, "latency_ns");
