@@ -78,9 +78,9 @@ struct boot_info {
 	char cmdline[BOOT_CMDLINE_MAX]; /* "PROGRAM ARG..." for the first process, NUL-terminated */
 	uint64_t pv_pool_gpa;		/* pvmmu: page-table frames are [pv_pool_gpa, + size) */
 	uint64_t pv_pool_size;
-	uint32_t pv_batch; /* pvmmu: operations the guest queues before HC_PV_BATCH */
-	uint32_t ncpus;	   /* vCPUs (hv --cpus, 1..MAX_CPUS): vCPU 0 enters at the ELF entry,
-			      the kernel starts the others with HC_CPU_START */
+	uint32_t pv_batch;  /* pvmmu: operations the guest queues before HC_PV_BATCH */
+	uint32_t ncpus;	    /* vCPUs (hv --cpus, 1..MAX_CPUS): vCPU 0 enters at the ELF entry,
+			       the kernel starts the others with HC_CPU_START */
 	uint32_t shootdown; /* enum shootdown */
 };
 
@@ -235,11 +235,11 @@ struct hc_result {	      /* IN */
 };
 
 /* The guest kernel's concurrency counts, summed over its CPUs (HC_MARK). */
-struct hc_kcounts {	      /* IN */
-	uint64_t ipis_sent;   /* inter-processor interrupts the kernel sent (x2APIC ICR writes) */
-	uint64_t ipis_recv;   /* interrupts the kernel handled */
-	uint64_t shootdowns;  /* address-space changes that needed other CPUs to invalidate */
-	uint64_t lock_spins;  /* spin iterations waiting for a kernel lock held by another CPU */
+struct hc_kcounts {	     /* IN */
+	uint64_t ipis_sent;  /* inter-processor interrupts the kernel sent (x2APIC ICR writes) */
+	uint64_t ipis_recv;  /* interrupts the kernel handled */
+	uint64_t shootdowns; /* address-space changes that needed other CPUs to invalidate */
+	uint64_t lock_spins; /* spin iterations waiting for a kernel lock held by another CPU */
 };
 
 struct hc_assert { /* IN */

@@ -84,7 +84,7 @@ struct guest {
 	/* classic free page reporting: blocks of report_chunk bytes in [report_base,
 	 * report_top); report_chunk 0 when off */
 	uint64_t report_chunk, report_base, report_top;
-	struct pvmmu *pv;   /* pvmmu mode only */
+	struct pvmmu *pv; /* pvmmu mode only */
 };
 struct hc_args {
 	uint32_t nr;

@@ -497,6 +497,8 @@ static int run_guest(struct options *o, const char *cmdline)
 	struct boot_info *bi = boot_setup(&vm, img.entry);
 	bi->mode = o->run.mode;
 	bi->syscall_entry = choose_entry(o->entry, &r.plat);
+	bi->ncpus = 1;
+	bi->shootdown = SHOOTDOWN_ON;
 	o->run.syscall_entry = bi->syscall_entry == ENTRY_TRAP ? "trap" : "syscall";
 	bi->kernel_end = (img.load_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	bi->hv_reserved_gpa = rs.g.mem.size;

@@ -1,9 +1,9 @@
 /* classic.c: the classic MMU backend: guest-owned x86-64 page tables, demand-zero and COW. */
 #include "pte.h"
 
-static uint64_t kernel_pml4;	 /* GPA of the kernel-only PML4, loaded when no mm is current */
-static uint64_t loaded_pml4;	 /* what CR3 holds now */
-static unsigned user_pml4_slots; /* PML4 entries that cover [0, user_top) */
+static uint64_t kernel_pml4; /* GPA of the kernel-only PML4, loaded when no mm is current */
+static uint64_t loaded_pml4[MAX_CPUS]; /* what each CPU's CR3 holds */
+static unsigned user_pml4_slots;       /* PML4 entries that cover [0, user_top) */
 
 static int classic_init(void)
 {
@@ -17,8 +17,9 @@ static int classic_init(void)
 	pml4[KERNEL_PML4_SLOT] = V2P(pdpt) | PTE_P | PTE_W;
 	kernel_pml4 = V2P(pml4);
 	user_pml4_slots = (boot_info->user_top + (1ull << 39) - 1) >> 39;
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		loaded_pml4[i] = kernel_pml4;
 	cpu_load_cr3(kernel_pml4);
-	loaded_pml4 = kernel_pml4;
 	return 0;
 }
 
@@ -50,15 +51,17 @@ static void free_table(uint64_t *table, int level, unsigned nentries)
 static void classic_as_destroy(struct mm *mm)
 {
 	uint64_t *pml4 = P2V(mm->backend);
-	KASSERT(mm->backend != loaded_pml4);
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		KASSERT(mm->backend != loaded_pml4[i]);
 	free_table(pml4, 3, user_pml4_slots);
 	kfree_page(pml4);
 }
 
 static void classic_as_switch(struct mm *mm)
 {
-	loaded_pml4 = mm ? mm->backend : kernel_pml4;
-	cpu_load_cr3(loaded_pml4);
+	uint64_t pml4 = mm ? mm->backend : kernel_pml4;
+	loaded_pml4[cpu_id()] = pml4;
+	cpu_load_cr3(pml4);
 }
 
 /* The leaf PTE for va, creating the tables on the way if create; NULL if absent or no memory. */
@@ -78,17 +81,22 @@ static uint64_t *walk(uint64_t pml4, uint64_t va, int create)
 	return &table[pt_index(va, 0)];
 }
 
-/* Nothing reuses a freed page before flush_done: the walks allocate nothing. */
-static void flush_done(struct flush *f)
+/* This CPU invalidates f's pages if it has mm loaded; the other CPUs that have it loaded get
+ * an IPI (tlb_shootdown). Freed pages go back to kalloc before this, but the mm lock is held:
+ * only this CPU's kernel could reuse them meanwhile, and nothing here allocates. */
+static void flush_done(struct mm *mm, struct flush *f)
 {
-	if (!f->live || f->pages == 0)
+	if (f->pages == 0)
 		return;
-	if (f->pages > FLUSH_ALL_AFTER) {
-		cpu_load_cr3(loaded_pml4);
-		return;
-	}
-	for (unsigned i = 0; i < f->pages; i++)
-		cpu_invlpg(f->va[i]);
+	uint64_t loaded = loaded_pml4[cpu_id()];
+	if (mm->backend == loaded && f->pages > FLUSH_ALL_AFTER)
+		cpu_load_cr3(loaded);
+	else if (mm->backend == loaded)
+		for (unsigned i = 0; i < f->pages; i++)
+			cpu_invlpg(f->va[i]);
+	uint32_t others = tlb_others(mm);
+	if (others)
+		tlb_shootdown(others, f->pages, f->va);
 }
 
 static int range_apply(struct mm *mm, uint64_t va, uint64_t len, pte_fn fn, void *arg)
@@ -103,18 +111,15 @@ static void store(uint64_t *pte, uint64_t val)
 
 static int classic_unmap(struct mm *mm, uint64_t va, uint64_t len)
 {
-	struct leaf_range r = {.set = store, .flush = {.live = mm->backend == loaded_pml4}};
-	range_apply(mm, va, len, leaf_unmap, &r);
-	flush_done(&r.flush);
+	unmap_range(mm, P2V(mm->backend), va, len, store, flush_done);
 	return 0;
 }
 
 static int classic_protect(struct mm *mm, uint64_t va, uint64_t len, int prot)
 {
-	struct leaf_range r = {
-	    .set = store, .flush = {.live = mm->backend == loaded_pml4}, .prot = prot};
+	struct leaf_range r = {.set = store, .prot = prot};
 	range_apply(mm, va, len, leaf_protect, &r);
-	flush_done(&r.flush);
+	flush_done(mm, &r.flush);
 	return 0;
 }
 
@@ -134,7 +139,7 @@ static int share_pte(uint64_t *pte, uint64_t va, void *arg)
 		return -MM_ENOMEM;
 	*pte = (*pte & ~PTE_W) | PTE_COW;
 	*cpte = *pte;
-	(*page_meta(*pte & PTE_ADDR))++;
+	get_page(*pte & PTE_ADDR);
 	return 0;
 }
 
@@ -144,9 +149,9 @@ static int classic_as_fork(struct mm *parent, struct mm *child)
 	if (r < 0)
 		return r;
 	r = range_apply(parent, 0, boot_info->user_top, share_pte, child);
-	/* The parent's writable entries became read-only: drop them from the TLB. */
-	if (parent->backend == loaded_pml4)
-		cpu_load_cr3(loaded_pml4);
+	/* The parent's writable entries became read-only: drop them from every TLB. */
+	struct flush all = {.pages = FLUSH_ALL_AFTER + 1};
+	flush_done(parent, &all);
 	if (r < 0) { /* the pages shared so far keep their COW bit, which stays correct */
 		classic_as_destroy(child);
 		return r;
@@ -158,9 +163,14 @@ static int classic_fault(struct mm *mm, uint64_t va, uint64_t err, int prot)
 {
 	va = PAGE_ROUND_DOWN(va);
 	uint64_t *pte = walk(mm->backend, va, 1);
-	int r = pte ? leaf_fault(pte, err, prot, store) : -1;
-	if (r > 0 && mm->backend == loaded_pml4)
-		cpu_invlpg(va);
+	uint64_t drop = 0;
+	int r = pte ? leaf_fault(pte, err, prot, store, &drop) : -1;
+	struct flush f = {0};
+	if (r > 0) /* another frame replaced a present one: no CPU may keep the old */
+		flush_page(&f, va);
+	flush_done(mm, &f);
+	if (drop)
+		put_page(drop);
 	return r < 0 ? -1 : 0;
 }
 

@@ -140,7 +140,7 @@ int exec(const char *path, int argc, char *const argv[])
 	if (!mm)
 		return -ENOMEM;
 	p->mm = mm; /* page faults during loading resolve in the new address space */
-	proc_switch_mm(mm);
+	mm_switch(mm);
 
 	const struct elf64_ehdr *eh = (const void *)prog->image;
 	const struct elf64_phdr *ph = (const void *)(prog->image + eh->phoff);
@@ -153,12 +153,12 @@ int exec(const char *path, int argc, char *const argv[])
 	if (r < 0) {
 		p->mm = old;
 		if (old)
-			proc_switch_mm(old);
-		proc_destroy_mm(mm);
+			mm_switch(old);
+		mm_put(mm);
 		return r;
 	}
 	if (old)
-		proc_destroy_mm(old);
+		mm_put(old);
 
 	strncpy_safe(p->name, prog->name, sizeof p->name);
 	memset(p->tf, 0, sizeof *p->tf);
@@ -168,7 +168,7 @@ int exec(const char *path, int argc, char *const argv[])
 	p->tf->rsi = sp + 8;
 	p->tf->cs = USER_CS;
 	p->tf->ss = USER_DS;
-	p->tf->rflags = 0x2; /* IF stays clear: the guest has no interrupt sources to serve */
+	p->tf->rflags = 0x202; /* IF: user code takes IPIs (the only interrupts there are) */
 	proc_fpu_reset();
 	return 0;
 }

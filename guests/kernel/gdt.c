@@ -4,48 +4,38 @@
 #include "gdt.h"
 #include "x86.h"
 
-struct __attribute__((packed)) tss {
-	uint32_t reserved0;
-	uint64_t rsp[3]; /* rsp[0]: the stack the CPU switches to on entry from ring 3 */
-	uint64_t reserved1;
-	uint64_t ist[7]; /* ist[0] (IST1): a known-good stack for double faults */
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-};
-
 /* Flat 64-bit descriptors: present, S=1, type, DPL, L (code) / G. */
 #define SEG_KCODE 0x00af9a000000ffffull
 #define SEG_KDATA 0x00cf92000000ffffull
 #define SEG_UCODE 0x00affa000000ffffull
 #define SEG_UDATA 0x00cff2000000ffffull
 
-static struct tss tss;
-static uint64_t gdt[8] __attribute__((aligned(16)));
-static uint8_t double_fault_stack[4096] __attribute__((aligned(16)));
-extern uint64_t syscall_kstack_top; /* trapasm.S */
-void syscall_entry(void);	    /* trapasm.S */
+static uint8_t double_fault_stacks[MAX_CPUS][4096] __attribute__((aligned(16)));
+void syscall_entry(void); /* trapasm.S */
 
 /* Builds the 16-byte TSS descriptor in gdt[TSS_SEL / 8] and gdt[TSS_SEL / 8 + 1]. */
-static void set_tss_descriptor(void)
+static void set_tss_descriptor(uint64_t *gdt, const struct tss *tss)
 {
-	uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;
+	uint64_t base = (uint64_t)tss, limit = sizeof *tss - 1;
 	gdt[TSS_SEL / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ull << 40 |
 			   ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
 	gdt[TSS_SEL / 8 + 1] = base >> 32;
 }
 
-void gdt_init(void)
+/* Each CPU has its own GDT and TSS (a TSS descriptor is marked busy once loaded). FS and GS
+ * get the null selector, which may clear their bases: smp.c sets GS's base afterwards. */
+void gdt_init(struct cpu *c)
 {
+	uint64_t *gdt = c->gdt;
 	gdt[KERNEL_CS / 8] = SEG_KCODE;
 	gdt[KERNEL_DS / 8] = SEG_KDATA;
 	gdt[(USER_DS & ~3) / 8] = SEG_UDATA;
 	gdt[(USER_CS & ~3) / 8] = SEG_UCODE;
-	tss.ist[0] = (uint64_t)double_fault_stack + sizeof double_fault_stack;
-	tss.iomap_base = sizeof tss; /* no I/O permission bitmap: ring 3 gets no ports */
-	set_tss_descriptor();
+	c->tss.ist[0] = (uint64_t)double_fault_stacks[c->id] + sizeof double_fault_stacks[0];
+	c->tss.iomap_base = sizeof c->tss; /* no I/O permission bitmap: ring 3 gets no ports */
+	set_tss_descriptor(gdt, &c->tss);
 
-	struct descriptor_ptr p = {sizeof gdt - 1, (uint64_t)gdt};
+	struct descriptor_ptr p = {sizeof c->gdt - 1, (uint64_t)gdt};
 	/* Reload CS with a far return, then the data segments, then the task register. */
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t"
@@ -83,6 +73,7 @@ void syscall_msr_init(void)
 
 void cpu_set_kstack(uint64_t top)
 {
-	tss.rsp[0] = top;
-	syscall_kstack_top = top;
+	struct cpu *c = mycpu();
+	c->tss.rsp[0] = top;
+	c->kstack_top = top;
 }

@@ -14,4 +14,8 @@
 #define USER_CS	    (0x28 | 3)
 #define TSS_SEL	    0x30
 
+/* struct cpu's first words, which the entry code reads through %gs (proc.h) */
+#define CPU_KSTACK   8
+#define CPU_USER_RSP 16
+
 #endif

@@ -39,6 +39,7 @@ static struct {
 	struct kchunk *chunks;
 	struct kchunk *partial[NKINDS]; /* held chunks with free pages, by kind */
 } km;
+static struct spinlock lock; /* all of km but the page_meta words, which their owners guard */
 
 /* Carves boot memory that is never freed (the allocator's own tables). */
 static void *boot_carve(uint64_t bytes)
@@ -180,19 +181,27 @@ static void *alloc_page(int kind)
 	}
 	km.nfree--;
 	*page_meta(pa) = 0;
-	void *page = P2V(pa);
-	memset(page, 0, PAGE_SIZE);
+	return P2V(pa);
+}
+
+static void *alloc_locked(int kind)
+{
+	spin_lock(&lock);
+	void *page = alloc_page(kind);
+	spin_unlock(&lock);
+	if (page) /* outside the lock: the other CPUs need not wait for it */
+		memset(page, 0, PAGE_SIZE);
 	return page;
 }
 
 void *kalloc_page(void)
 {
-	return alloc_page(KIND_KERNEL);
+	return alloc_locked(KIND_KERNEL);
 }
 
 void *kalloc_user_page(void)
 {
-	return alloc_page(KIND_USER);
+	return alloc_locked(KIND_USER);
 }
 
 static void chunk_put(struct kchunk *c, struct free_page *fp)
@@ -214,6 +223,21 @@ static void chunk_put(struct kchunk *c, struct free_page *fp)
 		partial_add(c);
 }
 
+static void free_locked(void *page, uint64_t pa)
+{
+	struct free_page *fp = page;
+	km.nfree++;
+	if (pa < km.boot_end) {
+		fp->next = km.free;
+		km.free = fp;
+		return;
+	}
+	uint64_t slot = km.nchunks ? (pa - km.chunk_base) / km.chunk_size : 0;
+	if (slot >= km.nchunks || !km.chunks[slot].gpa)
+		panic("kfree_page(%p): not in a held kmem chunk", page);
+	chunk_put(&km.chunks[slot], fp);
+}
+
 void kfree_page(void *page)
 {
 	uint64_t pa = V2P(page);
@@ -226,17 +250,9 @@ void kfree_page(void *page)
 		panic("kfree_page(%p): double free", page);
 	*meta = META_FREE;
 	memset(page, JUNK_BYTE, PAGE_SIZE);
-	struct free_page *fp = page;
-	km.nfree++;
-	if (pa < km.boot_end) {
-		fp->next = km.free;
-		km.free = fp;
-		return;
-	}
-	uint64_t slot = km.nchunks ? (pa - km.chunk_base) / km.chunk_size : 0;
-	if (slot >= km.nchunks || !km.chunks[slot].gpa)
-		panic("kfree_page(%p): not in a held kmem chunk", page);
-	chunk_put(&km.chunks[slot], fp);
+	spin_lock(&lock);
+	free_locked(page, pa);
+	spin_unlock(&lock);
 }
 
 uint64_t kalloc_free_pages(void)

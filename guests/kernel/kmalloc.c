@@ -22,6 +22,7 @@ struct size_class {
 };
 
 static struct size_class classes[NCLASSES];
+static struct spinlock lock; /* the classes' lists and their pages' meta words */
 
 static struct free_obj *obj_at(uint32_t pa)
 {
@@ -69,10 +70,8 @@ static int refill(int c)
 	return 0;
 }
 
-void *kmalloc(size_t size)
+static void *alloc_locked(size_t size)
 {
-	if (size == 0 || size > KMALLOC_MAX)
-		return NULL;
 	int c = 0;
 	while (class_size(c) < size)
 		c++;
@@ -101,10 +100,18 @@ static void release_page(int c, uint64_t page)
 	kfree_page(P2V(page));
 }
 
-void kfree(void *obj)
+void *kmalloc(size_t size)
 {
-	if (!obj)
-		return;
+	if (size == 0 || size > KMALLOC_MAX)
+		return NULL;
+	spin_lock(&lock);
+	void *o = alloc_locked(size);
+	spin_unlock(&lock);
+	return o;
+}
+
+static void free_locked(void *obj)
+{
 	uint64_t pa = V2P(obj), page = PAGE_ROUND_DOWN(pa);
 	uint32_t *meta = page_meta(page);
 	if ((*meta & TAG_MASK) != SLAB_TAG)
@@ -126,4 +133,13 @@ void kfree(void *obj)
 		sc->spare_page = (uint32_t)page;
 	else
 		release_page(c, page);
+}
+
+void kfree(void *obj)
+{
+	if (!obj)
+		return;
+	spin_lock(&lock);
+	free_locked(obj);
+	spin_unlock(&lock);
 }

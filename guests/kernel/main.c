@@ -18,26 +18,33 @@ static void boot_info_check(struct boot_info *bi)
 		panic("user_top 0x%lx out of range", bi->user_top);
 	if (bi->syscall_entry != ENTRY_SYSCALL && bi->syscall_entry != ENTRY_TRAP)
 		panic("syscall_entry %u unknown", bi->syscall_entry);
+	if (bi->ncpus < 1 || bi->ncpus > MAX_CPUS)
+		panic("ncpus %u out of range 1..%u", bi->ncpus, MAX_CPUS);
+	if (bi->shootdown != SHOOTDOWN_ON && bi->shootdown != SHOOTDOWN_SKIP)
+		panic("shootdown %u unknown", bi->shootdown);
 	boot_info = bi;
 }
 
 static void banner(void)
 {
-	printk("pagelab kernel: %s paging, %lu MiB, user space [0, 0x%lx), system calls by %s\n",
+	printk("pagelab kernel: %s paging, %lu MiB, user space [0, 0x%lx), system calls by %s, "
+	       "%u CPU%s%s\n",
 	       mm_backend_name(), boot_info->mem_size >> 20, boot_info->user_top,
-	       boot_info->syscall_entry == ENTRY_TRAP ? "int3" : "syscall");
+	       boot_info->syscall_entry == ENTRY_TRAP ? "int3" : "syscall", boot_info->ncpus,
+	       boot_info->ncpus > 1 ? "s" : "",
+	       boot_info->shootdown == SHOOTDOWN_SKIP ? " (TLB shootdown skipped: a test)" : "");
 }
 
 void main(struct boot_info *bi)
 {
 	boot_info_check(bi); /* magic, command line, user_top */
-	gdt_init();	     /* kernel and user segments, TSS with the ring-0 stacks */
-	idt_init();	     /* every exception vector, the int3 system call gate if chosen */
-	syscall_msr_init();  /* SYSCALL/SYSRET: STAR, LSTAR, FMASK, or SYSCALL off */
-	if (mm_init() < 0)   /* page allocator, kmalloc, the MMU backend for bi->mode */
+	idt_init();	/* every exception vector, the IPIs, the int3 system call gate if chosen */
+	smp_boot_cpu(); /* CPU 0: %gs, GDT and TSS, IDT, SYSCALL MSRs, x2APIC */
+	if (mm_init() < 0) /* page allocator, kmalloc, the MMU backend for bi->mode */
 		panic("mm_init failed (mode %u)", bi->mode);
-	banner();		       /* one console line: mode, memory, user space */
+	banner();		       /* one console line: mode, memory, user space, CPUs */
 	proc_init();		       /* the process table */
 	proc_start_first(bi->cmdline); /* "PROGRAM ARG..." becomes process 1 */
+	smp_start_others();	       /* the other CPUs enter their schedulers */
 	scheduler();		       /* never returns; HC_EXIT when process 1 exits */
 }

@@ -3,6 +3,7 @@
 #define MM_H
 
 #include "klib.h"
+#include "lock.h"
 
 /* Errors from the mm_* calls are negative Linux errno values, as the syscalls return them. */
 #define MM_ENOMEM 12
@@ -78,13 +79,21 @@ uint64_t vma_find_gap(struct vma_tree *t, uint64_t len, uint64_t lo, uint64_t hi
 struct mm {
 	struct vma_tree vmas;
 	uint64_t backend; /* the backend's own handle: classic or pvmmu PML4 GPA, ptefree asid */
+	struct spinlock lock; /* the VMA tree and the page tables; mm_* calls take it */
+	uint32_t users;	      /* processes that share it (threads); the last mm_put destroys it */
+	uint32_t cpus;	      /* CPUs that have it loaded (CPU_BIT), updated atomically */
 };
 int mm_init(void); /* kalloc_init, then the backend boot_info->mode names; 0 or -1 */
 const char *mm_backend_name(void);
-struct mm *mm_create(void);	       /* NULL if out of memory or no address-space window */
-void mm_destroy(struct mm *mm);	       /* also when mm is current: the kernel keeps running */
+void mm_cpu_init(void);		  /* on each other CPU: the backend's kernel-only address space */
+struct mm *mm_create(void);	  /* NULL if out of memory or no address-space window */
+struct mm *mm_get(struct mm *mm); /* one more user (a new thread) */
+void mm_put(struct mm *mm);	  /* one user less; the last one destroys it, also when it
+				     is this CPU's current mm (the kernel keeps running) */
 struct mm *mm_fork(struct mm *parent); /* copy-on-write or hv copy; NULL on failure */
-void mm_switch(struct mm *mm);	       /* make mm the current user address space */
+void mm_switch(struct mm *mm);	       /* make mm this CPU's user address space (NULL: none) */
+/* For user copies: bytes from va (at most n) in consecutive VMAs that all allow prot. */
+uint64_t mm_user_span(struct mm *mm, uint64_t va, uint64_t n, int prot);
 /* mmap(hint, len, prot, MAP_PRIVATE|MAP_ANONYMOUS): the address, or -MM_EINVAL (len 0, bad
  * prot), -MM_ENOMEM (too long, no room, out of memory). The hint is used when it is free. */
 int64_t mm_mmap(struct mm *mm, uint64_t hint, uint64_t len, int prot);
@@ -121,5 +130,13 @@ void pvmmu_frame_give(uint64_t gpa);
 /* tlb.c: the MMU instructions the backends use (the unit tests link a recording fake). */
 void cpu_load_cr3(uint64_t cr3);
 void cpu_invlpg(uint64_t va);
+
+/* smp.c: TLB shootdown. tlb_others: the other CPUs that have mm loaded and so may cache its
+ * entries (0 with boot_info->shootdown == SHOOTDOWN_SKIP), read after the caller's entry
+ * stores with a full barrier; counts a shootdown when it is not 0. tlb_shootdown: makes the
+ * CPUs in mask invalidate the pages (or, past FLUSH_ALL_AFTER or with pages == 0, everything)
+ * by IPI and waits until each has. */
+uint32_t tlb_others(struct mm *mm);
+void tlb_shootdown(uint32_t mask, unsigned pages, const uint64_t *va);
 
 #endif

@@ -1,16 +1,15 @@
-/* proc.c: the process table, the cooperative scheduler, fork, exit and wait. */
+/* proc.c: the process table, the per-CPU cooperative schedulers, fork, threads, exit, wait. */
 #include "klib.h"
 #include "defs.h"
 #include "mm.h"
 #include "uapi.h"
+#include "gdt.h"
 #include "x86.h"
 
-struct proc *curproc;
+static struct spinlock ptable_lock; /* every proc's state, parent, pid; next_pid */
 static struct proc procs[NPROC];
 static char kstacks[NPROC][KSTACK_SIZE] __attribute__((aligned(16)));
-static struct context *scheduler_context;
 static struct proc *initproc;
-static struct mm *active_mm; /* the address space loaded in the MMU */
 static int next_pid = 1;
 static char init_cmdline[BOOT_CMDLINE_MAX];
 
@@ -31,21 +30,26 @@ void proc_init(void)
 static struct proc *proc_alloc(void)
 {
 	struct proc *p = NULL;
+	spin_lock(&ptable_lock);
 	for (int i = 0; i < NPROC && !p; i++)
 		if (procs[i].state == UNUSED)
 			p = &procs[i];
+	if (p) {
+		p->state = EMBRYO;
+		p->pid = next_pid++;
+	}
+	spin_unlock(&ptable_lock);
 	if (!p)
 		return NULL;
-	p->state = EMBRYO;
-	p->pid = next_pid++;
 	p->tf = (struct trapframe *)(p->kstack + KSTACK_SIZE) - 1;
 	p->context = (struct context *)p->tf - 1;
 	memset(p->context, 0, sizeof *p->context);
-	p->context->rip = (uint64_t)proc_trampoline;
+	p->context->rip = (uint64_t)proc_trampoline; /* it unlocks the table (proc_started) */
 	memcpy(p->fpu, fpu_initial, sizeof fpu_initial);
 	return p;
 }
 
+/* With the table locked (or an EMBRYO slot nobody else sees). */
 static void proc_free(struct proc *p)
 {
 	p->state = UNUSED;
@@ -54,18 +58,28 @@ static void proc_free(struct proc *p)
 	p->pid = 0;
 }
 
-void proc_switch_mm(struct mm *mm)
+/* A slot that proc_alloc gave but that never ran. */
+static void proc_unalloc(struct proc *p)
 {
-	if (mm != active_mm)
-		mm_switch(mm);
-	active_mm = mm;
+	spin_lock(&ptable_lock);
+	proc_free(p);
+	spin_unlock(&ptable_lock);
 }
 
-void proc_destroy_mm(struct mm *mm)
+/* A new process becomes runnable; an idle CPU is woken for it. */
+static void make_runnable(struct proc *p)
 {
-	if (mm == active_mm)
-		active_mm = NULL; /* mm_destroy leaves user space; a later switch must reload */
-	mm_destroy(mm);
+	spin_lock(&ptable_lock);
+	p->state = RUNNABLE;
+	smp_wake_idle();
+	spin_unlock(&ptable_lock);
+}
+
+/* First C code of a new kernel thread (proc_trampoline): the scheduler switched to it with
+ * the table locked. */
+void proc_started(void)
+{
+	spin_unlock(&ptable_lock);
 }
 
 void proc_fpu_reset(void)
@@ -107,41 +121,79 @@ void proc_start_first(const char *cmdline)
 	p->state = RUNNABLE;
 }
 
-/* Gives the CPU back to the scheduler; the caller has set curproc->state. */
+/* Gives the CPU back to its scheduler, with the table locked and curproc->state set. The
+ * process may come back on another CPU. */
 static void sched(void)
 {
-	fxsave(curproc->fpu);
-	swtch(&curproc->context, scheduler_context);
+	struct proc *p = curproc;
+	KASSERT(spin_held(&ptable_lock));
+	fxsave(p->fpu);
+	swtch(&p->context, mycpu()->scheduler);
 }
 
-/* Round robin over the table; without timer interrupts a process runs until it blocks. */
+/* The next runnable process after the last one this CPU ran, round robin; the table is locked. */
+static struct proc *pick(int *last)
+{
+	for (int k = 1; k <= NPROC; k++) {
+		int i = (*last + k) % NPROC;
+		if (procs[i].state == RUNNABLE) {
+			*last = i;
+			return &procs[i];
+		}
+	}
+	return NULL;
+}
+
+/* One per CPU. Without timer interrupts a process runs until it blocks. With nothing to run,
+ * a CPU leaves user space (its mm may go away meanwhile) and halts until a wake-up IPI. */
 void scheduler(void)
 {
+	struct cpu *c = mycpu();
+	int last = NPROC - 1;
+	spin_lock(&ptable_lock);
 	for (;;) {
-		int ran = 0;
-		for (int i = 0; i < NPROC; i++) {
-			struct proc *p = &procs[i];
-			if (p->state != RUNNABLE)
-				continue;
-			ran = 1;
-			curproc = p;
-			p->state = RUNNING;
-			if (p->mm)
-				proc_switch_mm(p->mm);
-			cpu_set_kstack((uint64_t)(p->kstack + KSTACK_SIZE));
-			fxrstor(p->fpu);
-			swtch(&scheduler_context, p->context);
-			curproc = NULL;
+		struct proc *p = pick(&last);
+		if (!p) {
+			if (boot_info->ncpus == 1)
+				panic("no runnable process (every process waits)");
+			mm_switch(NULL); /* before anyone can run (and end) its other users */
+			c->idle = 1;
+			spin_unlock(&ptable_lock);
+			smp_idle();
+			spin_lock(&ptable_lock);
+			c->idle = 0;
+			continue;
 		}
-		if (!ran)
-			panic("no runnable process (every process waits)");
+		c->proc = p;
+		p->state = RUNNING;
+		if (p->mm)
+			mm_switch(p->mm);
+		cpu_set_kstack((uint64_t)(p->kstack + KSTACK_SIZE));
+		fxrstor(p->fpu);
+		swtch(&c->scheduler, p->context);
+		c->proc = NULL;
 	}
 }
 
 void proc_yield(void)
 {
+	spin_lock(&ptable_lock);
 	curproc->state = RUNNABLE;
 	sched();
+	spin_unlock(&ptable_lock);
+}
+
+/* A new process (fork or thread) that returns to user mode with frame tf. */
+static int proc_spawn(struct proc *child, struct mm *mm, const struct trapframe *tf)
+{
+	struct proc *p = curproc;
+	child->mm = mm;
+	*child->tf = *tf;
+	child->parent = p;
+	memcpy(child->name, p->name, sizeof child->name);
+	int pid = child->pid;
+	make_runnable(child);
+	return pid;
 }
 
 int proc_fork(void)
@@ -149,24 +201,40 @@ int proc_fork(void)
 	struct proc *p = curproc, *child = proc_alloc();
 	if (!child)
 		return -EAGAIN;
-	child->mm = mm_fork(p->mm);
-	if (!child->mm) {
-		proc_free(child);
+	struct mm *mm = mm_fork(p->mm);
+	if (!mm) {
+		proc_unalloc(child);
 		return -ENOMEM;
 	}
-	*child->tf = *p->tf;
-	child->tf->rax = 0; /* fork() returns 0 in the child */
 	fxsave(child->fpu); /* the parent's live user FPU state */
-	child->parent = p;
-	memcpy(child->name, p->name, sizeof child->name);
-	child->state = RUNNABLE;
-	return child->pid;
+	struct trapframe tf = *p->tf;
+	tf.rax = 0; /* fork() returns 0 in the child */
+	return proc_spawn(child, mm, &tf);
 }
 
+int proc_thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg)
+{
+	struct proc *p = curproc, *child;
+	if (entry >= boot_info->user_top || stack_top > boot_info->user_top || stack_top % 16)
+		return -EINVAL;
+	if (!(child = proc_alloc()))
+		return -EAGAIN;
+	struct trapframe tf = {.rip = entry,
+			       .rsp = stack_top,
+			       .rdi = arg,
+			       .cs = USER_CS,
+			       .ss = USER_DS,
+			       .rflags = p->tf->rflags};
+	return proc_spawn(child, mm_get(p->mm), &tf);
+}
+
+/* With the table locked. */
 static void wake_if_waiting(struct proc *p)
 {
-	if (p && p->state == WAITING)
+	if (p && p->state == WAITING) {
 		p->state = RUNNABLE;
+		smp_wake_idle();
+	}
 }
 
 void proc_exit(int wait_status)
@@ -179,6 +247,12 @@ void proc_exit(int wait_status)
 		hypercall(HC_EXIT, code, 0, 0, 0);
 		panic("HC_EXIT returned");
 	}
+	/* Memory goes back at exit, as on Linux (the last thread's); the zombie keeps only its
+	 * slot and status. */
+	if (p->mm)
+		mm_put(p->mm);
+	p->mm = NULL;
+	spin_lock(&ptable_lock);
 	for (int i = 0; i < NPROC; i++) {
 		if (procs[i].parent != p)
 			continue;
@@ -186,10 +260,6 @@ void proc_exit(int wait_status)
 		if (procs[i].state == ZOMBIE)
 			wake_if_waiting(initproc);
 	}
-	/* Memory goes back at exit, as on Linux; the zombie keeps only its slot and status. */
-	if (p->mm)
-		proc_destroy_mm(p->mm);
-	p->mm = NULL;
 	p->wait_status = wait_status;
 	p->state = ZOMBIE;
 	wake_if_waiting(p->parent);
@@ -200,6 +270,8 @@ void proc_exit(int wait_status)
 int proc_wait(int pid, int *wait_status, int options)
 {
 	struct proc *p = curproc;
+	int r;
+	spin_lock(&ptable_lock);
 	for (;;) {
 		int have_children = 0;
 		for (int i = 0; i < NPROC; i++) {
@@ -210,16 +282,19 @@ int proc_wait(int pid, int *wait_status, int options)
 			have_children = 1;
 			if (c->state != ZOMBIE)
 				continue;
-			int id = c->pid;
+			r = c->pid;
 			*wait_status = c->wait_status;
 			proc_free(c);
-			return id;
+			goto out;
 		}
-		if (!have_children)
-			return -ECHILD;
-		if (options & WNOHANG)
-			return 0;
+		if (!have_children || (options & WNOHANG)) {
+			r = have_children ? 0 : -ECHILD;
+			goto out;
+		}
 		p->state = WAITING;
 		sched();
 	}
+out:
+	spin_unlock(&ptable_lock);
+	return r;
 }

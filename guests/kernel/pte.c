@@ -13,11 +13,16 @@ uint64_t leaf_flags(int prot, uint64_t cow)
 	return f;
 }
 
+void get_page(uint64_t pa)
+{
+	__atomic_add_fetch(page_meta(pa), 1, __ATOMIC_RELAXED);
+}
+
 void put_page(uint64_t pa)
 {
-	uint32_t *refs = page_meta(pa);
-	KASSERT(*refs > 0);
-	if (--*refs == 0)
+	uint32_t left = __atomic_sub_fetch(page_meta(pa), 1, __ATOMIC_ACQ_REL);
+	KASSERT(left != UINT32_MAX); /* it was 0: a page put once too often */
+	if (left == 0)
 		kfree_page(P2V(pa));
 }
 
@@ -43,19 +48,38 @@ int walk_range(uint64_t *table, int level, uint64_t base, uint64_t start, uint64
 
 void flush_page(struct flush *f, uint64_t va)
 {
-	if (f->live && f->pages++ < FLUSH_ALL_AFTER)
+	if (f->pages++ < FLUSH_ALL_AFTER)
 		f->va[f->pages - 1] = va;
 }
 
-int leaf_unmap(uint64_t *pte, uint64_t va, void *arg)
+static int leaf_unmap(uint64_t *pte, uint64_t va, void *arg)
 {
 	struct leaf_range *r = arg;
 	uint64_t old = *pte;
 	r->set(pte, 0);
 	if (old & PTE_P)
 		flush_page(&r->flush, va);
-	put_page(old & PTE_ADDR);
-	return 0;
+	r->gathered[r->ngathered++] = old & PTE_ADDR;
+	if (r->ngathered < GATHER_MAX)
+		return 0;
+	r->next = va + PAGE_SIZE;
+	return 1;
+}
+
+void unmap_range(struct mm *mm, uint64_t *root, uint64_t va, uint64_t len, pte_set_fn set,
+		 flush_fn flush)
+{
+	struct leaf_range r = {.set = set};
+	uint64_t end = va + len;
+	for (int full = 1; full;) {
+		full = walk_range(root, 3, 0, va, end, leaf_unmap, &r);
+		flush(mm, &r.flush);
+		for (unsigned i = 0; i < r.ngathered; i++)
+			put_page(r.gathered[i]);
+		r.ngathered = 0;
+		r.flush.pages = 0;
+		va = r.next;
+	}
 }
 
 int leaf_protect(uint64_t *pte, uint64_t va, void *arg)
@@ -70,7 +94,7 @@ int leaf_protect(uint64_t *pte, uint64_t va, void *arg)
 	return 0;
 }
 
-int leaf_fault(uint64_t *pte, uint64_t err, int prot, pte_set_fn set)
+int leaf_fault(uint64_t *pte, uint64_t err, int prot, pte_set_fn set, uint64_t *drop)
 {
 	if (!*pte) { /* demand-zero */
 		void *page = kalloc_user_page();
@@ -82,14 +106,14 @@ int leaf_fault(uint64_t *pte, uint64_t err, int prot, pte_set_fn set)
 	}
 	uint64_t pa = *pte & PTE_ADDR;
 	if ((err & PF_WRITE) && (*pte & PTE_COW)) {
-		if (*page_meta(pa) > 1) { /* still shared: copy */
+		if (__atomic_load_n(page_meta(pa), __ATOMIC_ACQUIRE) > 1) { /* still shared: copy */
 			void *page = kalloc_user_page();
 			if (!page)
 				return -1;
 			memcpy(page, P2V(pa), PAGE_SIZE);
 			*page_meta(V2P(page)) = 1;
-			put_page(pa);
 			set(pte, V2P(page) | leaf_flags(prot, 0));
+			*drop = pa;
 			return 1; /* another frame now: drop the old one from the TLB, as Linux does
 				   */
 		}

@@ -33,7 +33,10 @@ static inline unsigned pt_index(uint64_t va, int level)
 
 /* Leaf flags for a page of a VMA with prot; a COW page stays read-only until its write fault. */
 uint64_t leaf_flags(int prot, uint64_t cow);
-/* Drops one reference to user page pa; the last one frees it. */
+/* One more reference to user page pa (another address space shares it). */
+void get_page(uint64_t pa);
+/* Drops one reference to user page pa; the last one frees it. Atomic: address spaces that
+ * share pages since a fork change them under their own locks. */
 void put_page(uint64_t pa);
 
 /* Visits every non-zero leaf PTE for va in [start, end) under a table of the given level (3:
@@ -43,10 +46,9 @@ int walk_range(uint64_t *table, int level, uint64_t base, uint64_t start, uint64
 	       void *arg);
 
 /* The TLB entries one unmap/protect call must drop: the pages whose entries changed, each
- * invalidated alone, or all at once past FLUSH_ALL_AFTER. Only the loaded address space can
- * have TLB entries (one CPU, no PCID, no global user pages). */
+ * invalidated alone, or all at once past FLUSH_ALL_AFTER, on every CPU that has the address
+ * space loaded (no PCID, no global user pages: only a loaded address space has entries). */
 struct flush {
-	int live;
 	unsigned pages;
 	uint64_t va[FLUSH_ALL_AFTER];
 };
@@ -55,16 +57,28 @@ void flush_page(struct flush *f, uint64_t va);
 /* How a backend changes an entry: classic stores it, pvmmu queues an update for the hv. */
 typedef void (*pte_set_fn)(uint64_t *pte, uint64_t val);
 
-/* The pte_fn of unmap and protect: arg is a struct leaf_range. */
+/* How a backend ends a change of mm's entries: every CPU's TLB drops f's pages. */
+typedef void (*flush_fn)(struct mm *mm, struct flush *f);
+
+/* The pte_fn of protect: arg is a struct leaf_range. */
+#define GATHER_MAX 64 /* pages unmapped before their TLB entries go and they are freed */
 struct leaf_range {
 	pte_set_fn set;
 	struct flush flush;
-	int prot; /* protect only */
+	int prot;	    /* protect only */
+	unsigned ngathered; /* unmap only: pages to free once no TLB holds them */
+	uint64_t gathered[GATHER_MAX];
+	uint64_t next; /* where an unmap walk stopped with a full gather */
 };
-int leaf_unmap(uint64_t *pte, uint64_t va, void *arg);
 int leaf_protect(uint64_t *pte, uint64_t va, void *arg);
+/* Unmaps [va, va+len) of mm under the table root: entries cleared by set, then, for every
+ * GATHER_MAX pages, flush and only then the pages freed (as Linux's mmu_gather): another CPU
+ * may use a page through its TLB until the flush, so it must not be reused before. */
+void unmap_range(struct mm *mm, uint64_t *root, uint64_t va, uint64_t len, pte_set_fn set,
+		 flush_fn flush);
 /* Resolves a fault on leaf entry pte (demand-zero, COW, or an entry upgraded by mprotect):
- * -1 if out of memory, 1 if another frame replaced a present one (its TLB entry must go), 0. */
-int leaf_fault(uint64_t *pte, uint64_t err, int prot, pte_set_fn set);
+ * -1 if out of memory, 1 if another frame replaced a present one (its TLB entry must go on
+ * every CPU; then *drop is the old frame, which the caller puts after the flush), 0. */
+int leaf_fault(uint64_t *pte, uint64_t err, int prot, pte_set_fn set, uint64_t *drop);
 
 #endif

@@ -11,29 +11,75 @@
  * except in tables it created itself, which it knows are zero (a free pool frame is zero).
  */
 
-static struct pv_op queue[PV_BATCH_MAX];
-static uint64_t done; /* HC_PV_BATCH's count of applied ops */
-static unsigned queued, batch;
+/* Each CPU queues its own batch; a batch holds ops of one mm, whose lock its caller holds. */
+static struct pv_cpu {
+	struct pv_op queue[PV_BATCH_MAX];
+	uint64_t done; /* HC_PV_BATCH's count of applied ops */
+	unsigned queued;
+	uint64_t loaded;   /* the L4 of the loaded address space, 0 for the kernel half */
+	uint64_t unpinned; /* frames whose UNPIN is queued, linked by page_meta (0: none): they
+			      go back to the pool once the batch is applied, not before */
+} pvc[MAX_CPUS];
+static unsigned batch;
+static struct spinlock pool_lock;
 static uint64_t pool_free; /* first free pool frame (0: none); page_meta links the others */
-static uint64_t loaded;	   /* the L4 of the loaded address space, 0 for the kernel half */
 static unsigned user_slots;
+
+static uint64_t *pool_alloc(void)
+{
+	spin_lock(&pool_lock);
+	uint64_t pa = pool_free;
+	if (pa)
+		pool_free = (uint64_t)*page_meta(pa) * PAGE_SIZE;
+	spin_unlock(&pool_lock);
+	return pa ? P2V(pa) : NULL;
+}
+
+static void pool_put(uint64_t pa)
+{
+	spin_lock(&pool_lock);
+	*page_meta(pa) = (uint32_t)(pool_free / PAGE_SIZE);
+	pool_free = pa;
+	spin_unlock(&pool_lock);
+}
 
 static void pv_flush(void)
 {
-	if (!queued)
+	struct pv_cpu *c = &pvc[cpu_id()];
+	if (!c->queued)
 		return;
-	int64_t r = hypercall(HC_PV_BATCH, V2P(queue), queued, V2P(&done), 0);
-	if (r != (int64_t)queued)
-		panic("HC_PV_BATCH refused op %lu of %u (ptr %lx val %lx): %ld", done, queued,
-		      queue[done].ptr, queue[done].val, r);
-	queued = 0;
+	int64_t r = hypercall(HC_PV_BATCH, V2P(c->queue), c->queued, V2P(&c->done), 0);
+	if (r != (int64_t)c->queued)
+		panic("HC_PV_BATCH refused op %lu of %u (ptr %lx val %lx): %ld", c->done, c->queued,
+		      c->queue[c->done].ptr, c->queue[c->done].val, r);
+	c->queued = 0;
+	while (c->unpinned) {
+		uint64_t pa = c->unpinned;
+		c->unpinned = (uint64_t)*page_meta(pa) * PAGE_SIZE;
+		pool_put(pa);
+	}
 }
 
 static void pv_queue(uint64_t ptr, uint64_t val)
 {
-	queue[queued++] = (struct pv_op){ptr, val};
-	if (queued == batch)
+	struct pv_cpu *c = &pvc[cpu_id()];
+	c->queue[c->queued++] = (struct pv_op){ptr, val};
+	if (c->queued == batch)
 		pv_flush();
+}
+
+static int loaded_here(struct mm *mm)
+{
+	return mm->backend == pvc[cpu_id()].loaded;
+}
+
+/* Queues the unpin of a table frame, which returns to the pool after the batch. */
+static void unpin(uint64_t pa)
+{
+	struct pv_cpu *c = &pvc[cpu_id()];
+	*page_meta(pa) = (uint32_t)(c->unpinned / PAGE_SIZE);
+	c->unpinned = pa;
+	pv_queue(pa | PV_OP_UNPIN, 0);
 }
 
 static void set_entry(uint64_t *pte, uint64_t val)
@@ -41,30 +87,23 @@ static void set_entry(uint64_t *pte, uint64_t val)
 	pv_queue(V2P(pte), val);
 }
 
-/* The TLB ops for one unmap/protect, then the batch. */
-static void flush_done(struct flush *f)
+/* The TLB ops for one unmap/protect, then the batch: the vCPU mask in each op names the
+ * other CPUs that have mm loaded, and the hv makes them invalidate too (as Xen's
+ * MMUEXT_INVLPG_MULTI). tlb_others reads the mask after the entries are queued, which is
+ * early enough: a CPU that loads mm later sees the batch's entries. */
+static void flush_done(struct mm *mm, struct flush *f)
 {
-	if (f->live && f->pages > FLUSH_ALL_AFTER)
-		pv_queue(PV_OP_FLUSH_ALL, 0);
-	else if (f->live)
+	uint32_t others = f->pages ? tlb_others(mm) : 0;
+	if (!others && !loaded_here(mm)) {
+		pv_flush();
+		return;
+	}
+	if (f->pages > FLUSH_ALL_AFTER)
+		pv_queue(PV_OP_FLUSH_ALL, others);
+	else
 		for (unsigned i = 0; i < f->pages; i++)
-			pv_queue(f->va[i] | PV_OP_INVLPG, 0);
+			pv_queue(f->va[i] | PV_OP_INVLPG, others);
 	pv_flush();
-}
-
-static uint64_t *pool_alloc(void)
-{
-	uint64_t pa = pool_free;
-	if (!pa)
-		return NULL;
-	pool_free = (uint64_t)*page_meta(pa) * PAGE_SIZE;
-	return P2V(pa);
-}
-
-static void pool_put(uint64_t pa)
-{
-	*page_meta(pa) = (uint32_t)(pool_free / PAGE_SIZE);
-	pool_free = pa;
 }
 
 uint64_t pvmmu_frame_take(void)
@@ -96,7 +135,7 @@ static void pvmmu_as_switch(struct mm *mm)
 	int64_t cr3 = hypercall(HC_PV_NEW_BASE, l4, 0, 0, 0);
 	if (cr3 < 0)
 		panic("HC_PV_NEW_BASE(%lx) failed: %ld", l4, cr3);
-	loaded = l4;
+	pvc[cpu_id()].loaded = l4;
 	cpu_load_cr3((uint64_t)cr3);
 }
 
@@ -146,17 +185,16 @@ static void clear_table(uint64_t *table, int level, unsigned nentries)
 			continue;
 		}
 		clear_table(table_at(e), level - 1, 512);
-		pv_queue((e & PTE_ADDR) | PV_OP_UNPIN, 0);
-		pool_put(e & PTE_ADDR);
+		unpin(e & PTE_ADDR);
 	}
 }
 
 static void pvmmu_as_destroy(struct mm *mm)
 {
-	KASSERT(mm->backend != loaded);
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		KASSERT(mm->backend != pvc[i].loaded);
 	clear_table(P2V(mm->backend), 3, user_slots);
-	pv_queue(mm->backend | PV_OP_UNPIN, 0);
-	pool_put(mm->backend);
+	unpin(mm->backend);
 	pv_flush();
 }
 
@@ -177,18 +215,15 @@ static uint64_t *walk(uint64_t l4, uint64_t va, int create)
 
 static int pvmmu_unmap(struct mm *mm, uint64_t va, uint64_t len)
 {
-	struct leaf_range r = {.set = set_entry, .flush = {.live = mm->backend == loaded}};
-	walk_range(P2V(mm->backend), 3, 0, va, va + len, leaf_unmap, &r);
-	flush_done(&r.flush);
+	unmap_range(mm, P2V(mm->backend), va, len, set_entry, flush_done);
 	return 0;
 }
 
 static int pvmmu_protect(struct mm *mm, uint64_t va, uint64_t len, int prot)
 {
-	struct leaf_range r = {
-	    .set = set_entry, .flush = {.live = mm->backend == loaded}, .prot = prot};
+	struct leaf_range r = {.set = set_entry, .prot = prot};
 	walk_range(P2V(mm->backend), 3, 0, va, va + len, leaf_protect, &r);
-	flush_done(&r.flush);
+	flush_done(mm, &r.flush);
 	return 0;
 }
 
@@ -212,7 +247,7 @@ static int fork_table(uint64_t *parent, uint64_t *child, int level, unsigned nen
 			if (shared != e)
 				set_entry(&parent[i], shared);
 			set_entry(&child[i], shared);
-			(*page_meta(e & PTE_ADDR))++;
+			get_page(e & PTE_ADDR);
 			continue;
 		}
 		uint64_t *t = new_table(&child[i], level - 1);
@@ -231,10 +266,9 @@ static int pvmmu_as_fork(struct mm *parent, struct mm *child)
 	if (r < 0)
 		return r;
 	r = fork_table(P2V(parent->backend), P2V(child->backend), 3, user_slots);
-	/* The parent's writable entries became read-only: drop them from the TLB. */
-	if (parent->backend == loaded)
-		pv_queue(PV_OP_FLUSH_ALL, 0);
-	pv_flush();
+	/* The parent's writable entries became read-only: drop them from every TLB. */
+	struct flush all = {.pages = FLUSH_ALL_AFTER + 1};
+	flush_done(parent, &all);
 	if (r < 0) /* the pages shared so far keep their COW bit, which stays correct */
 		pvmmu_as_destroy(child);
 	return r;
@@ -244,10 +278,14 @@ static int pvmmu_fault(struct mm *mm, uint64_t va, uint64_t err, int prot)
 {
 	va = PAGE_ROUND_DOWN(va);
 	uint64_t *pte = walk(mm->backend, va, 1);
-	int r = pte ? leaf_fault(pte, err, prot, set_entry) : -1;
-	if (r > 0 && mm->backend == loaded)
-		pv_queue(va | PV_OP_INVLPG, 0);
-	pv_flush();
+	uint64_t drop = 0;
+	int r = pte ? leaf_fault(pte, err, prot, set_entry, &drop) : -1;
+	struct flush f = {0};
+	if (r > 0) /* another frame replaced a present one: no CPU may keep the old */
+		flush_page(&f, va);
+	flush_done(mm, &f);
+	if (drop)
+		put_page(drop);
 	return r < 0 ? -1 : 0;
 }
 

@@ -12,7 +12,7 @@ static syscall_fn *const syscalls[SYS_COUNT] = {
     [SYS_mprotect] = sys_mprotect,   [SYS_write] = sys_write,
     [SYS_pl_mark] = sys_pl_mark,     [SYS_pl_report] = sys_pl_report,
     [SYS_pl_nullhc] = sys_pl_nullhc, [SYS_pl_kalloc_test] = sys_pl_kalloc_test,
-    [SYS_pl_pvfuzz] = sys_pl_pvfuzz,
+    [SYS_pl_pvfuzz] = sys_pl_pvfuzz, [SYS_thread_create] = sys_thread_create,
 };
 
 void syscall_dispatch(struct trapframe *tf)

@@ -9,6 +9,7 @@ typedef long syscall_fn(const uint64_t arg[6]);
 
 /* sysproc.c */
 syscall_fn sys_fork, sys_execve, sys_exit, sys_waitpid, sys_getpid, sys_sched_yield;
+syscall_fn sys_thread_create;
 /* sysmem.c */
 syscall_fn sys_mmap, sys_munmap, sys_mprotect;
 /* syspagelab.c */

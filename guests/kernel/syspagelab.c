@@ -24,21 +24,32 @@ long sys_write(const uint64_t arg[6])
 
 long sys_pl_mark(const uint64_t arg[6])
 {
+	static struct hc_kcounts counts; /* the hv reads it during the call: one suffices */
+	static struct spinlock lock;
 	if (arg[0] != MARK_BEGIN && arg[0] != MARK_END)
 		return -EINVAL;
-	return hypercall(HC_MARK, arg[0], 0, 0, 0) < 0 ? -EIO : 0;
+	spin_lock(&lock);
+	smp_counts(&counts);
+	int64_t r = hypercall(HC_MARK, arg[0], V2P(&counts), 0, 0);
+	spin_unlock(&lock);
+	return r < 0 ? -EIO : 0;
 }
 
 /* Copies the workload's result in, checks it, and hands it to the hv. */
 long sys_pl_report(const uint64_t arg[6])
 {
-	static struct hc_result result; /* no blocking in here, so one buffer is enough */
-	if (copyin(&result, arg[0], sizeof result) < 0)
-		return -EFAULT;
-	if (result.nsamples > HC_MAX_SAMPLES)
-		return -EINVAL;
-	result.msg[HC_MSG_MAX - 1] = '\0';
-	return hypercall(HC_RESULT, V2P(&result), 0, 0, 0) < 0 ? -EIO : 0;
+	struct hc_result *result = kmalloc(sizeof *result); /* several CPUs may report at once */
+	if (!result)
+		return -ENOMEM;
+	long r = copyin(result, arg[0], sizeof *result) < 0 ? -EFAULT
+		 : result->nsamples > HC_MAX_SAMPLES	    ? -EINVAL
+							    : 0;
+	if (r == 0) {
+		result->msg[HC_MSG_MAX - 1] = '\0';
+		r = hypercall(HC_RESULT, V2P(result), 0, 0, 0) < 0 ? -EIO : 0;
+	}
+	kfree(result);
+	return r;
 }
 
 long sys_pl_nullhc(const uint64_t arg[6])
@@ -62,8 +73,10 @@ long sys_pl_kalloc_test(const uint64_t arg[6])
 	long count = (long)arg[1];
 	if (size == 0 || size > KMALLOC_MAX || count < 1 || count > KALLOC_TEST_MAX)
 		return -EINVAL;
-	static uint8_t *objects[KALLOC_TEST_MAX]; /* no blocking in here: one table suffices */
+	static uint8_t *objects[KALLOC_TEST_MAX]; /* one table, for one caller at a time */
+	static struct spinlock lock;
 	long n = 0, r = 0;
+	spin_lock(&lock);
 	for (; n < count; n++) {
 		objects[n] = kmalloc(size);
 		if (!objects[n]) {
@@ -83,5 +96,6 @@ long sys_pl_kalloc_test(const uint64_t arg[6])
 			}
 	for (long k = 0; k < n; k++)
 		kfree(objects[k]);
+	spin_unlock(&lock);
 	return r;
 }

@@ -1,4 +1,5 @@
-/* sysproc.c: process system calls: fork, execve, _exit, waitpid, getpid, sched_yield. */
+/* sysproc.c: process system calls: fork, thread_create, execve, _exit, waitpid, getpid,
+ * sched_yield. */
 #include "klib.h"
 #include "defs.h"
 #include "mm.h"
@@ -72,6 +73,11 @@ long sys_getpid(const uint64_t arg[6])
 {
 	(void)arg;
 	return curproc->pid;
+}
+
+long sys_thread_create(const uint64_t arg[6])
+{
+	return proc_thread_create(arg[0], arg[1], arg[2]);
 }
 
 long sys_sched_yield(const uint64_t arg[6])

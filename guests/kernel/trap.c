@@ -14,7 +14,8 @@ enum {
 	T_PAGE_FAULT = 14,
 	T_SIMD = 19,
 	T_X87 = 16,
-	NVECTORS = 32,
+	NEXCEPTIONS = 32,
+	NVECTORS = 256,
 };
 
 struct __attribute__((packed)) idt_gate {
@@ -28,28 +29,41 @@ struct __attribute__((packed)) idt_gate {
 };
 
 static struct idt_gate idt[NVECTORS] __attribute__((aligned(16)));
-extern const uint64_t trap_vectors[NVECTORS]; /* trapasm.S */
-void trap_syscall_entry(void);		      /* trapasm.S */
+extern const uint64_t trap_vectors[NEXCEPTIONS]; /* trapasm.S */
+extern const uint64_t irq_vectors[3];		 /* trapasm.S: IRQ_TLB, IRQ_WAKE, IRQ_SPURIOUS */
+void trap_syscall_entry(void);			 /* trapasm.S */
+
+static struct idt_gate gate(uint64_t h, int dpl3, int ist)
+{
+	return (struct idt_gate){
+	    .offset_low = h & 0xffff,
+	    .selector = KERNEL_CS,
+	    .ist = ist,
+	    .type_attr = dpl3 ? 0xee : 0x8e,
+	    .offset_mid = (h >> 16) & 0xffff,
+	    .offset_high = h >> 32,
+	};
+}
 
 /*
  * Interrupt gates (0x8e: present, DPL 0, IF cleared on entry): user code cannot `int` in,
  * except with ENTRY_TRAP, where vector 3 is the system call (0xee: DPL 3) and a user int3 is
- * one.
+ * one. The exceptions, and the IPI vectors; the rest stay absent.
  */
 void idt_init(void)
 {
-	for (int v = 0; v < NVECTORS; v++) {
+	for (int v = 0; v < NEXCEPTIONS; v++) {
 		int sys = v == T_BREAKPOINT && boot_info->syscall_entry == ENTRY_TRAP;
-		uint64_t h = sys ? (uint64_t)trap_syscall_entry : trap_vectors[v];
-		idt[v] = (struct idt_gate){
-		    .offset_low = h & 0xffff,
-		    .selector = KERNEL_CS,
-		    .ist = v == T_DOUBLE_FAULT ? 1 : 0,
-		    .type_attr = sys ? 0xee : 0x8e,
-		    .offset_mid = (h >> 16) & 0xffff,
-		    .offset_high = h >> 32,
-		};
+		idt[v] = gate(sys ? (uint64_t)trap_syscall_entry : trap_vectors[v], sys,
+			      v == T_DOUBLE_FAULT ? 1 : 0);
 	}
+	idt[IRQ_TLB] = gate(irq_vectors[0], 0, 0);
+	idt[IRQ_WAKE] = gate(irq_vectors[1], 0, 0);
+	idt[IRQ_SPURIOUS] = gate(irq_vectors[2], 0, 0);
+}
+
+void idt_load(void)
+{
 	lidt(idt, sizeof idt);
 }
 
@@ -94,6 +108,10 @@ static void user_trap(struct trapframe *tf)
 
 void trap(struct trapframe *tf)
 {
+	if (tf->trapno >= NEXCEPTIONS) { /* an IPI, from ring 3 or from a wait in ring 0 */
+		smp_interrupt(tf->trapno);
+		return;
+	}
 	if ((tf->cs & 3) == 3) {
 		user_trap(tf);
 		return;

@@ -85,9 +85,16 @@ vector\n:
 	vector_err 29
 	vector_err 30
 	vector_noerr 31
+	vector_noerr 240 /* IRQ_TLB */
+	vector_noerr 241 /* IRQ_WAKE */
+	vector_noerr 255 /* IRQ_SPURIOUS */
 
+/* From ring 3, swapgs: %gs becomes this CPU's struct cpu (trapret swaps back). */
 alltraps:
-	push_regs
+	testb $3, 24(%rsp) /* the CS the CPU pushed, above trapno and err */
+	jz 1f
+	swapgs
+1:	push_regs
 	cld /* the string instructions in the kernel count upwards; user code may have set DF */
 	mov %rsp, %rdi
 	call trap
@@ -98,19 +105,23 @@ alltraps:
 trapret:
 	pop_regs
 	add $16, %rsp /* trapno, err */
-	iretq
+	testb $3, 8(%rsp) /* back to ring 3: the user's GS base again */
+	jz 1f
+	swapgs
+1:	iretq
 
 /*
  * SYSCALL: the CPU left RIP in RCX and RFLAGS in R11, masked RFLAGS (FMASK) and kept the
- * user RSP. Interrupts are off and there is one CPU, so two globals suffice for the stack
- * switch. The frame is a full struct trapframe, as if the CPU had pushed it.
+ * user RSP. Interrupts are off; the stack switch goes through this CPU's struct cpu. The
+ * frame is a full struct trapframe, as if the CPU had pushed it.
  */
 	.globl syscall_entry
 syscall_entry:
-	mov %rsp, syscall_user_rsp(%rip)
-	mov syscall_kstack_top(%rip), %rsp
+	swapgs
+	mov %rsp, %gs:CPU_USER_RSP
+	mov %gs:CPU_KSTACK, %rsp
 	pushq $USER_DS
-	pushq syscall_user_rsp(%rip)
+	pushq %gs:CPU_USER_RSP
 	pushq %r11
 	pushq $USER_CS
 	pushq %rcx
@@ -125,6 +136,7 @@ syscall_entry:
 	add $8, %rsp   /* cs */
 	pop %r11       /* rflags */
 	pop %rsp       /* user rsp: from here on no kernel stack, but interrupts are off */
+	swapgs
 	sysretq
 
 /*
@@ -134,7 +146,10 @@ syscall_entry:
  */
 	.globl trap_syscall_entry
 trap_syscall_entry:
-	pushq $0
+	testb $3, 8(%rsp) /* the CS the CPU pushed */
+	jz 1f
+	swapgs
+1:	pushq $0
 	pushq $256 /* SYSCALL_TRAPNO */
 	push_regs
 	cld
@@ -144,10 +159,12 @@ trap_syscall_entry:
 
 /*
  * A new process's kernel thread starts here (swtch() returns into it) with %rsp at its
- * trap frame. If %rbx holds a function, it runs first (the first process's exec).
+ * trap frame and the process table locked. If %rbx holds a function, it runs next (the
+ * first process's exec).
  */
 	.globl proc_trampoline
 proc_trampoline:
+	call proc_started
 	test %rbx, %rbx
 	jz 1f
 	call *%rbx
@@ -179,13 +196,8 @@ trap_vectors:
 	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad vector\n
 	.endr
-
-	.bss
-	.balign 8
-	.globl syscall_kstack_top
-syscall_kstack_top:
-	.quad 0
-syscall_user_rsp:
-	.quad 0
+	.globl irq_vectors
+irq_vectors: /* IRQ_TLB, IRQ_WAKE, IRQ_SPURIOUS */
+	.quad vector240, vector241, vector255
 
 	.section .note.GNU-stack, "", @progbits

@@ -9,26 +9,11 @@ extern const char uaccess_begin[], uaccess_end[], uaccess_fault[];
 long uaccess_copy(void *dst, const void *src, size_t n);
 long uaccess_strnlen(const char *s, size_t max);
 
-/*
- * Bytes from va (at most n) that lie in consecutive VMAs all allowing prot. The copy that
- * follows may still fault (demand-zero, COW); only these bytes may be touched.
- */
+/* Bytes from va (at most n) that the current process may access with prot. The copy that
+ * follows may still fault (demand-zero, COW, or another thread's munmap meanwhile: -EFAULT). */
 static uint64_t user_span(uint64_t va, uint64_t n, int prot)
 {
-	uint64_t top = boot_info->user_top;
-	if (va >= top)
-		return 0;
-	if (n > top - va)
-		n = top - va;
-	struct vma_tree *t = &curproc->mm->vmas;
-	uint64_t at = va;
-	while (at < va + n) {
-		struct vma *v = vma_find(t, at);
-		if (!v || (v->prot & prot) != prot)
-			break;
-		at = v->end;
-	}
-	return at - va < n ? at - va : n;
+	return mm_user_span(curproc->mm, va, n, prot);
 }
 
 int copyin(void *dst, uint64_t usrc, size_t n)

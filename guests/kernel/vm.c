@@ -2,7 +2,7 @@
 #include "mm.h"
 
 static const struct mmu_backend *mmu;
-static struct mm *current_mm;
+static struct mm *current_mm[MAX_CPUS]; /* per CPU */
 static uint64_t user_top;
 static uint64_t mmap_base; /* where mmap without a usable hint starts looking, as Linux's
 			      legacy layout: a third of the user address space */
@@ -29,8 +29,12 @@ int mm_init(void)
 	if (user_top % PAGE_SIZE || user_top < 16 * PAGE_SIZE || user_top > (1ull << 47))
 		return -1;
 	mmap_base = PAGE_ROUND_DOWN(user_top / 3);
-	current_mm = NULL;
 	return mmu->init();
+}
+
+void mm_cpu_init(void)
+{
+	mmu->as_switch(NULL);
 }
 
 const char *mm_backend_name(void)
@@ -47,6 +51,7 @@ struct mm *mm_create(void)
 		kfree(mm);
 		return NULL;
 	}
+	mm->users = 1;
 	return mm;
 }
 
@@ -59,12 +64,21 @@ static void free_vmas(struct vma *n)
 	kfree(n);
 }
 
-void mm_destroy(struct mm *mm)
+struct mm *mm_get(struct mm *mm)
 {
-	if (mm == current_mm) {
-		mmu->as_switch(NULL);
-		current_mm = NULL;
-	}
+	__atomic_add_fetch(&mm->users, 1, __ATOMIC_RELAXED);
+	return mm;
+}
+
+/* Every user leaves the mm (mm_switch away) before it lets go of it, so when the count reaches
+ * 0 no CPU but this one can have it loaded. */
+void mm_put(struct mm *mm)
+{
+	if (mm == current_mm[cpu_id()])
+		mm_switch(NULL);
+	if (__atomic_sub_fetch(&mm->users, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	KASSERT(mm->cpus == 0);
 	mmu->as_destroy(mm);
 	free_vmas(mm->vmas.root);
 	kfree(mm);
@@ -75,6 +89,8 @@ struct mm *mm_fork(struct mm *parent)
 	struct mm *child = kmalloc(sizeof(*child));
 	if (!child)
 		return NULL;
+	child->users = 1;
+	spin_lock(&parent->lock);
 	for (struct vma *v = vma_next(&parent->vmas, 0); v; v = vma_next(&parent->vmas, v->end)) {
 		struct vma *copy = kmalloc(sizeof(*copy));
 		if (!copy)
@@ -84,17 +100,31 @@ struct mm *mm_fork(struct mm *parent)
 	}
 	if (mmu->as_fork(parent, child) < 0)
 		goto fail;
+	spin_unlock(&parent->lock);
 	return child;
 fail:
+	spin_unlock(&parent->lock);
 	free_vmas(child->vmas.root);
 	kfree(child);
 	return NULL;
 }
 
+/* The CPU joins mm->cpus before it loads mm, and leaves the old mm's set only after it loaded
+ * the new one, so a CPU that can hold an mm's entries is always in its set. A CPU's current
+ * mm is always alive: its users switch away before they let go of it (mm_put, and the
+ * scheduler before it idles, under the process table lock). */
 void mm_switch(struct mm *mm)
 {
-	current_mm = mm;
+	unsigned cpu = cpu_id();
+	struct mm *old = current_mm[cpu];
+	if (mm == old)
+		return;
+	if (mm)
+		__atomic_fetch_or(&mm->cpus, CPU_BIT(cpu), __ATOMIC_SEQ_CST);
+	current_mm[cpu] = mm;
 	mmu->as_switch(mm);
+	if (old)
+		__atomic_fetch_and(&old->cpus, ~CPU_BIT(cpu), __ATOMIC_SEQ_CST);
 }
 
 static struct vma *vma_new(uint64_t start, uint64_t end, int prot)
@@ -153,7 +183,7 @@ static int range_free(struct mm *mm, uint64_t va, uint64_t len)
 	return !v || v->start >= va + len;
 }
 
-int64_t mm_mmap(struct mm *mm, uint64_t hint, uint64_t len, int prot)
+static int64_t mmap_locked(struct mm *mm, uint64_t hint, uint64_t len, int prot)
 {
 	if (len == 0 || (prot & ~MM_PROT_ALL))
 		return -MM_EINVAL;
@@ -195,7 +225,7 @@ static struct vma *split(struct vma_tree *t, struct vma *v, uint64_t addr, struc
 	return spare;
 }
 
-int mm_munmap(struct mm *mm, uint64_t va, uint64_t len)
+static int munmap_locked(struct mm *mm, uint64_t va, uint64_t len)
 {
 	if (user_range(va, &len) < 0)
 		return -MM_EINVAL;
@@ -230,19 +260,19 @@ int mm_munmap(struct mm *mm, uint64_t va, uint64_t len)
 	return err;
 }
 
-int mm_map_fixed(struct mm *mm, uint64_t va, uint64_t len, int prot)
+static int map_fixed_locked(struct mm *mm, uint64_t va, uint64_t len, int prot)
 {
 	if (va % PAGE_SIZE || len == 0 || (prot & ~MM_PROT_ALL))
 		return -MM_EINVAL;
 	if (len > user_top || va > user_top - len)
 		return -MM_ENOMEM; /* as Linux's MAP_FIXED past TASK_SIZE */
-	int r = mm_munmap(mm, va, len);
+	int r = munmap_locked(mm, va, len);
 	if (r < 0)
 		return r;
 	return map_range(mm, va, PAGE_ROUND_UP(len), prot);
 }
 
-int mm_mprotect(struct mm *mm, uint64_t va, uint64_t len, int prot)
+static int mprotect_locked(struct mm *mm, uint64_t va, uint64_t len, int prot)
 {
 	if (va % PAGE_SIZE || (prot & ~MM_PROT_ALL))
 		return -MM_EINVAL;
@@ -288,10 +318,8 @@ int mm_mprotect(struct mm *mm, uint64_t va, uint64_t len, int prot)
 	return err;
 }
 
-int mm_fault(struct mm *mm, uint64_t va, uint64_t err)
+static int fault_locked(struct mm *mm, uint64_t va, uint64_t err)
 {
-	if (!mm || va >= user_top || (err & PF_RSVD))
-		return -1;
 	struct vma *v = vma_find(&mm->vmas, va);
 	if (!v)
 		return -1;
@@ -299,4 +327,58 @@ int mm_fault(struct mm *mm, uint64_t va, uint64_t err)
 	if (!(v->prot & need))
 		return -1; /* a read needs any right: x86 cannot map write- or exec-only pages */
 	return mmu->fault(mm, va, err, v->prot);
+}
+
+/* The calls process code makes: each holds mm's lock around the work. */
+#define LOCKED(mm, call)                                                                           \
+	({                                                                                         \
+		spin_lock(&(mm)->lock);                                                            \
+		__typeof__(call) r_ = call;                                                        \
+		spin_unlock(&(mm)->lock);                                                          \
+		r_;                                                                                \
+	})
+
+int64_t mm_mmap(struct mm *mm, uint64_t hint, uint64_t len, int prot)
+{
+	return LOCKED(mm, mmap_locked(mm, hint, len, prot));
+}
+
+int mm_munmap(struct mm *mm, uint64_t va, uint64_t len)
+{
+	return LOCKED(mm, munmap_locked(mm, va, len));
+}
+
+int mm_map_fixed(struct mm *mm, uint64_t va, uint64_t len, int prot)
+{
+	return LOCKED(mm, map_fixed_locked(mm, va, len, prot));
+}
+
+int mm_mprotect(struct mm *mm, uint64_t va, uint64_t len, int prot)
+{
+	return LOCKED(mm, mprotect_locked(mm, va, len, prot));
+}
+
+int mm_fault(struct mm *mm, uint64_t va, uint64_t err)
+{
+	if (!mm || va >= user_top || (err & PF_RSVD))
+		return -1;
+	return LOCKED(mm, fault_locked(mm, va, err));
+}
+
+uint64_t mm_user_span(struct mm *mm, uint64_t va, uint64_t n, int prot)
+{
+	if (va >= user_top)
+		return 0;
+	if (n > user_top - va)
+		n = user_top - va;
+	uint64_t at = va;
+	spin_lock(&mm->lock);
+	while (at < va + n) {
+		struct vma *v = vma_find(&mm->vmas, at);
+		if (!v || (v->prot & prot) != prot)
+			break;
+		at = v->end;
+	}
+	spin_unlock(&mm->lock);
+	return at - va < n ? at - va : n;
 }

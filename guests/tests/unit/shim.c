@@ -126,3 +126,37 @@ void cpu_invlpg(uint64_t va)
 	(void)va;
 	shim_invlpgs++;
 }
+
+/* One CPU: locks are never contended (an expected panic may leave one taken, so taking a
+ * held lock is not an error here); no other CPU holds TLB entries. */
+void spin_lock(struct spinlock *l)
+{
+	l->locked = 1;
+}
+
+void spin_unlock(struct spinlock *l)
+{
+	l->locked = 0;
+}
+
+int spin_held(struct spinlock *l)
+{
+	return l->locked;
+}
+
+unsigned cpu_id(void)
+{
+	return 0;
+}
+
+uint32_t tlb_others(struct mm *mm)
+{
+	(void)mm;
+	return 0;
+}
+
+void tlb_shootdown(uint32_t mask, unsigned pages, const uint64_t *va)
+{
+	(void)mask, (void)pages, (void)va;
+	panic("tlb_shootdown with one CPU");
+}

@@ -43,7 +43,7 @@ static void test_kernel_tables(void)
 	CHECK(pd[8] == 0 && !(pml4[0] & PTE_P), "nothing else mapped");
 	struct mm *mm = mm_create();
 	CHECK(((uint64_t *)P2V(mm->backend))[511] == pml4[511], "kernel half shared");
-	mm_destroy(mm);
+	mm_put(mm);
 }
 
 static void test_demand_zero(void)
@@ -65,7 +65,7 @@ static void test_demand_zero(void)
 	CHECK(mm_fault(mm, (uint64_t)x, PF_USER | PF_INSTR) == 0, "fetch fault");
 	pte = pte_of(mm, (uint64_t)x);
 	CHECK((pte & PTE_P) && !(pte & (PTE_W | PTE_NX)), "exec page pte %lx", pte);
-	mm_destroy(mm);
+	mm_put(mm);
 	CHECK(shim_cr3 == kernel_cr3, "destroying the current mm leaves its tables");
 }
 
@@ -106,8 +106,8 @@ static void test_cow_fork(void)
 	      "sole owner just becomes writable");
 	CHECK(mm_fault(child, a + P(1), PF_USER) == 0 && pte_of(parent, a + P(1)) == 0,
 	      "child demand-zero does not show in the parent");
-	mm_destroy(child);
-	mm_destroy(parent);
+	mm_put(child);
+	mm_put(parent);
 }
 
 static void test_protect_and_unmap(void)
@@ -145,8 +145,8 @@ static void test_protect_and_unmap(void)
 	mm_munmap(other, (uint64_t)b, P(1));
 	CHECK(shim_invlpgs == inv, "invlpg for an address space that is not loaded");
 	mm_switch(NULL);
-	mm_destroy(other);
-	mm_destroy(mm);
+	mm_put(other);
+	mm_put(mm);
 }
 
 /* exit frees every user page and page-table page; so does a fork that ran out of memory. */
@@ -163,10 +163,10 @@ static void test_no_leaks(void)
 	for (int i = 0; i < 3; i++)
 		kids[i] = mm_fork(mm);
 	mm_fault(kids[1], a + P(3), PF_USER | PF_WRITE);
-	mm_destroy(mm);
-	mm_destroy(kids[0]);
-	mm_destroy(kids[2]);
-	mm_destroy(kids[1]);
+	mm_put(mm);
+	mm_put(kids[0]);
+	mm_put(kids[2]);
+	mm_put(kids[1]);
 	CHECK(free0 - kalloc_free_pages() <= 8, "%lu pages leaked (kmalloc spares only)",
 	      free0 - kalloc_free_pages());
 	/* Fork until memory runs out (one page per 2 MiB: each child needs a page table for
@@ -181,13 +181,13 @@ static void test_no_leaks(void)
 		n++;
 	CHECK(n < 64, "memory never ran out");
 	for (int i = 0; i < n; i++)
-		mm_destroy(many[i]);
+		mm_put(many[i]);
 	uint64_t pte = pte_of(mm, a + P(5));
 	CHECK(*page_meta(pte & PTE_ADDR) == 1, "refcount after a failed fork");
 	CHECK(mm_fault(mm, a + P(5), PF_USER | PF_WRITE | PF_PRESENT) == 0 &&
 		  (pte_of(mm, a + P(5)) & PTE_ADDR) == (pte & PTE_ADDR),
 	      "parent writes in place after the failed fork");
-	mm_destroy(mm);
+	mm_put(mm);
 	CHECK(free0 - kalloc_free_pages() <= 8, "%lu pages leaked after fork failure",
 	      free0 - kalloc_free_pages());
 }

@@ -34,10 +34,10 @@ static void test_address_space_calls(void)
 	struct mm *child = mm_fork(mm);
 	CHECK(child && last_call_was(HC_AS_FORK, 1, 0, 0, 0) && child->backend == 2, "HC_AS_FORK");
 	CHECK(child->vmas.count == mm->vmas.count, "child VMAs");
-	mm_destroy(child);
+	mm_put(child);
 	CHECK(last_call_was(HC_AS_DESTROY, 2, 0, 0, 0), "HC_AS_DESTROY");
 	uint64_t switches = shim_hv.calls[HC_AS_SWITCH];
-	mm_destroy(mm); /* the current one: its CR3 stays in use until the next switch */
+	mm_put(mm); /* the current one: its CR3 stays in use until the next switch */
 	CHECK(shim_hv.calls[HC_AS_SWITCH] == switches && last_call_was(HC_AS_DESTROY, 1, 0, 0, 0),
 	      "destroying the current address space");
 }
@@ -52,7 +52,7 @@ static void test_hv_refusals(void)
 	shim_hv.fail_nr = HC_AS_CREATE;
 	CHECK(mm_create() == NULL, "mm_create fails cleanly");
 	shim_hv.fail_nr = 0;
-	mm_destroy(mm);
+	mm_put(mm);
 }
 
 int main(void)

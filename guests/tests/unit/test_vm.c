@@ -245,7 +245,7 @@ static void test_random_against_reference(void)
 	static signed char got[NPAGES];
 	vmas_to_pages(child, got);
 	CHECK(child && memcmp(got, ref, NPAGES) == 0, "child VMAs differ");
-	mm_destroy(child);
+	mm_put(child);
 }
 
 int main(void)
@@ -261,7 +261,7 @@ int main(void)
 	RUN_TEST(test_map_fixed_replaces);
 	RUN_TEST(test_fault_checks);
 	RUN_TEST(test_random_against_reference);
-	mm_destroy(mm);
+	mm_put(mm);
 	/* every VMA went back: only the spare pages kmalloc keeps remain */
 	CHECK(free0 - kalloc_free_pages() <= 2, "%lu pages leaked", free0 - kalloc_free_pages());
 	TEST_EXIT();
