@@ -1,7 +1,7 @@
 /* concurrency.c: the table and concurrency.tsv of the cells with copies or threads (vCPUs). */
-/* The counts come from the hv's run record: the guest kernel's own (struct hc_kcounts at its
- * marks), KVM's remote TLB flushes, the hv lock's contention and exits per vCPU. A record
- * without a count (an hv of one vCPU, native runs) shows "-" for it. */
+/* The counts come from the hv's run record ("smp_per_op"): the guest kernel's own (struct
+ * hc_kcounts at its marks), KVM's remote TLB flushes, the hv lock's contention and exits per
+ * vCPU. A record without a count (an hv of one vCPU, native runs) shows "-" for it. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,21 +66,21 @@ static const char *const count_names[NCOUNTS] = {
     [REMOTE_FLUSH] = "remote_tlb_flush", [REMOTE_FLUSH_REQ] = "remote_tlb_flush_requests",
     [HV_LOCK_WAITS] = "hv_lock_waits"};
 
+/* The hv's "smp_per_op" (harness/run-record.schema.json) and its guest kernel counts. */
 static void counts_of(json_t *r, double c[NCOUNTS])
 {
-	json_t *kc = json_object_get(r, "guest_kcounts_per_op");
-	json_t *vm = json_object_get(json_object_get(r, "kvm_stats_per_op"), "vm");
+	json_t *smp = json_object_get(r, "smp_per_op");
+	json_t *kc = json_object_get(smp, "guest_kcounts");
 	for (int i = IPIS_SENT; i <= LOCK_SPINS; i++)
 		c[i] = rec_num(json_object_get(kc, count_names[i]));
-	c[REMOTE_FLUSH] = rec_num(json_object_get(vm, count_names[REMOTE_FLUSH]));
-	c[REMOTE_FLUSH_REQ] = rec_num(json_object_get(vm, count_names[REMOTE_FLUSH_REQ]));
-	c[HV_LOCK_WAITS] = rec_num(json_object_get(r, "hv_lock_waits_per_op"));
+	for (int i = REMOTE_FLUSH; i <= HV_LOCK_WAITS; i++)
+		c[i] = rec_num(json_object_get(smp, count_names[i]));
 }
 
 /* Exits to the hv per op of each vCPU, "a/b/c", or "-" without them. */
 static void vcpu_exits(json_t *r, char *buf, size_t len)
 {
-	json_t *per = json_object_get(r, "exits_per_vcpu_per_op"), *v;
+	json_t *per = json_object_get(json_object_get(r, "smp_per_op"), "exits_by_vcpu"), *v;
 	size_t i, used = 0;
 	snprintf(buf, len, "-");
 	json_array_foreach(per, i, v)
@@ -131,8 +131,8 @@ void concurrency_print(json_t *runs, FILE *f)
 				   "remote TLB flushes done/requested: KVM's; hv lock waits; exits "
 				   "to the hv of each vCPU)\n");
 			fprintf(f, "  %-9s %-12s %-36s %-28s %9s %7s %9s %6s %9s %6s  %s\n",
-				"workload", "at once", "point", "series", "p50", "exits", "IPIs s/r",
-				"shoot", "rtlb f/r", "lockw", "exits per vCPU");
+				"workload", "at once", "point", "series", "p50", "exits",
+				"IPIs s/r", "shoot", "rtlb f/r", "lockw", "exits per vCPU");
 			heading = true;
 		}
 		copies |= !strcmp(kind, "copies");

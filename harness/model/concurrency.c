@@ -103,8 +103,8 @@ void write_shootdown(const struct model *m, FILE *f)
 		    !strcmp(str(r, "platform"), "native"))
 			continue;
 		json_t *exits = json_object_get(r, "exits_per_op");
-		json_t *kc = json_object_get(r, "guest_kcounts_per_op");
-		json_t *vm = json_object_get(json_object_get(r, "kvm_stats_per_op"), "vm");
+		json_t *smp = json_object_get(r, "smp_per_op");
+		json_t *kc = json_object_get(smp, "guest_kcounts");
 		double in_kvm = rec_number(json_object_get(exits, "in KVM")), hv = 0;
 		const char *k;
 		json_t *v;
@@ -116,8 +116,8 @@ void write_shootdown(const struct model *m, FILE *f)
 		count(sent, sizeof sent, rec_number(json_object_get(kc, "ipis_sent")));
 		count(recv, sizeof recv, rec_number(json_object_get(kc, "ipis_recv")));
 		count(sd, sizeof sd, rec_number(json_object_get(kc, "shootdowns")));
-		count(flush, sizeof flush, rec_number(json_object_get(vm, "remote_tlb_flush")));
-		count(waits, sizeof waits, rec_number(json_object_get(r, "hv_lock_waits_per_op")));
+		count(flush, sizeof flush, rec_number(json_object_get(smp, "remote_tlb_flush")));
+		count(waits, sizeof waits, rec_number(json_object_get(smp, "hv_lock_waits")));
 		fprintf(f, "| %s | %s | %s (%s) | %s%s | %s | %s | %s / %s | %s | %s | %s |\n",
 			str(r, "params"), str(r, "mode"), str(r, "platform"), str(r, "mmu"), t,
 			str(r, "time_note")[0] ? " *" : "", e_hv, e_kvm, sent, recv, sd, flush,
