@@ -5,10 +5,11 @@
 #include <sys/mman.h>
 #include "workload.h"
 
-#define PAGE	    4096
-#define MAX_THREADS 8
-#define OWN_PAGES   4	      /* each reader's own pages, written on every pass */
-#define YIELD_TSC   (1 << 26) /* a reader yields when no operation ended for this long */
+#define PAGE		   4096
+#define MAX_THREADS	   8
+#define OWN_PAGES	   4	     /* each reader's own pages, written on every pass */
+#define YIELD_TSC	   (1 << 26) /* a reader yields when no operation ended for this long */
+#define SPINS_BEFORE_YIELD (1 << 16) /* thread 0 waiting for a reader that does not run */
 enum { THREADS, PAGES, MPROTECT };
 
 /*
@@ -20,10 +21,13 @@ enum { THREADS, PAGES, MPROTECT };
  * sees the other), so no reader touches an unmapped page. After munmap and mmap the victim is
  * a new page: a reader that still reaches the old one through a stale TLB entry reads its old
  * content, not content(gen). (mprotect keeps the page: there a stale entry reads the same.)
+ * Before an operation thread 0 also waits until every reader has read the live generation
+ * (`seen`), so that each unmap finds the pages in every reader's TLB.
  */
 struct shootdown;
 struct reader {
 	volatile long inside __attribute__((aligned(64)));
+	volatile long seen; /* the last live generation this reader read in full */
 	struct shootdown *s;
 	uint64_t *own; /* OWN_PAGES pages only this reader writes */
 	long passes;   /* counted by the reader in its registers, stored when it stops */
@@ -59,6 +63,8 @@ static void read_victim(struct shootdown *s, struct reader *r)
 		if (w != content(gen, p) && __atomic_fetch_add(&s->stale, 1, __ATOMIC_SEQ_CST) == 0)
 			s->stale_gen = gen, s->stale_page = p, s->stale_word = w;
 	}
+	if (!(gen & 1))
+		__atomic_store_n(&r->seen, gen, __ATOMIC_RELEASE);
 	__atomic_store_n(&r->inside, 0, __ATOMIC_SEQ_CST);
 }
 
@@ -69,15 +75,15 @@ static void *reader_main(void *arg)
 {
 	struct reader *r = arg;
 	struct shootdown *s = r->s;
-	long passes = 0, seen = s->gen;
+	long passes = 0, last_gen = s->gen;
 	uint64_t since = pl_rdtsc();
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
 		for (long p = 0; p < OWN_PAGES; p++)
 			((volatile uint64_t *)r->own)[p * (PAGE / 8)]++;
 		passes++;
 		read_victim(s, r);
-		if (s->gen != seen) {
-			seen = s->gen;
+		if (s->gen != last_gen) {
+			last_gen = s->gen;
 			since = pl_rdtsc();
 		} else if (pl_rdtsc() - since > YIELD_TSC) {
 			sched_yield();
@@ -124,6 +130,7 @@ static int setup(struct wl_ctx *ctx)
 	for (long i = 1; i < s.threads; i++) {
 		struct reader *r = &s.readers[i];
 		r->s = &s;
+		r->seen = -2; /* no generation yet */
 		if (!(r->own = map_pages(OWN_PAGES, NULL)) ||
 		    pthread_create(&r->thread, NULL, reader_main, r) != 0) {
 			stop_readers(ctx, i);
@@ -141,6 +148,13 @@ static int op(struct wl_ctx *ctx)
 {
 	struct shootdown *s = ctx->state;
 	long len = s->pages * PAGE, gen = s->gen;
+	/* Every reader has read the live pages (its TLB holds them) before they go: each
+	 * operation invalidates T-1 other CPUs' entries. A reader sharing this CPU gets it. */
+	for (long i = 1; i < s->threads; i++)
+		for (long spins = 1; __atomic_load_n(&s->readers[i].seen, __ATOMIC_ACQUIRE) != gen;
+		     spins++)
+			if (spins % SPINS_BEFORE_YIELD == 0)
+				sched_yield();
 	__atomic_store_n(&s->gen, gen + 1, __ATOMIC_SEQ_CST);
 	for (long i = 1; i < s->threads; i++)
 		while (__atomic_load_n(&s->readers[i].inside, __ATOMIC_SEQ_CST))
