@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "bench.h"
 
 #define MAX_VCPU_TEXT 64
@@ -119,12 +120,14 @@ void concurrency_print(json_t *runs, FILE *f)
 	size_t i;
 	json_t *r;
 	bool heading = false, copies = false;
+	long most = 0, cores = sysconf(_SC_NPROCESSORS_ONLN);
 	json_array_foreach(runs, i, r)
 	{
 		const char *kind;
 		if (!shown(runs, r))
 			continue;
 		long n = concurrency(r, &kind);
+		most = n > most ? n : most;
 		if (!heading) {
 			fprintf(f, "\nConcurrency: per operation, with copies or threads = vCPUs "
 				   "(IPIs sent/received and shootdowns: the guest kernel's counts; "
@@ -158,8 +161,16 @@ void concurrency_print(json_t *runs, FILE *f)
 			rec_str(r, "time_note")[0] ? "  *" : "");
 	}
 	if (copies)
-		fprintf(f, "  copies: the time is one fork as each copy sees it; the counts are of "
-			   "all copies together (one fork in each)\n");
+		fprintf(f,
+			"  copies: the time is one fork as each copy sees it, over a repetition "
+			"that also starts and reaps the copies (one fork, exit and wait each per "
+			"repetition: see \"iterations\"); the counts are of all copies together "
+			"(one fork in each)\n");
+	if (most > cores)
+		fprintf(f,
+			"  more copies or threads than this machine's %ld cores: they (or their "
+			"vCPUs) take turns, and their times include the waits\n",
+			cores);
 }
 
 void concurrency_write_tsv(FILE *f, json_t *runs)
