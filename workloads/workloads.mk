@@ -27,5 +27,3 @@ all: $(BUILD)/native/wl $(BUILD)/native/true
 TESTS += "sh workloads/tests/native.sh $(BUILD)/native/wl"
 TEST_DEPS += $(BUILD)/native/wl $(BUILD)/native/true
 TESTS += "sh workloads/tests/readme.sh"
-# On several vCPUs: here on /dev/kvm and in the lab under both MMUs (harness/kvmtests.sh).
-TESTS += "sh harness/kvmtests.sh workloads/tests/smp.sh@npt=0,1"

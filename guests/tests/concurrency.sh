@@ -1,12 +1,12 @@
 #!/bin/sh
-# smp.sh: the concurrent workloads on several vCPUs, in each MMU mode: they pass their own
+# concurrency.sh: the concurrent workloads on several vCPUs, in each MMU mode: they pass their own
 # checks, and an unmap with a reader on the other vCPU costs exactly one shootdown where the
 # guest kernel does one (classic: one IPI; pvmmu: one flush with the other vCPU in its mask;
 # ptefree: none, the hv's change is seen by every vCPU). Run it through harness/kvmtests.sh.
 HV=${HV:-build/hv}
 failed=0
 if ! "$HV" --help 2>&1 | grep -q -- "--cpus"; then
-	echo "SKIP smp: this hv runs one vCPU (no --cpus)"
+	echo "SKIP concurrency: this hv runs one vCPU (no --cpus)"
 	exit 0
 fi
 
