@@ -50,11 +50,11 @@ static void build_gdt(struct vm *vm)
 	gdt[2] = 0x00cf92000000ffffull; /* data, DPL 0 */
 }
 
-static void set_entry_registers(struct vm *vm, uint64_t entry)
+int boot_enter(const struct vcpu *c, uint64_t rip, uint64_t rsp, uint64_t rdi)
 {
 	struct kvm_sregs sregs;
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
-		die("KVM_GET_SREGS");
+	if (ioctl(c->fd, KVM_GET_SREGS, &sregs) < 0)
+		return -1;
 	struct kvm_segment code = {
 	    .base = 0,
 	    .limit = 0xffffffff,
@@ -80,24 +80,18 @@ static void set_entry_registers(struct vm *vm, uint64_t entry)
 	sregs.cr3 = BOOT_PML4_GPA;
 	sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
 	sregs.efer = EFER_LME | EFER_LMA | EFER_SCE | EFER_NXE;
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
-		die("KVM_SET_SREGS");
-
-	struct kvm_regs regs = {
-	    .rflags = 0x2,
-	    .rip = entry,
-	    .rdi = KERNBASE + BOOT_INFO_GPA,
-	    .rsp = 0,
-	};
-	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
-		die("KVM_SET_REGS");
+	if (ioctl(c->fd, KVM_SET_SREGS, &sregs) < 0)
+		return -1;
+	struct kvm_regs regs = {.rflags = 0x2, .rip = rip, .rdi = rdi, .rsp = rsp};
+	return ioctl(c->fd, KVM_SET_REGS, &regs) < 0 ? -1 : 0;
 }
 
 struct boot_info *boot_setup(struct vm *vm, uint64_t entry)
 {
 	build_gdt(vm);
 	build_page_tables(vm);
-	set_entry_registers(vm, entry);
+	if (boot_enter(&vm->cpu[0], entry, 0, KERNBASE + BOOT_INFO_GPA) < 0)
+		die("setting vCPU 0's entry registers");
 	struct boot_info *bi = (struct boot_info *)(vm->mem + BOOT_INFO_GPA);
 	memset(bi, 0, sizeof *bi);
 	bi->magic = BOOT_MAGIC;

@@ -66,19 +66,20 @@ static bool cpu_is_amd(void)
  * KVM also copies the registers out on each exit, as it does for the hv. */
 static double bare_loop(struct vm *vm, long exits, bool sync_regs)
 {
-	uint32_t valid = vm->run->kvm_valid_regs;
-	vm->run->kvm_valid_regs = sync_regs ? valid : 0;
+	uint32_t valid = vm->cpu[0].run->kvm_valid_regs;
+	vm->cpu[0].run->kvm_valid_regs = sync_regs ? valid : 0;
 	uint64_t t0 = now_ns();
 	for (long i = 0; i < exits; i++) {
-		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0)
+		if (ioctl(vm->cpu[0].fd, KVM_RUN, 0) < 0)
 			die("KVM_RUN");
-		if (vm->run->exit_reason != KVM_EXIT_IO || vm->run->io.port != HC_PORT) {
+		if (vm->cpu[0].run->exit_reason != KVM_EXIT_IO ||
+		    vm->cpu[0].run->io.port != HC_PORT) {
 			errno = EPROTO;
-			die("calibration guest: unexpected exit %u", vm->run->exit_reason);
+			die("calibration guest: unexpected exit %u", vm->cpu[0].run->exit_reason);
 		}
 	}
 	uint64_t t1 = now_ns();
-	vm->run->kvm_valid_regs = valid;
+	vm->cpu[0].run->kvm_valid_regs = valid;
 	return (double)(t1 - t0) / (double)exits;
 }
 
@@ -87,7 +88,7 @@ static double hv_loop(struct run_state *rs, long exits)
 {
 	uint64_t t0 = now_ns();
 	for (long i = 0; i < exits; i++)
-		if (!run_step(rs)) {
+		if (!run_step(&rs->cpu[0])) {
 			errno = EPROTO;
 			die("calibration guest stopped: %s", rs->failure);
 		}
@@ -101,10 +102,10 @@ static double in_kvm_exit(struct vm *vm, long exits, double bare_ns)
 	in_kvm_code[12] = cpu_is_amd() ? 0xd9 : 0xc1;
 	memcpy(vm->mem + KERNEL_LOAD_GPA + IN_KVM_OFFSET, in_kvm_code, sizeof in_kvm_code);
 	struct kvm_regs regs;
-	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0)
+	if (ioctl(vm->cpu[0].fd, KVM_GET_REGS, &regs) < 0)
 		die("KVM_GET_REGS");
 	regs.rip = KERNBASE + KERNEL_LOAD_GPA + IN_KVM_OFFSET;
-	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+	if (ioctl(vm->cpu[0].fd, KVM_SET_REGS, &regs) < 0)
 		die("KVM_SET_REGS");
 	long batches = exits / IN_KVM_BATCH + 1;
 	double per_batch = bare_loop(vm, batches, false);
@@ -144,7 +145,7 @@ int calibrate(long exits, const char *json_path)
 	static struct run_state rs;
 	struct platform plat;
 	platform_detect(&plat);
-	vm_create(&vm, CALIBRATE_MEM, true);
+	vm_create(&vm, CALIBRATE_MEM, 1, true);
 	memcpy(vm.mem + KERNEL_LOAD_GPA, guest_code, sizeof guest_code);
 	boot_setup(&vm, KERNBASE + KERNEL_LOAD_GPA);
 	run_init(&rs, &vm);

@@ -81,39 +81,40 @@ static bool locate(const struct guest *g, int w, const struct kvm_regs *r, uint6
 }
 
 /* A vCPU ioctl for the injection; when it fails, the host does and the run stops. */
-static bool vcpu_ioctl(struct vm *vm, unsigned long req, void *arg, const char *name)
+static bool vcpu_ioctl(const struct vcpu *c, unsigned long req, void *arg, const char *name)
 {
-	if (ioctl(vm->vcpu_fd, req, arg) == 0)
+	if (ioctl(c->fd, req, arg) == 0)
 		return true;
 	host_failure("%s (injecting a #PF)", name);
 	return false;
 }
 
-static void inject_page_fault(struct vm *vm, uint64_t va, uint64_t err)
+static void inject_page_fault(const struct vcpu *c, uint64_t va, uint64_t err)
 {
 	struct kvm_sregs s;
 	struct kvm_vcpu_events ev;
-	if (!vcpu_ioctl(vm, KVM_GET_SREGS, &s, "KVM_GET_SREGS"))
+	if (!vcpu_ioctl(c, KVM_GET_SREGS, &s, "KVM_GET_SREGS"))
 		return;
 	s.cr2 = va;
-	if (!vcpu_ioctl(vm, KVM_SET_SREGS, &s, "KVM_SET_SREGS") ||
-	    !vcpu_ioctl(vm, KVM_GET_VCPU_EVENTS, &ev, "KVM_GET_VCPU_EVENTS"))
+	if (!vcpu_ioctl(c, KVM_SET_SREGS, &s, "KVM_SET_SREGS") ||
+	    !vcpu_ioctl(c, KVM_GET_VCPU_EVENTS, &ev, "KVM_GET_VCPU_EVENTS"))
 		return;
 	ev.exception.injected = 1;
 	ev.exception.pending = 0;
 	ev.exception.nr = VEC_PF;
 	ev.exception.has_error_code = 1;
 	ev.exception.error_code = (uint32_t)err;
-	vcpu_ioctl(vm, KVM_SET_VCPU_EVENTS, &ev, "KVM_SET_VCPU_EVENTS");
+	vcpu_ioctl(c, KVM_SET_VCPU_EVENTS, &ev, "KVM_SET_VCPU_EVENTS");
 }
 
-bool fault_inject(struct run_state *rs, bool have_gpa, uint64_t gpa)
+bool fault_inject(struct vcpu_state *vs, bool have_gpa, uint64_t gpa)
 {
+	struct run_state *rs = vs->rs;
 	struct guest *g = &rs->g;
 	struct kvm_regs r;
 	struct kvm_sregs s;
-	if (!g->pf || ioctl(rs->vm->vcpu_fd, KVM_GET_REGS, &r) < 0 ||
-	    ioctl(rs->vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
+	if (!g->pf || ioctl(vs->vc->fd, KVM_GET_REGS, &r) < 0 ||
+	    ioctl(vs->vc->fd, KVM_GET_SREGS, &s) < 0)
 		return false;
 	uint64_t va, err;
 	int w;
@@ -129,7 +130,7 @@ bool fault_inject(struct run_state *rs, bool have_gpa, uint64_t gpa)
 		return false;
 	if ((s.cs.selector & 3) == 3)
 		err |= PF_U;
-	inject_page_fault(rs->vm, va, err);
+	inject_page_fault(vs->vc, va, err);
 	rs->injected_faults++;
 	return true;
 }

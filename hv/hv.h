@@ -2,6 +2,7 @@
 #ifndef HV_H
 #define HV_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -64,6 +65,7 @@ struct hc_counts {
 	uint64_t cycles[HC_COUNT];			/* host TSC cycles spent in each handler */
 };
 struct ptefree;
+struct hc_args;
 struct guest {
 	struct gmem mem;
 	enum mmu_mode mode;
@@ -80,6 +82,13 @@ struct guest {
 	/* called on HC_MARK with MARK_BEGIN / MARK_END (run.c snapshots the counters) */
 	void (*on_mark)(struct guest *g, int phase, void *arg);
 	void *on_mark_arg;
+	bool have_kcounts; /* HC_MARK named a struct hc_kcounts: its copy at that mark */
+	struct hc_kcounts kcounts;
+	int ncpus;	       /* vCPUs (--cpus) */
+	uint32_t cpus_started; /* bit i: vCPU i runs (vCPU 0 from boot) */
+	/* called on a checked HC_CPU_START with on_mark_arg (vcpu.c gives the vCPU its state and
+	 * a thread); returns 0 or -HC_E* */
+	int64_t (*on_cpu_start)(struct guest *g, const struct hc_args *a, void *arg);
 	struct ptefree *pf; /* ptefree mode only */
 	/* classic free page reporting: blocks of report_chunk bytes in [report_base,
 	 * report_top); report_chunk 0 when off */
@@ -89,6 +98,7 @@ struct guest {
 struct hc_args {
 	uint32_t nr;
 	uint64_t a0, a1, a2, a3;
+	uint32_t cpu; /* the calling vCPU */
 };
 #define HC_CONSOLE_MAX 4096 /* longest HC_CONSOLE write */
 /* Serves one hypercall; returns the value for the guest's RAX (>= 0, or -HC_E*). */
@@ -191,20 +201,27 @@ void stats_snapshot(const struct kvm_stats *s, uint64_t *vals);
 /* The value of stat i from a data block (for tests and snapshot). */
 uint64_t stats_value(const struct kvm_stats *s, const uint8_t *data, size_t len, uint32_t i);
 
-/* kvm.c: /dev/kvm, capabilities, the VM, its memory and the vCPU. */
-struct vm {
-	int kvm_fd, vm_fd, vcpu_fd;
+/* kvm.c: /dev/kvm, capabilities, the VM, its memory and its vCPUs. */
+struct vcpu {
+	int index, fd;
 	struct kvm_run *run;
+};
+struct vm {
+	int kvm_fd, vm_fd;
+	int ncpus;
+	struct vcpu cpu[MAX_CPUS];
 	size_t run_size;
 	uint8_t *mem; /* host mapping of kernel memory, memslot 0 */
 	uint64_t mem_size;
 	bool has_sync_regs, has_immediate_exit, has_stats_fd;
-	uint64_t tsc_khz;	/* 0 if unknown */
+	bool has_irqchip; /* in-kernel LAPICs (x2APIC, IPIs, hlt inside KVM): ncpus > 1 only */
+	uint64_t tsc_khz; /* 0 if unknown */
 	char missing_caps[256]; /* optional capabilities this host lacks, comma-separated */
 };
-/* Opens KVM, checks capabilities, creates the VM with mem_size bytes at GPA 0 and one vCPU
- * with the supported CPUID. Prints missing optional capabilities when verbose. */
-void vm_create(struct vm *vm, uint64_t mem_size, bool verbose);
+/* Opens KVM, checks capabilities, creates the VM with mem_size bytes at GPA 0 and ncpus vCPUs
+ * with the supported CPUID (vCPU i: APIC ID i; with ncpus > 1 the in-kernel irqchip first and
+ * the x2APIC bit). Prints missing optional capabilities when verbose. */
+void vm_create(struct vm *vm, uint64_t mem_size, int ncpus, bool verbose);
 /* Adds a memslot for host memory [host, host + size) at gpa. */
 void vm_add_memslot(struct vm *vm, uint32_t slot, uint64_t gpa, void *host, uint64_t size);
 uint64_t vm_guest_tsc(struct vm *vm); /* guest TSC via KVM_GET_MSRS */
@@ -214,6 +231,9 @@ void vm_destroy(struct vm *vm);
 /* Builds the GDT, boot page tables and boot_info; sets the vCPU's registers to enter at
  * entry. The caller fills boot_info's mode-specific fields before the first run. */
 struct boot_info *boot_setup(struct vm *vm, uint64_t entry);
+/* Puts vCPU c in the boot entry state (boot CR3 and GDT, long mode, RFLAGS 0x2) at rip with
+ * rsp and rdi. Returns 0, or -1 with errno from the failed ioctl. */
+int boot_enter(const struct vcpu *c, uint64_t rip, uint64_t rsp, uint64_t rdi);
 
 /* platform.c: what the host is, and host memory use. */
 struct platform {
@@ -230,50 +250,95 @@ struct rss {
 struct rss rss_read(void);
 
 /* watchdog.c: stops a guest that runs past its time. */
-/* Starts a timer thread; after seconds it sets run->immediate_exit and signals the calling
- * (vCPU) thread until watchdog_stop(). */
-void watchdog_start(struct vm *vm, double seconds);
+/* Starts a timer thread; after seconds it kicks every vCPU (vcpu_kick) until watchdog_stop(). */
+void watchdog_start(double seconds);
 bool watchdog_fired(void);
 void watchdog_stop(void);
-/* Makes the vCPU thread leave KVM_RUN soon (immediate_exit and a signal), from any thread;
- * nothing before watchdog_start. */
-void vcpu_kick(void);
 
-/* run.c: the KVM_RUN loop. */
+/* run.c: the KVM_RUN loop of each vCPU. */
 #define HV_EXIT_REASONS 64
+struct run_state;
+struct vcpu_state {
+	struct run_state *rs;
+	struct vcpu *vc;
+	struct kvm_stats stats;
+	/* exits to userspace by exit_reason: written by the vCPU's thread, read by any with
+	 * __atomic loads */
+	uint64_t exits[HV_EXIT_REASONS];
+	uint64_t last_exit_rip; /* where the last hypercall came from */
+	bool regs_replaced;	/* a handler set the vCPU's registers (pvmmu) */
+	bool reset_by_kvm;	/* a shutdown: KVM reset the registers to dump */
+	/* vcpu.c: started (HC_CPU_START or boot), running (its thread may be kicked) */
+	bool started, running;
+	pthread_t thread;
+	unsigned flush_req, flush_done; /* remote TLB flushes asked of it and done */
+};
 struct run_state {
 	struct vm *vm;
 	struct guest g;
-	uint64_t exits[HV_EXIT_REASONS]; /* exits to userspace by exit_reason */
+	struct vcpu_state cpu[MAX_CPUS];
+	bool stopping; /* every vCPU leaves its loop (set once, read with __atomic) */
 	bool failed;
-	bool host_error;	/* failed because of the host (see host_failure) */
-	char failure[512];	/* why the run stopped abnormally */
-	uint64_t last_exit_rip; /* where the last hypercall came from */
-	bool regs_replaced;	/* a handler set the vCPU's registers (pvmmu) */
-	struct kvm_stats vm_stats, vcpu_stats;
-	/* counters at MARK_BEGIN and MARK_END */
+	bool host_error;   /* failed because of the host (see host_failure) */
+	int failed_cpu;	   /* the vCPU that failed, -1 for the whole run (a timeout) */
+	char failure[512]; /* why the run stopped abnormally */
+	char why[320];	   /* the same without the registers, until run_loop prints them */
+	struct kvm_stats vm_stats;
+	/* counters at MARK_BEGIN and MARK_END; vcpu_vals: KVM's vCPU stats summed over vCPUs */
 	struct mark_snapshot {
 		bool taken;
 		uint64_t *vm_vals, *vcpu_vals;
-		uint64_t exits[HV_EXIT_REASONS];
+		uint64_t exits[HV_EXIT_REASONS]; /* summed over vCPUs */
+		uint64_t cpu_exits[MAX_CPUS];	 /* exits to the hv of each vCPU */
 		struct hc_counts hc;
 		struct ptefree_counts pfc;
 		struct pvmmu_counts pvc;
+		bool have_kcounts;
+		struct hc_kcounts kc;
+		uint64_t lock_waits, lock_wait_ns;
 	} mark[2];
 	uint64_t injected_faults; /* ptefree: invalid accesses turned into guest #PFs */
+	/* vcpu.c: the hv lock, its contention, and the remote flush handshake */
+	pthread_mutex_t lock;
+	uint64_t lock_waits, lock_wait_ns;
+	pthread_mutex_t flush_lock;
+	pthread_cond_t flush_cond;
 };
 void run_init(struct run_state *rs, struct vm *vm);
-/* Runs the vCPU once and handles the exit; returns false when the run is over. */
-bool run_step(struct run_state *rs);
+/* Runs the vCPU once and handles the exit; returns false when its loop is over. */
+bool run_step(struct vcpu_state *vs);
+/* Runs vCPU 0 here and the others in their threads until one of them ends the run, then
+ * prints why it failed (if it did) with every started vCPU's registers. */
 void run_loop(struct run_state *rs);
 const char *exit_reason_name(uint32_t reason);
 
+/* vcpu.c: the vCPUs' threads, kicks, the hv lock and remote TLB flushes. */
+/* Installs the kick signal; vCPU 0 runs on the calling thread. */
+void vcpus_init(struct run_state *rs);
+/* Makes every running vCPU leave KVM_RUN soon (immediate_exit and a signal), from any thread. */
+void vcpu_kick(void);
+/* Ends the run: every vCPU loop stops at its next exit. */
+void vcpus_stop(struct run_state *rs);
+bool vcpus_stopping(struct run_state *rs);
+/* Joins the threads of vCPUs 1..n-1 (after vcpus_stop). */
+void vcpus_join(struct run_state *rs);
+/* The hv lock: every exit handled in userspace holds it; contention is counted. */
+void hv_lock(struct run_state *rs);
+void hv_unlock(struct run_state *rs);
+/* HC_CPU_START after hypercall.c's checks: the entry state, RUNNABLE, a thread. */
+int64_t vcpu_start(struct guest *g, const struct hc_args *a, void *arg);
+/* The vCPU's own thread, out of KVM_RUN: does the TLB flush others asked of it. */
+void vcpu_flush_pending(struct vcpu_state *vs);
+/* With the hv lock held by vCPU self: every vCPU in mask (not self) flushes its TLB before it
+ * runs guest code again; waits for those running. Returns how many were kicked. */
+int vcpus_flush(struct run_state *rs, unsigned self, uint32_t mask);
+
 /* fault.c: an access the host refused in a ptefree window (EFAULT from KVM_RUN, a memory
  * fault exit with its gpa, or MMIO) becomes a #PF for the guest. False when it is not one. */
-bool fault_inject(struct run_state *rs, bool have_gpa, uint64_t gpa);
+bool fault_inject(struct vcpu_state *vs, bool have_gpa, uint64_t gpa);
 
 /* regs.c: the register dump for crashes and timeouts. */
-void regs_dump(struct vm *vm, FILE *out, char *summary, size_t len);
+void regs_dump(const struct vcpu *c, FILE *out, char *summary, size_t len);
 
 /* report.c: the human summary and the JSON run record. */
 struct run_config {
@@ -290,6 +355,8 @@ struct run_config {
 	const char *syscall_entry; /* how guest programs entered the kernel: syscall or trap */
 	const char *pv_apply;	   /* pvmmu: how updates reach the vCPU (vcpu, direct) */
 	long pv_batch;		   /* pvmmu: operations per batch */
+	long cpus;		   /* vCPUs */
+	const char *shootdown;	   /* on or skip (boot_info.shootdown) */
 };
 struct run_report {
 	const struct run_config *cfg;

@@ -92,9 +92,36 @@ static int64_t hc_mark(struct guest *g, const struct hc_args *a)
 {
 	if (a->a0 != MARK_BEGIN && a->a0 != MARK_END)
 		return -HC_EINVAL;
+	const struct hc_kcounts *kc = a->a1 ? gmem_ptr(&g->mem, a->a1, sizeof *kc) : NULL;
+	if (a->a1 && !kc)
+		return -HC_EFAULT;
+	g->have_kcounts = kc != NULL;
+	if (kc)
+		memcpy(&g->kcounts, kc, sizeof g->kcounts);
 	if (g->on_mark)
 		g->on_mark(g, (int)a->a0, g->on_mark_arg);
 	return 0;
+}
+
+/* Whether va is a kernel address of guest memory: KERNBASE + [0, size). */
+static bool kernel_address(const struct guest *g, uint64_t va)
+{
+	return va >= KERNBASE && va - KERNBASE < g->mem.size;
+}
+
+static int64_t hc_cpu_start(struct guest *g, const struct hc_args *a)
+{
+	if (a->a0 < 1 || a->a0 >= (uint64_t)g->ncpus || !kernel_address(g, a->a1) ||
+	    !kernel_address(g, a->a2))
+		return -HC_EINVAL;
+	if (g->cpus_started & (1u << a->a0))
+		return -HC_EPERM;
+	if (!g->on_cpu_start)
+		return -HC_ENOSYS;
+	int64_t r = g->on_cpu_start(g, a, g->on_mark_arg);
+	if (r == 0)
+		g->cpus_started |= 1u << a->a0;
+	return r;
 }
 
 /* The guest's free blocks go back to the host at once; it reads zeros there afterwards. */
@@ -120,6 +147,7 @@ static const hc_handler handlers[HC_COUNT] = {
     [HC_ASSERT] = hc_assert,
     [HC_PROC_FAULT] = hc_proc_fault,
     [HC_MARK] = hc_mark,
+    [HC_CPU_START] = hc_cpu_start,
     [HC_AS_CREATE] = pf_as_create,
     [HC_AS_DESTROY] = pf_as_destroy,
     [HC_AS_FORK] = pf_as_fork,
@@ -142,6 +170,7 @@ static const char *const names[HC_COUNT] = {
     [HC_ASSERT] = "assert",
     [HC_PROC_FAULT] = "proc_fault",
     [HC_MARK] = "mark",
+    [HC_CPU_START] = "cpu_start",
     [HC_AS_CREATE] = "as_create",
     [HC_AS_DESTROY] = "as_destroy",
     [HC_AS_FORK] = "as_fork",

@@ -1,4 +1,4 @@
-/* kvm.c: opens /dev/kvm, checks its capabilities, creates the VM, its memory and one vCPU. */
+/* kvm.c: opens /dev/kvm, checks its capabilities, creates the VM, its memory and its vCPUs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -9,7 +9,9 @@
 #include <unistd.h>
 #include "hv.h"
 
-#define MSR_IA32_TSC 0x10
+#define MSR_IA32_TSC   0x10
+#define CPUID_X2APIC   (1u << 21) /* leaf 1, ECX */
+#define CPUID_TOPOLOGY 0xb	  /* leaf 0xb: EDX is the x2APIC ID */
 
 static const struct kvm_cap_info {
 	const char *name;
@@ -50,7 +52,9 @@ static bool check_caps(struct vm *vm)
 	return ok;
 }
 
-static void set_cpuid(struct vm *vm)
+/* The supported CPUID, made the vCPU's: with the in-kernel LAPIC the x2APIC bit, and the
+ * vCPU's APIC ID (its index, as KVM gives its LAPIC) in leaf 1 and leaf 0xb. */
+static void set_cpuid(struct vm *vm, const struct vcpu *v)
 {
 	for (int nent = 128; nent <= 4096; nent *= 2) {
 		struct kvm_cpuid2 *c = calloc(1, sizeof *c + nent * sizeof c->entries[0]);
@@ -58,8 +62,17 @@ static void set_cpuid(struct vm *vm)
 			die("cpuid buffer");
 		c->nent = nent;
 		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
-			if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c) < 0)
-				die("KVM_SET_CPUID2");
+			for (uint32_t i = 0; vm->has_irqchip && i < c->nent; i++) {
+				struct kvm_cpuid_entry2 *e = &c->entries[i];
+				if (e->function == 1) {
+					e->ecx |= CPUID_X2APIC;
+					e->ebx = (e->ebx & 0x00ffffffu) | (uint32_t)v->index << 24;
+				} else if (e->function == CPUID_TOPOLOGY) {
+					e->edx = (uint32_t)v->index;
+				}
+			}
+			if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
+				die("KVM_SET_CPUID2 (vCPU %d)", v->index);
 			free(c);
 			return;
 		}
@@ -68,6 +81,20 @@ static void set_cpuid(struct vm *vm)
 			die("KVM_GET_SUPPORTED_CPUID");
 	}
 	die("KVM_GET_SUPPORTED_CPUID: too many entries");
+}
+
+static void create_vcpu(struct vm *vm, struct vcpu *v, int index)
+{
+	v->index = index;
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, index);
+	if (v->fd < 0)
+		die("KVM_CREATE_VCPU %d", index);
+	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED)
+		die("mmap kvm_run");
+	set_cpuid(vm, v);
+	if (vm->has_sync_regs)
+		v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 }
 
 void vm_add_memslot(struct vm *vm, uint32_t slot, uint64_t gpa, void *host, uint64_t size)
@@ -83,7 +110,7 @@ void vm_add_memslot(struct vm *vm, uint32_t slot, uint64_t gpa, void *host, uint
 		    (unsigned long long)(size / MIB), (unsigned long long)gpa);
 }
 
-void vm_create(struct vm *vm, uint64_t mem_size, bool verbose)
+void vm_create(struct vm *vm, uint64_t mem_size, int ncpus, bool verbose)
 {
 	memset(vm, 0, sizeof *vm);
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -112,21 +139,20 @@ void vm_create(struct vm *vm, uint64_t mem_size, bool verbose)
 		die("mmap %llu MiB of guest memory", (unsigned long long)(mem_size / MIB));
 	vm_add_memslot(vm, 0, 0, vm->mem, mem_size);
 
-	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
-	if (vm->vcpu_fd < 0)
-		die("KVM_CREATE_VCPU");
+	/* one vCPU keeps the hv's own hlt exit; several need LAPICs for their IPIs, and the
+	 * irqchip must exist before the vCPUs */
+	vm->ncpus = ncpus;
+	vm->has_irqchip = ncpus > 1;
+	if (vm->has_irqchip && ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		die("KVM_CREATE_IRQCHIP");
 	int run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (run_size < (int)sizeof(struct kvm_run))
 		die("KVM_GET_VCPU_MMAP_SIZE");
 	vm->run_size = (size_t)run_size;
-	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
-	if (vm->run == MAP_FAILED)
-		die("mmap kvm_run");
-	set_cpuid(vm);
-	if (vm->has_sync_regs)
-		vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	for (int i = 0; i < ncpus; i++)
+		create_vcpu(vm, &vm->cpu[i], i);
 	if (!strstr(vm->missing_caps, "GET_TSC_KHZ")) {
-		int khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+		int khz = ioctl(vm->cpu[0].fd, KVM_GET_TSC_KHZ, 0);
 		vm->tsc_khz = khz > 0 ? (uint64_t)khz : 0;
 	}
 }
@@ -137,15 +163,17 @@ uint64_t vm_guest_tsc(struct vm *vm)
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e;
 	} m = {.hdr.nmsrs = 1, .e.index = MSR_IA32_TSC};
-	if (ioctl(vm->vcpu_fd, KVM_GET_MSRS, &m) != 1)
+	if (ioctl(vm->cpu[0].fd, KVM_GET_MSRS, &m) != 1)
 		die("KVM_GET_MSRS (TSC)");
 	return m.e.data;
 }
 
 void vm_destroy(struct vm *vm)
 {
-	munmap(vm->run, vm->run_size);
-	close(vm->vcpu_fd);
+	for (int i = 0; i < vm->ncpus; i++) {
+		munmap(vm->cpu[i].run, vm->run_size);
+		close(vm->cpu[i].fd);
+	}
 	close(vm->vm_fd);
 	close(vm->kvm_fd);
 	munmap(vm->mem, vm->mem_size);

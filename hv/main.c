@@ -33,6 +33,8 @@ struct options {
 	struct ptefree_config pf;
 	long pv_batch, pv_pool_mib; /* pvmmu; pool 0: automatic */
 	enum pv_apply pv_apply;
+	long cpus;
+	enum shootdown shootdown;
 	char *kv[WL_MAX_PARAMS * 2];
 	int nkv;
 };
@@ -48,6 +50,7 @@ static void usage(FILE *out)
 	    "          [--populate none|write] [--free-report on|off]\n"
 	    "          [--kmem-boot-mib K] [--syscall-entry auto|syscall|trap]\n"
 	    "          [--pv-batch N] [--pv-pool-mib P] [--pvmmu-apply auto|vcpu|direct]\n"
+	    "          [--cpus N] [--shootdown on|skip]\n"
 	    "       hv --list | --calibrate [--iters N] | --help\n"
 	    "  --mode M         classic (the guest pages), ptefree (the hv pages) or pvmmu\n"
 	    "                   (the guest's page tables, changed by validated hypercalls)\n"
@@ -83,13 +86,16 @@ static void usage(FILE *out)
 	    "  --pvmmu-apply A  pvmmu: how the vCPU comes to see an update: vcpu (the vCPU\n"
 	    "                   stores it again), direct (the hv's store and a TLB flush) or\n"
 	    "                   auto (default: direct under EPT/NPT, vcpu otherwise)\n"
+	    "  --cpus N         vCPUs, 1..%d (default 1); the guest kernel starts vCPU 1..N-1\n"
+	    "  --shootdown S    on (default): the guest invalidates other vCPUs' TLBs after it\n"
+	    "                   changes a shared address space; skip (a test knob): it does not\n"
 	    "  --calibrate      time hypercalls through the hv against a bare KVM_RUN loop\n"
 	    "exit status: 0 the workload passed, 1 it failed or the guest crashed or timed out,\n"
 	    "2 bad usage, 3 a host error\n",
 	    DEFAULT_ITERS, DEFAULT_CALIBRATE_EXITS, HC_MAX_SAMPLES, DEFAULT_MEM_MIB, DEFAULT_KERNEL,
 	    DEFAULT_WINDOWS, DEFAULT_WINDOW_MIB, populate_name(DEFAULT_POPULATE),
 	    DEFAULT_FREE_REPORT ? "on" : "off", (int)(KERNEL_MAX_MEM / MIB), KMEM_CHUNK >> 10,
-	    KMEM_BOOT_MIN / MIB, PV_BATCH_MAX, DEFAULT_PV_BATCH, PV_POOL_MIN / MIB);
+	    KMEM_BOOT_MIN / MIB, PV_BATCH_MAX, DEFAULT_PV_BATCH, PV_POOL_MIN / MIB, MAX_CPUS);
 }
 
 __attribute__((noreturn, format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
@@ -162,6 +168,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		O_PV_BATCH,
 		O_PV_POOL_MIB,
 		O_PVMMU_APPLY,
+		O_CPUS,
+		O_SHOOTDOWN,
 	};
 	static const struct option longopts[] = {
 	    {"mode", required_argument, 0, O_MODE},
@@ -188,6 +196,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"pv-batch", required_argument, 0, O_PV_BATCH},
 	    {"pv-pool-mib", required_argument, 0, O_PV_POOL_MIB},
 	    {"pvmmu-apply", required_argument, 0, O_PVMMU_APPLY},
+	    {"cpus", required_argument, 0, O_CPUS},
+	    {"shootdown", required_argument, 0, O_SHOOTDOWN},
 	    {0, 0, 0, 0},
 	};
 	*o = (struct options){
@@ -203,6 +213,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		   .populate = DEFAULT_POPULATE},
 	    .free_report = DEFAULT_FREE_REPORT,
 	    .pv_batch = DEFAULT_PV_BATCH,
+	    .cpus = 1,
+	    .shootdown = SHOOTDOWN_ON,
 	};
 	opterr = 0;
 	int c;
@@ -313,6 +325,17 @@ static void parse_args(int argc, char **argv, struct options *o)
 				usage_error(
 				    "unknown --pvmmu-apply '%s' (valid: auto, vcpu, direct)",
 				    optarg);
+			break;
+		case O_CPUS:
+			o->cpus = parse_long("--cpus", optarg, 1, MAX_CPUS);
+			break;
+		case O_SHOOTDOWN:
+			if (strcmp(optarg, "on") == 0)
+				o->shootdown = SHOOTDOWN_ON;
+			else if (strcmp(optarg, "skip") == 0)
+				o->shootdown = SHOOTDOWN_SKIP;
+			else
+				usage_error("unknown --shootdown '%s' (valid: on, skip)", optarg);
 			break;
 		case O_HELP:
 			usage(stdout);
@@ -440,7 +463,7 @@ static void setup_pvmmu(struct options *o, struct vm *vm, struct run_state *rs,
 {
 	uint64_t pool, reserved;
 	pvmmu_plan(o, vm->mem_size, &pool, &reserved);
-	struct pvmmu_config c = {vm->mem_size, pool, reserved, bi->user_top};
+	struct pvmmu_config c = {vm->mem_size, pool, reserved, bi->user_top, (unsigned)vm->ncpus};
 	char err[200];
 	struct pvmmu *pv = pvmmu_create(&c, vm->mem, err, sizeof err);
 	if (!pv)
@@ -449,7 +472,7 @@ static void setup_pvmmu(struct options *o, struct vm *vm, struct run_state *rs,
 	if (a == PV_APPLY_AUTO)
 		a = !strcmp(plat->mmu, "ept") || !strcmp(plat->mmu, "npt") ? PV_APPLY_DIRECT
 									   : PV_APPLY_VCPU;
-	pvmmu_set_sync(pv, a == PV_APPLY_VCPU ? pv_sync_vcpu : pv_sync_direct, rs);
+	pvmmu_set_sync(pv, a == PV_APPLY_VCPU ? pv_sync_vcpu : pv_sync_direct, pv_remote_flush, rs);
 	bi->pv_pool_gpa = pool;
 	bi->pv_pool_size = reserved - pool;
 	bi->pv_batch = (uint32_t)o->pv_batch;
@@ -469,7 +492,7 @@ static int run_guest(struct options *o, const char *cmdline)
 	uint8_t *image = read_file(o->kernel, &len);
 	if (!image)
 		die("reading the guest kernel %s", o->kernel);
-	vm_create(&vm, (uint64_t)o->mem_mib * MIB, true);
+	vm_create(&vm, (uint64_t)o->mem_mib * MIB, (int)o->cpus, true);
 	run_init(&rs, &vm);
 	rs.g.mode = o->run.mode;
 	/* the hv-reserved top of kernel memory is off limits to the kernel image and hypercalls */
@@ -504,6 +527,10 @@ static int run_guest(struct options *o, const char *cmdline)
 	bi->hv_reserved_gpa = rs.g.mem.size;
 	bi->hv_reserved_size = reserved;
 	bi->user_top = o->pf.window_size; /* the same user address space in both modes */
+	bi->ncpus = (uint32_t)o->cpus;
+	bi->shootdown = o->shootdown;
+	o->run.cpus = o->cpus;
+	o->run.shootdown = o->shootdown == SHOOTDOWN_SKIP ? "skip" : "on";
 	bi->cmdline_len = (uint32_t)strlen(cmdline);
 	memcpy(bi->cmdline, cmdline, bi->cmdline_len + 1);
 	if (o->run.mode == MODE_PTEFREE) {
@@ -521,7 +548,7 @@ static int run_guest(struct options *o, const char *cmdline)
 	r.tsc_khz = vm.tsc_khz;
 	r.rss_before = rss_read();
 	r.boot_tsc = vm_guest_tsc(&vm);
-	watchdog_start(&vm, o->timeout);
+	watchdog_start(o->timeout);
 	run_loop(&rs);
 	watchdog_stop();
 	r.rss_after = rss_read();

@@ -4,11 +4,11 @@
 #include <sys/ioctl.h>
 #include "hv.h"
 
-void regs_dump(struct vm *vm, FILE *out, char *summary, size_t len)
+void regs_dump(const struct vcpu *c, FILE *out, char *summary, size_t len)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
-	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0 || ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0) {
+	if (ioctl(c->fd, KVM_GET_REGS, &r) < 0 || ioctl(c->fd, KVM_GET_SREGS, &s) < 0) {
 		fprintf(out, "  (registers unavailable)\n");
 		snprintf(summary, len, "registers unavailable");
 		return;
@@ -24,7 +24,7 @@ void regs_dump(struct vm *vm, FILE *out, char *summary, size_t len)
 		r.rdi, r.rbp, r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, s.cr0, s.cr2,
 		s.cr3, s.cr4, s.efer);
 	struct kvm_vcpu_events ev;
-	if (ioctl(vm->vcpu_fd, KVM_GET_VCPU_EVENTS, &ev) == 0 &&
+	if (ioctl(c->fd, KVM_GET_VCPU_EVENTS, &ev) == 0 &&
 	    (ev.exception.injected || ev.exception.pending))
 		fprintf(out, "  exception %u (error code %#x) %s\n", ev.exception.nr,
 			ev.exception.error_code, ev.exception.injected ? "injected" : "pending");

@@ -64,7 +64,7 @@ static void each_stat(const struct run_report *r, const struct kvm_stats *s, con
 static bool guest_kernel_insns(const struct run_report *r, double *per_op)
 {
 	const struct run_state *rs = r->rs;
-	int i = stats_find(&rs->vcpu_stats, "insn_emulation");
+	int i = stats_find(&rs->cpu[0].stats, "insn_emulation");
 	if (strcmp(r->plat.mmu, "pvm") || i < 0 || ops(r) == 0)
 		return false;
 	*per_op = (double)(rs->mark[1].vcpu_vals[i] - rs->mark[0].vcpu_vals[i]) / ops(r);
@@ -87,6 +87,82 @@ static void print_stat(const char *name, double v, void *arg)
 		fprintf(arg, " %s=%.2f", name, v);
 }
 
+/* The multi-vCPU counts between the marks: exits to the hv by vCPU, KVM's remote TLB flushes
+ * (VM stats, named as KVM names them), the hv lock's contention and the guest kernel's own
+ * counts (HC_MARK's struct hc_kcounts), each per op. */
+static const char *const remote_stats[] = {"remote_tlb_flush", "remote_tlb_flush_requests"};
+static const struct counter_field kc_fields[] = {
+    COUNTER(struct hc_kcounts, ipis_sent),
+    COUNTER(struct hc_kcounts, ipis_recv),
+    COUNTER(struct hc_kcounts, shootdowns),
+    COUNTER(struct hc_kcounts, lock_spins),
+};
+#define NKC_FIELDS (sizeof kc_fields / sizeof kc_fields[0])
+struct smp_counts {
+	uint64_t hv_lock_waits, hv_lock_wait_ns;
+};
+static const struct counter_field lock_fields[] = {
+    COUNTER(struct smp_counts, hv_lock_waits),
+    COUNTER(struct smp_counts, hv_lock_wait_ns),
+};
+
+/* A VM stat's delta between the marks per op, or -1 if KVM lacks it. */
+static double vm_stat_per_op(const struct run_report *r, const char *name)
+{
+	const struct run_state *rs = r->rs;
+	int i = stats_find(&rs->vm_stats, name);
+	if (i < 0)
+		return -1;
+	return (double)(rs->mark[1].vm_vals[i] - rs->mark[0].vm_vals[i]) / ops(r);
+}
+
+static void print_smp(const struct run_report *r, FILE *out)
+{
+	const struct run_state *rs = r->rs;
+	const struct mark_snapshot *a = &rs->mark[0], *b = &rs->mark[1];
+	double n = ops(r);
+	struct smp_counts la = {a->lock_waits, a->lock_wait_ns},
+			  lb = {b->lock_waits, b->lock_wait_ns};
+	fprintf(out, "\n  vCPUs per op: exits to the hv by vCPU");
+	for (int i = 0; i < rs->vm->ncpus; i++)
+		fprintf(out, "%s%.2f", i ? ", " : " ",
+			(double)(b->cpu_exits[i] - a->cpu_exits[i]) / n);
+	for (size_t i = 0; i < sizeof remote_stats / sizeof remote_stats[0]; i++)
+		if (vm_stat_per_op(r, remote_stats[i]) >= 0)
+			fprintf(out, " %s=%.2f", remote_stats[i],
+				vm_stat_per_op(r, remote_stats[i]));
+	counters_print_per_op(out, lock_fields, 2, &la, &lb, n);
+	if (a->have_kcounts && b->have_kcounts) {
+		fprintf(out, "\n  guest kernel per op:");
+		counters_print_per_op(out, kc_fields, NKC_FIELDS, &a->kc, &b->kc, n);
+	}
+}
+
+static json_t *smp_json(const struct run_report *r)
+{
+	const struct run_state *rs = r->rs;
+	const struct mark_snapshot *a = &rs->mark[0], *b = &rs->mark[1];
+	double n = ops(r);
+	struct smp_counts la = {a->lock_waits, a->lock_wait_ns},
+			  lb = {b->lock_waits, b->lock_wait_ns};
+	json_t *o = json_object(), *exits = json_array(), *kc = json_null();
+	for (int i = 0; i < rs->vm->ncpus; i++)
+		json_array_append_new(exits,
+				      json_real((double)(b->cpu_exits[i] - a->cpu_exits[i]) / n));
+	json_object_set_new(o, "exits_by_vcpu", exits);
+	for (size_t i = 0; i < sizeof remote_stats / sizeof remote_stats[0]; i++) {
+		double v = vm_stat_per_op(r, remote_stats[i]);
+		json_object_set_new(o, remote_stats[i], v >= 0 ? json_real(v) : json_null());
+	}
+	counters_json_per_op(o, lock_fields, 2, &la, &lb, n);
+	if (a->have_kcounts && b->have_kcounts) {
+		kc = json_object();
+		counters_json_per_op(kc, kc_fields, NKC_FIELDS, &a->kc, &b->kc, n);
+	}
+	json_object_set_new(o, "guest_kcounts", kc);
+	return o;
+}
+
 static void print_counts(const struct run_report *r, FILE *out)
 {
 	const struct run_state *rs = r->rs;
@@ -97,7 +173,7 @@ static void print_counts(const struct run_report *r, FILE *out)
 		return;
 	}
 	fprintf(out, "  vCPU stats per op:");
-	each_stat(r, &rs->vcpu_stats, a->vcpu_vals, b->vcpu_vals, print_stat, out);
+	each_stat(r, &rs->cpu[0].stats, a->vcpu_vals, b->vcpu_vals, print_stat, out);
 	double insns;
 	if (guest_kernel_insns(r, &insns))
 		fprintf(
@@ -124,6 +200,7 @@ static void print_counts(const struct run_report *r, FILE *out)
 		if (b->hc.calls[i] != a->hc.calls[i])
 			fprintf(out, " %s=%.2f", hc_name(i),
 				(double)(b->hc.calls[i] - a->hc.calls[i]) / n);
+	print_smp(r, out);
 	fprintf(out, "\n");
 }
 
@@ -169,15 +246,15 @@ void report_print(const struct run_report *r, FILE *out)
 {
 	const struct run_config *c = r->cfg;
 	const struct guest *g = &r->rs->g;
-	fprintf(
-	    out,
-	    "%s %s: mode %s, platform %s, mmu %s%s%s%s%s%s%s, host THP %s, system calls by %s\n",
-	    c->workload ? "workload" : "exec", c->workload ? c->workload : c->exec,
-	    mode_name(c->mode), r->plat.name, r->plat.mmu, c->fork_policy ? ", fork policy " : "",
-	    c->fork_policy ? c->fork_policy : "", c->populate ? ", populate " : "",
-	    c->populate ? c->populate : "", c->free_report ? ", free report " : "",
-	    c->free_report ? c->free_report : "", r->plat.thp[0] ? r->plat.thp : "unknown",
-	    c->syscall_entry);
+	fprintf(out,
+		"%s %s: mode %s, platform %s, mmu %s%s%s%s%s%s%s, host THP %s, system calls by %s, "
+		"vCPUs %ld, shootdown %s\n",
+		c->workload ? "workload" : "exec", c->workload ? c->workload : c->exec,
+		mode_name(c->mode), r->plat.name, r->plat.mmu,
+		c->fork_policy ? ", fork policy " : "", c->fork_policy ? c->fork_policy : "",
+		c->populate ? ", populate " : "", c->populate ? c->populate : "",
+		c->free_report ? ", free report " : "", c->free_report ? c->free_report : "",
+		r->plat.thp[0] ? r->plat.thp : "unknown", c->syscall_entry, c->cpus, c->shootdown);
 	if (g->pv)
 		fprintf(out, "  pvmmu: %ld ops per batch at most, updates applied by %s\n",
 			c->pv_batch, c->pv_apply);
@@ -246,11 +323,12 @@ static void set_counts(const struct run_report *r, json_t *run)
 		json_object_set_new(run, "hypercalls_per_op", json_null());
 		json_object_set_new(run, "kvm_stats_per_op", json_null());
 		json_object_set_new(run, "hv_paging_per_op", json_null());
+		json_object_set_new(run, "smp_per_op", json_null());
 		return;
 	}
 	json_t *vcpu = json_object(), *vm = json_object(), *exits = json_object();
 	json_t *hcs = json_object(), *pf = json_null();
-	each_stat(r, &rs->vcpu_stats, a->vcpu_vals, b->vcpu_vals, set_stat, vcpu);
+	each_stat(r, &rs->cpu[0].stats, a->vcpu_vals, b->vcpu_vals, set_stat, vcpu);
 	each_stat(r, &rs->vm_stats, a->vm_vals, b->vm_vals, set_stat, vm);
 	for (int i = 0; i < HV_EXIT_REASONS; i++)
 		if (b->exits[i] != a->exits[i]) {
@@ -276,6 +354,7 @@ static void set_counts(const struct run_report *r, json_t *run)
 	json_object_set_new(run, "kvm_stats_per_op",
 			    json_pack("{s:o, s:o}", "vcpu", vcpu, "vm", vm));
 	json_object_set_new(run, "hv_paging_per_op", pf);
+	json_object_set_new(run, "smp_per_op", smp_json(r));
 	if (rs->g.pv)
 		json_object_set_new(run, "pvmmu_per_op", pvmmu_json(&a->pvc, &b->pvc, n));
 	if (guest_kernel_insns(r, &insns))
@@ -361,6 +440,14 @@ static void set_hv_fields(const struct run_report *r, json_t *run)
 					      (json_int_t)k.chunks, "held_end", (json_int_t)k.held,
 					      "held_peak", (json_int_t)k.held_peak));
 	}
+	json_t *exits = json_array();
+	for (int i = 0; i < r->rs->vm->ncpus; i++) {
+		uint64_t sum = 0;
+		for (int e = 0; e < HV_EXIT_REASONS; e++)
+			sum += r->rs->cpu[i].exits[e];
+		json_array_append_new(exits, json_integer((json_int_t)sum));
+	}
+	json_object_set_new(run, "exits_by_vcpu_total", exits);
 	json_object_set_new(run, "injected_page_faults",
 			    json_integer((json_int_t)r->rs->injected_faults));
 	json_object_set_new(run, "proc_faults_total", json_integer((json_int_t)g->nfaults));
@@ -401,6 +488,8 @@ static json_t *run_json(const struct run_report *r)
 	json_object_set_new(run, "fork_policy",
 			    c->fork_policy ? json_string(c->fork_policy) : json_null());
 	json_object_set_new(run, "syscall_entry", json_string(c->syscall_entry));
+	json_object_set_new(run, "cpus", json_integer(c->cpus));
+	json_object_set_new(run, "shootdown", json_string(c->shootdown));
 	json_object_set_new(run, "populate", c->populate ? json_string(c->populate) : json_null());
 	json_object_set_new(run, "free_report",
 			    c->free_report ? json_string(c->free_report) : json_null());

@@ -22,12 +22,12 @@
 
 /* Finishes the vCPU's pending port I/O (steps past the guest's `out`) without entering the
  * guest, so that its RIP is the one to return to. */
-static int complete_io(struct vm *vm)
+static int complete_io(const struct vcpu *c)
 {
-	uint8_t immediate = vm->run->immediate_exit;
-	vm->run->immediate_exit = 1;
-	int r = ioctl(vm->vcpu_fd, KVM_RUN, 0), e = errno;
-	vm->run->immediate_exit = immediate;
+	uint8_t immediate = c->run->immediate_exit;
+	c->run->immediate_exit = 1;
+	int r = ioctl(c->fd, KVM_RUN, 0), e = errno;
+	c->run->immediate_exit = immediate; /* a kick meanwhile is seen at the loop's top */
 	if (r < 0 && e != EINTR) {
 		errno = e;
 		host_failure("pvmmu: KVM_RUN to complete port I/O");
@@ -38,23 +38,24 @@ static int complete_io(struct vm *vm)
 
 /* Sends the vCPU through the store routine with n entries to store again (0: only the CR3
  * reload), returning to the guest with RAX = ret. */
-static int enter_routine(struct run_state *rs, unsigned n, int64_t ret)
+static int enter_routine(struct run_state *rs, unsigned cpu, unsigned n, int64_t ret)
 {
 	struct vm *vm = rs->vm;
+	const struct vcpu *c = &vm->cpu[cpu];
 	struct pv_layout l;
-	pvmmu_layout(rs->g.pv, &l);
-	struct kvm_regs local, *regs = &vm->run->s.regs.regs;
+	pvmmu_layout(rs->g.pv, cpu, &l);
+	struct kvm_regs local, *regs = &c->run->s.regs.regs;
 	struct kvm_sregs sregs;
-	if (complete_io(vm) < 0)
+	if (complete_io(c) < 0)
 		return -1;
 	if (!vm->has_sync_regs) {
 		regs = &local;
-		if (ioctl(vm->vcpu_fd, KVM_GET_REGS, regs) < 0) {
+		if (ioctl(c->fd, KVM_GET_REGS, regs) < 0) {
 			host_failure("pvmmu: KVM_GET_REGS");
 			return -1;
 		}
 	}
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
+	if (ioctl(c->fd, KVM_GET_SREGS, &sregs) < 0) {
 		host_failure("pvmmu: KVM_GET_SREGS");
 		return -1;
 	}
@@ -66,23 +67,32 @@ static int enter_routine(struct run_state *rs, unsigned n, int64_t ret)
 	regs->rdx = l.applier_cr3;
 	regs->rax = (uint64_t)ret;
 	if (vm->has_sync_regs) {
-		vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
-	} else if (ioctl(vm->vcpu_fd, KVM_SET_REGS, regs) < 0) {
+		c->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	} else if (ioctl(c->fd, KVM_SET_REGS, regs) < 0) {
 		host_failure("pvmmu: KVM_SET_REGS");
 		return -1;
 	}
-	rs->regs_replaced = true;
+	rs->cpu[cpu].regs_replaced = true;
 	return 1;
 }
 
-int pv_sync_vcpu(void *arg, unsigned n, bool flush, int64_t ret)
+int pv_sync_vcpu(void *arg, unsigned cpu, unsigned n, bool flush, int64_t ret)
 {
 	(void)flush; /* the routine reloads CR3 in any case */
-	return enter_routine(arg, n, ret);
+	return enter_routine(arg, cpu, n, ret);
 }
 
-int pv_sync_direct(void *arg, unsigned n, bool flush, int64_t ret)
+int pv_sync_direct(void *arg, unsigned cpu, unsigned n, bool flush, int64_t ret)
 {
 	(void)n; /* the hardware walks the guest's tables: the hv's stores are seen */
-	return flush ? enter_routine(arg, 0, ret) : 0;
+	return flush ? enter_routine(arg, cpu, 0, ret) : 0;
+}
+
+/* Under shadow paging the caller's routine stores each entry again after this: KVM then
+ * updates its shadow pages for every vCPU and flushes their TLBs itself; the targets' own
+ * flush (vcpus_flush) resyncs the tables it had let go unsync and flushes what the hardware
+ * cached. */
+int pv_remote_flush(void *arg, unsigned cpu, uint32_t mask)
+{
+	return vcpus_flush(arg, cpu, mask);
 }

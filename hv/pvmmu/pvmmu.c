@@ -41,9 +41,10 @@ enum {
 	R_APPLY_PDPT = 0x4000,
 	R_APPLY_PD = 0x5000,
 	R_ROUTINE = 0x6000,
-	R_PRISTINE_END = 0x7000, /* the pages below stay as built */
+	R_PRISTINE_END = 0x7000, /* the pages below stay as built, and each vCPU's routine */
 	R_SAVE = 0x7000,	 /* R_ROUTINE + 0x1000: the routine reads it RIP-relative */
 	R_LIST = 0x8000,	 /* PV_BATCH_MAX GPAs */
+	R_PER_CPU = 0x6000,	 /* vCPU i's routine, save area and list: + i * R_PER_CPU */
 };
 
 /* The store routine (x86-64, ring 0, interrupts off), at KERNBASE + its GPA, which the guest's
@@ -75,12 +76,14 @@ struct pvmmu {
 	uint8_t *host;
 	uint64_t nframes; /* pool frames */
 	struct pv_frame *frames;
-	unsigned user_slots; /* PML4 slots that hold user addresses */
-	uint64_t base;	     /* the L4 of the last HC_PV_NEW_BASE, 0 for the kernel half */
-	uint64_t *list;	     /* host view of R_LIST */
+	unsigned user_slots;	 /* PML4 slots that hold user addresses */
+	uint64_t base[MAX_CPUS]; /* each vCPU's L4 of its last HC_PV_NEW_BASE, 0: kernel half */
+	uint64_t *list;		 /* host view of the calling vCPU's R_LIST */
 	unsigned nlist;
 	bool flush;
+	uint32_t remote; /* the batch's vCPU mask of INVLPG / FLUSH_ALL, the caller's bit off */
 	pv_sync_fn sync;
+	pv_remote_fn remote_flush;
 	void *sync_arg;
 	struct pvmmu_counts counts;
 	uint8_t pristine[R_PRISTINE_END];
@@ -114,7 +117,9 @@ static void build_tables(struct pvmmu *pv)
 	entries(pv, r + R_APPLY_PDPT)[0] = (r + R_APPLY_PD) | UPPER;
 	entries(pv, r + R_APPLY_PML4)[0] = (r + R_APPLY_PDPT) | UPPER;
 	entries(pv, r + R_APPLY_PML4)[KERNEL_SLOT] = k4[KERNEL_SLOT];
-	memcpy(pv->host + r + R_ROUTINE, store_routine, sizeof store_routine);
+	for (unsigned i = 0; i < c->ncpus; i++)
+		memcpy(pv->host + r + R_ROUTINE + i * R_PER_CPU, store_routine,
+		       sizeof store_routine);
 	memcpy(pv->pristine, k4, R_PRISTINE_END);
 }
 
@@ -122,7 +127,8 @@ struct pvmmu *pvmmu_create(const struct pvmmu_config *c, uint8_t *host, char *er
 {
 	if (c->pool_gpa % TWO_MIB || c->reserved_gpa % TWO_MIB || c->pool_gpa >= c->reserved_gpa ||
 	    c->mem_size < c->reserved_gpa + PV_RESERVED_MIN || c->mem_size > KERNEL_MAX_MEM ||
-	    c->user_top == 0 || c->user_top > (1ull << 47)) {
+	    c->user_top == 0 || c->user_top > (1ull << 47) || c->ncpus < 1 || c->ncpus > MAX_CPUS ||
+	    c->mem_size - c->reserved_gpa < R_LIST + c->ncpus * R_PER_CPU) {
 		errorf(err, errlen, "pvmmu: bad layout (pool %#lx, reserved %#lx, memory %#lx)",
 		       (unsigned long)c->pool_gpa, (unsigned long)c->reserved_gpa,
 		       (unsigned long)c->mem_size);
@@ -136,22 +142,22 @@ struct pvmmu *pvmmu_create(const struct pvmmu_config *c, uint8_t *host, char *er
 	pv->host = host;
 	pv->nframes = n;
 	pv->user_slots = (unsigned)((c->user_top + (1ull << 39) - 1) >> 39);
-	pv->list = entries(pv, c->reserved_gpa + R_LIST);
 	build_tables(pv);
 	return pv;
 }
 
-void pvmmu_set_sync(struct pvmmu *pv, pv_sync_fn fn, void *arg)
+void pvmmu_set_sync(struct pvmmu *pv, pv_sync_fn fn, pv_remote_fn remote, void *arg)
 {
 	pv->sync = fn;
+	pv->remote_flush = remote;
 	pv->sync_arg = arg;
 }
 
-void pvmmu_layout(const struct pvmmu *pv, struct pv_layout *out)
+void pvmmu_layout(const struct pvmmu *pv, unsigned cpu, struct pv_layout *out)
 {
-	uint64_t r = pv->c.reserved_gpa;
-	*out = (struct pv_layout){r + R_KERNEL_PML4, r + R_APPLY_PML4, KERNBASE + r + R_ROUTINE,
-				  r + R_SAVE, r + R_LIST};
+	uint64_t r = pv->c.reserved_gpa, own = r + cpu * R_PER_CPU;
+	*out = (struct pv_layout){r + R_KERNEL_PML4, r + R_APPLY_PML4, KERNBASE + own + R_ROUTINE,
+				  own + R_SAVE, own + R_LIST};
 }
 
 void pvmmu_counts_get(const struct pvmmu *pv, struct pvmmu_counts *out)
@@ -161,7 +167,12 @@ void pvmmu_counts_get(const struct pvmmu *pv, struct pvmmu_counts *out)
 
 bool pvmmu_reserved_intact(const struct pvmmu *pv)
 {
-	return memcmp(pv->host + pv->c.reserved_gpa, pv->pristine, R_PRISTINE_END) == 0;
+	const uint8_t *r = pv->host + pv->c.reserved_gpa;
+	bool intact = memcmp(r, pv->pristine, R_PRISTINE_END) == 0;
+	for (unsigned i = 1; i < pv->c.ncpus; i++)
+		intact &=
+		    memcmp(r + R_ROUTINE + i * R_PER_CPU, pv->pristine + R_ROUTINE, PAGE_SIZE) == 0;
+	return intact;
 }
 
 /* The pool frame holding gpa, or NULL. */
@@ -256,12 +267,21 @@ static int64_t op_pin(struct pvmmu *pv, uint64_t gpa, int level)
 	return 0;
 }
 
+/* Whether gpa is the current base of any vCPU. */
+static bool is_base(const struct pvmmu *pv, uint64_t gpa)
+{
+	for (unsigned i = 0; i < pv->c.ncpus; i++)
+		if (pv->base[i] == gpa)
+			return true;
+	return false;
+}
+
 static int64_t op_unpin(struct pvmmu *pv, uint64_t gpa)
 {
 	struct pv_frame *f = pool_frame(pv, gpa);
 	if (!f || !f->level)
 		return not_a_table(pv, gpa);
-	if (f->refs || (f->level == 4 && gpa == pv->base))
+	if (f->refs || (f->level == 4 && is_base(pv, gpa)))
 		return -HC_EPERM; /* in use */
 	uint64_t *t = entries(pv, gpa);
 	for (int i = 0; i < 512; i++)
@@ -276,7 +296,17 @@ static int64_t op_unpin(struct pvmmu *pv, uint64_t gpa)
 	return 0;
 }
 
-static int64_t do_op(struct pvmmu *pv, const struct pv_op *op)
+/* An INVLPG / FLUSH_ALL's vCPU mask: the caller's own bit means itself (flushed anyway). */
+static int64_t flush_mask(struct pvmmu *pv, unsigned self, uint64_t mask)
+{
+	if (mask >> pv->c.ncpus)
+		return -HC_EINVAL;
+	pv->remote |= (uint32_t)mask & ~(1u << self);
+	pv->flush = true;
+	return 0;
+}
+
+static int64_t do_op(struct pvmmu *pv, unsigned self, const struct pv_op *op)
 {
 	unsigned code = (unsigned)(op->ptr & PV_OP_MASK);
 	uint64_t addr = op->ptr & ~PV_OP_MASK, page = addr & ~(PAGE_SIZE - 1);
@@ -288,16 +318,14 @@ static int64_t do_op(struct pvmmu *pv, const struct pv_op *op)
 	case PV_OP_UNPIN:
 		return op_unpin(pv, page);
 	case PV_OP_INVLPG:
-		if (page >= pv->c.user_top)
+		if (page >= pv->c.user_top || flush_mask(pv, self, op->val) < 0)
 			return -HC_EINVAL;
 		pv->counts.invlpgs++;
-		pv->flush = true;
 		return 0;
 	case PV_OP_FLUSH_ALL:
-		if (page)
+		if (page || flush_mask(pv, self, op->val) < 0)
 			return -HC_EINVAL;
 		pv->counts.flush_alls++;
-		pv->flush = true;
 		return 0;
 	default:
 		return op_pin(pv, page, (int)(code - PV_OP_PIN_L1 + 1));
@@ -326,12 +354,16 @@ int64_t pv_hc_batch(struct guest *g, const struct hc_args *a)
 	if (!src || (a->a2 && !done))
 		return -HC_EFAULT;
 	memcpy(ops, src, n * sizeof ops[0]); /* one copy: checked and applied as read */
+	struct pv_layout l;
+	pvmmu_layout(pv, a->cpu, &l);
+	pv->list = entries(pv, l.list);
 	pv->nlist = 0;
 	pv->flush = false;
+	pv->remote = 0;
 	int64_t r = 0;
 	uint64_t i;
 	for (i = 0; i < n && r == 0; i++)
-		r = do_op(pv, &ops[i]);
+		r = do_op(pv, a->cpu, &ops[i]);
 	uint64_t applied = r < 0 ? i - 1 : n;
 	pv->counts.batches++;
 	pv->counts.ops += applied;
@@ -341,10 +373,18 @@ int64_t pv_hc_batch(struct guest *g, const struct hc_args *a)
 	pv->counts.stores += pv->nlist;
 	int64_t ret = r < 0 ? r : (int64_t)n;
 	if ((pv->nlist || pv->flush) && pv->sync) {
-		int s = pv->sync(pv->sync_arg, pv->nlist, pv->flush, ret);
+		int s = pv->sync(pv->sync_arg, a->cpu, pv->nlist, pv->flush, ret);
 		if (s < 0)
 			return -HC_EINVAL; /* a host failure: the run stops */
 		pv->counts.syncs += (uint64_t)s;
+	}
+	/* the other vCPUs' flushes come after the hv's stores (the guest's tables are the
+	 * truth they resync from); the hypercall returns once each running one has flushed */
+	if (pv->remote) {
+		pv->counts.remote_flushes += (uint64_t)__builtin_popcount(pv->remote);
+		if (pv->remote_flush)
+			pv->counts.kicks +=
+			    (uint64_t)pv->remote_flush(pv->sync_arg, a->cpu, pv->remote);
 	}
 	if (done)
 		*done = applied;
@@ -359,7 +399,7 @@ int64_t pv_hc_new_base(struct guest *g, const struct hc_args *a)
 		if (a->a0 % PAGE_SIZE || !f || f->level != 4)
 			return not_a_table(pv, a->a0);
 	}
-	pv->base = a->a0;
+	pv->base[a->cpu < MAX_CPUS ? a->cpu : 0] = a->a0;
 	pv->counts.new_bases++;
 	return (int64_t)(a->a0 ? a->a0 : pv->c.reserved_gpa + R_KERNEL_PML4);
 }

@@ -34,14 +34,14 @@ static void fresh_guest(void)
 
 static int64_t hc(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-	struct hc_args a = {nr, a0, a1, a2, a3};
+	struct hc_args a = {.nr = nr, .a0 = a0, .a1 = a1, .a2 = a2, .a3 = a3};
 	return hc_dispatch(&g, &a);
 }
 
 static void test_unknown_numbers(void)
 {
 	fresh_guest();
-	uint32_t bad[] = {HC_COUNT, HC_COUNT + 1, 7, 15, 1000, 0x7fffffff, 0xffffffff};
+	uint32_t bad[] = {HC_COUNT, HC_COUNT + 1, 8, 15, 1000, 0x7fffffff, 0xffffffff};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK(hc(bad[i], 1, 2, 3, 4) == -HC_ENOSYS, "number %u", bad[i]);
 	CHECK(g.hc.unknown == sizeof bad / sizeof bad[0], "unknown counted %lu", g.hc.unknown);
@@ -116,6 +116,56 @@ static void test_mark_and_faults(void)
 	      "faults recorded");
 }
 
+static int started[MAX_CPUS];
+
+static int64_t count_start(struct guest *gg, const struct hc_args *a, void *arg)
+{
+	(void)gg, (void)arg;
+	started[a->a0]++;
+	return 0;
+}
+
+/* HC_CPU_START: a vCPU 1..ncpus-1, kernel addresses of guest memory, once each. */
+static void test_cpu_start(void)
+{
+	fresh_guest();
+	memset(started, 0, sizeof started);
+	g.ncpus = 3;
+	g.cpus_started = 1;
+	g.on_cpu_start = count_start;
+	uint64_t k = KERNBASE, top = KERNBASE + MEM_SIZE;
+	CHECK(hc(HC_CPU_START, 0, k, k + 8, 0) == -HC_EINVAL, "vCPU 0 runs already");
+	CHECK(hc(HC_CPU_START, 3, k, k + 8, 0) == -HC_EINVAL, "no vCPU 3");
+	CHECK(hc(HC_CPU_START, 1ull << 32 | 1, k, k + 8, 0) == -HC_EINVAL, "high bits");
+	CHECK(hc(HC_CPU_START, 1, 0x1000, k + 8, 0) == -HC_EINVAL, "a user rip");
+	CHECK(hc(HC_CPU_START, 1, top, k + 8, 0) == -HC_EINVAL, "rip past memory");
+	CHECK(hc(HC_CPU_START, 1, k, top, 0) == -HC_EINVAL, "rsp past memory");
+	CHECK(hc(HC_CPU_START, 1, k, k - 8, 0) == -HC_EINVAL, "rsp below KERNBASE");
+	CHECK(started[1] == 0 && g.cpus_started == 1, "nothing started");
+	CHECK(hc(HC_CPU_START, 2, top - 1, top - 8, 42) == 0 && started[2] == 1, "vCPU 2");
+	CHECK(hc(HC_CPU_START, 2, k, k + 8, 0) == -HC_EPERM && started[2] == 1, "only once");
+	CHECK(hc(HC_CPU_START, 1, k, k + 8, 0) == 0 && g.cpus_started == 7, "vCPU 1");
+	CHECK(g.hc.error_codes[HC_CPU_START][HC_EINVAL] == 7 &&
+		  g.hc.error_codes[HC_CPU_START][HC_EPERM] == 1,
+	      "errors counted by code");
+}
+
+/* HC_MARK's struct hc_kcounts: read at each mark when it lies in guest memory. */
+static void test_mark_kcounts(void)
+{
+	fresh_guest();
+	struct hc_kcounts kc = {1, 2, 3, 4};
+	memcpy(mem + 0x3000, &kc, sizeof kc);
+	CHECK(hc(HC_MARK, MARK_BEGIN, 0x3000, 0, 0) == 0 && g.have_kcounts &&
+		  g.kcounts.shootdowns == 3 && marks[MARK_BEGIN] == 1,
+	      "read at the mark");
+	CHECK(hc(HC_MARK, MARK_END, MEM_SIZE - 8, 0, 0) == -HC_EFAULT && marks[MARK_END] == 0,
+	      "past guest memory");
+	CHECK(hc(HC_MARK, MARK_END, ~0ull, 0, 0) == -HC_EFAULT, "overflow");
+	CHECK(hc(HC_MARK, MARK_END, 0, 0, 0) == 0 && !g.have_kcounts && marks[MARK_END] == 1,
+	      "0: none");
+}
+
 /* Random numbers and arguments: every answer is a result or an error code, never a crash. */
 static void test_fuzz(void)
 {
@@ -187,6 +237,8 @@ int main(void)
 	RUN_TEST(test_result);
 	RUN_TEST(test_assert_and_exit);
 	RUN_TEST(test_mark_and_faults);
+	RUN_TEST(test_cpu_start);
+	RUN_TEST(test_mark_kcounts);
 	RUN_TEST(test_fuzz);
 	RUN_TEST(test_free_report);
 	RUN_TEST(test_host_failure); /* last: it leaves the failure recorded */

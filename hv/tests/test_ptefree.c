@@ -42,7 +42,7 @@ static void fresh(enum fork_policy policy)
 
 static int64_t hc(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-	struct hc_args a = {nr, a0, a1, a2, a3};
+	struct hc_args a = {.nr = nr, .a0 = a0, .a1 = a1, .a2 = a2, .a3 = a3};
 	return hc_dispatch(&g, &a);
 }
 

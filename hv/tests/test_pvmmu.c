@@ -9,7 +9,8 @@
 #define POOL	 (16 * MIB) /* page-table frames [POOL, RESERVED) */
 #define RESERVED (30 * MIB)
 #define USER_TOP (1ull << 30) /* one user PML4 slot */
-#define OPS_GPA	 (1 * MIB)    /* where the test puts its batches */
+#define NCPUS	 4
+#define OPS_GPA	 (1 * MIB) /* where the test puts its batches */
 #define DONE_GPA (OPS_GPA - 8)
 #define KPAGE	 (4 * MIB) /* a kernel page a leaf may map */
 #define P	 0x1ull
@@ -19,17 +20,21 @@
 
 static struct guest g;
 static uint8_t *mem;
+static unsigned caller; /* the vCPU making the hypercalls */
 static struct {
-	unsigned calls, n;
+	unsigned calls, n, cpu;
 	bool flush, outside; /* outside: the list named an entry outside the pool */
+	unsigned remote_calls;
+	uint32_t remote_mask;
 } synced;
 
 /* The sync hook: what a batch asks the vCPU to store must lie in page-table frames. */
-static int record_sync(void *arg, unsigned n, bool flush, int64_t ret)
+static int record_sync(void *arg, unsigned cpu, unsigned n, bool flush, int64_t ret)
 {
 	(void)arg, (void)ret;
 	struct pv_layout l;
-	pvmmu_layout(g.pv, &l);
+	pvmmu_layout(g.pv, cpu, &l);
+	synced.cpu = cpu;
 	const uint64_t *list = (const uint64_t *)(mem + l.list);
 	for (unsigned i = 0; i < n; i++)
 		synced.outside |= list[i] < POOL || list[i] >= RESERVED || list[i] % 8;
@@ -37,6 +42,15 @@ static int record_sync(void *arg, unsigned n, bool flush, int64_t ret)
 	synced.n = n;
 	synced.flush = flush;
 	return 1;
+}
+
+/* The remote flush hook: which vCPUs a batch asked to flush (every one "kicked"). */
+static int record_remote(void *arg, unsigned cpu, uint32_t mask)
+{
+	(void)arg, (void)cpu;
+	synced.remote_calls++;
+	synced.remote_mask = mask;
+	return __builtin_popcount(mask);
 }
 
 static void fresh(void)
@@ -49,16 +63,17 @@ static void fresh(void)
 	g.mem = (struct gmem){mem, RESERVED};
 	g.mode = MODE_PVMMU;
 	g.console = stdout;
-	struct pvmmu_config c = {MEM, POOL, RESERVED, USER_TOP};
+	struct pvmmu_config c = {MEM, POOL, RESERVED, USER_TOP, NCPUS};
 	char err[200];
 	g.pv = pvmmu_create(&c, mem, err, sizeof err);
 	CHECK(g.pv != NULL, "pvmmu_create: %s", err);
-	pvmmu_set_sync(g.pv, record_sync, NULL);
+	pvmmu_set_sync(g.pv, record_sync, record_remote, NULL);
+	caller = 0;
 }
 
 static int64_t hc(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
 {
-	struct hc_args a = {nr, a0, a1, a2, 0};
+	struct hc_args a = {.nr = nr, .a0 = a0, .a1 = a1, .a2 = a2, .cpu = caller};
 	return hc_dispatch(&g, &a);
 }
 
@@ -107,7 +122,7 @@ static void test_layout(void)
 {
 	fresh();
 	struct pv_layout l;
-	pvmmu_layout(g.pv, &l);
+	pvmmu_layout(g.pv, 0, &l);
 	CHECK(hc(HC_PV_NEW_BASE, 0, 0, 0) == (int64_t)l.kernel_cr3, "kernel half alone");
 	const uint64_t *k4 = (const uint64_t *)(mem + l.kernel_cr3);
 	const uint64_t *pdpt = (const uint64_t *)(mem + (k4[511] & ~0xfffull));
@@ -118,6 +133,60 @@ static void test_layout(void)
 	CHECK(l.routine == KERNBASE + RESERVED + 0x6000 && l.save == l.routine - KERNBASE + 0x1000,
 	      "the routine finds its save area");
 	CHECK(pvmmu_reserved_intact(g.pv), "as built");
+	struct pv_layout l3;
+	pvmmu_layout(g.pv, NCPUS - 1, &l3);
+	CHECK(l3.routine > l.routine && l3.list >= l.list + PV_BATCH_MAX * 8 &&
+		  l3.save == l3.routine - KERNBASE + 0x1000 && l3.list + PV_BATCH_MAX * 8 <= MEM,
+	      "each vCPU has its own routine, save area and list");
+	CHECK(!memcmp(mem + l3.routine - KERNBASE, mem + l.routine - KERNBASE, PAGE_SIZE),
+	      "the same routine");
+	mem[l3.routine - KERNBASE + 7] ^= 1;
+	CHECK(!pvmmu_reserved_intact(g.pv), "a change to vCPU %d's routine is seen", NCPUS - 1);
+}
+
+/* Rule: an INVLPG / FLUSH_ALL names vCPUs 0..ncpus-1 only; the caller's own bit is itself. */
+static void test_flush_masks(void)
+{
+	fresh();
+	chain();
+	CHECK(op1(PV_OP_INVLPG, 1u << NCPUS) == -HC_EINVAL, "invlpg: no vCPU %d", NCPUS);
+	CHECK(op1(PV_OP_FLUSH_ALL, ~0ull) == -HC_EINVAL, "flush_all: all bits");
+	CHECK(op1(PV_OP_FLUSH_ALL, 1ull << 63) == -HC_EINVAL, "flush_all: bit 63");
+	CHECK(synced.remote_calls == 0, "a refused mask flushes nobody");
+	CHECK(op1(PV_OP_INVLPG, 1) == 0 && synced.flush && synced.remote_calls == 0,
+	      "the caller's own bit: a local flush only");
+	caller = 1;
+	CHECK(op1(0x1000 | PV_OP_INVLPG, 0xf) == 0 && synced.remote_calls == 1 &&
+		  synced.remote_mask == 0xd && synced.cpu == 1 && synced.flush,
+	      "vCPU 1 asks 0, 2, 3 (mask %#x)", synced.remote_mask);
+	struct pv_op two[] = {{PV_OP_FLUSH_ALL, 0x4}, {PV_OP_INVLPG, 0x8}};
+	uint64_t done;
+	CHECK(batch(two, 2, &done) == 2 && synced.remote_calls == 2 && synced.remote_mask == 0xc,
+	      "one remote flush per batch, masks merged");
+	struct pvmmu_counts c;
+	pvmmu_counts_get(g.pv, &c);
+	CHECK(c.remote_flushes == 5 && c.kicks == 5, "counted (%lu, %lu)", c.remote_flushes,
+	      c.kicks);
+	struct pv_op bad[] = {{PV_OP_FLUSH_ALL, 0x4}, {PV_OP_INVLPG, 0x10}};
+	CHECK(batch(bad, 2, &done) == -HC_EINVAL && done == 1 && synced.remote_calls == 3 &&
+		  synced.remote_mask == 0x4,
+	      "a batch stopped by a bad mask flushes what came before it");
+}
+
+/* Rule: the current base of any vCPU stays pinned. */
+static void test_base_per_vcpu(void)
+{
+	fresh();
+	chain();
+	caller = 2;
+	CHECK(hc(HC_PV_NEW_BASE, frame(0), 0, 0) == (int64_t)frame(0), "vCPU 2 loads the L4");
+	caller = 0;
+	CHECK(op1(frame(0), 0) == 0, "unlink the L3");
+	CHECK(hc(HC_PV_NEW_BASE, 0, 0, 0) > 0, "vCPU 0 on the kernel half");
+	CHECK(op1(frame(0) | PV_OP_UNPIN, 0) == -HC_EPERM, "vCPU 2's base stays");
+	caller = 2;
+	CHECK(hc(HC_PV_NEW_BASE, 0, 0, 0) > 0, "vCPU 2 leaves it");
+	CHECK(op1(frame(0) | PV_OP_UNPIN, 0) == 0, "then it may go");
 }
 
 /* Rule: a present leaf maps a frame the guest owns. */
@@ -412,6 +481,8 @@ int main(void)
 	RUN_TEST(test_kernel_half);
 	RUN_TEST(test_entry_bits);
 	RUN_TEST(test_batch_stops);
+	RUN_TEST(test_flush_masks);
+	RUN_TEST(test_base_per_vcpu);
 	RUN_TEST(test_fuzz);
 	TEST_EXIT();
 }

@@ -140,7 +140,7 @@ static struct guest *instance(uint64_t window_mib, enum fork_policy policy, enum
 static int64_t call(struct guest *g, uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
 		    uint64_t a3)
 {
-	struct hc_args a = {nr, a0, a1, a2, a3};
+	struct hc_args a = {.nr = nr, .a0 = a0, .a1 = a1, .a2 = a2, .a3 = a3};
 	int64_t r = hc_dispatch(g, &a);
 	if (r < 0)
 		die("%s answered %s", hc_name(nr), hc_error_name((int)-r));
