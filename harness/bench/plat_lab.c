@@ -233,8 +233,9 @@ static void lab_prepare(struct cell *const all[], int nall, const struct budget 
 	if (perf)
 		setenv("LAB_PERF", perf, 1);
 	printf("%s: running %d cells in the lab VM (kvm-amd npt=%d, %d CPUs); inside, they are "
-	       "the VM's \"host\" platform; %d cells of more than %d vCPUs are left to the host\n",
-	       lab->name, n, lab->npt, cpus, nall - n, LAB_MAX_CPUS);
+	       "the VM's \"host\" platform; %d cells of several vCPUs do not run in the lab (the "
+	       "reason is in each)\n",
+	       lab->name, n, lab->npt, cpus, nall - n);
 	int status = proc_run_visible(argv);
 
 	json_error_t jerr;
