@@ -98,7 +98,7 @@ static void num_text(char *buf, size_t len, double v)
 	if (isnan(v))
 		snprintf(buf, len, "-");
 	else
-		snprintf(buf, len, "%.3g", v);
+		snprintf(buf, len, v >= 1000 ? "%.0f" : "%.3g", v);
 }
 
 /* Two counts as "a/b" ("-" for a missing one). */
@@ -145,8 +145,13 @@ void concurrency_print(json_t *runs, FILE *f)
 		char per_vcpu[MAX_VCPU_TEXT];
 		rec_series(r, series, sizeof series);
 		double ns = p50_ns(r);
-		snprintf(lat, sizeof lat, ns >= 1e6 ? "%.3g ms" : "%.3g us",
-			 ns >= 1e6 ? ns / 1e6 : ns / 1e3);
+		snprintf(lat, sizeof lat,
+			 ns >= 1e9   ? "%.3g s"
+			 : ns >= 1e6 ? "%.3g ms"
+				     : "%.3g us",
+			 ns >= 1e9   ? ns / 1e9
+			 : ns >= 1e6 ? ns / 1e6
+				     : ns / 1e3);
 		pair_text(ipis, sizeof ipis, c[IPIS_SENT], c[IPIS_RECV]);
 		pair_text(rtlb, sizeof rtlb, c[REMOTE_FLUSH], c[REMOTE_FLUSH_REQ]);
 		num_text(exits, sizeof exits, rec_exits(r));
