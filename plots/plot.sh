@@ -125,10 +125,10 @@ lines() {
 		draw "$1" "$3" "data='$tmp/$3.dat'; series='$(cat "$tmp/series")'; name='$7'; xlabel='$8'${10:+; ylabel='${10}'}"
 	fi
 }
-lines lines.gp "$latency_y" fork-vs-rss forkstorm 8 '$9 == 0' "forkstorm: fork + exit + wait against the parent RSS (touch_pages=0)" "parent RSS (KiB)"
-lines paging.gp "$paging_y" fork-paging-vs-rss forkstorm 8 '$9 == 0 && $3 == "ptefree" && $4 != "hv-native"' "forkstorm in ptefree mode: hv work per fork against the parent RSS (counts exact everywhere)" "parent RSS (KiB)" 1
-lines paging.gp "$pvmmu_y" fork-pvmmu-vs-rss forkstorm 8 '$9 == 0 && $3 == "pvmmu"' "forkstorm in pvmmu mode: hypercalls and page-table updates per fork against the parent RSS (counts exact everywhere)" "parent RSS (KiB)" 1 "page-table updates per op"
-lines lines.gp "$latency_y" fork-vs-touch forkstorm 9 '$9 > 0' "forkstorm: fork + exit + wait against pages the child writes" "pages written by the child"
+lines lines.gp "$latency_y" fork-vs-rss forkstorm 8 '$9 == 0 && ($10 == "NaN" || $10 == 1)' "forkstorm: fork + exit + wait against the parent RSS (touch_pages=0)" "parent RSS (KiB)"
+lines paging.gp "$paging_y" fork-paging-vs-rss forkstorm 8 '$9 == 0 && ($10 == "NaN" || $10 == 1) && $3 == "ptefree" && $4 != "hv-native"' "forkstorm in ptefree mode: hv work per fork against the parent RSS (counts exact everywhere)" "parent RSS (KiB)" 1
+lines paging.gp "$pvmmu_y" fork-pvmmu-vs-rss forkstorm 8 '$9 == 0 && ($10 == "NaN" || $10 == 1) && $3 == "pvmmu"' "forkstorm in pvmmu mode: hypercalls and page-table updates per fork against the parent RSS (counts exact everywhere)" "parent RSS (KiB)" 1 "page-table updates per op"
+lines lines.gp "$latency_y" fork-vs-touch forkstorm 9 '$9 > 0 && ($10 == "NaN" || $10 == 1)' "forkstorm: fork + exit + wait against pages the child writes" "pages written by the child"
 lines lines.gp "$latency_y" mmapchurn-vs-size mmapchurn 8 1 "mmapchurn: mmap + touch every page + munmap against region size" "region size (KiB)"
 lines lines.gp "$rss_y" rss-mmapchurn mmapchurn 8 '$3 != "none" && $4 != "hv-native"' "mmapchurn: host RSS of the hv after the run against region size (free page reporting and populate per series)" "region size (KiB)" 1 "host RSS after the run (MiB)"
 
@@ -136,14 +136,19 @@ lines lines.gp "$rss_y" rss-mmapchurn mmapchurn 8 '$3 != "none" && $4 != "hv-nat
 # (= vCPUs), 6..9 parameter values, 10 p10_ns, 11 p50_ns, 12 p90_ns, 13 exits_per_op,
 # 14 ipis_sent, 15 ipis_recv, 16 shootdowns, 17 lock_spins, 18 remote_tlb_flush,
 # 19 remote_tlb_flush_requests, 20 hv_lock_waits (each per op).
-# scaling SCRIPT NAME WORKLOAD FILTER YEXPR TITLE XLABEL [SETTINGS]: one block per series of
-# (concurrency, YEXPR) rows; a placeholder when no row has a number for every column.
+# scaling SCRIPT NAME WORKLOAD FILTER YEXPR TITLE XLABEL [SETTINGS [COUNTS]]: one block per
+# series of (concurrency, YEXPR) rows; a placeholder when no row has a number for every column.
+# COUNTS=1 drops the labels' notes on distorted time, which do not concern counts.
 scaling() {
 	: >"$tmp/series"
-	awk -F'\t' -v w="$3" -v titles="$tmp/series" -v counted="$tmp/$2.n" '
+	awk -F'\t' -v w="$3" -v titles="$tmp/series" -v counted="$tmp/$2.n" -v counts="$9" '
 	NR > 1 && $1 == w && ('"$4"') {
 		y = '"$5"'
-		if (!($3 in si)) { si[$3] = ns++; title[si[$3]] = $3 }
+		if (!($3 in si)) {
+			si[$3] = ns++
+			title[si[$3]] = $3
+			if (counts) sub(/ \(.*\)$/, "", title[si[$3]]) # no notes on time for counts
+		}
 		rows[si[$3]] = rows[si[$3]] $5 "\t" y "\n"
 		if (y !~ /NaN/) n++
 	}
@@ -166,10 +171,10 @@ if [ -f "$res/concurrency.tsv" ] && [ "$(wc -l <"$res/concurrency.tsv")" -gt 1 ]
 		"forkstorm: fork + exit + wait as each copy sees it, against copies at once (one vCPU each)" "copies (= vCPUs)"
 	scaling lines.gp shootdown-vs-threads shootdown '$7 == 1 && $8 == 0' "$conc_lat" \
 		"shootdown: munmap + mmap of 1 page with readers on the other threads, against threads (one vCPU each)" "threads (= vCPUs)"
-	scaling counts.gp shootdown-counts-vs-threads shootdown '$7 == 1 && $8 == 0' \
-		'sprintf("%s\t%s", $14, $18)' \
+	scaling counts.gp shootdown-counts-vs-threads shootdown '$7 == 1 && $8 == 0 && $14 != "NaN"' \
+		'sprintf("%s\t%s", $14, $16)' \
 		"shootdown: per munmap of 1 page against threads (counts exact everywhere)" "threads (= vCPUs)" \
-		"ytop='IPIs the guest kernel sent per op'; ybottom='remote TLB flushes per op (KVM)'"
+		"ytop='IPIs the guest kernel sent per op'; ybottom='shootdowns per op (the guest kernel)'" 1
 fi
 
 # hv-native: the hv's paging per call at two window sizes next to native Linux
