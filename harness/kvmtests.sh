@@ -17,7 +17,9 @@
 # Each script sees PAGELAB_PLATFORM=host, lab-npt or lab-shadow. Its output passes through
 # unchanged after a "== SCRIPT (platform)" header; a script that exits non-zero without a
 # FAIL line gets one ("FAIL SCRIPT: exited with status N"). Exit status 0 unless a script
-# failed or the lab VM broke down. LAB_TIMEOUT (seconds, default 900) bounds each lab boot.
+# failed or the lab VM broke down. LAB_TIMEOUT (seconds, default 900) bounds each lab boot;
+# LAB_SMP (default 1) gives the lab VM that many vCPUs (harness/lab/run.sh --smp) for the
+# scripts without @smp=N.
 #
 # harness/kvmtests.sh --here PLATFORM SCRIPT... runs the scripts in the current machine (used
 # inside the lab VM).
@@ -49,29 +51,44 @@ if [ "${1:-}" = --here ]; then
 fi
 
 [ $# -gt 0 ] || {
-	echo "usage: $0 SCRIPT[@npt=0|1|0,1]..." >&2
+	echo "usage: $0 SCRIPT[@npt=0|1|0,1][@smp=N]..." >&2
 	exit 2
 }
 
-# Splits the arguments into scripts per npt value; a missing script is a failure.
-npt1='' npt0='' all='' missing=0
+# Splits the arguments into scripts per npt value and lab CPU count (@smp=N: the lab VM gets
+# N vCPUs for that script, one boot for all such scripts, with the largest N); a missing
+# script is a failure.
+npt1='' npt0='' smp_npt1='' smp_npt0='' smp_max=1 all='' missing=0
 for arg in "$@"; do
 	script=${arg%%@*}
-	list=1
-	case $arg in
-	*@npt=*) list=${arg#*@npt=} ;;
-	*@*)
-		echo "FAIL $script: unknown suffix in $arg (expected @npt=0, @npt=1 or @npt=0,1)"
-		missing=1
-		continue
-		;;
-	esac
+	list=1 smp=1 rest=${arg#"$script"}
+	while [ -n "$rest" ]; do
+		item=${rest#@}
+		item=${item%%@*}
+		rest=${rest#@"$item"}
+		case $item in
+		npt=*) list=${item#npt=} ;;
+		smp=[1-9]) smp=${item#smp=} ;;
+		*)
+			echo "FAIL $script: unknown suffix @$item in $arg (expected @npt=0, @npt=1," \
+				"@npt=0,1 or @smp=N, N in 1..9)"
+			missing=1
+			continue 2
+			;;
+		esac
+	done
 	if [ ! -f "$script" ]; then
 		echo "FAIL $script: no such script"
 		missing=1
 		continue
 	fi
 	all="$all $script"
+	if [ "$smp" -gt 1 ]; then
+		[ "$smp" -gt "$smp_max" ] && smp_max=$smp
+		case ,$list, in *,1,*) smp_npt1="$smp_npt1 $script" ;; esac
+		case ,$list, in *,0,*) smp_npt0="$smp_npt0 $script" ;; esac
+		continue
+	fi
 	case ,$list, in *,1,*) npt1="$npt1 $script" ;; esac
 	case ,$list, in *,0,*) npt0="$npt0 $script" ;; esac
 done
@@ -96,12 +113,13 @@ if ! reason=$(harness/lab/run.sh --probe 2>&1); then
 	exit $missing
 fi
 
-# Boots the lab with npt=$1 and the system-call entry $2 and runs the scripts named in $3 there.
+# Boots the lab with npt=$1, the system-call entry $2 and $4 vCPUs and runs the scripts named
+# in $3 there.
 run_lab() {
 	[ -n "$3" ] || return 0
 	platform=lab-npt
 	[ "$1" = 0 ] && platform=lab-shadow
-	harness/lab/run.sh --npt "$1" --timeout "${LAB_TIMEOUT:-900}" --out "${BUILD:-build}/lab/kvmtests" \
+	harness/lab/run.sh --npt "$1" --smp "$4" --timeout "${LAB_TIMEOUT:-900}" --out "${BUILD:-build}/lab/kvmtests" \
 		-- "PAGELAB_SYSCALL_ENTRY=$2 sh harness/kvmtests.sh --here $platform $3"
 	status=$?
 	case $status in
@@ -115,7 +133,9 @@ run_lab() {
 }
 
 for entry in ${LAB_ENTRIES:-syscall trap}; do
-	run_lab 1 "$entry" "$npt1" || missing=1
-	run_lab 0 "$entry" "$npt0" || missing=1
+	run_lab 1 "$entry" "$npt1" "${LAB_SMP:-1}" || missing=1
+	run_lab 0 "$entry" "$npt0" "${LAB_SMP:-1}" || missing=1
+	run_lab 1 "$entry" "$smp_npt1" "$smp_max" || missing=1
+	run_lab 0 "$entry" "$smp_npt0" "$smp_max" || missing=1
 done
 exit $missing

@@ -1,4 +1,5 @@
-/* lock.h: spinlocks and the CPU index: what the memory code (also built by the unit tests) needs of SMP. */
+/* lock.h: spinlocks and the CPU index: what the memory code (also built by the unit tests) needs of
+ * SMP. */
 #ifndef LOCK_H
 #define LOCK_H
 

@@ -6,7 +6,8 @@
 #include "gdt.h"
 #include "x86.h"
 
-static struct spinlock ptable_lock; /* every proc's state, parent, pid; next_pid */
+static struct spinlock ptable_lock; /* every proc's state, parent, pid; next_pid; the queue */
+static struct proc *runq_head, *runq_tail; /* RUNNABLE processes, oldest first */
 static struct proc procs[NPROC];
 static char kstacks[NPROC][KSTACK_SIZE] __attribute__((aligned(16)));
 static struct proc *initproc;
@@ -66,11 +67,23 @@ static void proc_unalloc(struct proc *p)
 	spin_unlock(&ptable_lock);
 }
 
+/* With the table locked: p becomes RUNNABLE, at the end of the run queue. */
+static void runq_add(struct proc *p)
+{
+	p->state = RUNNABLE;
+	p->runq_next = NULL;
+	if (runq_tail)
+		runq_tail->runq_next = p;
+	else
+		runq_head = p;
+	runq_tail = p;
+}
+
 /* A new process becomes runnable; an idle CPU is woken for it. */
 static void make_runnable(struct proc *p)
 {
 	spin_lock(&ptable_lock);
-	p->state = RUNNABLE;
+	runq_add(p);
 	smp_wake_idle();
 	spin_unlock(&ptable_lock);
 }
@@ -118,7 +131,7 @@ void proc_start_first(const char *cmdline)
 	strncpy_safe(p->name, "init", sizeof p->name);
 	p->context->rbx = (uint64_t)first_exec; /* proc_trampoline calls it, then trapret */
 	initproc = p;
-	p->state = RUNNABLE;
+	runq_add(p);
 }
 
 /* Gives the CPU back to its scheduler, with the table locked and curproc->state set. The
@@ -131,17 +144,15 @@ static void sched(void)
 	swtch(&p->context, mycpu()->scheduler);
 }
 
-/* The next runnable process after the last one this CPU ran, round robin; the table is locked. */
-static struct proc *pick(int *last)
+/* The oldest runnable process (round robin, as processes queue again when they yield); the
+ * table is locked. A queue rather than a scan of the table: the scheduler's cost stays the
+ * same whatever NPROC is (a PVM host emulates each of its instructions). */
+static struct proc *pick(void)
 {
-	for (int k = 1; k <= NPROC; k++) {
-		int i = (*last + k) % NPROC;
-		if (procs[i].state == RUNNABLE) {
-			*last = i;
-			return &procs[i];
-		}
-	}
-	return NULL;
+	struct proc *p = runq_head;
+	if (p && !(runq_head = p->runq_next))
+		runq_tail = NULL;
+	return p;
 }
 
 /* One per CPU. Without timer interrupts a process runs until it blocks. With nothing to run,
@@ -149,10 +160,9 @@ static struct proc *pick(int *last)
 void scheduler(void)
 {
 	struct cpu *c = mycpu();
-	int last = NPROC - 1;
 	spin_lock(&ptable_lock);
 	for (;;) {
-		struct proc *p = pick(&last);
+		struct proc *p = pick();
 		if (!p) {
 			if (boot_info->ncpus == 1)
 				panic("no runnable process (every process waits)");
@@ -178,7 +188,7 @@ void scheduler(void)
 void proc_yield(void)
 {
 	spin_lock(&ptable_lock);
-	curproc->state = RUNNABLE;
+	runq_add(curproc);
 	sched();
 	spin_unlock(&ptable_lock);
 }
@@ -232,7 +242,7 @@ int proc_thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg)
 static void wake_if_waiting(struct proc *p)
 {
 	if (p && p->state == WAITING) {
-		p->state = RUNNABLE;
+		runq_add(p);
 		smp_wake_idle();
 	}
 }

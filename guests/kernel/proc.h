@@ -27,6 +27,7 @@ struct proc {
 	enum proc_state state;
 	int pid;
 	struct proc *parent;
+	struct proc *runq_next;	 /* in the run queue while RUNNABLE */
 	struct mm *mm;		 /* NULL only before the first exec of the first process */
 	struct trapframe *tf;	 /* at the top of the kernel stack */
 	struct context *context; /* where swtch() resumes this process */

@@ -91,8 +91,9 @@ void smp_start_others(void)
 {
 	for (unsigned i = 1; i < boot_info->ncpus; i++) {
 		cpus[i].id = i;
-		int64_t r = hypercall(HC_CPU_START, i, (uint64_t)ap_main,
-				      (uint64_t)(ap_stacks[i] + BOOT_STACK_SIZE), (uint64_t)&cpus[i]);
+		int64_t r =
+		    hypercall(HC_CPU_START, i, (uint64_t)ap_main,
+			      (uint64_t)(ap_stacks[i] + BOOT_STACK_SIZE), (uint64_t)&cpus[i]);
 		if (r < 0)
 			panic("HC_CPU_START(%u) failed: %ld", i, r);
 	}

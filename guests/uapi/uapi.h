@@ -10,7 +10,8 @@
  * enters the kernel; the other one faults (SIGILL or SIGSEGV).
  */
 #define AT_NULL		 0
-#define AT_PAGELAB_ENTRY 0x5001 /* pagelab's own auxiliary vector type */
+#define AT_PAGELAB_ENTRY 0x5001 /* pagelab's own auxiliary vector types */
+#define AT_PAGELAB_NCPUS 0x5002 /* CPUs the kernel runs on: sysconf(_SC_NPROCESSORS_ONLN) */
 enum sys_number {
 	SYS_fork = 1,
 	SYS_execve = 2,

@@ -1,14 +1,16 @@
 #!/bin/bash
 # run.sh: runs one shell command inside the lab VM (QEMU with SVM, Linux with kvm-amd loaded).
 #
-# Usage: harness/lab/run.sh [--npt 0|1] [--out DIR] [--timeout S] [--mem MB] [--dmesg] -- COMMAND
+# Usage: harness/lab/run.sh [--npt 0|1] [--smp N] [--out DIR] [--timeout S] [--mem MB] [--dmesg]
+#                           -- COMMAND
 #        harness/lab/run.sh --probe
 # COMMAND runs as `cd /pagelab && sh -c COMMAND` in busybox sh,
 # where /pagelab holds the project files at their usual paths (see mkinitrd.sh); files it
 # writes under /pagelab/out/ are copied to DIR (default build/lab/out). Its output streams
 # to stdout; the lab's own notes ("lab: ...": accelerator, boot time, /dev/kvm, the npt value
 # kvm-amd actually loaded with) go to stderr. --dmesg also brings the VM's kernel log back
-# as DIR/dmesg.txt. --probe only checks that the lab can run (QEMU, kernel) and says why not.
+# as DIR/dmesg.txt. --smp gives the VM N vCPUs (default 1): a nested guest's N vCPUs need N
+# lab vCPUs to run side by side. --probe only checks that the lab can run (QEMU, kernel) and says why not.
 #
 # Exit status: COMMAND's own, or
 #   124  COMMAND did not finish within --timeout seconds (default 600)
@@ -23,15 +25,16 @@ BUILD=${BUILD:-build}
 QEMU=${QEMU:-qemu-system-x86_64}
 lab_dir=harness/lab
 
-npt=1 out='' timeout=600 mem=1024 dmesg=0 probe=0
+npt=1 smp=1 out='' timeout=600 mem=1024 dmesg=0 probe=0
 usage() {
-	echo "usage: $0 [--npt 0|1] [--out DIR] [--timeout S] [--mem MB] [--dmesg] -- COMMAND" >&2
+	echo "usage: $0 [--npt 0|1] [--smp 1..8] [--out DIR] [--timeout S] [--mem MB] [--dmesg] -- COMMAND" >&2
 	echo "       $0 --probe" >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--npt) npt=${2:?}; shift 2 ;;
+	--smp) smp=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--mem) mem=${2:?}; shift 2 ;;
@@ -42,6 +45,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $npt in 0 | 1) ;; *) usage ;; esac
+case $smp in [1-8]) ;; *) echo "$0: --smp needs 1..8, not '$smp'" >&2; usage ;; esac
 [ $probe = 1 ] || [ $# -gt 0 ] || usage
 command=$*
 # Paths given relative to where run.sh was called from stay so; the rest works from the top.
@@ -94,7 +98,7 @@ kernel=$kernel_dir/vmlinuz
 append="console=ttyS0 quiet panic=-1 pagelab.npt=$npt kvm_amd.npt=$npt pagelab.dmesg=$dmesg"
 start=$(date +%s.%N)
 set +e
-timeout -k 5 "$timeout" "$QEMU" -accel "$accel" -cpu "$cpu" -m "$mem" -smp 1 \
+timeout -k 5 "$timeout" "$QEMU" -accel "$accel" -cpu "$cpu" -m "$mem" -smp "$smp" \
 	-nodefaults -no-user-config -display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$run_dir/initrd.gz" -append "$append" \
 	</dev/null 2>"$run_dir/qemu.err" |

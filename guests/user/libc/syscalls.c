@@ -8,7 +8,8 @@
 #include "syscall.h"
 
 int errno;
-static int use_trap; /* the kernel's AT_PAGELAB_ENTRY says ENTRY_TRAP: int3, not syscall */
+static int use_trap;   /* the kernel's AT_PAGELAB_ENTRY says ENTRY_TRAP: int3, not syscall */
+static long ncpus = 1; /* AT_PAGELAB_NCPUS */
 
 /* Called by crt0 before main: the auxiliary vector follows envp's NULL. */
 void libc_init(char **envp)
@@ -18,6 +19,16 @@ void libc_init(char **envp)
 	for (const unsigned long *av = (const unsigned long *)(envp + 1); av[0] != AT_NULL; av += 2)
 		if (av[0] == AT_PAGELAB_ENTRY)
 			use_trap = av[1] == ENTRY_TRAP;
+		else if (av[0] == AT_PAGELAB_NCPUS)
+			ncpus = (long)av[1];
+}
+
+long sysconf(int name)
+{
+	if (name == _SC_NPROCESSORS_ONLN)
+		return ncpus;
+	errno = EINVAL;
+	return -1;
 }
 
 long syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
