@@ -125,12 +125,57 @@ lines() {
 		draw "$1" "$3" "data='$tmp/$3.dat'; series='$(cat "$tmp/series")'; name='$7'; xlabel='$8'${10:+; ylabel='${10}'}"
 	fi
 }
-lines lines.gp "$latency_y" fork-vs-rss forkstorm 8 '$9 == 0' "forkstorm: fork + exit + wait against the parent RSS (touch_pages=0)" "parent RSS (KiB)"
-lines paging.gp "$paging_y" fork-paging-vs-rss forkstorm 8 '$9 == 0 && $3 == "ptefree" && $4 != "hv-native"' "forkstorm in ptefree mode: hv work per fork against the parent RSS (counts exact everywhere)" "parent RSS (KiB)" 1
-lines paging.gp "$pvmmu_y" fork-pvmmu-vs-rss forkstorm 8 '$9 == 0 && $3 == "pvmmu"' "forkstorm in pvmmu mode: hypercalls and page-table updates per fork against the parent RSS (counts exact everywhere)" "parent RSS (KiB)" 1 "page-table updates per op"
-lines lines.gp "$latency_y" fork-vs-touch forkstorm 9 '$9 > 0' "forkstorm: fork + exit + wait against pages the child writes" "pages written by the child"
+lines lines.gp "$latency_y" fork-vs-rss forkstorm 8 '$9 == 0 && ($10 == "NaN" || $10 == 1)' "forkstorm: fork + exit + wait against the parent RSS (touch_pages=0)" "parent RSS (KiB)"
+lines paging.gp "$paging_y" fork-paging-vs-rss forkstorm 8 '$9 == 0 && ($10 == "NaN" || $10 == 1) && $3 == "ptefree" && $4 != "hv-native"' "forkstorm in ptefree mode: hv work per fork against the parent RSS (counts exact everywhere)" "parent RSS (KiB)" 1
+lines paging.gp "$pvmmu_y" fork-pvmmu-vs-rss forkstorm 8 '$9 == 0 && ($10 == "NaN" || $10 == 1) && $3 == "pvmmu"' "forkstorm in pvmmu mode: hypercalls and page-table updates per fork against the parent RSS (counts exact everywhere)" "parent RSS (KiB)" 1 "page-table updates per op"
+lines lines.gp "$latency_y" fork-vs-touch forkstorm 9 '$9 > 0 && ($10 == "NaN" || $10 == 1)' "forkstorm: fork + exit + wait against pages the child writes" "pages written by the child"
 lines lines.gp "$latency_y" mmapchurn-vs-size mmapchurn 8 1 "mmapchurn: mmap + touch every page + munmap against region size" "region size (KiB)"
 lines lines.gp "$rss_y" rss-mmapchurn mmapchurn 8 '$3 != "none" && $4 != "hv-native"' "mmapchurn: host RSS of the hv after the run against region size (free page reporting and populate per series)" "region size (KiB)" 1 "host RSS after the run (MiB)"
+
+# Concurrency (concurrency.tsv): 1 workload, 2 params, 3 label, 4 kind, 5 copies or threads
+# (= vCPUs), 6..9 parameter values, 10 p10_ns, 11 p50_ns, 12 p90_ns, 13 exits_per_op,
+# 14 ipis_sent, 15 ipis_recv, 16 shootdowns, 17 lock_spins, 18 remote_tlb_flush,
+# 19 remote_tlb_flush_requests, 20 hv_lock_waits (each per op).
+# scaling SCRIPT NAME WORKLOAD FILTER YEXPR TITLE XLABEL [SETTINGS [COUNTS]]: one block per
+# series of (concurrency, YEXPR) rows; a placeholder when no row has a number for every column.
+# COUNTS=1 drops the labels' notes on distorted time, which do not concern counts.
+scaling() {
+	: >"$tmp/series"
+	awk -F'\t' -v w="$3" -v titles="$tmp/series" -v counted="$tmp/$2.n" -v counts="$9" '
+	NR > 1 && $1 == w && ('"$4"') {
+		y = '"$5"'
+		if (!($3 in si)) {
+			si[$3] = ns++
+			title[si[$3]] = $3
+			if (counts) sub(/ \(.*\)$/, "", title[si[$3]]) # no notes on time for counts
+		}
+		rows[si[$3]] = rows[si[$3]] $5 "\t" y "\n"
+		if (y !~ /NaN/) n++
+	}
+	END {
+		for (s = 0; s < ns; s++) {
+			printf "%s\n\n", rows[s]
+			printf "\"%s\" ", title[s] > titles
+		}
+		print n + 0 > counted
+	}' "$res/concurrency.tsv" >"$tmp/$2.dat"
+	if [ "$(cat "$tmp/$2.n")" -gt 0 ]; then
+		draw "$1" "$2" "data='$tmp/$2.dat'; series='$(cat "$tmp/series")'; name='$6'; xlabel='$7'${8:+; $8}"
+	else
+		draw empty.gp "$2" "name='$6'; why='no $3 cell has these counts (an hv of one vCPU, or none ran)'"
+	fi
+}
+if [ -f "$res/concurrency.tsv" ] && [ "$(wc -l <"$res/concurrency.tsv")" -gt 1 ]; then
+	conc_lat='sprintf("%g\t%g\t%g", $11 / 1000, $10 / 1000, $12 / 1000)'
+	scaling lines.gp fork-vs-copies forkstorm '$6 == 64 && $7 == 0' "$conc_lat" \
+		"forkstorm: fork + exit + wait as each copy sees it, against copies at once (one vCPU each)" "copies (= vCPUs)"
+	scaling lines.gp shootdown-vs-threads shootdown '$7 == 1 && $8 == 0' "$conc_lat" \
+		"shootdown: munmap + mmap of 1 page with readers on the other threads, against threads (one vCPU each)" "threads (= vCPUs)"
+	scaling counts.gp shootdown-counts-vs-threads shootdown '$7 == 1 && $8 == 0 && $14 != "NaN"' \
+		'sprintf("%s\t%s", $14, $16)' \
+		"shootdown: per munmap of 1 page against threads (counts exact everywhere)" "threads (= vCPUs)" \
+		"ytop='IPIs the guest kernel sent per op'; ybottom='shootdowns per op (the guest kernel)'" 1
+fi
 
 # hv-native: the hv's paging per call at two window sizes next to native Linux
 if [ -f "$res/hvnative.tsv" ] && [ "$(wc -l <"$res/hvnative.tsv")" -gt 1 ]; then

@@ -1,12 +1,14 @@
-/* forkstorm.c: fork, the child writes touch_pages pages and exits, the parent waits. */
+/* forkstorm.c: fork, the child writes touch_pages pages and exits, the parent waits; in copies
+ * processes at once. */
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "workload.h"
 
 #define PAGE 4096
-enum { RSS_KIB, TOUCH_PAGES };
+enum { RSS_KIB, TOUCH_PAGES, COPIES };
 
 struct forkstorm {
 	volatile uint64_t *mem; /* the parent's resident memory */
@@ -77,6 +79,47 @@ static int op(struct wl_ctx *ctx)
 	return 0;
 }
 
+/*
+ * copies > 1 (lmbench's parallel fork test): each repetition forks that many copies of this
+ * process, each runs iters operations, and the repetition ends when the last copy is reaped;
+ * its time over iters is the latency of one operation as each copy sees it. Starting and
+ * reaping the copies (one fork each per repetition) is inside the timed section.
+ */
+static int rep(struct wl_ctx *ctx)
+{
+	long copies = ctx->p[COPIES];
+	if (copies == 1) {
+		for (long i = 0; i < ctx->iters; i++)
+			if (op(ctx) < 0)
+				return -1;
+		return 0;
+	}
+	pid_t pids[copies];
+	for (long c = 0; c < copies; c++) {
+		pids[c] = fork();
+		if (pids[c] < 0)
+			return wl_fail(ctx, "fork of copy %ld failed", c);
+		if (pids[c] > 0)
+			continue;
+		for (long i = 0; i < ctx->iters; i++)
+			if (op(ctx) < 0) {
+				fprintf(stderr, "forkstorm copy %ld: %s\n", c, ctx->err);
+				_exit(1);
+			}
+		_exit(0);
+	}
+	int failed = 0;
+	for (long c = 0; c < copies; c++) {
+		int status = -1;
+		if ((waitpid(pids[c], &status, 0) != pids[c] || status != 0) && !failed)
+			failed = wl_fail(ctx,
+					 "copy %ld of %ld failed (status 0x%x; its reason is on "
+					 "stderr)",
+					 c, copies, status);
+	}
+	return failed;
+}
+
 /* Copy-on-write: none of the children's writes may show in the parent. */
 static int check(struct wl_ctx *ctx)
 {
@@ -89,10 +132,13 @@ static int check(struct wl_ctx *ctx)
 
 WORKLOAD(wl_forkstorm) = {
     .name = "forkstorm",
-    .desc = "fork, the child writes touch_pages pages and exits, the parent waits",
+    .desc = "fork, the child writes touch_pages pages and exits, the parent waits (in copies "
+	    "processes at once)",
     .params = {{"rss_kib", 64, 0, 1 << 20, "parent's resident memory before the storm (KiB)"},
-	       {"touch_pages", 0, 0, 1 << 18, "pages the child writes before it exits"}},
+	       {"touch_pages", 0, 0, 1 << 18, "pages the child writes before it exits"},
+	       {"copies", 1, 1, 32, "processes running the fork loop at once"}},
     .setup = setup,
     .op = op,
     .check = check,
+    .rep = rep,
 };

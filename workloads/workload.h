@@ -28,7 +28,9 @@ enum wl_flags {
 
 /*
  * A workload: setup() once, op() iters times per repetition (timed), check() once at the
- * end. Each returns 0, or -1 after wl_fail(). setup and check may be NULL.
+ * end. Each returns 0, or -1 after wl_fail(). setup and check may be NULL. A workload whose
+ * operations run in several processes at once sets rep(): it runs the whole repetition
+ * (iters operations in each process) in place of the runner's loop over op().
  */
 struct workload {
 	const char *name;
@@ -38,6 +40,7 @@ struct workload {
 	int (*setup)(struct wl_ctx *);
 	int (*op)(struct wl_ctx *);
 	int (*check)(struct wl_ctx *);
+	int (*rep)(struct wl_ctx *);
 };
 
 /* Declares a workload; the build finds it by wildcard and the registry by linker section. */

@@ -16,7 +16,7 @@ $(BUILD)/host/%.o: %.c workloads/workload.h hv/abi.h
 
 $(BUILD)/native/wl: $(WL_HOST_OBJS) $(BUILD)/host/workloads/lib/runner.o
 	@mkdir -p $(dir $@)
-	$(CC) -static -o $@ $^
+	$(CC) -static -pthread -o $@ $^
 
 $(BUILD)/native/true: $(BUILD)/host/workloads/lib/true.o
 	@mkdir -p $(dir $@)

@@ -30,8 +30,9 @@ struct cell {
 	bool params_ok;		     /* the registry accepted kv (else the run reports why) */
 	char params[PARAMS_STR_MAX]; /* every parameter, "rss_kib=64,touch_pages=0" */
 	long max_iters;		     /* bound on iterations per repetition for this workload */
-	const char *mode;	     /* "classic", "ptefree", or "none" where modes do not apply */
-	const char *fork_policy;     /* ptefree: the policy asked of the hv ("copy", "lazy") */
+	int cpus;	  /* the hv's vCPUs (hv --cpus): the workload's concurrency, 1 for most */
+	const char *mode; /* "classic", "ptefree", or "none" where modes do not apply */
+	const char *fork_policy; /* ptefree: the policy asked of the hv ("copy", "lazy") */
 	/* a memory setting asked of the hv, "NAME=VALUE" for its --NAME VALUE (ptefree:
 	 * "populate=none|write", classic: "free-report=on|off"), or NULL for its default */
 	const char *variant;
@@ -124,6 +125,11 @@ void summary_print(json_t *doc, FILE *f);
 void hvnative_print(json_t *runs, FILE *f);
 void hvnative_write_tsv(FILE *f, json_t *runs); /* hvnative.tsv, for plots/hvnative.gp */
 
+/* concurrency.c: the cells with copies or threads: their per-op table (IPIs, shootdowns,
+ * remote TLB flushes, hv lock waits, exits per vCPU) and concurrency.tsv (plots/plot.sh) */
+void concurrency_print(json_t *runs, FILE *f);
+void concurrency_write_tsv(FILE *f, json_t *runs);
+
 /* calibration.c: the hypercall calibration, once per platform that has one */
 json_t *calibration_run_hv(const struct platform *p, const struct budget *b); /* on /dev/kvm */
 /* The platform's record (skipped with why where it is not available), named after it, with
@@ -131,6 +137,10 @@ json_t *calibration_run_hv(const struct platform *p, const struct budget *b); /*
 json_t *calibration_measure(const struct platform *p, bool available, const char *why,
 			    const struct budget *b);
 void calibration_print(json_t *calibration, FILE *f); /* the table; nothing for none */
+
+/* matrix.c: the parameters that say how many processes or threads run at once ("copies",
+ * "threads"); a cell gets as many vCPUs as its value */
+bool param_is_concurrency(const char *name);
 
 /* util: a die() for host-side failures */
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

@@ -21,7 +21,20 @@ static const struct sweep sweeps[] = {
     {"mmapchurn", NULL, "kib", {4, 16, 64, 256, 1024, 4096, 16384}, {4, 256, 4096}},
     /* one page: a TLB flush by invlpg; 64 pages: past the guest's limit, a CR3 reload */
     {"mprotect", NULL, "pages", {1, 64}, {1, 64}},
+    /* concurrency: the hv gets one vCPU per copy or thread (copies=1 is the rss_kib=64 point) */
+    {"forkstorm", NULL, "copies", {1, 2, 4}, {1, 2}},
+    {"shootdown", NULL, "threads", {1, 2, 4}, {1, 2}},
 };
+
+static const char *const concurrency[] = {"copies", "threads"};
+
+bool param_is_concurrency(const char *name)
+{
+	for (size_t i = 0; i < sizeof concurrency / sizeof concurrency[0]; i++)
+		if (!strcmp(concurrency[i], name))
+			return true;
+	return false;
+}
 
 /* pagefault keeps every page it touches: iters x (warm-up + reps) pages in all. 16384
  * pages is 64 MiB per repetition, within a small guest's memory. */
@@ -117,7 +130,10 @@ static void set_params(struct cell *c, const struct workload *w, char *const kv[
 	size_t left = sizeof c->params;
 	int n = c->params_ok ? wl_nparams(w) : nkv;
 	for (int i = 0; i < n; i++) {
-		int used = c->params_ok ? snprintf(s, left, "%s%s=%ld", i ? "," : "",
+		/* a point keeps the name it had before its workload could run concurrently */
+		if (c->params_ok && param_is_concurrency(w->params[i].name) && ctx.p[i] == 1)
+			continue;
+		int used = c->params_ok ? snprintf(s, left, "%s%s=%ld", s > c->params ? "," : "",
 						   w->params[i].name, ctx.p[i])
 					: snprintf(s, left, "%s%s", i ? "," : "", kv[i]);
 		if (used < 0 || (size_t)used >= left)
@@ -126,6 +142,23 @@ static void set_params(struct cell *c, const struct workload *w, char *const kv[
 	}
 	if (c->params_ok)
 		memcpy(c->p, ctx.p, sizeof c->p);
+	c->cpus = 1;
+	for (int i = 0; c->params_ok && i < wl_nparams(w); i++)
+		if (param_is_concurrency(w->params[i].name) && c->p[i] > c->cpus)
+			c->cpus = c->p[i] < MAX_CPUS ? (int)c->p[i] : MAX_CPUS;
+}
+
+/* Whether the matrix has this point of w already (two sweeps may share one). */
+static bool has_point(const struct matrix *m, const struct workload *w, char *const kv[], int nkv)
+{
+	struct cell probe = {0};
+	set_params(&probe, w, kv, nkv);
+	bool found = false;
+	for (int i = 0; i < m->n && !found; i++)
+		found = m->cells[i].wl == w && !strcmp(m->cells[i].params, probe.params);
+	for (int i = 0; i < nkv; i++)
+		free(probe.kv[i]);
+	return found;
 }
 
 /* One point (a workload and its parameters) on every platform, mode and fork policy. */
@@ -165,7 +198,8 @@ static void add_sweeps(struct matrix *m, const struct workload *w, bool quick)
 			char point[64];
 			char *kv[2] = {point, (char *)sweeps[s].fixed};
 			snprintf(point, sizeof point, "%s=%ld", sweeps[s].param, values[i]);
-			add_point(m, w, kv, sweeps[s].fixed ? 2 : 1);
+			if (!has_point(m, w, kv, sweeps[s].fixed ? 2 : 1))
+				add_point(m, w, kv, sweeps[s].fixed ? 2 : 1);
 		}
 		any = true;
 	}
@@ -207,6 +241,7 @@ void matrix_print_sweeps(FILE *f)
 		fprintf(f, ")\n");
 	}
 	fprintf(f, "  other workloads run once with their default parameters\n");
+	fprintf(f, "  a cell with copies or threads = N runs on N vCPUs (hv --cpus N)\n");
 	fprintf(f, "  in ptefree mode,");
 	for (size_t i = 0; i < sizeof forking / sizeof forking[0]; i++)
 		fprintf(f, "%s %s", i ? "," : "", forking[i]);

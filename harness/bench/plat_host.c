@@ -52,10 +52,24 @@ static int load_record(const char *path, json_t *rec, char *err, size_t len)
 	return 0;
 }
 
+/* Whether this hv runs several vCPUs (its --help names --cpus); asked once. */
+static bool hv_has_cpus(const char *hv)
+{
+	static int answer = -1;
+	if (answer < 0) {
+		static struct proc_out o;
+		char *argv[] = {(char *)hv, "--help", NULL};
+		answer = proc_run(argv, 10, &o) == 0 &&
+			 (strstr(o.out, "--cpus") || strstr(o.err, "--cpus"));
+	}
+	return answer;
+}
+
 static int host_run_once(const struct cell *c, long iters, int reps, int warmup, double timeout_s,
 			 json_t *rec)
 {
 	char hv[4096], json_path[64], a_iters[32], a_reps[32], a_warmup[32], a_timeout[32];
+	char a_cpus[16];
 	snprintf(hv, sizeof hv, "%s/hv", bench_bin_dir());
 	snprintf(json_path, sizeof json_path, "/tmp/pagelab-bench-%d.json", (int)getpid());
 	snprintf(a_iters, sizeof a_iters, "%ld", iters);
@@ -92,6 +106,11 @@ static int host_run_once(const struct cell *c, long iters, int reps, int warmup,
 		argv[argc++] = "--param";
 		argv[argc++] = c->kv[i];
 	}
+	if (c->cpus > 1) { /* one vCPU per copy or thread of the workload */
+		snprintf(a_cpus, sizeof a_cpus, "%d", c->cpus);
+		argv[argc++] = "--cpus";
+		argv[argc++] = a_cpus;
+	}
 
 	static struct proc_out o; /* large buffers; cells run one at a time */
 	unlink(json_path);
@@ -112,6 +131,14 @@ static int host_run_once(const struct cell *c, long iters, int reps, int warmup,
 
 static int host_run_cell(const struct cell *c, const struct budget *b, json_t *rec)
 {
+	char hv[4096];
+	snprintf(hv, sizeof hv, "%s/hv", bench_bin_dir());
+	if (c->cpus > 1 && !hv_has_cpus(hv)) {
+		json_object_set_new(
+		    rec, "reason",
+		    json_sprintf("needs %d vCPUs and this hv runs one (no --cpus)", c->cpus));
+		return 1;
+	}
 	return measure_cell(c, b, host_run_once, rec);
 }
 

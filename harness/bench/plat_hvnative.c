@@ -58,6 +58,8 @@ static int hvnative_run_once(const struct cell *c, long iters, int reps, int war
 	}
 	char kv[WL_MAX_PARAMS][48]; /* every parameter, defaults included */
 	for (int i = 0; c->params_ok && i < wl_nparams(c->wl); i++) {
+		if (param_is_concurrency(c->wl->params[i].name))
+			continue; /* one process: hvnative_run_cell skips the others */
 		snprintf(kv[i], sizeof kv[i], "%s=%ld", c->wl->params[i].name, c->p[i]);
 		argv[argc++] = kv[i];
 	}
@@ -96,6 +98,12 @@ static int hvnative_run_cell(const struct cell *c, const struct budget *b, json_
 		json_object_set_new(rec, "reason",
 				    json_string("the hv pages in ptefree mode only; classic's "
 						"paging is the guest's"));
+		return 1;
+	}
+	if (c->cpus > 1) {
+		json_object_set_new(rec, "reason",
+				    json_string("hv-native times one process's paging calls; "
+						"concurrent copies are measured under KVM only"));
 		return 1;
 	}
 	return measure_cell(c, b, hvnative_run_once, rec);

@@ -16,6 +16,10 @@
 #define LAB_BASE_TIMEOUT 300 /* boot, and the kernel download on first use */
 /* Exits per round of the hypercall calibration inside: about 5 s at TCG's 50-90 us per exit. */
 #define LAB_CALIBRATION_EXITS 3000
+/* Cells of more vCPUs (copies, threads) are skipped in the lab: its vCPUs share the 2 host
+ * cores under TCG, where every exit already costs ~45 us, and the bench must stay in minutes. */
+#define LAB_MAX_CPUS		    2
+#define LAB_TOKEN_CALIBRATION_EXITS 100 /* a later boot's calibration, which is not kept */
 
 struct lab {
 	const char *name;
@@ -118,7 +122,7 @@ static void append_list(char *cmd, size_t len, size_t *used, const char *option,
  * mode and fork policy they use (in the order they come: the first policy is the one of
  * workloads that never fork), on the VM's "host" platform, with the same budget. */
 static void inner_command(struct cell *const cells[], int n, const struct budget *b,
-			  const char *name, char *cmd, size_t len)
+			  const char *name, long calibration_exits, char *cmd, size_t len)
 {
 	json_t *specs = json_array(), *modes = json_array(), *policies = json_array();
 	json_t *populate = json_array(), *free_report = json_array();
@@ -143,8 +147,7 @@ static void inner_command(struct cell *const cells[], int n, const struct budget
 	append(cmd, len, &used, " --timeout %g --max-op %g", b->timeout_s, b->max_op_s);
 	if (b->trace)
 		append(cmd, len, &used, " --trace --trace-method %s", b->trace_method);
-	append(cmd, len, &used, " --calibration-exits %ld",
-	       b->calibration_exits > 0 ? b->calibration_exits : LAB_CALIBRATION_EXITS);
+	append(cmd, len, &used, " --calibration-exits %ld", calibration_exits);
 	append_list(cmd, len, &used, " --modes ", modes);
 	append_list(cmd, len, &used, " --fork-policies ", policies);
 	append_list(cmd, len, &used, " --populate ", populate);
@@ -157,13 +160,46 @@ static void inner_command(struct cell *const cells[], int n, const struct budget
 	json_decref(free_report);
 }
 
-static void lab_prepare(struct cell *const cells[], int n, const struct budget *b)
+/* Whether run.sh gives the VM several CPUs (it takes --smp N). */
+static bool lab_has_smp(void)
 {
-	struct lab *lab = cells[0]->plat->priv;
-	char cmd[16384], out[PATH_MAX], npt[8], timeout[32], results[PATH_MAX + 64];
-	inner_command(cells, n, b, lab->name, cmd, sizeof cmd);
+	char script[PATH_MAX + 32], text[8192] = "";
+	snprintf(script, sizeof script, "%s/harness/lab/run.sh", repo_root());
+	FILE *f = fopen(script, "r");
+	size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+	text[n] = '\0';
+	if (f)
+		fclose(f);
+	return strstr(text, "--smp") != NULL;
+}
+
+/* Why a cell of several vCPUs does not run in the lab, or NULL when it does. */
+static const char *lab_cpus_refused(const struct cell *c)
+{
+	if (c->cpus > LAB_MAX_CPUS)
+		return "the lab runs cells of at most 2 vCPUs (copies, threads): its vCPUs share "
+		       "2 host cores under TCG";
+	if (c->cpus > 1 && !lab_has_smp())
+		return "harness/lab/run.sh gives the VM one CPU (no --smp)";
+	return NULL;
+}
+
+/* One boot of the lab VM with cpus CPUs for the n cells (the bench inside writes its results
+ * into out/NAME): the results document, or NULL with why in lab->error. Only the first boot's
+ * hypercall calibration is kept; a later one runs a token round. */
+static json_t *lab_boot(struct lab *lab, struct cell *const cells[], int n, int cpus, bool first,
+			const struct budget *b)
+{
+	char cmd[16384], out[PATH_MAX], npt[8], timeout[32], results[PATH_MAX + 128], smp[16];
+	char name[64];
+	snprintf(name, sizeof name, cpus == 1 ? "%s" : "%s-smp%d", lab->name, cpus);
+	long exits = !first			? LAB_TOKEN_CALIBRATION_EXITS
+		     : b->calibration_exits > 0 ? b->calibration_exits
+						: LAB_CALIBRATION_EXITS;
+	inner_command(cells, n, b, name, exits, cmd, sizeof cmd);
+	snprintf(smp, sizeof smp, "%d", cpus);
 	snprintf(out, sizeof out, "%s/lab/bench-out", bench_bin_dir());
-	snprintf(results, sizeof results, "%s/%s/results.json", out, lab->name);
+	snprintf(results, sizeof results, "%s/%s/results.json", out, name);
 	snprintf(npt, sizeof npt, "%d", lab->npt);
 	/* A bound, not an estimate: each cell takes a few guest boots at most, and so does the
 	 * calibration after them. */
@@ -181,33 +217,58 @@ static void lab_prepare(struct cell *const cells[], int n, const struct budget *
 			out,
 			"--timeout",
 			timeout,
+			"--smp",
+			smp, /* dropped below for one CPU: run.sh's default */
 			"--",
 			cmd,
 			NULL};
+	if (cpus == 1)
+		memmove(&argv[11], &argv[13], 3 * sizeof argv[0]);
 	/* the bench inside counts exits with perf kvm stat when it has perf (see trace.c) */
 	const char *perf =
 	    b->trace && strcmp(b->trace_method, "tracefs") ? trace_perf_find() : NULL;
 	if (perf)
 		setenv("LAB_PERF", perf, 1);
-	printf("%s: running %d cells in the lab VM (kvm-amd npt=%d); inside, they are "
+	printf("%s: running %d cells in the lab VM (kvm-amd npt=%d, %d CPUs); inside, they are "
 	       "the VM's \"host\" platform\n",
-	       lab->name, n, lab->npt);
+	       lab->name, n, lab->npt, cpus);
 	int status = proc_run_visible(argv);
-
-	json_error_t jerr;
-	json_t *doc = json_load_file(results, 0, &jerr);
-	lab->runs = json_incref(json_object_get(doc, "runs"));
-	lab->calibration = json_incref(json_object_get(doc, "calibration"));
-	lab->context = json_incref(json_object_get(doc, "context"));
+	json_t *doc = json_load_file(results, 0, NULL);
+	if (json_is_array(json_object_get(doc, "runs")))
+		return doc;
 	json_decref(doc);
-	if (lab->runs)
-		return;
 	int code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	snprintf(lab->error, sizeof lab->error, "the lab run brought back no results (%s)",
+	snprintf(lab->error, sizeof lab->error,
+		 "the lab run of %d CPUs brought back no results (%s)", cpus,
 		 code == 124   ? "timed out after its --timeout"
 		 : code == 125 ? "the VM stopped early; see the lab lines above"
 		 : code == 126 ? "the lab cannot run here"
 			       : "see the lab lines above");
+	return NULL;
+}
+
+/* One boot per count of vCPUs the cells ask for, each VM with as many CPUs: the cells of one
+ * vCPU run as they always did, apart from those of several. */
+static void lab_prepare(struct cell *const all[], int nall, const struct budget *b)
+{
+	struct lab *lab = all[0]->plat->priv;
+	struct cell *cells[nall];
+	lab->runs = json_array();
+	for (int cpus = 1; cpus <= LAB_MAX_CPUS; cpus++) {
+		int n = 0;
+		for (int i = 0; i < nall; i++)
+			if (all[i]->cpus == cpus && !lab_cpus_refused(all[i]))
+				cells[n++] = all[i];
+		if (n == 0)
+			continue;
+		json_t *doc = lab_boot(lab, cells, n, cpus, !lab->calibration, b);
+		json_array_extend(lab->runs, json_object_get(doc, "runs"));
+		if (doc && !lab->calibration) {
+			lab->calibration = json_incref(json_object_get(doc, "calibration"));
+			lab->context = json_incref(json_object_get(doc, "context"));
+		}
+		json_decref(doc);
+	}
 }
 
 static int lab_run_cell(const struct cell *c, const struct budget *b, json_t *rec)
@@ -216,6 +277,10 @@ static int lab_run_cell(const struct cell *c, const struct budget *b, json_t *re
 	struct lab *lab = c->plat->priv;
 	size_t i;
 	json_t *r;
+	if (lab_cpus_refused(c)) {
+		json_object_set_new(rec, "reason", json_string(lab_cpus_refused(c)));
+		return 1;
+	}
 	json_array_foreach(lab->runs, i, r)
 	{
 		const char *w = json_string_value(json_object_get(r, "workload"));
@@ -241,8 +306,9 @@ static int lab_run_cell(const struct cell *c, const struct budget *b, json_t *re
 		return -1;
 	}
 	json_object_set_new(rec, "ok", json_false());
-	json_object_set_new(rec, "error",
-			    json_string(lab->runs ? "missing from the lab's results" : lab->error));
+	json_object_set_new(
+	    rec, "error",
+	    json_string(lab->error[0] ? lab->error : "missing from the lab's results"));
 	return -1;
 }
 
@@ -254,7 +320,7 @@ static json_t *lab_calibrate(const struct platform *p, const struct budget *b)
 	json_t *inner = json_array_get(lab->calibration, 0);
 	if (!inner)
 		return json_pack("{s:s, s:s}", "status", "failed", "error",
-				 lab->runs ? "missing from the lab's results" : lab->error);
+				 lab->error[0] ? lab->error : "missing from the lab's results");
 	json_t *rec = json_deep_copy(inner);
 	json_object_set_new(rec, "lab_kernel",
 			    json_deep_copy(json_object_get(lab->context, "kernel")));

@@ -1,5 +1,5 @@
-/* results.c: writes results.json, results.tsv, exits.tsv, trace-exits.tsv and hvnative.tsv
- * atomically. */
+/* results.c: writes results.json, results.tsv, exits.tsv, trace-exits.tsv, hvnative.tsv and
+ * concurrency.tsv atomically. */
 /* Each file goes through a temporary file and rename so that readers never see half a file. */
 #include <errno.h>
 #include <math.h>
@@ -192,5 +192,9 @@ int results_write(const char *dir, json_t *doc)
 	f = start(dir, "hvnative.tsv", tmp, sizeof tmp);
 	hvnative_write_tsv(f, runs);
 	finish(f, tmp, dir, "hvnative.tsv");
+
+	f = start(dir, "concurrency.tsv", tmp, sizeof tmp);
+	concurrency_write_tsv(f, runs);
+	finish(f, tmp, dir, "concurrency.tsv");
 	return 0;
 }

@@ -278,6 +278,7 @@ void summary_print(json_t *doc, FILE *f)
 	}
 	json_decref(workloads);
 	hvnative_print(runs, f);
+	concurrency_print(runs, f);
 	fputc('\n', f);
 	print_notes(f, runs);
 	calibration_print(json_object_get(doc, "calibration"), f);

@@ -175,8 +175,8 @@ int model_load(struct model *m, const char *path)
 	json_t *r;
 	json_array_foreach(runs, i, r)
 	{
-		if (strcmp(str(r, "status"), "ok"))
-			continue;
+		if (strcmp(str(r, "status"), "ok") || run_concurrency(r) > 1)
+			continue; /* concurrency.c has the runs of several vCPUs */
 		struct cell *c = &m->cells[m->ncells];
 		read_cell(c, r);
 		if (isnan(c->t) || c->t <= 0)

@@ -63,7 +63,7 @@ static int cmd_paper(const char *results, const char *hw, const char *out)
 		     out_file(out, "model-check.md"), out_file(out, "model-check.tsv"),
 		     out_file(out, "projection.md"),  out_file(out, "projection.tsv"),
 		     out_file(out, "reproduce.md"),   out_file(out, "values.txt"),
-		     out_file(out, "hwcosts.md")};
+		     out_file(out, "hwcosts.md"),     out_file(out, "shootdown.md")};
 	int n = sizeof f / sizeof f[0];
 	for (int i = 0; i < n; i++)
 		if (!f[i])
@@ -75,6 +75,7 @@ static int cmd_paper(const char *results, const char *hw, const char *out)
 	int rc = write_projection(&m, hw, f[8], f[4], f[5]);
 	write_reproduce(&m, f[6]);
 	write_values(&m, f[7]);
+	write_shootdown(&m, f[9]);
 	return close_all(f, n) || rc;
 }
 

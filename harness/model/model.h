@@ -103,6 +103,11 @@ int write_projection(const struct model *m, const char *hw_json, FILE *costs, FI
 /* reproduce.c: the published anchors against pagelab's counts and model */
 void write_reproduce(const struct model *m, FILE *f);
 
+/* concurrency.c: runs of several vCPUs (copies or threads > 1) stay out of the model */
+long run_concurrency(json_t *run); /* the run's copies or threads, 1 without */
+void write_concurrent_fork_anchor(const struct model *m, FILE *f); /* a reproduce row */
+void write_shootdown(const struct model *m, FILE *f);		   /* shootdown.md */
+
 /* splice.c: generated blocks and values (values.txt, else a query of m) into a markdown file */
 int splice(const struct model *m, const char *doc_path, const char *gen_dir, FILE *out);
 

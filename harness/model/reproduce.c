@@ -111,6 +111,5 @@ void write_reproduce(const struct model *m, FILE *f)
 		}
 		fprintf(f, "| %s | %s | %s | %s |\n", a->source, a->figure, ours, verdict);
 	}
-	fprintf(f, "| PVM, SOSP 2023 | 32 concurrent forks: 514 us (EPT) vs 32k us (shadow) | - | "
-		   "not measured: one vCPU, one guest |\n");
+	write_concurrent_fork_anchor(m, f);
 }

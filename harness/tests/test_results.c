@@ -1,8 +1,8 @@
 /* test_results.c: a quick native bench writes complete results, survives a failure, plots. */
 /* Every required field is present and every run record is valid against the run-record
  * schema, a forced failure is recorded without stopping the run, the calibration is recorded
- * (or skipped) per KVM platform and printed by --summary, and the results folder can be
- * plotted. */
+ * (or skipped) per KVM platform and printed by --summary, the results folder can be
+ * plotted, and a cell of two threads gets its row and table. */
 #include <ctype.h>
 #include <jansson.h>
 #include <stdbool.h>
@@ -380,6 +380,60 @@ static void test_plots(void)
 }
 
 /* Bad names in any option: exit status 2, and a message that lists the valid ones. */
+/* A cell of two threads: natively with two threads, on the host with two vCPUs (or skipped,
+ * saying why, by an hv of one vCPU); its row in concurrency.tsv and the concurrency table. */
+static void test_concurrency(void)
+{
+	char cdir[] = "/tmp/pagelab-test-conc-XXXXXX", cmd[512], path[160], line[1024];
+	CHECK(mkdtemp(cdir) != NULL, "mkdtemp");
+	snprintf(cmd, sizeof cmd,
+		 "%s --quick --reps 2 --platforms native,host --modes classic --workloads "
+		 "shootdown:threads=2 --out %s >%s/log 2>&1",
+		 bench, cdir, cdir);
+	CHECK(system(cmd) == 0, "%s", cmd);
+	snprintf(path, sizeof path, "%s/results.json", cdir);
+	json_t *d = json_load_file(path, 0, NULL), *r;
+	size_t i;
+	bool native_ok = false, host_seen = false;
+	json_array_foreach(get(d, "runs"), i, r)
+	{
+		const char *plat = json_string_value(get(r, "platform"));
+		const char *status = json_string_value(get(r, "status"));
+		if (!strcmp(plat, "native"))
+			native_ok = !strcmp(status, "ok");
+		if (strcmp(plat, "host"))
+			continue;
+		host_seen = true;
+		const char *why = json_string_value(get(r, "reason")) ?: "";
+		if (!strcmp(status, "skipped"))
+			CHECK(strstr(why, "/dev/kvm") || strstr(why, "--cpus"),
+			      "the host cell is skipped without its reason: %s", why);
+		else
+			CHECK(!strcmp(status, "ok") &&
+				  json_array_size(get(get(r, "smp_per_op"), "exits_by_vcpu")) == 2,
+			      "the host cell of two threads: %s, exits of %zu vCPUs", status,
+			      json_array_size(get(get(r, "smp_per_op"), "exits_by_vcpu")));
+	}
+	CHECK(native_ok && host_seen, "native ok %d, host cell %d", native_ok, host_seen);
+	json_decref(d);
+	snprintf(path, sizeof path, "%s/concurrency.tsv", cdir);
+	FILE *f = fopen(path, "r");
+	bool row = false;
+	while (f && fgets(line, sizeof line, f))
+		row |= !strncmp(line, "shootdown\tthreads=2,pages=1,mprotect=0\tnative", 45) &&
+		       strstr(line, "\tthreads\t2\t");
+	if (f)
+		fclose(f);
+	CHECK(row, "no native row of two threads in %s", path);
+	snprintf(cmd, sizeof cmd, "%s --summary %s | grep -q '^Concurrency: per operation'", bench,
+		 cdir);
+	CHECK(system(cmd) == 0, "no concurrency table in the summary of %s", cdir);
+	if (!test_failures) {
+		snprintf(cmd, sizeof cmd, "rm -rf %s", cdir);
+		system(cmd);
+	}
+}
+
 static void test_usage_errors(void)
 {
 	static const struct {
@@ -445,6 +499,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_calibration_summary);
 	RUN_TEST(test_kernel_insns_summary);
 	RUN_TEST(test_usage_errors);
+	RUN_TEST(test_concurrency);
 	if (system("command -v gnuplot >/dev/null 2>&1") != 0)
 		printf("SKIP test_plots: gnuplot is not installed\n");
 	else

@@ -30,7 +30,9 @@ static void fail_usage(struct hc_result *r, const char *why)
 static uint64_t run_rep(const struct workload *w, struct wl_ctx *ctx)
 {
 	uint64_t t0 = pl_rdtsc();
-	for (long i = 0; i < ctx->iters; i++)
+	if (w->rep && w->rep(ctx) < 0)
+		return 0;
+	for (long i = 0; !w->rep && i < ctx->iters; i++)
 		if (w->op(ctx) < 0)
 			return 0;
 	uint64_t t = pl_rdtsc() - t0;

@@ -2,7 +2,7 @@
 # native.sh: every workload passes its own checks as a plain Linux process; bad input is refused.
 wl=${1:-build/native/wl}
 fails=0
-for name in forkstorm forkexec mmapchurn pagefault nullsys; do
+for name in forkstorm forkexec mmapchurn pagefault nullsys shootdown; do
 	out=$("$wl" "$name" iters=20 reps=3 warmup=1 2>&1)
 	case "$out" in
 	*"RESULT ok=1 "*) echo "PASS native $name" ;;
@@ -15,6 +15,16 @@ if "$wl" forkstorm iters=10 reps=2 rss_kib=1024 touch_pages=64 | grep -q "RESULT
 else
 	echo "FAIL native forkstorm touch_pages=64"; fails=$((fails + 1))
 fi
+# Concurrency: copies of the fork loop at once; readers on other threads while pages go and come.
+for args in "forkstorm copies=3 rss_kib=256 touch_pages=8" "shootdown threads=4 pages=8" \
+	"shootdown threads=3 pages=2 mprotect=1" "shootdown threads=1"; do
+	# shellcheck disable=SC2086 # the arguments split on purpose
+	if "$wl" $args iters=20 reps=2 warmup=1 | grep -q "RESULT ok=1 "; then
+		echo "PASS native $args"
+	else
+		echo "FAIL native $args"; fails=$((fails + 1))
+	fi
+done
 expect_refused() { # name, then the arguments that must be refused with exit 2 and a reason
 	what=$1; shift
 	out=$("$wl" "$@" 2>/dev/null); rc=$?
@@ -28,4 +38,6 @@ expect_refused "valid: rss_kib, touch_pages" forkstorm bogus=1
 expect_refused "out of range" mmapchurn kib=1
 expect_refused "needs an integer" mmapchurn kib=abc
 expect_refused "reps" nullsys reps=65
+expect_refused "out of range" shootdown threads=9
+expect_refused "out of range" forkstorm copies=0
 [ "$fails" -eq 0 ]
