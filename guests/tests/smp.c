@@ -9,7 +9,7 @@
 
 #define PAGE 4096
 
-/* usage: smp [ROUNDS [stale]] */
+/* usage: smp [ROUNDS [stale|nostorms]]: only the stale-mapping tests, or all but the storms */
 static int rounds = 20; /* each test repeats this often, to catch races */
 static int alone;	/* one CPU: the threads must take turns */
 
@@ -273,6 +273,8 @@ int main(int argc, char **argv)
 	if (argc > 2 && !strcmp(argv[2], "stale")) /* only the stale-mapping tests */
 		TEST_EXIT();
 	RUN_TEST(test_no_lost_writes);
+	if (argc > 2 && !strcmp(argv[2], "nostorms"))
+		TEST_EXIT();
 	RUN_TEST(test_concurrent_fork_storms);
 	TEST_EXIT();
 }
