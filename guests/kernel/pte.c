@@ -94,7 +94,9 @@ int leaf_protect(uint64_t *pte, uint64_t va, void *arg)
 	return 0;
 }
 
-int leaf_fault(uint64_t *pte, uint64_t err, int prot, pte_set_fn set, uint64_t *drop)
+/* -1 if out of memory, 1 if another frame replaced a present one (then *drop is the old
+ * frame), 0. */
+static int leaf_fault(uint64_t *pte, uint64_t err, int prot, pte_set_fn set, uint64_t *drop)
 {
 	if (!*pte) { /* demand-zero */
 		void *page = kalloc_user_page();
@@ -125,4 +127,18 @@ int leaf_fault(uint64_t *pte, uint64_t err, int prot, pte_set_fn set, uint64_t *
 	 * for va, so upgrades need no invlpg (x86, as in Linux). */
 	set(pte, pa | leaf_flags(prot, *pte & PTE_COW));
 	return 0;
+}
+
+int fault_apply(struct mm *mm, uint64_t *pte, uint64_t va, uint64_t err, int prot, pte_set_fn set,
+		flush_fn flush)
+{
+	uint64_t drop = 0;
+	int r = pte ? leaf_fault(pte, err, prot, set, &drop) : -1;
+	struct flush f = {0};
+	if (r > 0) /* another frame replaced a present one: no CPU may keep the old */
+		flush_page(&f, va);
+	flush(mm, &f);
+	if (drop)
+		put_page(drop);
+	return r < 0 ? -1 : 0;
 }

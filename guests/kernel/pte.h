@@ -76,9 +76,11 @@ int leaf_protect(uint64_t *pte, uint64_t va, void *arg);
  * may use a page through its TLB until the flush, so it must not be reused before. */
 void unmap_range(struct mm *mm, uint64_t *root, uint64_t va, uint64_t len, pte_set_fn set,
 		 flush_fn flush);
-/* Resolves a fault on leaf entry pte (demand-zero, COW, or an entry upgraded by mprotect):
- * -1 if out of memory, 1 if another frame replaced a present one (its TLB entry must go on
- * every CPU; then *drop is the old frame, which the caller puts after the flush), 0. */
-int leaf_fault(uint64_t *pte, uint64_t err, int prot, pte_set_fn set, uint64_t *drop);
+/* Resolves a fault at page va of mm on leaf entry pte (NULL: no table memory), the entry set
+ * by set (demand-zero, COW, or an entry upgraded by mprotect). When another frame replaced a
+ * present one, every CPU's TLB drops it (flush) before the old frame is put. 0, or -1 if out
+ * of memory. */
+int fault_apply(struct mm *mm, uint64_t *pte, uint64_t va, uint64_t err, int prot, pte_set_fn set,
+		flush_fn flush);
 
 #endif

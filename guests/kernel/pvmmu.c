@@ -278,15 +278,7 @@ static int pvmmu_fault(struct mm *mm, uint64_t va, uint64_t err, int prot)
 {
 	va = PAGE_ROUND_DOWN(va);
 	uint64_t *pte = walk(mm->backend, va, 1);
-	uint64_t drop = 0;
-	int r = pte ? leaf_fault(pte, err, prot, set_entry, &drop) : -1;
-	struct flush f = {0};
-	if (r > 0) /* another frame replaced a present one: no CPU may keep the old */
-		flush_page(&f, va);
-	flush_done(mm, &f);
-	if (drop)
-		put_page(drop);
-	return r < 0 ? -1 : 0;
+	return fault_apply(mm, pte, va, err, prot, set_entry, flush_done);
 }
 
 const struct mmu_backend mmu_pvmmu = {
