@@ -19,27 +19,81 @@
 # FAIL line gets one ("FAIL SCRIPT: exited with status N"). Exit status 0 unless a script
 # failed or the lab VM broke down. LAB_TIMEOUT (seconds, default 900) bounds each lab boot;
 # LAB_SMP (default 1) gives the lab VM that many vCPUs (harness/lab/run.sh --smp) for the
-# scripts without @smp=N.
+# scripts without @smp=N. The scripts of one place (here, or one lab boot) get KVMTESTS_BUDGET
+# seconds together (default 3600 here, LAB_TIMEOUT - 60 in a boot): a script still running
+# then is stopped and FAILs, with each of its processes' threads and kernel stacks.
 #
 # harness/kvmtests.sh --here PLATFORM SCRIPT... runs the scripts in the current machine (used
 # inside the lab VM).
+
+# The process tree under pid $1 (from /proc: busybox has no pgrep).
+descendants() {
+	for stat in /proc/[0-9]*/stat; do
+		fields=$(sed 's/.*) //' "$stat" 2>/dev/null) || continue
+		set -- "$1" $fields # $3: the parent's pid
+		[ "$3" = "$1" ] || continue
+		child=${stat#/proc/}
+		child=${child%/stat}
+		echo "$child"
+		descendants "$child" # sh has no local variables: nothing of this loop is used after
+	done
+}
+
+# What a stuck script's processes are doing (each thread's state and kernel stack, root only),
+# then the end of the kernel log; then they are killed.
+stop_stuck() {
+	procs=$(descendants "$1")
+	for pid in $procs; do
+		echo "  process $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+		for task in /proc/"$pid"/task/*; do
+			[ -d "$task" ] || continue
+			echo "    thread ${task##*/}: state $(cut -d' ' -f3 "$task/stat" 2>/dev/null)," \
+				"waiting in $(cat "$task/wchan" 2>/dev/null)"
+			sed 's/^/      /' "$task/stack" 2>/dev/null
+		done
+	done
+	dmesg 2>/dev/null | tail -n 20 | sed 's/^/  dmesg: /'
+	kill -KILL $procs "$1" 2>/dev/null
+}
+
+# Runs script $2 with PAGELAB_PLATFORM=$1, its output streaming, until the deadline (seconds
+# of /proc/uptime); one that runs past it is stopped with a FAIL line and what it was doing
+# (a wedged hv, or a wedged lab kernel, shows where rather than ending the VM's boot mute).
+# Its status goes to file $3.
+run_bounded() {
+	PAGELAB_PLATFORM=$1 sh "$2" 2>&1 &
+	pid=$!
+	while kill -0 $pid 2>/dev/null && [ "$(cut -d. -f1 /proc/uptime)" -lt "$deadline" ]; do
+		sleep 1
+	done
+	if kill -0 $pid 2>/dev/null; then
+		echo "FAIL $2: still running after the time left for these tests" \
+			"(KVMTESTS_BUDGET=$budget s); stopped. What it was doing:"
+		stop_stuck $pid
+	fi
+	wait $pid
+	echo $? >"$3"
+}
 
 # Runs each script here with PAGELAB_PLATFORM=$1; returns 1 if any failed.
 run_here() {
 	platform=$1
 	shift
 	failed=0
+	budget=${KVMTESTS_BUDGET:-3600}
+	deadline=$(($(cut -d. -f1 /proc/uptime) + budget))
 	for script in "$@"; do
 		echo "== $script ($platform${PAGELAB_SYSCALL_ENTRY:+, $PAGELAB_SYSCALL_ENTRY entry})"
 		log=${TMPDIR:-/tmp}/kvmtests.$$.log
-		PAGELAB_PLATFORM=$platform sh "$script" >"$log" 2>&1
-		status=$?
-		cat "$log"
-		if [ $status -ne 0 ]; then
+		# The output streams (a script that wedges shows how far it got); the status comes
+		# back through a file, as a pipeline's status is its last command's.
+		run_bounded "$platform" "$script" "$log.status" | tee "$log"
+		status=$(cat "$log.status")
+		if [ "$status" -ne 0 ]; then
 			failed=1
 			grep -q '^FAIL ' "$log" || echo "FAIL $script: exited with status $status"
 		fi
-		rm -f "$log"
+		rm -f "$log" "$log.status"
 	done
 	return $failed
 }
@@ -120,7 +174,7 @@ run_lab() {
 	platform=lab-npt
 	[ "$1" = 0 ] && platform=lab-shadow
 	harness/lab/run.sh --npt "$1" --smp "$4" --timeout "${LAB_TIMEOUT:-900}" --out "${BUILD:-build}/lab/kvmtests" \
-		-- "PAGELAB_SYSCALL_ENTRY=$2 sh harness/kvmtests.sh --here $platform $3"
+		-- "KVMTESTS_BUDGET=$((${LAB_TIMEOUT:-900} - 60)) PAGELAB_SYSCALL_ENTRY=$2 sh harness/kvmtests.sh --here $platform $3"
 	status=$?
 	case $status in
 	0) return 0 ;;

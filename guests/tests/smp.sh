@@ -1,7 +1,8 @@
 #!/bin/sh
 # smp.sh: the smp test program (guests/tests/smp.c) on several vCPUs in every mode, then again
 # with the guest's TLB shootdown deliberately skipped (hv --shootdown skip), which must be caught
-# where the MMU keeps stale entries (EPT/NPT). Under KVM's shadow MMU (lab-shadow, a PVM host)
+# where the MMU keeps stale entries (EPT/NPT; in the lab only when its vCPUs run in parallel,
+# LAB_MTTCG=1). Under KVM's shadow MMU (lab-shadow, a PVM host)
 # KVM traps the guest's page-table writes and flushes every vCPU itself: the broken run is
 # reported, not required to fail. Run it through harness/kvmtests.sh.
 # SMP_CPUS (default 2) vCPUs, SMP_ROUNDS (default 3 on a PVM host, 10 elsewhere) rounds per
@@ -12,7 +13,7 @@ failed=0
 
 # Runs the program (mode, shootdown, its arguments); its output is in $out, the hv's status in $rc.
 run() {
-	out=$("$HV" --mode "$1" --cpus "$CPUS" --shootdown "$2" --timeout 600 --exec "smp $3" 2>&1)
+	out=$("$HV" --mode "$1" --cpus "$CPUS" --shootdown "$2" --timeout 120 --exec "smp $3" 2>&1)
 	rc=$?
 }
 
@@ -26,12 +27,15 @@ esac
 for mode in classic ptefree pvmmu; do
 	args=$ROUNDS
 	# Known bug, not yet found: pvmmu's concurrent fork storms on 2 vCPUs under NPT triple-fault
-	# vCPU 1 in about 1 run in 25 in the lab (--pvmmu-apply direct); left out here so that it
-	# stays visible as a SKIP rather than as a red run now and then.
-	if [ "$mode" = pvmmu ] && { [ "$mmu" = npt ] || [ "$mmu" = ept ]; }; then
+	# vCPU 1 in about 1 run in 25 in the lab when its vCPUs run at the same time (LAB_MTTCG=1,
+	# --pvmmu-apply direct), in none of 60 when they take turns; left out where they may run at
+	# the same time, so that it stays visible as a SKIP rather than as a red run now and then.
+	if [ "$mode" = pvmmu ] && { [ "$mmu" = npt ] || [ "$mmu" = ept ]; } &&
+		[ "${PAGELAB_LAB_TCG:-}" != single ]; then
 		args="$ROUNDS nostorms"
 		echo "SKIP pvmmu/smp/cpus=$CPUS test_concurrent_fork_storms: known bug under $mmu" \
-			"(vCPU 1 triple-faults in about 1 run in 25 in the lab), not yet found"
+			"with vCPUs running at the same time (vCPU 1 triple-faults in about 1 lab run" \
+			"in 25 with LAB_MTTCG=1), not yet found"
 	fi
 	run "$mode" on "$args"
 	printf '%s\n' "$out" | while read -r verdict rest; do
@@ -60,6 +64,10 @@ for mode in classic pvmmu; do
 	*)
 		if [ "$stale" -gt 0 ]; then
 			echo "PASS $mode/smp/shootdown-skipped-is-caught ($stale stale accesses found)"
+		elif [ "${PAGELAB_LAB_TCG:-}" = single ]; then
+			echo "SKIP $mode/smp/shootdown-skipped-is-caught: the lab VM's vCPUs take turns" \
+				"on one TCG thread (harness/lab/run.sh), and no stale access was found so" \
+				"(with a TCG thread per vCPU, LAB_MTTCG=1, 3 or 4 of its 4 checks failed in each of 11 runs)"
 		else
 			echo "FAIL $mode/smp/shootdown-skipped-is-caught: with the shootdown skipped" \
 				"no stale access was found under $mmu"

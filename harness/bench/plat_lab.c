@@ -16,8 +16,9 @@
 #define LAB_BASE_TIMEOUT 300 /* boot, and the kernel download on first use */
 /* Exits per round of the hypercall calibration inside: about 5 s at TCG's 50-90 us per exit. */
 #define LAB_CALIBRATION_EXITS 3000
-/* Cells of more vCPUs (copies, threads) are skipped in the lab: its vCPUs share the 2 host
- * cores under TCG, where every exit already costs ~45 us, and the bench must stay in minutes. */
+/* Cells of more vCPUs (copies, threads) are skipped in the lab: its vCPUs take turns on one
+ * TCG thread (run.sh), where every exit already costs ~45 us, and the bench must stay in
+ * minutes. */
 #define LAB_MAX_CPUS		    2
 #define LAB_TOKEN_CALIBRATION_EXITS 100 /* a later boot's calibration, which is not kept */
 
@@ -177,8 +178,8 @@ static bool lab_has_smp(void)
 static const char *lab_cpus_refused(const struct cell *c)
 {
 	if (c->cpus > LAB_MAX_CPUS)
-		return "the lab runs cells of at most 2 vCPUs (copies, threads): its vCPUs share "
-		       "2 host cores under TCG";
+		return "the lab runs cells of at most 2 vCPUs (copies, threads): its vCPUs take "
+		       "turns on one TCG thread";
 	if (c->cpus > 1 && !lab_has_smp())
 		return "harness/lab/run.sh gives the VM one CPU (no --smp)";
 	return NULL;

@@ -18,7 +18,9 @@
 #   126  the lab cannot run here (QEMU missing, no kernel): the reason is printed
 # Environment: BUILD (default build, relative to the repository top), LAB_KERNEL / LAB_MODULES (see fetch-kernel.sh),
 # LAB_ACCEL=tcg|kvm to override the accelerator choice, QEMU (default qemu-system-x86_64),
-# LAB_PERF (a perf program to put into the VM, see mkinitrd.sh).
+# LAB_PERF (a perf program to put into the VM, see mkinitrd.sh), LAB_APPEND (more kernel
+# parameters, e.g. loglevel=5 for the lab kernel's warnings in the console lines shown),
+# LAB_MTTCG=1 (a TCG thread per vCPU even with --smp > 1: see below).
 set -euo pipefail
 
 BUILD=${BUILD:-build}
@@ -80,9 +82,23 @@ kvm) cpu=host,+svm ;;
 tcg) cpu=EPYC,+svm,+npt ;;
 *) usage ;;
 esac
+# Several vCPUs under TCG: one TCG thread runs them in turn. With a thread per vCPU (QEMU's
+# default, LAB_MTTCG=1) the lab kernel locked up within 1 to 6 minutes of 2-vCPU guests
+# running in it (3 times in 3 tries under npt=0: soft lockups on every CPU, then no progress;
+# once in 1 try under npt=1: both CPUs busy, no output, the hv's watchdog unheard); in turn,
+# 133 such runs in a row (14 minutes) under npt=0 and 60 under npt=1 went without one. The
+# price: a 2-vCPU test takes about 2.5x as long, and the vCPUs never run at the same instant. COMMAND sees which in
+# PAGELAB_LAB_TCG (single, multi, or none under KVM).
+tcg_threads=none accel_opts=''
+if [ "$accel" = tcg ]; then
+	tcg_threads=multi
+	if [ "$smp" -gt 1 ] && [ "${LAB_MTTCG:-0}" != 1 ]; then
+		tcg_threads=single accel_opts=,thread=single
+	fi
+fi
 
 mkdir -p "$run_dir/files"
-printf '%s\n' "$command" >"$run_dir/cmd"
+printf 'PAGELAB_LAB_TCG=%s; export PAGELAB_LAB_TCG\n%s\n' "$tcg_threads" "$command" >"$run_dir/cmd"
 "$lab_dir/mkinitrd.sh" "$kernel_dir" "$run_dir/cmd" "$run_dir/initrd.gz" ||
 	unavailable "cannot build the initramfs"
 
@@ -95,10 +111,10 @@ fi
 # The uncompressed PVH kernel boots in about half the time; vmlinuz works everywhere.
 kernel=$kernel_dir/vmlinuz
 [ -f "$kernel_dir/vmlinux" ] && kernel=$kernel_dir/vmlinux
-append="console=ttyS0 quiet panic=-1 pagelab.npt=$npt kvm_amd.npt=$npt pagelab.dmesg=$dmesg"
+append="console=ttyS0 quiet panic=-1 pagelab.npt=$npt kvm_amd.npt=$npt pagelab.dmesg=$dmesg ${LAB_APPEND:-}"
 start=$(date +%s.%N)
 set +e
-timeout -k 5 "$timeout" "$QEMU" -accel "$accel" -cpu "$cpu" -m "$mem" -smp "$smp" \
+timeout -k 5 "$timeout" "$QEMU" -accel "$accel$accel_opts" -cpu "$cpu" -m "$mem" -smp "$smp" \
 	-nodefaults -no-user-config -display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$run_dir/initrd.gz" -append "$append" \
 	</dev/null 2>"$run_dir/qemu.err" |
@@ -128,12 +144,16 @@ done
 if [ -f "$run_dir/exit" ]; then
 	exit "$(cat "$run_dir/exit")"
 fi
+status=125
 if [ "${statuses[0]}" = 124 ] || [ "${statuses[0]}" = 137 ]; then
 	echo "lab: timeout: the command did not finish within $timeout s (--timeout)" >&2
-	exit 124
+	status=124
+else
+	echo "lab: the VM stopped (QEMU status ${statuses[0]}) before reporting an exit status" >&2
 fi
-echo "lab: the VM stopped (QEMU status ${statuses[0]}) before reporting an exit status" >&2
+# the lab kernel's last words (a panic, a soft lockup) say which of the two broke
 echo "lab: last console lines:" >&2
 tail -n 20 "$run_dir/console.log" >&2 2>/dev/null || true
+[ $status = 124 ] && exit 124
 grep -v "TCG doesn't support requested feature" "$run_dir/qemu.err" >&2 || true
 exit 125
