@@ -67,7 +67,8 @@ for mode in classic pvmmu; do
 		elif [ "${PAGELAB_LAB_TCG:-}" = single ]; then
 			echo "SKIP $mode/smp/shootdown-skipped-is-caught: the lab VM's vCPUs take turns" \
 				"on one TCG thread (harness/lab/run.sh), and no stale access was found so" \
-				"(with a TCG thread per vCPU, LAB_MTTCG=1, 3 or 4 of its 4 checks failed in each of 11 runs)"
+				"(with a TCG thread per vCPU, LAB_MTTCG=1, 3 or 4 of its 4 checks failed" \
+				"in each of 11 runs)"
 		else
 			echo "FAIL $mode/smp/shootdown-skipped-is-caught: with the shootdown skipped" \
 				"no stale access was found under $mmu"

@@ -87,8 +87,8 @@ esac
 # running in it (3 times in 3 tries under npt=0: soft lockups on every CPU, then no progress;
 # once in 1 try under npt=1: both CPUs busy, no output, the hv's watchdog unheard); in turn,
 # 133 such runs in a row (14 minutes) under npt=0 and 60 under npt=1 went without one. The
-# price: a 2-vCPU test takes about 2.5x as long, and the vCPUs never run at the same instant. COMMAND sees which in
-# PAGELAB_LAB_TCG (single, multi, or none under KVM).
+# price: a 2-vCPU test takes about 2.5x as long, and the vCPUs never run at the same instant.
+# COMMAND sees which in PAGELAB_LAB_TCG (single, multi, or none under KVM).
 tcg_threads=none accel_opts=''
 if [ "$accel" = tcg ]; then
 	tcg_threads=multi
@@ -151,7 +151,7 @@ if [ "${statuses[0]}" = 124 ] || [ "${statuses[0]}" = 137 ]; then
 else
 	echo "lab: the VM stopped (QEMU status ${statuses[0]}) before reporting an exit status" >&2
 fi
-# the lab kernel's last words (a panic, a soft lockup) say which of the two broke
+# the lab kernel's last lines say whether it broke (a panic, a soft lockup) or only COMMAND hung
 echo "lab: last console lines:" >&2
 tail -n 20 "$run_dir/console.log" >&2 2>/dev/null || true
 [ $status = 124 ] && exit 124
