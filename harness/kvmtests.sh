@@ -173,8 +173,9 @@ run_lab() {
 	[ -n "$3" ] || return 0
 	platform=lab-npt
 	[ "$1" = 0 ] && platform=lab-shadow
-	harness/lab/run.sh --npt "$1" --smp "$4" --timeout "${LAB_TIMEOUT:-900}" --out "${BUILD:-build}/lab/kvmtests" \
-		-- "KVMTESTS_BUDGET=$((${LAB_TIMEOUT:-900} - 60)) PAGELAB_SYSCALL_ENTRY=$2 sh harness/kvmtests.sh --here $platform $3"
+	limit=${LAB_TIMEOUT:-900}
+	harness/lab/run.sh --npt "$1" --smp "$4" --timeout "$limit" --out "${BUILD:-build}/lab/kvmtests" \
+		-- "KVMTESTS_BUDGET=$((limit - 60)) PAGELAB_SYSCALL_ENTRY=$2 sh harness/kvmtests.sh --here $platform $3"
 	status=$?
 	case $status in
 	0) return 0 ;;
