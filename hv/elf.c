@@ -100,7 +100,7 @@ int elf_load(const uint8_t *buf, size_t len, const struct gmem *m, uint64_t min_
 	for (int i = 0; i < eh.e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
 			continue;
-		uint8_t *dst = gmem_ptr(m, ph[i].p_paddr, ph[i].p_memsz);
+		uint8_t *dst = gmem_setup(m, ph[i].p_paddr, ph[i].p_memsz);
 		memcpy(dst, buf + ph[i].p_offset, ph[i].p_filesz);
 		memset(dst + ph[i].p_filesz, 0, ph[i].p_memsz - ph[i].p_filesz);
 	}

@@ -29,7 +29,7 @@ static size_t read_code(const struct guest *g, int w, uint64_t rip, uint8_t *cod
 {
 	if (rip >= KERNBASE) {
 		for (size_t n = MAX_INSN; n > 0; n--) {
-			const uint8_t *p = gmem_ptr(&g->mem, rip - KERNBASE, n);
+			const uint8_t *p = gmem_read(&g->mem, rip - KERNBASE, n);
 			if (p) {
 				memcpy(code, p, n);
 				return n;

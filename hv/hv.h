@@ -31,14 +31,36 @@ const char *host_failure_message(void); /* the first host failure, or NULL */
 uint8_t *read_file(const char *path, size_t *len);
 uint64_t now_ns(void);
 
-/* gmem.c: the guest memory view and its one checked translation. */
+/* gmem.c: the guest memory view. The hv reads guest memory through gmem_read (a const
+ * pointer), and stores into it on the guest's behalf only through gmem_store and gmem_discard,
+ * which first ask the running mode whether the range touches a frame it has typed (pvmmu's
+ * page-table pool and the hv's pages, ptefree's hv-built tables): those are refused with
+ * -HC_EPERM, so no hypercall argument can aim an hv store at them. */
 struct gmem {
-	uint8_t *host; /* host address of GPA 0 */
-	uint64_t size; /* GPAs [0, size) are guest memory the guest may name in hypercalls */
+	const uint8_t *host; /* host address of GPA 0 */
+	uint64_t size;	     /* GPAs [0, size) are guest memory the guest may name in hypercalls */
+	/* whether [gpa, gpa + len) (len > 0) touches a frame the running mode has typed; NULL:
+	 * the mode types none */
+	bool (*typed)(const void *mode, uint64_t gpa, uint64_t len);
+	const void *mode; /* the typed hook's state */
+	bool sealed;	  /* the guest runs: gmem_setup refuses from then on */
 };
 /* Host address of [gpa, gpa + len), or NULL if any byte of it lies outside guest memory
- * (overflow-safe; len 0 is accepted for any gpa <= size). */
-void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len);
+ * (overflow-safe; len 0 is accepted for any gpa <= size). Read-only. */
+const void *gmem_read(const struct gmem *m, uint64_t gpa, uint64_t len);
+/* The same, writable, for building the guest before it runs (the loader, a mode's own tables);
+ * NULL once the view is sealed. */
+uint8_t *gmem_setup(const struct gmem *m, uint64_t gpa, uint64_t len);
+/* 0 if the hv may store into [gpa, gpa + len) for the guest; -HC_EFAULT outside guest memory,
+ * -HC_EPERM where the mode has typed a frame. */
+int64_t gmem_check_store(const struct gmem *m, uint64_t gpa, uint64_t len);
+/* Copies len bytes to gpa after gmem_check_store; returns its answer. */
+int64_t gmem_store(const struct gmem *m, uint64_t gpa, const void *src, uint64_t len);
+/* Gives [gpa, gpa + len) back to the host (MADV_DONTNEED: it reads zeros afterwards) after
+ * gmem_check_store; its answer, or host_failure's if the host refused. */
+int64_t gmem_discard(const struct gmem *m, uint64_t gpa, uint64_t len);
+/* Whether [gpa, gpa + len) and [start, end) share a byte (overflow-safe), for typed hooks. */
+bool gmem_overlaps(uint64_t gpa, uint64_t len, uint64_t start, uint64_t end);
 
 /* elf.c: the ELF64 loader, working on a buffer so it can be tested without KVM. */
 struct elf_image {
@@ -136,6 +158,11 @@ uint64_t ptefree_tables_size(const struct ptefree_config *c);
 struct ptefree *ptefree_create(const struct ptefree_config *c, const struct gmem *kmem,
 			       uint64_t kmem_base, uint64_t kmem_top, uint64_t tables_gpa,
 			       char *err, size_t errlen);
+/* Makes the guest memory view m refuse hv stores into the window and boot tables. */
+void ptefree_guard(const struct ptefree *pf, struct gmem *m);
+/* Whether every window table is as built (nothing writes them once built): 0, or -1 with the
+ * first difference in err. */
+int ptefree_check(const struct ptefree *pf, char *err, size_t errlen);
 void ptefree_windows(const struct ptefree *pf, uint64_t *gpa, void **host, uint64_t *size);
 const char *ptefree_policy_name(const struct ptefree *pf);   /* the policy that runs */
 const char *ptefree_populate_name(const struct ptefree *pf); /* the populate policy that runs */

@@ -1,7 +1,6 @@
 /* hypercall.c: the hypercall table; every argument the guest passes is checked here. */
 #include <inttypes.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <x86intrin.h>
 #include "hv.h"
 
@@ -17,7 +16,7 @@ static int64_t hc_console(struct guest *g, const struct hc_args *a)
 {
 	if (a->a1 > HC_CONSOLE_MAX)
 		return -HC_EINVAL;
-	const char *buf = gmem_ptr(&g->mem, a->a0, a->a1);
+	const char *buf = gmem_read(&g->mem, a->a0, a->a1);
 	if (!buf)
 		return -HC_EFAULT;
 	fwrite(buf, 1, a->a1, g->console);
@@ -37,7 +36,7 @@ static void copy_bounded(char *dst, const char *src, size_t size)
 
 static int64_t hc_result(struct guest *g, const struct hc_args *a)
 {
-	const struct hc_result *src = gmem_ptr(&g->mem, a->a0, sizeof *src);
+	const struct hc_result *src = gmem_read(&g->mem, a->a0, sizeof *src);
 	if (!src)
 		return -HC_EFAULT;
 	struct hc_result r;
@@ -59,7 +58,7 @@ static int64_t hc_exit(struct guest *g, const struct hc_args *a)
 
 static int64_t hc_assert(struct guest *g, const struct hc_args *a)
 {
-	const struct hc_assert *src = gmem_ptr(&g->mem, a->a0, sizeof *src);
+	const struct hc_assert *src = gmem_read(&g->mem, a->a0, sizeof *src);
 	if (!src)
 		return -HC_EFAULT;
 	copy_bounded(g->assertion.file, src->file, sizeof g->assertion.file);
@@ -92,7 +91,7 @@ static int64_t hc_mark(struct guest *g, const struct hc_args *a)
 {
 	if (a->a0 != MARK_BEGIN && a->a0 != MARK_END)
 		return -HC_EINVAL;
-	const struct hc_kcounts *kc = a->a1 ? gmem_ptr(&g->mem, a->a1, sizeof *kc) : NULL;
+	const struct hc_kcounts *kc = a->a1 ? gmem_read(&g->mem, a->a1, sizeof *kc) : NULL;
 	if (a->a1 && !kc)
 		return -HC_EFAULT;
 	g->have_kcounts = kc != NULL;
@@ -133,10 +132,7 @@ static int64_t hc_free_report(struct guest *g, const struct hc_args *a)
 	if (a->a0 % chunk || a->a1 % chunk || a->a1 == 0 || a->a0 < g->report_base ||
 	    a->a0 > g->report_top || a->a1 > g->report_top - a->a0)
 		return -HC_EINVAL;
-	if (madvise(g->mem.host + a->a0, a->a1, MADV_DONTNEED) < 0)
-		return host_failure("discarding reported guest memory %#" PRIx64 "+%#" PRIx64,
-				    a->a0, a->a1);
-	return 0;
+	return gmem_discard(&g->mem, a->a0, a->a1);
 }
 
 static const hc_handler handlers[HC_COUNT] = {

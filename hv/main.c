@@ -408,7 +408,7 @@ static void setup_ptefree(const struct options *o, struct vm *vm, struct run_sta
 		boot_share = (uint64_t)o->kmem_boot_mib * MIB;
 	uint64_t kmem_base = (bi->kernel_end + boot_share + KMEM_CHUNK - 1) & ~(KMEM_CHUNK - 1);
 	char err[200];
-	struct gmem all = {vm->mem, vm->mem_size};
+	struct gmem all = {.host = vm->mem, .size = vm->mem_size};
 	struct ptefree *pf = ptefree_create(&o->pf, &all, kmem_base, bi->hv_reserved_gpa,
 					    bi->hv_reserved_gpa, err, sizeof err);
 	if (!pf || kmem_base >= bi->hv_reserved_gpa)
@@ -420,6 +420,7 @@ static void setup_ptefree(const struct options *o, struct vm *vm, struct run_sta
 	vm_add_memslot(vm, 1, gpa, host, size);
 	bi->kmem_chunk = KMEM_CHUNK;
 	bi->kmem_boot_end = kmem_base;
+	ptefree_guard(pf, &rs->g.mem);
 	rs->g.pf = pf;
 }
 
@@ -472,6 +473,7 @@ static void setup_pvmmu(struct options *o, struct vm *vm, struct run_state *rs,
 	if (a == PV_APPLY_AUTO)
 		a = !strcmp(plat->mmu, "ept") || !strcmp(plat->mmu, "npt") ? PV_APPLY_DIRECT
 									   : PV_APPLY_VCPU;
+	pvmmu_guard(pv, &rs->g.mem);
 	pvmmu_set_sync(pv, a == PV_APPLY_VCPU ? pv_sync_vcpu : pv_sync_direct, pv_remote_flush, rs);
 	bi->pv_pool_gpa = pool;
 	bi->pv_pool_size = reserved - pool;
@@ -500,7 +502,7 @@ static int run_guest(struct options *o, const char *cmdline)
 	if (reserved + KERNEL_LOAD_GPA >= vm.mem_size)
 		usage_error("ptefree: the window tables need %llu KiB: try a larger --mem",
 			    (unsigned long long)(reserved >> 10));
-	struct gmem image_mem = {vm.mem, vm.mem_size - reserved};
+	struct gmem image_mem = {.host = vm.mem, .size = vm.mem_size - reserved};
 	if (o->run.mode == MODE_PVMMU) { /* the image goes below the page-table pool */
 		uint64_t pool, pv_reserved;
 		pvmmu_plan(o, vm.mem_size, &pool, &pv_reserved);
@@ -548,6 +550,7 @@ static int run_guest(struct options *o, const char *cmdline)
 	r.tsc_khz = vm.tsc_khz;
 	r.rss_before = rss_read();
 	r.boot_tsc = vm_guest_tsc(&vm);
+	rs.g.mem.sealed = true; /* from here on the hv stores only through gmem_store */
 	watchdog_start(o->timeout);
 	run_loop(&rs);
 	watchdog_stop();

@@ -308,7 +308,7 @@ static int64_t do_kmem_alloc(struct ptefree *pf)
 	return -HC_ENOMEM;
 }
 
-static int64_t do_kmem_free(struct ptefree *pf, uint64_t gpa)
+static int64_t do_kmem_free(struct ptefree *pf, const struct gmem *m, uint64_t gpa)
 {
 	uint64_t i = (gpa - pf->kmem_base) / pf->cfg.kmem_chunk;
 	if (gpa < pf->kmem_base || (gpa - pf->kmem_base) % pf->cfg.kmem_chunk)
@@ -316,8 +316,9 @@ static int64_t do_kmem_free(struct ptefree *pf, uint64_t gpa)
 	if (i >= pf->nchunks || !pf->chunk_used[i])
 		return -HC_EBADF;
 	/* back to the host at once; the next HC_KMEM_ALLOC of it reads zeros */
-	if (madvise(pf->kmem_host + gpa, pf->cfg.kmem_chunk, MADV_DONTNEED) < 0)
-		return host_failure("returning kernel memory chunk %#llx", (unsigned long long)gpa);
+	int64_t r = gmem_discard(m, gpa, pf->cfg.kmem_chunk);
+	if (r < 0)
+		return r;
 	pf->chunk_used[i] = 0;
 	pf->chunks_held--;
 	return 0;
@@ -378,5 +379,5 @@ int64_t pf_kmem_alloc(struct guest *g, const struct hc_args *a)
 
 int64_t pf_kmem_free(struct guest *g, const struct hc_args *a)
 {
-	LOCKED(do_kmem_free(pf, a->a0));
+	LOCKED(do_kmem_free(pf, &g->mem, a->a0));
 }

@@ -55,7 +55,7 @@ struct ptefree *ptefree_create(const struct ptefree_config *c, const struct gmem
 			 PTEFREE_MAX_TOTAL / GIB);
 		return NULL;
 	}
-	uint64_t *tables = gmem_ptr(kmem, tables_gpa, ptefree_tables_size(c));
+	uint64_t *tables = (uint64_t *)gmem_setup(kmem, tables_gpa, ptefree_tables_size(c));
 	if (!tables || !c->kmem_chunk || c->kmem_chunk % PAGE_SIZE || kmem_base % PAGE_SIZE ||
 	    kmem_top < kmem_base) {
 		snprintf(err, errlen, "no room for the window tables or kernel memory chunks");
@@ -66,7 +66,8 @@ struct ptefree *ptefree_create(const struct ptefree_config *c, const struct gmem
 		die("ptefree state");
 	pf->cfg = *c;
 	pf->policy_name = c->policy == FORK_LAZY ? "lazy" : "copy";
-	pf->kmem_host = kmem->host;
+	pf->tables = tables;
+	pf->tables_gpa = tables_gpa;
 	pf->kmem_base = kmem_base;
 	pf->nchunks = c->kmem_chunk ? (kmem_top - kmem_base) / c->kmem_chunk : 0;
 	pf->chunk_used = calloc(pf->nchunks + 1, 1);
@@ -114,6 +115,44 @@ struct ptefree *ptefree_create(const struct ptefree_config *c, const struct gmem
 		}
 	}
 	return pf;
+}
+
+/* The window tables and the boot tables whose kernel half they share are typed. */
+static bool ptefree_typed(const void *mode, uint64_t gpa, uint64_t len)
+{
+	const struct ptefree *pf = mode;
+	return gmem_overlaps(gpa, len, BOOT_PML4_GPA, BOOT_PD_GPA + PAGE_SIZE) ||
+	       gmem_overlaps(gpa, len, pf->tables_gpa,
+			     pf->tables_gpa + ptefree_tables_size(&pf->cfg));
+}
+
+void ptefree_guard(const struct ptefree *pf, struct gmem *m)
+{
+	m->typed = ptefree_typed;
+	m->mode = pf;
+}
+
+int ptefree_check(const struct ptefree *pf, char *err, size_t errlen)
+{
+	uint64_t n = table_pages(&pf->cfg) * 512, *want = malloc(n * sizeof *want);
+	if (!want)
+		die("ptefree: checking the window tables");
+	int bad = 0;
+	for (uint64_t i = 0; i < pf->cfg.nwindows && !bad; i++) {
+		const struct window *w = &pf->w[i];
+		build_table(want, w->cr3, w->gpa, pf->cfg.window_size);
+		const uint64_t *have = pf->tables + (w->cr3 - pf->tables_gpa) / 8;
+		for (uint64_t j = 0; j < n && !bad; j++)
+			if (have[j] != want[j])
+				bad = errorf(err, errlen,
+					     "ptefree: window %llu's table entry %#llx is %#llx, "
+					     "built as %#llx",
+					     (unsigned long long)i,
+					     (unsigned long long)(w->cr3 + j * 8),
+					     (unsigned long long)have[j], (unsigned long long)want[j]);
+	}
+	free(want);
+	return bad;
 }
 
 void ptefree_windows(const struct ptefree *pf, uint64_t *gpa, void **host, uint64_t *size)

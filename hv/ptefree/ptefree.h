@@ -25,7 +25,8 @@ struct lazy;
 struct ptefree {
 	struct ptefree_config cfg;
 	const char *policy_name;
-	uint8_t *kmem_host; /* host address of kernel GPA 0 */
+	const uint64_t *tables; /* host view of the window tables, at tables_gpa */
+	uint64_t tables_gpa;
 	uint64_t kmem_base, nchunks;
 	uint8_t *chunk_used;
 	uint64_t chunks_held, chunks_peak;

@@ -183,6 +183,20 @@ static struct pv_frame *pool_frame(const struct pvmmu *pv, uint64_t gpa)
 	return &pv->frames[(gpa - pv->c.pool_gpa) / PAGE_SIZE];
 }
 
+/* The pool (page-table frames, pinned or free: a free one must stay zero) and the hv's pages
+ * are typed: no hv store on the guest's behalf may reach them. */
+static bool pvmmu_typed(const void *mode, uint64_t gpa, uint64_t len)
+{
+	const struct pvmmu *pv = mode;
+	return gmem_overlaps(gpa, len, pv->c.pool_gpa, pv->c.mem_size);
+}
+
+void pvmmu_guard(const struct pvmmu *pv, struct gmem *m)
+{
+	m->typed = pvmmu_typed;
+	m->mode = pv;
+}
+
 int pvmmu_frame(const struct pvmmu *pv, uint64_t gpa, uint32_t *refs)
 {
 	const struct pv_frame *f = pool_frame(pv, gpa);
@@ -349,10 +363,13 @@ int64_t pv_hc_batch(struct guest *g, const struct hc_args *a)
 	uint64_t n = a->a1;
 	if (n == 0 || n > PV_BATCH_MAX)
 		return -HC_EINVAL;
-	const void *src = gmem_ptr(&g->mem, a->a0, n * sizeof ops[0]);
-	uint64_t *done = a->a2 ? gmem_ptr(&g->mem, a->a2, sizeof *done) : NULL;
-	if (!src || (a->a2 && !done))
+	const void *src = gmem_read(&g->mem, a->a0, n * sizeof ops[0]);
+	if (!src)
 		return -HC_EFAULT;
+	/* where the count goes is checked before any op: never a page-table frame or the hv's */
+	int64_t where = a->a2 ? gmem_check_store(&g->mem, a->a2, sizeof(uint64_t)) : 0;
+	if (where < 0)
+		return where;
 	memcpy(ops, src, n * sizeof ops[0]); /* one copy: checked and applied as read */
 	struct pv_layout l;
 	pvmmu_layout(pv, a->cpu, &l);
@@ -386,9 +403,8 @@ int64_t pv_hc_batch(struct guest *g, const struct hc_args *a)
 			pv->counts.kicks +=
 			    (uint64_t)pv->remote_flush(pv->sync_arg, a->cpu, pv->remote);
 	}
-	if (done)
-		*done = applied;
-	return ret;
+	int64_t stored = a->a2 ? gmem_store(&g->mem, a->a2, &applied, sizeof applied) : 0;
+	return stored < 0 ? stored : ret;
 }
 
 int64_t pv_hc_new_base(struct guest *g, const struct hc_args *a)

@@ -62,6 +62,9 @@ struct pvmmu;
  * mem_size) of host (the host address of GPA 0), whose pool must be zero (fresh memory: the
  * host backs no page of it until the guest uses it). NULL with a reason in err. */
 struct pvmmu *pvmmu_create(const struct pvmmu_config *c, uint8_t *host, char *err, size_t errlen);
+struct gmem;
+/* Makes the guest memory view m refuse hv stores into the pool and the hv's pages. */
+void pvmmu_guard(const struct pvmmu *pv, struct gmem *m);
 void pvmmu_set_sync(struct pvmmu *pv, pv_sync_fn fn, pv_remote_fn remote, void *arg);
 void pvmmu_layout(const struct pvmmu *pv, unsigned cpu, struct pv_layout *out);
 void pvmmu_counts_get(const struct pvmmu *pv, struct pvmmu_counts *out);

@@ -9,7 +9,7 @@
 #define VBASE	 KERNBASE
 
 static uint8_t mem[MEM_SIZE];
-static const struct gmem gm = {mem, MEM_SIZE};
+static const struct gmem gm = {.host = mem, .size = MEM_SIZE};
 
 /* An image: ELF header, two program headers (text, data+bss), then their bytes. */
 struct image {

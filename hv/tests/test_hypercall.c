@@ -26,7 +26,7 @@ static void fresh_guest(void)
 	memset(&g, 0, sizeof g);
 	memset(mem, 0, MEM_SIZE);
 	memset(marks, 0, sizeof marks);
-	g.mem = (struct gmem){mem, MEM_SIZE};
+	g.mem = (struct gmem){.host = mem, .size = MEM_SIZE};
 	g.mode = MODE_CLASSIC;
 	g.console = open_memstream(&console_text, &console_len);
 	g.on_mark = count_mark;

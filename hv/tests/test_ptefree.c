@@ -13,14 +13,15 @@
 
 static struct guest g;
 
+static uint8_t *kmem;
+
 static void fresh_config(enum fork_policy policy, uint64_t window, enum populate_policy populate)
 {
-	static uint8_t *kmem;
 	if (!kmem)
 		kmem = mmap(NULL, KMEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			    -1, 0);
 	memset(&g, 0, sizeof g);
-	g.mem = (struct gmem){kmem, KMEM_SIZE};
+	g.mem = (struct gmem){.host = kmem, .size = KMEM_SIZE};
 	g.mode = MODE_PTEFREE;
 	g.console = stdout;
 	struct ptefree_config c = {NWINDOWS, window, policy, MIB, populate};
@@ -28,6 +29,7 @@ static void fresh_config(enum fork_policy policy, uint64_t window, enum populate
 	uint64_t tables = KMEM_SIZE - ptefree_tables_size(&c);
 	g.pf = ptefree_create(&c, &g.mem, KMEM_BASE, tables, tables, err, sizeof err);
 	CHECK(g.pf != NULL, "ptefree_create: %s", err);
+	ptefree_guard(g.pf, &g.mem);
 }
 
 static void fresh_windows(enum fork_policy policy, uint64_t window)
@@ -58,12 +60,12 @@ static void test_tables(void)
 	as = hc(HC_AS_CREATE, 0, 0, 0, 0); /* window 1 */
 	int64_t cr3 = hc(HC_AS_SWITCH, (uint64_t)as, 0, 0, 0);
 	CHECK(as == 1 && cr3 > 0 && cr3 % PAGE_SIZE == 0, "asid %ld cr3 %#lx", as, cr3);
-	const uint64_t *pml4 = gmem_ptr(&g.mem, (uint64_t)cr3, PAGE_SIZE);
+	const uint64_t *pml4 = gmem_read(&g.mem, (uint64_t)cr3, PAGE_SIZE);
 	CHECK(pml4 && (pml4[0] & ~0xfffull) == (uint64_t)cr3 + PAGE_SIZE && (pml4[0] & 7) == 7,
 	      "user half %#lx", pml4 ? pml4[0] : 0);
 	CHECK(pml4 && (pml4[511] & ~0xfffull) == BOOT_PDPT_HIGH_GPA && !(pml4[511] & 4),
 	      "kernel half shared and supervisor");
-	const uint64_t *pd = gmem_ptr(&g.mem, (uint64_t)cr3 + 2 * PAGE_SIZE, PAGE_SIZE);
+	const uint64_t *pd = gmem_read(&g.mem, (uint64_t)cr3 + 2 * PAGE_SIZE, PAGE_SIZE);
 	uint64_t window1 = PTEFREE_WINDOWS_GPA + WINDOW;
 	CHECK(pd && (pd[1] & ~0xfffull) == window1 + 2 * MIB && (pd[1] & 0x87) == 0x87,
 	      "va 2 MiB -> window + 2 MiB (%#lx)", pd ? pd[1] : 0);
@@ -292,7 +294,7 @@ static void test_kmem(void)
 	CHECK(hc(HC_KMEM_FREE, KMEM_BASE - MIB, 0, 0, 0) == -HC_EINVAL, "below the chunks");
 	CHECK(hc(HC_KMEM_FREE, KMEM_BASE + nchunks * MIB, 0, 0, 0) == -HC_EBADF, "past them");
 	CHECK(hc(HC_KMEM_FREE, ~0ull, 0, 0, 0) < 0, "wild");
-	uint8_t *chunk = gmem_ptr(&g.mem, KMEM_BASE + MIB, MIB);
+	uint8_t *chunk = kmem + KMEM_BASE + MIB;
 	memset(chunk, 0x77, MIB);
 	CHECK(resident_pages(chunk, MIB) == MIB / PAGE_SIZE, "a written chunk is resident");
 	CHECK(hc(HC_KMEM_FREE, KMEM_BASE + MIB, 0, 0, 0) == 0, "free");
@@ -410,7 +412,7 @@ static void fuzz_isolation(enum fork_policy policy)
 	CHECK(hc(HC_PROTECT, v, VICTIM_VA, PAGE_SIZE, HC_PROT_READ) == 0, "one page read-only");
 	int64_t cr3 = hc(HC_AS_SWITCH, v, 0, 0, 0);
 	static uint8_t tables[3 * PAGE_SIZE], pages[WINDOW / PAGE_SIZE];
-	memcpy(tables, gmem_ptr(&g.mem, (uint64_t)cr3, sizeof tables), sizeof tables);
+	memcpy(tables, gmem_read(&g.mem, (uint64_t)cr3, sizeof tables), sizeof tables);
 	for (uint64_t i = 0; i < WINDOW / PAGE_SIZE; i++)
 		pages[i] = ptefree_page(g.pf, (int)v, i * PAGE_SIZE);
 
@@ -444,7 +446,7 @@ static void fuzz_isolation(enum fork_policy policy)
 	for (uint64_t i = 0; i < WINDOW / PAGE_SIZE; i++)
 		changed += (ptefree_page(g.pf, (int)v, i * PAGE_SIZE) & ~PAGE_PENDING) != pages[i];
 	CHECK(changed == 0, "%lu victim page records changed", changed);
-	CHECK(!memcmp(tables, gmem_ptr(&g.mem, (uint64_t)cr3, sizeof tables), sizeof tables),
+	CHECK(!memcmp(tables, gmem_read(&g.mem, (uint64_t)cr3, sizeof tables), sizeof tables),
 	      "the victim's page tables are unchanged");
 	if (changed) /* its host pages may be inaccessible now */
 		return;

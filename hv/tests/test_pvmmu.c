@@ -60,13 +60,14 @@ static void fresh(void)
 	memset(mem, 0, MEM);
 	memset(&g, 0, sizeof g);
 	memset(&synced, 0, sizeof synced);
-	g.mem = (struct gmem){mem, RESERVED};
+	g.mem = (struct gmem){.host = mem, .size = RESERVED};
 	g.mode = MODE_PVMMU;
 	g.console = stdout;
 	struct pvmmu_config c = {MEM, POOL, RESERVED, USER_TOP, NCPUS};
 	char err[200];
 	g.pv = pvmmu_create(&c, mem, err, sizeof err);
 	CHECK(g.pv != NULL, "pvmmu_create: %s", err);
+	pvmmu_guard(g.pv, &g.mem);
 	pvmmu_set_sync(g.pv, record_sync, record_remote, NULL);
 	caller = 0;
 }

@@ -125,7 +125,7 @@ static struct guest *instance(uint64_t window_mib, enum fork_policy policy, enum
 	    mmap(NULL, KMEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (!g || kmem == MAP_FAILED)
 		die("hv-paging state");
-	g->mem = (struct gmem){kmem, KMEM_SIZE};
+	g->mem = (struct gmem){.host = kmem, .size = KMEM_SIZE};
 	g->mode = MODE_PTEFREE;
 	g->console = stderr;
 	struct ptefree_config c = {NWINDOWS, window_mib * MIB, policy, MIB, pp};
@@ -134,6 +134,7 @@ static struct guest *instance(uint64_t window_mib, enum fork_policy policy, enum
 	g->pf = ptefree_create(&c, &g->mem, KMEM_BASE, tables, tables, err, sizeof err);
 	if (!g->pf)
 		die("ptefree_create: %s", err);
+	ptefree_guard(g->pf, &g->mem);
 	return g;
 }
 
