@@ -144,12 +144,12 @@ int ptefree_check(const struct ptefree *pf, char *err, size_t errlen)
 		const uint64_t *have = pf->tables + (w->cr3 - pf->tables_gpa) / 8;
 		for (uint64_t j = 0; j < n && !bad; j++)
 			if (have[j] != want[j])
-				bad = errorf(err, errlen,
-					     "ptefree: window %llu's table entry %#llx is %#llx, "
-					     "built as %#llx",
-					     (unsigned long long)i,
-					     (unsigned long long)(w->cr3 + j * 8),
-					     (unsigned long long)have[j], (unsigned long long)want[j]);
+				bad = errorf(
+				    err, errlen,
+				    "ptefree: window %llu's table entry %#llx is %#llx, "
+				    "built as %#llx",
+				    (unsigned long long)i, (unsigned long long)(w->cr3 + j * 8),
+				    (unsigned long long)have[j], (unsigned long long)want[j]);
 	}
 	free(want);
 	return bad;

@@ -74,6 +74,11 @@ bool pvmmu_reserved_intact(const struct pvmmu *pv);
  * (if not NULL) gets the present upper entries that point at it. */
 int pvmmu_frame(const struct pvmmu *pv, uint64_t gpa, uint32_t *refs);
 
+/* check.c: the invariants of every pinned table, the pool and the hv's pages (a free frame's
+ * zero content only when full: it reads the whole pool). 0, or -1 with the first violation in
+ * err. */
+int pvmmu_check(const struct pvmmu *pv, bool full, char *err, size_t errlen);
+
 struct guest;
 struct hc_args;
 int64_t pv_hc_batch(struct guest *g, const struct hc_args *a);

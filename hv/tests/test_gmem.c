@@ -66,7 +66,8 @@ static void test_typed_stores(void)
 	      "a discard elsewhere reads zeros");
 	unsigned before = asked;
 	CHECK(gmem_store(&t, 0, &v, 0) == 0 && asked == before, "an empty store types nothing");
-	CHECK(gmem_setup(&t, PAGE_SIZE, 8) == mem + PAGE_SIZE, "setup writes before the guest runs");
+	CHECK(gmem_setup(&t, PAGE_SIZE, 8) == mem + PAGE_SIZE,
+	      "setup writes before the guest runs");
 	t.sealed = true;
 	CHECK(gmem_setup(&t, PAGE_SIZE, 8) == NULL && gmem_setup(&t, 0, 8) == NULL,
 	      "and not after");
