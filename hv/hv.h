@@ -116,6 +116,10 @@ struct guest {
 	 * report_top); report_chunk 0 when off */
 	uint64_t report_chunk, report_base, report_top;
 	struct pvmmu *pv; /* pvmmu mode only */
+	/* the mode's invariants are checked after every check_every-th hypercall (0: at the
+	 * end only); the first violation stops the run */
+	uint64_t check_every, since_check, checks;
+	char violation[256]; /* the first violation found, "" while none */
 };
 struct hc_args {
 	uint32_t nr;
@@ -125,6 +129,9 @@ struct hc_args {
 #define HC_CONSOLE_MAX 4096 /* longest HC_CONSOLE write */
 /* Serves one hypercall; returns the value for the guest's RAX (>= 0, or -HC_E*). */
 int64_t hc_dispatch(struct guest *g, const struct hc_args *a);
+/* Checks the running mode's invariants now (pvmmu_check in full, ptefree_check); false, with
+ * the first violation kept in g->violation, if one is broken. */
+bool guest_invariants_hold(struct guest *g);
 const char *hc_name(uint32_t nr);
 const char *hc_error_name(int code); /* "EINVAL" for HC_EINVAL, ...; "other" if unknown */
 

@@ -202,6 +202,18 @@ static void count_error(struct hc_counts *h, uint32_t nr, int64_t ret)
 	h->error_codes[nr][-ret < HC_ERROR_CODES ? -ret : 0]++;
 }
 
+bool guest_invariants_hold(struct guest *g)
+{
+	char err[sizeof g->violation] = "";
+	g->checks++;
+	int r = g->pv	? pvmmu_check(g->pv, true, err, sizeof err)
+		: g->pf ? ptefree_check(g->pf, err, sizeof err)
+			: 0;
+	if (r < 0 && !g->violation[0])
+		snprintf(g->violation, sizeof g->violation, "%s", err);
+	return r == 0;
+}
+
 int64_t hc_dispatch(struct guest *g, const struct hc_args *a)
 {
 	/* each mode's memory operations exist in that mode only */
@@ -221,5 +233,10 @@ int64_t hc_dispatch(struct guest *g, const struct hc_args *a)
 	g->hc.calls[a->nr]++;
 	if (ret < 0)
 		count_error(&g->hc, a->nr, ret);
+	if (g->check_every && ++g->since_check >= g->check_every) {
+		g->since_check = 0;
+		if (!guest_invariants_hold(g))
+			g->done = true; /* the run stops and reports it */
+	}
 	return ret;
 }

@@ -483,6 +483,20 @@ static void setup_pvmmu(struct options *o, struct vm *vm, struct run_state *rs,
 	o->run.pv_batch = o->pv_batch;
 }
 
+/* PAGELAB_CHECK_INVARIANTS=N (a test knob): the mode's invariants after every Nth hypercall. */
+static uint64_t check_every(void)
+{
+	const char *v = getenv("PAGELAB_CHECK_INVARIANTS");
+	char *end;
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (*end || errno || v[0] < '0' || v[0] > '9' || (v[0] == '0' && v[1]))
+		usage_error("PAGELAB_CHECK_INVARIANTS=%s: give a decimal count of hypercalls", v);
+	return n;
+}
+
 static int run_guest(struct options *o, const char *cmdline)
 {
 	static struct vm vm;
@@ -550,15 +564,19 @@ static int run_guest(struct options *o, const char *cmdline)
 	r.tsc_khz = vm.tsc_khz;
 	r.rss_before = rss_read();
 	r.boot_tsc = vm_guest_tsc(&vm);
+	rs.g.check_every = check_every();
 	rs.g.mem.sealed = true; /* from here on the hv stores only through gmem_store */
 	watchdog_start(o->timeout);
 	run_loop(&rs);
 	watchdog_stop();
 	r.rss_after = rss_read();
-	if (rs.g.pv && !pvmmu_reserved_intact(rs.g.pv)) {
-		fprintf(stderr, "hv: pvmmu: the hv's reserved pages were changed\n");
-		snprintf(rs.failure, sizeof rs.failure, "pvmmu: the hv's reserved pages changed");
+	if (!guest_invariants_hold(&rs.g) || rs.g.violation[0]) {
+		fprintf(stderr, "hv: %s\n", rs.g.violation);
+		snprintf(rs.failure, sizeof rs.failure, "%s", rs.g.violation);
 		rs.failed = true;
+	} else if (rs.g.check_every) {
+		printf("hv: the mode's invariants held at all %llu checks\n",
+		       (unsigned long long)rs.g.checks);
 	}
 
 	const struct guest *g = &rs.g;

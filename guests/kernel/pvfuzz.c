@@ -99,14 +99,24 @@ static long batch(uint64_t ureq)
 		return -EFAULT;
 	if (req.n < 1 || req.n > PVFUZZ_BATCH_MAX)
 		return -EINVAL;
+	uint64_t before[PVFUZZ_BATCH_MAX];
 	for (unsigned i = 0; i < req.n; i++) {
 		ops[i] = (struct pv_op){req.ops[i][0], req.ops[i][1]};
 		unsigned code = (unsigned)(ops[i].ptr & PV_OP_MASK);
 		if (code < PV_OP_INVLPG && !lent(PAGE_ROUND_DOWN(ops[i].ptr)))
 			return -EPERM;
+		before[i] = code == PV_OP_UPDATE ? *(const uint64_t *)P2V(ops[i].ptr) : 0;
 	}
-	req.ret = send((unsigned)req.n);
+	if (req.count_at && (!lent(PAGE_ROUND_DOWN(req.count_at)) ||
+			     PAGE_ROUND_DOWN(req.count_at) != PAGE_ROUND_DOWN(req.count_at + 7)))
+		return -EPERM;
+	req.ret =
+	    hypercall(HC_PV_BATCH, V2P(ops), req.n, req.count_at ? req.count_at : V2P(&done), 0);
 	req.done = done;
+	req.changed = 0;
+	for (unsigned i = 0; i < req.n; i++)
+		req.changed += (ops[i].ptr & PV_OP_MASK) == PV_OP_UPDATE &&
+			       *(const uint64_t *)P2V(ops[i].ptr) != before[i];
 	return copyout(ureq, &req, sizeof req);
 }
 

@@ -1,6 +1,7 @@
 /* pvfuzz.c: random and hostile page-table ops from a process (pvmmu): the hv refuses every bad
  * op and applies nothing after it, and no memory outside the ops' own tables changes.
- * Usage: pvfuzz [CALLS] (hypercalls; default 10^6). */
+ * A quarter of the batches aim the hv's count of applied ops at a page-table frame: refused
+ * whole. Usage: pvfuzz [CALLS] (hypercalls; default 10^6). */
 #include <errno.h>
 #include <sched.h>
 #include <stdint.h>
@@ -156,7 +157,7 @@ static void test_fuzz(void)
 	op(6, frame(L3), frame(L2) | TABLE);
 	op(7, frame(L2), frame(LINKED) | TABLE);
 	CHECK(send(8) == 8, "the fixed chain is valid");
-	long leaked = 0, miscounted = 0, applied = 0, hostiles = 0;
+	long leaked = 0, miscounted = 0, applied = 0, hostiles = 0, aimed = 0, typed_stores = 0;
 	for (long c = 0; c < calls; c++) {
 		unsigned n = 1 + (unsigned)(rnd() % 8), h = n;
 		for (unsigned i = 0; i < n; i++)
@@ -165,6 +166,14 @@ static void test_fuzz(void)
 			h = (unsigned)(rnd() % n);
 			hostile((int)h);
 			hostiles++;
+		}
+		if (rnd() % 4 == 0) { /* the count aimed at a page-table frame: all refused */
+			req.count_at = frame(rnd() % PVFUZZ_FRAMES) + (rnd() % 512) * 8;
+			int64_t r = send(n);
+			req.count_at = 0;
+			aimed++;
+			typed_stores += r != -HC_EPERM || req.changed;
+			continue;
 		}
 		int64_t r = send(n);
 		leaked += h < n && (r >= 0 || req.done > h);
@@ -175,11 +184,15 @@ static void test_fuzz(void)
 	      "after the teardown a frame stayed pinned or dirty, or the process's own tables "
 	      "changed (errno %d)",
 	      errno);
-	printf("pvfuzz: %ld hypercalls, %ld ops applied, %ld hostile ops\n", calls, applied,
-	       hostiles);
+	printf("pvfuzz: %ld hypercalls, %ld ops applied, %ld hostile ops, %ld counts aimed at "
+	       "page-table frames\n",
+	       calls, applied, hostiles, aimed);
+	CHECK(typed_stores == 0,
+	      "%ld batches with their count aimed at a page-table frame were not refused whole",
+	      typed_stores);
 	CHECK(leaked == 0, "%ld batches applied a hostile op or what came after it", leaked);
 	CHECK(miscounted == 0, "%ld answers disagree with their count of applied ops", miscounted);
-	CHECK(applied > calls / 4, "valid ops are exercised too (%ld applied)", applied);
+	CHECK(applied > (calls - aimed) / 4, "valid ops are exercised too (%ld applied)", applied);
 }
 
 int main(int argc, char **argv)

@@ -10,10 +10,17 @@ TEST=pvfuzz
 calls=1000000
 [ -d /sys/module/kvm_pvm ] || [ "${PAGELAB_SYSCALL_ENTRY:-}" = trap ] && calls=10000
 calls=${PVFUZZ_CALLS:-$calls}
+# the hv checks pvmmu's invariants (every pinned table, the pool, its own pages) about 100
+# times along the way and at the end
+export PAGELAB_CHECK_INVARIANTS=$((calls / 100 > 0 ? calls / 100 : 1))
 run_hv --mode pvmmu --exec "pvfuzz $calls" --timeout 1800
-printf '%s\n' "$out" | grep -E '^(pvfuzz|FAIL|SKIP)|answered with an error' | sed 's/^/    /'
+unset PAGELAB_CHECK_INVARIANTS
+printf '%s\n' "$out" | grep -E '^(pvfuzz|FAIL|SKIP)|answered with an error|invariant' |
+	sed 's/^/    /'
 check "$calls hypercalls in ${elapsed}s: every hostile op refused, memory intact" \
 	sh -c '[ "$1" -eq 0 ] && printf %s "$2" | grep -q "^PASS test_fuzz"' - "$rc" "$out"
+check "the hv found pvmmu's invariants intact at each check" \
+	sh -c 'printf %s "$1" | grep -q "invariants held at all [1-9][0-9]* checks"' - "$out"
 run_hv --mode classic --exec "pvfuzz 10" --timeout 300
 check "other modes: the call is not there" says "SKIP pvfuzz: pvmmu mode only"
 exit $fail

@@ -44,7 +44,8 @@ enum sys_number {
  * pl_pvfuzz: a test process sends page-table ops of its own making to the hv (pvmmu mode only;
  * -ENOSYS otherwise). PVFUZZ_BEGIN lends it PVFUZZ_FRAMES free page-table frames (arg: struct
  * pvfuzz_info, OUT); PVFUZZ_BATCH sends up to PVFUZZ_BATCH_MAX ops (arg: struct pvfuzz_batch)
- * whose entries, pins and unpins lie in those frames (else -EPERM, nothing is sent);
+ * whose entries, pins and unpins lie in those frames (else -EPERM, nothing is sent), its count
+ * written where count_at says (in a lent frame: the hv must refuse that);
  * PVFUZZ_END empties and unpins whatever the ops built and takes the frames back: -EIO if a
  * frame stays pinned or non-zero, or if the caller's own page tables changed meanwhile.
  */
@@ -65,8 +66,11 @@ struct pvfuzz_info {				  /* OUT */
 struct pvfuzz_batch {
 	unsigned long long ops[PVFUZZ_BATCH_MAX][2]; /* IN: struct pv_op: ptr, val */
 	unsigned long long n;			     /* IN */
-	long long ret;				     /* OUT: HC_PV_BATCH's answer */
-	unsigned long long done;		     /* OUT: ops applied */
+	unsigned long long count_at; /* IN: 0, or where the hv is asked to write its count of
+					applied ops: an address inside a lent frame */
+	long long ret;		     /* OUT: HC_PV_BATCH's answer */
+	unsigned long long done;     /* OUT: ops applied (count_at 0) */
+	unsigned long long changed;  /* OUT: entries the batch's update ops name that changed */
 };
 
 /* errno values: the same numbers as Linux, so results compare across platforms */
