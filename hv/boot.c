@@ -1,5 +1,6 @@
 /* boot.c: the long-mode entry state of the boot protocol: GDT, boot page tables, boot_info. */
 #include <linux/kvm.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include "hv.h"
@@ -24,6 +25,11 @@
 
 #define SEL_CODE 0x08
 #define SEL_DATA 0x10
+
+/* the assembler test guests read these fields at the offsets hv/tests/guest.inc names */
+_Static_assert(offsetof(struct boot_info, hv_reserved_gpa) == 32, "guest.inc");
+_Static_assert(offsetof(struct boot_info, pv_pool_gpa) == 608, "guest.inc");
+_Static_assert(offsetof(struct boot_info, ncpus) == 628, "guest.inc");
 
 static uint64_t *table(struct vm *vm, uint64_t gpa)
 {

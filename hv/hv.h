@@ -129,8 +129,8 @@ struct hc_args {
 #define HC_CONSOLE_MAX 4096 /* longest HC_CONSOLE write */
 /* Serves one hypercall; returns the value for the guest's RAX (>= 0, or -HC_E*). */
 int64_t hc_dispatch(struct guest *g, const struct hc_args *a);
-/* Checks the running mode's invariants now (pvmmu_check in full, ptefree_check); false, with
- * the first violation kept in g->violation, if one is broken. */
+/* Checks the running mode's invariants now (pvmmu_check in full, ptefree_check; classic has
+ * none); false, with the first violation kept in g->violation, if one is broken. */
 bool guest_invariants_hold(struct guest *g);
 const char *hc_name(uint32_t nr);
 const char *hc_error_name(int code); /* "EINVAL" for HC_EINVAL, ...; "other" if unknown */

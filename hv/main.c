@@ -574,7 +574,7 @@ static int run_guest(struct options *o, const char *cmdline)
 		fprintf(stderr, "hv: %s\n", rs.g.violation);
 		snprintf(rs.failure, sizeof rs.failure, "%s", rs.g.violation);
 		rs.failed = true;
-	} else if (rs.g.check_every) {
+	} else if (rs.g.check_every && rs.g.checks) {
 		printf("hv: the mode's invariants held at all %llu checks\n",
 		       (unsigned long long)rs.g.checks);
 	}

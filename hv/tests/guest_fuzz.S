@@ -1,4 +1,5 @@
-/* guest_fuzz.S: random hypercall numbers and arguments (xorshift64), then an ok result. */
+/* guest_fuzz.S: random hypercall numbers and arguments (xorshift64), then an ok result; a quarter
+   of the calls aim their pointer arguments at frames the hv types. */
 #include "guest.inc"
 #ifndef FUZZ_ROUNDS
 #define FUZZ_ROUNDS 20000 /* guest_fuzz_long.elf (make fuzz): 1000000 */
@@ -19,9 +20,35 @@
 	xor %rax, %r14
 	.endm
 
+	/* \reg = a guest-physical address in or at the edge of a frame the hv types in some
+	   mode: its boot tables (ptefree's kernel half), the page-table pool (pvmmu), the last
+	   words below its own pages; clobbers RAX */
+	.macro typed_target reg
+	next
+	mov %r14, \reg
+	shr $40, \reg
+	and $0x3ff8, \reg /* an 8-aligned offset below 16 KiB */
+	bt $1, %r14
+	jc 5f
+	add $BOOT_PML4_GPA, \reg
+	jmp 7f
+5:	bt $2, %r14
+	jc 6f
+	add pool_gpa(%rip), \reg
+	jmp 7f
+6:	and $0xf, \reg
+	add hv_reserved_gpa(%rip), \reg
+	sub $8, \reg
+7:
+	.endm
+
 	.text
 	.globl _start
 _start:
+	mov BOOT_POOL_GPA(%rdi), %rax
+	mov %rax, pool_gpa(%rip)
+	mov BOOT_HV_RESERVED_GPA(%rdi), %rax
+	mov %rax, hv_reserved_gpa(%rip)
 	movabs $KERNBASE, %r15
 	movabs $0x9e3779b97f4a7c15, %r14
 	mov $ROUNDS, %r13d
@@ -47,7 +74,14 @@ round:
 	mov $HC_COUNT + 4, %ecx
 	div %rcx
 	mov %rdx, %rbx
-1:	/* exit and assert would stop the guest, proc_fault only prints; console is kept to
+1:	next
+	test $0x30, %r14b
+	jnz 3f
+	typed_target %rdi /* a0 and a2: where the pointer arguments are */
+	typed_target %r8
+	and $7, %esi /* a1: a count or length small enough to be taken */
+	inc %esi
+3:	/* exit and assert would stop the guest, proc_fault only prints; console is kept to
 	   its error paths (len > max) */
 	cmp $HC_EXIT, %ebx
 	je skip
@@ -87,3 +121,5 @@ fail:
 	.bss
 	.balign 8
 result:	.skip RESULT_SIZE
+pool_gpa: .skip 8
+hv_reserved_gpa: .skip 8

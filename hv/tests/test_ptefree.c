@@ -73,6 +73,18 @@ static void test_tables(void)
 	uint64_t off;
 	CHECK(ptefree_window_of_gpa(g.pf, window1 + 0x5000, &off) == 1 && off == 0x5000, "gpa");
 	CHECK(ptefree_window_of_cr3(g.pf, (uint64_t)cr3) == 1, "cr3");
+	char err[256] = "";
+	CHECK(ptefree_check(g.pf, err, sizeof err) == 0, "the tables are as built: %s", err);
+	uint64_t *e = (uint64_t *)(kmem + cr3 + 2 * PAGE_SIZE) + 1, was = *e;
+	*e ^= 2 * MIB; /* behind the hv's back: va 2 MiB -> another window's page */
+	CHECK(ptefree_check(g.pf, err, sizeof err) < 0 && strstr(err, "window 1's table"),
+	      "a changed entry is reported: %s", err);
+	*e = was;
+	uint64_t v = 0;
+	CHECK(gmem_store(&g.mem, (uint64_t)cr3 + 8, &v, 8) == -HC_EPERM &&
+		  gmem_store(&g.mem, BOOT_PD_GPA, &v, 8) == -HC_EPERM &&
+		  gmem_discard(&g.mem, BOOT_PML4_GPA, PAGE_SIZE) == -HC_EPERM,
+	      "the window tables and the boot tables they share are typed");
 }
 
 static void test_window_lifecycle(void)
@@ -416,7 +428,8 @@ static void fuzz_isolation(enum fork_policy policy)
 	for (uint64_t i = 0; i < WINDOW / PAGE_SIZE; i++)
 		pages[i] = ptefree_page(g.pf, (int)v, i * PAGE_SIZE);
 
-	uint64_t x = 0x2545f4914f6cdd1dull, refused = 0;
+	uint64_t x = 0x2545f4914f6cdd1dull, refused = 0, broken = 0;
+	char err[256] = "";
 	const long calls = FUZZ_CALLS;
 	for (long i = 0; i < calls; i++) {
 		uint64_t r[5];
@@ -433,7 +446,12 @@ static void fuzz_isolation(enum fork_policy policy)
 			a0 = (r[1] & 7) ? KMEM_BASE + r[1] % 32 * MIB : r[1];
 		if (a0 == (uint64_t)v && nr != HC_AS_FORK && nr != HC_KMEM_FREE)
 			continue;
+		if (nr == HC_KMEM_FREE && (r[1] & 15) == 1) /* at the tables the hv built */
+			a0 = (r[1] & 16 ? KMEM_SIZE - 3 * NWINDOWS * PAGE_SIZE : BOOT_PML4_GPA) +
+			     r[2] % (3 * PAGE_SIZE);
 		refused += hc(nr, a0, a1, a2, r[4] % 8) < 0;
+		if (i % 64 == 0 && ptefree_check(g.pf, err, sizeof err) < 0)
+			broken++;
 		/* the guest writes one page of some other live address space, if it may */
 		int w = (int)(r[4] % NWINDOWS);
 		uint64_t va = r[2] % (4 * VICTIM_PAGES) * PAGE_SIZE;
@@ -442,6 +460,8 @@ static void fuzz_isolation(enum fork_policy policy)
 	}
 	CHECK(refused > 0 && refused < (uint64_t)calls, "%lu of %ld calls refused", refused, calls);
 	CHECK(host_failure_message() == NULL, "no host failure: %s", host_failure_message());
+	CHECK(broken == 0 && ptefree_check(g.pf, err, sizeof err) == 0,
+	      "the window tables stay as built (%lu checks failed): %s", broken, err);
 	uint64_t changed = 0;
 	for (uint64_t i = 0; i < WINDOW / PAGE_SIZE; i++)
 		changed += (ptefree_page(g.pf, (int)v, i * PAGE_SIZE) & ~PAGE_PENDING) != pages[i];
