@@ -119,7 +119,7 @@ struct guest {
 	/* the mode's invariants are checked after every check_every-th hypercall (0: at the
 	 * end only); the first violation stops the run */
 	uint64_t check_every, since_check, checks;
-	char violation[256]; /* the first violation found, "" while none */
+	char violation[512]; /* the first violation found, "" while none */
 };
 struct hc_args {
 	uint32_t nr;

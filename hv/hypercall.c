@@ -196,6 +196,14 @@ const char *hc_error_name(int code)
 	return code > 0 && code < HC_ERROR_CODES && errors[code] ? errors[code] : "other";
 }
 
+static uint64_t hc_total_calls(const struct hc_counts *h)
+{
+	uint64_t n = h->unknown;
+	for (unsigned i = 0; i < HC_COUNT; i++)
+		n += h->calls[i];
+	return n;
+}
+
 static void count_error(struct hc_counts *h, uint32_t nr, int64_t ret)
 {
 	h->errors[nr]++;
@@ -237,8 +245,16 @@ int64_t hc_dispatch(struct guest *g, const struct hc_args *a)
 		count_error(&g->hc, a->nr, ret);
 	if (g->check_every && ++g->since_check >= g->check_every) {
 		g->since_check = 0;
-		if (!guest_invariants_hold(g))
-			g->done = true; /* the run stops and reports it */
+		if (!guest_invariants_hold(g)) { /* the run stops and reports it, and where */
+			size_t n = strlen(g->violation);
+			snprintf(
+			    g->violation + n, sizeof g->violation - n,
+			    " (found after hypercall %" PRIu64 ", %s(%#" PRIx64 ", %#" PRIx64
+			    ", %#" PRIx64 ", %#" PRIx64 "); the same guest and seed replay it)",
+			    hc_total_calls(&g->hc), hc_name(a->nr) ? hc_name(a->nr) : "unknown",
+			    a->a0, a->a1, a->a2, a->a3);
+			g->done = true;
+		}
 	}
 	return ret;
 }
