@@ -22,10 +22,11 @@ __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 /* Writes the message into err (the caller reports it) and returns -1. */
 __attribute__((format(printf, 3, 4))) int errorf(char *err, size_t errlen, const char *fmt, ...);
 /* A host failure while the guest runs does not exit at once: the first one is kept (with
- * strerror(errno)), the vCPU is kicked, and run_step ends the run with its report, its JSON
- * record and HV_EXIT_HOST_ERROR. Safe from any thread. Returns the error a hypercall handler
- * answers (the guest never runs again to see it). */
+ * strerror(errno)), the vCPUs are kicked (the function host_failure_notify named), and run_step
+ * ends the run with its report, its JSON record and HV_EXIT_HOST_ERROR. Safe from any thread.
+ * Returns the error a hypercall handler answers (the guest never runs again to see it). */
 __attribute__((format(printf, 1, 2))) int host_failure(const char *fmt, ...);
+void host_failure_notify(void (*fn)(void));
 const char *host_failure_message(void); /* the first host failure, or NULL */
 /* Reads a whole file into a malloc'd buffer; NULL with errno set on failure. */
 uint8_t *read_file(const char *path, size_t *len);
@@ -284,8 +285,9 @@ struct rss {
 struct rss rss_read(void);
 
 /* watchdog.c: stops a guest that runs past its time. */
-/* Starts a timer thread; after seconds it kicks every vCPU (vcpu_kick) until watchdog_stop(). */
-void watchdog_start(double seconds);
+/* Starts a timer thread; after seconds it calls on_fire (vcpu_kick: every vCPU leaves
+ * KVM_RUN) again and again until watchdog_stop(). */
+void watchdog_start(double seconds, void (*on_fire)(void));
 bool watchdog_fired(void);
 void watchdog_stop(void);
 
@@ -311,6 +313,7 @@ struct vcpu_state {
 struct run_state {
 	struct vm *vm;
 	struct guest g;
+	bool (*step)(struct vcpu_state *vs); /* run_step: what each vCPU thread loops on */
 	struct vcpu_state cpu[MAX_CPUS];
 	bool stopping; /* every vCPU leaves its loop (set once, read with __atomic) */
 	bool failed;

@@ -7,7 +7,7 @@ HV_SRCS := $(filter-out hv/main.c,$(wildcard hv/*.c hv/ptefree/*.c hv/pvmmu/*.c)
 HV_OBJS := $(patsubst hv/%.c,$(HV_OUT)/%.o,$(HV_SRCS)) $(BUILD)/harness/record/latency.o
 HV_CFLAGS := $(HOST_CFLAGS) -Ihv -Iworkloads -Iharness
 HV_LIBS := -ljansson -lpthread
-HV_HEADERS := hv/hv.h hv/abi.h hv/counters.h hv/ptefree/ptefree.h hv/pvmmu/pvmmu.h hv/pvmmu/state.h hv/decode.h workloads/workload.h
+HV_HEADERS := hv/hv.h hv/abi.h hv/counters.h hv/ptefree/ptefree.h hv/pvmmu/pvmmu.h hv/pvmmu/state.h hv/ptefree/decode.h workloads/workload.h
 
 $(HV_OUT)/%.o: hv/%.c $(HV_HEADERS) harness/record/record.h
 	@mkdir -p $(dir $@)
@@ -38,7 +38,22 @@ $(HV_OUT)/tests/%.o: hv/tests/%.c $(HV_HEADERS) harness/test.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -c -o $@ $<
 
-$(HV_OUT)/test_%: $(HV_OUT)/tests/test_%.o $(HV_OBJS)
+# Each unit test links what it tests and what that uses, no more (harness/deps.sh keeps these
+# layers free of cycles); the guest's view of the hv is the hypercall table and the modes'
+# validation, without vCPUs or KVM.
+HV_GUEST_VIEW := util gmem hypercall ptefree/ptefree ptefree/paging ptefree/lazy ptefree/window \
+	pvmmu/pvmmu pvmmu/check
+HV_TEST_OBJS_gmem := util gmem
+HV_TEST_OBJS_elf := util gmem elf
+HV_TEST_OBJS_stats := util stats
+HV_TEST_OBJS_decode := ptefree/decode
+HV_TEST_OBJS_hypercall := $(HV_GUEST_VIEW)
+HV_TEST_OBJS_ptefree := $(HV_GUEST_VIEW)
+HV_TEST_OBJS_pvmmu := $(HV_GUEST_VIEW)
+HV_TEST_OBJS_pvfuzz := $(HV_GUEST_VIEW)
+
+.SECONDEXPANSION:
+$(HV_OUT)/test_%: $(HV_OUT)/tests/test_%.o $$(addprefix $(HV_OUT)/,$$(addsuffix .o,$$(HV_TEST_OBJS_$$*)))
 	$(CC) -o $@ $^ $(HV_LIBS)
 
 TESTS += $(HV_UNIT_TESTS)

@@ -566,7 +566,7 @@ static int run_guest(struct options *o, const char *cmdline)
 	r.boot_tsc = vm_guest_tsc(&vm);
 	rs.g.check_every = check_every();
 	rs.g.mem.sealed = true; /* from here on the hv stores only through gmem_store */
-	watchdog_start(o->timeout);
+	watchdog_start(o->timeout, vcpu_kick);
 	run_loop(&rs);
 	watchdog_stop();
 	r.rss_after = rss_read();

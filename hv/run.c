@@ -186,6 +186,7 @@ void run_init(struct run_state *rs, struct vm *vm)
 {
 	memset(rs, 0, sizeof *rs);
 	rs->vm = vm;
+	rs->step = run_step;
 	rs->g.mem = (struct gmem){.host = vm->mem, .size = vm->mem_size};
 	rs->g.console = stdout;
 	rs->g.on_mark = on_mark;

@@ -33,7 +33,13 @@ static struct {
 	pthread_mutex_t lock;
 	char message[400];
 	volatile bool failed;
+	void (*notify)(void);
 } failure = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+void host_failure_notify(void (*fn)(void))
+{
+	failure.notify = fn;
+}
 
 int host_failure(const char *fmt, ...)
 {
@@ -50,7 +56,8 @@ int host_failure(const char *fmt, ...)
 		failure.failed = true;
 	}
 	pthread_mutex_unlock(&failure.lock);
-	vcpu_kick();
+	if (failure.notify)
+		failure.notify();
 	return -HC_ENOMEM;
 }
 

@@ -35,6 +35,7 @@ void vcpus_init(struct run_state *rs)
 	pthread_mutex_init(&rs->lock, NULL);
 	pthread_mutex_init(&rs->flush_lock, NULL);
 	pthread_cond_init(&rs->flush_cond, NULL);
+	host_failure_notify(vcpu_kick);
 	rs->cpu[0].thread = pthread_self();
 	rs->cpu[0].started = true;
 	rs->g.cpus_started = 1;
@@ -135,7 +136,7 @@ void hv_unlock(struct run_state *rs)
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu_state *vs = arg;
-	while (run_step(vs))
+	while (vs->rs->step(vs))
 		;
 	vcpus_stop(vs->rs);
 	pthread_mutex_lock(&kicks.lock); /* no kick reaches a thread that has ended */

@@ -14,6 +14,7 @@ static struct {
 	bool stop, running;
 	volatile bool fired;
 	double seconds;
+	void (*on_fire)(void);
 } wd = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 static struct timespec deadline_after(double seconds)
@@ -36,15 +37,16 @@ static void *watchdog_main(void *arg)
 		if (r != ETIMEDOUT || wd.stop)
 			continue;
 		wd.fired = true;
-		vcpu_kick();
+		wd.on_fire();
 		deadline = deadline_after(KICK_INTERVAL_NS / 1e9);
 	}
 	pthread_mutex_unlock(&wd.lock);
 	return NULL;
 }
 
-void watchdog_start(double seconds)
+void watchdog_start(double seconds, void (*on_fire)(void))
 {
+	wd.on_fire = on_fire;
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

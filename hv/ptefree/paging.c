@@ -6,18 +6,6 @@
 #include <unistd.h>
 #include "ptefree.h"
 
-/* What the host must allow for a page: the guest cannot fetch or write what the hv cannot
- * read, so any access at all needs PROT_READ. */
-int host_prot(uint8_t page)
-{
-	int prot = PROT_NONE;
-	if (page & (HC_PROT_READ | HC_PROT_EXEC))
-		prot |= PROT_READ;
-	if (page & HC_PROT_WRITE)
-		prot |= PROT_READ | PROT_WRITE;
-	return page & PAGE_MAPPED ? prot : PROT_NONE;
-}
-
 /* The one argument check for the range operations: a live window and a non-empty,
  * page-aligned [va, va + len) inside it (overflow-safe). Returns the window or -HC_E*. */
 static int checked_range(struct ptefree *pf, uint64_t asid, uint64_t va, uint64_t len,
@@ -39,28 +27,6 @@ static bool any_mapped(const struct window *w, uint64_t first, uint64_t n)
 		if (w->pages[i])
 			return true;
 	return false;
-}
-
-/* mprotect stops at the first VMA it cannot split (the mapping count limit), with the VMAs
- * before it already changed; VMAs that keep their protection need no split, so putting each
- * run back as the record says succeeds in practice. */
-int set_host_prot(struct ptefree *pf, int wi, uint64_t first, uint64_t n, int prot,
-		  const char *call)
-{
-	struct window *w = &pf->w[wi];
-	if (mprotect(w->host + first * PAGE_SIZE, n * PAGE_SIZE, prot) == 0)
-		return 0;
-	int ret = host_refused(pf, call);
-	for (uint64_t i = first; i < first + n;) {
-		int was = host_prot(w->pages[i]);
-		uint64_t j = i + 1;
-		while (j < first + n && host_prot(w->pages[j]) == was)
-			j++;
-		if (mprotect(w->host + i * PAGE_SIZE, (j - i) * PAGE_SIZE, was) < 0)
-			host_refused(pf, "mprotect (undo)");
-		i = j;
-	}
-	return ret;
 }
 
 /* Gives pages [first, first + n) of w back to the host and makes them inaccessible. Making
@@ -243,26 +209,6 @@ static int copy_run(struct ptefree *pf, int parent, int child, uint64_t first, u
 	if (ret == 0)
 		memset(cw->pages + first, page, n);
 	return ret;
-}
-
-int each_run(struct ptefree *pf, int w,
-	     int (*fn)(struct ptefree *pf, int w, int arg, uint64_t first, uint64_t n), int arg)
-{
-	const uint8_t *p = pf->w[w].pages;
-	for (uint64_t i = used_from(pf, w, 0); i < pf->npages; i = used_from(pf, w, i)) {
-		if (!p[i]) {
-			i++;
-			continue;
-		}
-		uint64_t j = i + 1;
-		while (j < pf->npages && (p[j] & ~PAGE_PENDING) == (p[i] & ~PAGE_PENDING))
-			j++;
-		int ret = fn(pf, w, arg, i, j - i);
-		if (ret < 0)
-			return ret;
-		i = j;
-	}
-	return 0;
 }
 
 static int destroy(struct ptefree *pf, int wi)

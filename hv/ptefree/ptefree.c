@@ -196,26 +196,6 @@ int ptefree_refusals_get(struct ptefree *pf, struct ptefree_refusal *out)
 	return n;
 }
 
-int host_refused(struct ptefree *pf, const char *call)
-{
-	if (errno != ENOMEM)
-		return host_failure("%s", call);
-	note_refusal(pf, call, ENOMEM);
-	return -HC_ENOMEM;
-}
-
-void note_refusal(struct ptefree *pf, const char *call, int err)
-{
-	int i = 0;
-	while (i < pf->nrefusals && strcmp(pf->refusals[i].call, call) != 0)
-		i++;
-	if (i == PTEFREE_MAX_REFUSALS)
-		i--; /* more kinds than slots: the last one counts the rest */
-	else if (i == pf->nrefusals)
-		pf->refusals[pf->nrefusals++] = (struct ptefree_refusal){call, err, 0};
-	pf->refusals[i].count++;
-}
-
 const char *populate_name(enum populate_policy p)
 {
 	return p == POPULATE_WRITE ? "write" : "none";
@@ -227,28 +207,6 @@ int populate_parse(const char *name, enum populate_policy *out)
 		return -1;
 	*out = strcmp(name, "none") ? POPULATE_WRITE : POPULATE_NONE;
 	return 0;
-}
-
-uint64_t used_from(const struct ptefree *pf, int w, uint64_t i)
-{
-	const uint64_t *used = pf->w[w].used, ngroups = pf->npages / GROUP_PAGES;
-	uint64_t g = i / GROUP_PAGES;
-	if (g >= ngroups || (used[g / 64] >> (g % 64)) & 1)
-		return i < pf->npages ? i : pf->npages;
-	uint64_t k = g / 64, word = used[k] & (~0ull << (g % 64));
-	while (!word) {
-		if (++k > ngroups / 64)
-			return pf->npages;
-		word = used[k];
-	}
-	uint64_t next = k * 64 + (uint64_t)__builtin_ctzll(word);
-	return next < ngroups ? next * GROUP_PAGES : pf->npages;
-}
-
-void mark_used(struct ptefree *pf, int w, uint64_t first, uint64_t n)
-{
-	for (uint64_t g = first / GROUP_PAGES; n && g <= (first + n - 1) / GROUP_PAGES; g++)
-		pf->w[w].used[g / 64] |= 1ull << (g % 64);
 }
 
 uint64_t pf_window_size(const struct ptefree *pf)

@@ -1,6 +1,6 @@
 /* test_decode.c: the addresses the fault locator derives from instruction bytes. */
 #include <linux/kvm.h>
-#include "decode.h"
+#include "ptefree/decode.h"
 #include "hv.h"
 #include "test.h"
 
