@@ -3,7 +3,7 @@
 
 GUEST_OUT := $(BUILD)/guest
 GUEST_COMMON_CFLAGS := $(GUEST_CFLAGS) -fno-tree-loop-distribute-patterns -MMD -MP \
-	-isystem $(GCC_INCLUDE) -Iguests/uapi -Ihv
+	-isystem $(GCC_INCLUDE) -Iguests/uapi -Iinclude
 # The kernel runs in the top 2 GiB and never touches SSE registers (user state stays live).
 KERNEL_CFLAGS := $(GUEST_COMMON_CFLAGS) -mcmodel=kernel -mgeneral-regs-only -Iguests/kernel
 USER_CFLAGS := $(GUEST_COMMON_CFLAGS) -Iguests/user/include -Iworkloads -Iharness
@@ -96,7 +96,7 @@ KMEM_SRCS := $(addprefix guests/kernel/,kalloc.c kmalloc.c vma.c vm.c pte.c clas
 	pvmmu.c tlb.c)
 KMEM_UNIT_OUT := $(BUILD)/guests/unit
 KMEM_UNIT_CFLAGS := $(HOST_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-include guests/tests/unit/shim.h -Iguests/kernel -Iguests/uapi -Ihv
+	-include guests/tests/unit/shim.h -Iguests/kernel -Iguests/uapi -Iinclude
 KMEM_UNIT_TESTS := $(addprefix $(KMEM_UNIT_OUT)/,test_kalloc test_kmalloc test_vma test_vm \
 	test_classic test_ptefree)
 KMEM_MM := $(addprefix guests/kernel/,kalloc.c kmalloc.c vma.c vm.c)
@@ -108,7 +108,7 @@ $(KMEM_UNIT_OUT)/test_vm: $(KMEM_MM)
 $(KMEM_UNIT_OUT)/test_classic $(KMEM_UNIT_OUT)/test_ptefree: $(KMEM_MM) guests/kernel/pte.c \
 	guests/kernel/classic.c guests/kernel/ptefree.c guests/kernel/pvmmu.c
 $(KMEM_UNIT_TESTS): $(KMEM_UNIT_OUT)/%: guests/tests/unit/%.c guests/tests/unit/shim.c \
-		guests/tests/unit/shim.h guests/kernel/mm.h guests/kernel/klib.h guests/uapi/memstr.h hv/abi.h harness/test.h
+		guests/tests/unit/shim.h guests/kernel/mm.h guests/kernel/klib.h guests/uapi/memstr.h include/abi.h harness/test.h
 	@mkdir -p $(dir $@)
 	$(CC) $(KMEM_UNIT_CFLAGS) -o $@ $(filter %.c,$^)
 
@@ -123,11 +123,11 @@ GUEST_LIBC_RENAME := $(foreach f,memset memcpy memmove memcmp strlen strnlen str
 $(GUEST_LIBC_TEST): guests/tests/host/test_libc.c guests/kernel/format.c guests/kernel/string.c \
 		guests/user/libc/stdlib.c guests/kernel/klib.h guests/uapi/memstr.h harness/test.h
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -fno-builtin -Iharness -Iguests/kernel -Iguests/uapi -Ihv -c -o $@.o $<
+	$(CC) $(HOST_CFLAGS) -fno-builtin -Iharness -Iguests/kernel -Iguests/uapi -Iinclude -c -o $@.o $<
 	$(CC) $(HOST_CFLAGS) -fno-builtin -fno-tree-loop-distribute-patterns $(GUEST_LIBC_RENAME) \
-		-Iguests/kernel -Iguests/uapi -Ihv -c -o $@.format.o guests/kernel/format.c
+		-Iguests/kernel -Iguests/uapi -Iinclude -c -o $@.format.o guests/kernel/format.c
 	$(CC) $(HOST_CFLAGS) -fno-builtin -fno-tree-loop-distribute-patterns $(GUEST_LIBC_RENAME) \
-		-Iguests/kernel -Iguests/uapi -Ihv -c -o $@.string.o guests/kernel/string.c
+		-Iguests/kernel -Iguests/uapi -Iinclude -c -o $@.string.o guests/kernel/string.c
 	$(CC) $(HOST_CFLAGS) -fno-builtin $(GUEST_LIBC_RENAME) -c -o $@.stdlib.o \
 		guests/user/libc/stdlib.c
 	$(CC) -o $@ $@.o $@.format.o $@.string.o $@.stdlib.o

@@ -23,7 +23,7 @@ BENCH_DEFS := -DBENCH_CFLAGS='"$(HOST_CFLAGS)"'
 $(BUILD)/harness/bench/%.o: harness/bench/%.c $(wildcard harness/bench/*.h) workloads/workload.h \
 	harness/record/record.h
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(BENCH_DEFS) -Iworkloads -Ihv -Iharness -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) $(BENCH_DEFS) -Iworkloads -Iinclude -Iharness -c -o $@ $<
 
 $(BUILD)/bench: $(BENCH_OBJS) $(WL_HOST_OBJS)
 	$(CC) -o $@ $^ $(BENCH_LIBS)

@@ -5,9 +5,9 @@ HV_OUT := $(BUILD)/hv.d
 # one folder per mode's hv side (hv/ptefree/, hv/pvmmu/), its internal header next to its files
 HV_SRCS := $(filter-out hv/main.c,$(wildcard hv/*.c hv/ptefree/*.c hv/pvmmu/*.c))
 HV_OBJS := $(patsubst hv/%.c,$(HV_OUT)/%.o,$(HV_SRCS)) $(BUILD)/harness/record/latency.o
-HV_CFLAGS := $(HOST_CFLAGS) -Ihv -Iworkloads -Iharness
+HV_CFLAGS := $(HOST_CFLAGS) -Ihv -Iinclude -Iworkloads -Iharness
 HV_LIBS := -ljansson -lpthread
-HV_HEADERS := hv/hv.h hv/abi.h hv/counters.h hv/ptefree/ptefree.h hv/pvmmu/pvmmu.h hv/pvmmu/state.h hv/ptefree/decode.h workloads/workload.h
+HV_HEADERS := hv/hv.h include/abi.h hv/counters.h hv/ptefree/ptefree.h hv/pvmmu/pvmmu.h hv/pvmmu/state.h hv/ptefree/decode.h workloads/workload.h
 
 $(HV_OUT)/%.o: hv/%.c $(HV_HEADERS) harness/record/record.h
 	@mkdir -p $(dir $@)
@@ -64,13 +64,13 @@ HV_TEST_GUESTS := $(patsubst hv/tests/%.S,$(HV_OUT)/tests/%.elf,$(wildcard hv/te
 
 $(HV_OUT)/tests/%.elf: hv/tests/%.S hv/tests/guest.ld hv/tests/guest.inc
 	@mkdir -p $(dir $@)
-	$(CC) -nostdlib -static -no-pie -Ihv -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
+	$(CC) -nostdlib -static -no-pie -Iinclude -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
 		-T hv/tests/guest.ld -o $@ $<
 
 # the guest fuzzer with 10^6 hypercalls, for make fuzz
 $(HV_OUT)/tests/guest_fuzz_long.elf: hv/tests/guest_fuzz.S hv/tests/guest.ld hv/tests/guest.inc
 	@mkdir -p $(dir $@)
-	$(CC) -nostdlib -static -no-pie -Ihv -DFUZZ_ROUNDS=1000000 -Wl,--build-id=none \
+	$(CC) -nostdlib -static -no-pie -Iinclude -DFUZZ_ROUNDS=1000000 -Wl,--build-id=none \
 		-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -T hv/tests/guest.ld -o $@ $<
 
 all: $(HV_TEST_GUESTS) $(HV_OUT)/tests/guest_fuzz_long.elf

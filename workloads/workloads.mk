@@ -3,14 +3,14 @@
 
 WL_SRCS := $(wildcard workloads/*.c)
 WL_LIB_SRCS := workloads/lib/runner.c workloads/lib/registry.c
-WL_INCLUDES := -Iworkloads -Ihv
+WL_INCLUDES := -Iworkloads -Iinclude
 
 # Host objects of the registry and every workload: the hv and the bench link them to list and
 # validate workloads and their parameters without booting a guest.
 WL_HOST_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(WL_SRCS) workloads/lib/registry.c \
 	workloads/lib/native.c)
 
-$(BUILD)/host/%.o: %.c workloads/workload.h hv/abi.h
+$(BUILD)/host/%.o: %.c workloads/workload.h include/abi.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(WL_INCLUDES) -c -o $@ $<
 

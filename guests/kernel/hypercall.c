@@ -1,4 +1,4 @@
-/* hypercall.c: the guest side of the hypercall ABI (hv/abi.h) and panic through HC_ASSERT. */
+/* hypercall.c: the guest side of the hypercall ABI (include/abi.h) and panic through HC_ASSERT. */
 #include "klib.h"
 
 int64_t hypercall(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)

@@ -6,7 +6,7 @@
  * System calls: number in RAX and arguments in RDI, RSI, RDX, R10, R8, R9 (the Linux x86-64
  * convention); the result comes back in RAX: >= 0, or -errno. The instruction is `syscall`,
  * or `int3` where the kernel says so: every program starts with an auxiliary vector entry
- * AT_PAGELAB_ENTRY whose value is an enum syscall_entry (hv/abi.h). Only that instruction
+ * AT_PAGELAB_ENTRY whose value is an enum syscall_entry (include/abi.h). Only that instruction
  * enters the kernel; the other one faults (SIGILL or SIGSEGV).
  */
 #define AT_NULL		 0
