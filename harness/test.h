@@ -8,6 +8,8 @@
 #include <string.h>
 
 static int test_failures;
+__attribute__((unused)) static int test_skipped; /* the running test ended with REQUIRE */
+__attribute__((unused)) static const char *test_name = "?"; /* the running test */
 
 /* Checks one condition; a failure names file:line, the expression and errno. */
 #define CHECK(cond, ...)                                                                           \
@@ -21,12 +23,30 @@ static int test_failures;
 		}                                                                                  \
 	} while (0)
 
-/* Runs one test function and prints its verdict line. */
+/* Ends the running test (a void function) as a SKIP with the reason unless cond holds: what a
+ * test needs that this machine lacks (as KVM selftests' TEST_REQUIRE). */
+#define REQUIRE(cond, ...)                                                                         \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			printf("SKIP %s: ", test_name);                                            \
+			printf(__VA_ARGS__);                                                       \
+			printf("\n");                                                              \
+			test_skipped = 1;                                                          \
+			return;                                                                    \
+		}                                                                                  \
+	} while (0)
+
+/* Runs one test function and prints its verdict line (none after a SKIP that failed nothing). */
 #define RUN_TEST(fn)                                                                               \
 	do {                                                                                       \
 		int before_ = test_failures;                                                       \
+		test_name = #fn;                                                                   \
+		test_skipped = 0;                                                                  \
 		fn();                                                                              \
-		printf("%s %s\n", test_failures == before_ ? "PASS" : "FAIL", #fn);                \
+		if (test_failures != before_)                                                      \
+			printf("FAIL %s\n", #fn);                                                  \
+		else if (!test_skipped)                                                            \
+			printf("PASS %s\n", #fn);                                                  \
 	} while (0)
 
 #define TEST_EXIT() return test_failures ? 1 : 0

@@ -22,5 +22,5 @@ check "$calls hypercalls in ${elapsed}s: every hostile op refused, memory intact
 check "the hv found pvmmu's invariants intact at each check" \
 	sh -c 'printf %s "$1" | grep -q "invariants held at all [1-9][0-9]* checks"' - "$out"
 run_hv --mode classic --exec "pvfuzz 10" --timeout 300
-check "other modes: the call is not there" says "SKIP pvfuzz: pvmmu mode only"
+check "other modes: the call is not there" says "SKIP test_fuzz: pvmmu mode only"
 exit $fail

@@ -169,8 +169,16 @@ static void test_fork_copy(void)
 	CHECK(at(p, 0)[5] == 0xa0, "parent keeps its own copy");
 }
 
+/* Whether the lazy fork policy runs here (userfaultfd), or the hv fell back to copy. */
+static bool lazy_works(void)
+{
+	fresh(FORK_LAZY);
+	return strcmp(ptefree_policy_name(g.pf), "lazy") == 0;
+}
+
 static void test_fork_lazy(void)
 {
+	REQUIRE(lazy_works(), "userfaultfd unavailable here, the hv fell back to copy");
 	fresh(FORK_LAZY);
 	int64_t p = hc(HC_AS_CREATE, 0, 0, 0, 0);
 	CHECK(hc(HC_MAP, p, 0, 4 * PAGE_SIZE, HC_PROT_READ | HC_PROT_WRITE) == 0, "map");
@@ -253,6 +261,7 @@ static void test_window_ends_copy(void)
 
 static void test_window_ends_lazy(void)
 {
+	REQUIRE(lazy_works(), "userfaultfd unavailable here, the hv fell back to copy");
 	window_ends(FORK_LAZY);
 }
 
@@ -287,6 +296,7 @@ static void test_populate_copy(void)
 
 static void test_populate_lazy(void)
 {
+	REQUIRE(lazy_works(), "userfaultfd unavailable here, the hv fell back to copy");
 	populate_write(FORK_LAZY);
 }
 
@@ -321,6 +331,7 @@ static void test_kmem(void)
  * child ends: the child's end must not touch the new window (it is not registered). */
 static void test_lazy_orphan_reuse(void)
 {
+	REQUIRE(lazy_works(), "userfaultfd unavailable here, the hv fell back to copy");
 	fresh(FORK_LAZY);
 	const int rw = HC_PROT_READ | HC_PROT_WRITE;
 	int64_t p = hc(HC_AS_CREATE, 0, 0, 0, 0);
@@ -369,6 +380,9 @@ static bool refused(const char *call)
  * the hv goes on: what was refused left nothing behind, and the rest keeps working. */
 static void map_limit(enum fork_policy policy)
 {
+	long limit = max_map_count();
+	REQUIRE(limit > 0 && limit < (long)(LIMIT_WINDOW / PAGE_SIZE) - 1000,
+		"vm.max_map_count %ld is not below %llu", limit, LIMIT_WINDOW / PAGE_SIZE - 1000);
 	fresh_windows(policy, LIMIT_WINDOW);
 	const int rw = HC_PROT_READ | HC_PROT_WRITE;
 	int64_t as = hc(HC_AS_CREATE, 0, 0, 0, 0), r = 0;
@@ -484,6 +498,7 @@ static void test_fuzz_isolation_copy(void)
 
 static void test_fuzz_isolation_lazy(void)
 {
+	REQUIRE(lazy_works(), "userfaultfd unavailable here, the hv fell back to copy");
 	fuzz_isolation(FORK_LAZY);
 }
 
@@ -494,6 +509,7 @@ static void test_map_limit_copy(void)
 
 static void test_map_limit_lazy(void)
 {
+	REQUIRE(lazy_works(), "userfaultfd unavailable here, the hv fell back to copy");
 	map_limit(FORK_LAZY);
 }
 
@@ -507,26 +523,13 @@ int main(void)
 	RUN_TEST(test_window_ends_copy);
 	RUN_TEST(test_populate_copy);
 	RUN_TEST(test_fuzz_isolation_copy);
-	fresh(FORK_LAZY);
-	bool lazy = strcmp(ptefree_policy_name(g.pf), "lazy") == 0;
-	if (lazy) {
-		RUN_TEST(test_fork_lazy);
-		RUN_TEST(test_lazy_orphan_reuse);
-		RUN_TEST(test_window_ends_lazy);
-		RUN_TEST(test_populate_lazy);
-		RUN_TEST(test_fuzz_isolation_lazy);
-	} else
-		printf("SKIP test_fork_lazy: userfaultfd unavailable here, the hv fell back to "
-		       "copy\n");
+	RUN_TEST(test_fork_lazy);
+	RUN_TEST(test_lazy_orphan_reuse);
+	RUN_TEST(test_window_ends_lazy);
+	RUN_TEST(test_populate_lazy);
+	RUN_TEST(test_fuzz_isolation_lazy);
 	RUN_TEST(test_kmem);
-	long limit = max_map_count();
-	if (limit <= 0 || limit >= (long)(LIMIT_WINDOW / PAGE_SIZE) - 1000) {
-		printf("SKIP test_map_limit: vm.max_map_count %ld is not below %llu\n", limit,
-		       LIMIT_WINDOW / PAGE_SIZE - 1000);
-	} else {
-		RUN_TEST(test_map_limit_copy);
-		if (lazy)
-			RUN_TEST(test_map_limit_lazy);
-	}
+	RUN_TEST(test_map_limit_copy);
+	RUN_TEST(test_map_limit_lazy);
 	TEST_EXIT();
 }
