@@ -3,20 +3,20 @@
 # build/hv is the binary itself, so objects and tests live in build/hv.d/
 HV_OUT := $(BUILD)/hv.d
 # one folder per mode's hv side (hv/ptefree/, hv/pvmmu/), its internal header next to its files
-HV_SRCS := $(filter-out hv/main.c,$(wildcard hv/*.c hv/ptefree/*.c hv/pvmmu/*.c))
+HV_SRCS := $(filter-out hv/main.c hv/options.c,$(wildcard hv/*.c hv/ptefree/*.c hv/pvmmu/*.c))
 HV_OBJS := $(patsubst hv/%.c,$(HV_OUT)/%.o,$(HV_SRCS)) $(BUILD)/harness/record/latency.o
 HV_CFLAGS := $(HOST_CFLAGS) -Ihv -Iworkloads -Iharness
 HV_LIBS := -ljansson -lpthread
-HV_HEADERS := hv/hv.h hv/abi.h hv/counters.h hv/ptefree/ptefree.h hv/pvmmu/pvmmu.h hv/decode.h workloads/workload.h
+HV_HEADERS := hv/hv.h hv/options.h hv/abi.h hv/counters.h hv/ptefree/ptefree.h hv/pvmmu/pvmmu.h hv/decode.h workloads/workload.h
 
 $(HV_OUT)/%.o: hv/%.c $(HV_HEADERS) harness/record/record.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -c -o $@ $<
 
-$(BUILD)/hv: $(HV_OUT)/main.o $(HV_OBJS) $(WL_HOST_OBJS)
+$(BUILD)/hv: $(HV_OUT)/main.o $(HV_OUT)/options.o $(HV_OBJS) $(WL_HOST_OBJS)
 	$(CC) -o $@ $^ $(HV_LIBS)
 
-$(BUILD)/hv-static: $(HV_OUT)/main.o $(HV_OBJS) $(WL_HOST_OBJS)
+$(BUILD)/hv-static: $(HV_OUT)/main.o $(HV_OUT)/options.o $(HV_OBJS) $(WL_HOST_OBJS)
 	$(CC) -static -o $@ $^ $(HV_LIBS)
 
 all: $(BUILD)/hv $(BUILD)/hv-static

@@ -6,9 +6,10 @@ FUZZ_ELF=${FUZZ_ELF:-build/hv.d/tests/guest_fuzz.elf}
 . harness/check.sh
 for setup in classic ptefree:copy ptefree:lazy pvmmu; do
 	mode=${setup%%:*} policy=${setup#*:}
-	[ "$policy" = "$setup" ] && policy=lazy
+	ptefree_opts=
+	[ "$policy" = "$setup" ] || ptefree_opts="--fork-policy $policy --windows 4"
 	json=${TMPDIR:-/tmp}/hv-fuzz.$$.json
-	out=$($HV --mode $mode --fork-policy $policy --windows 4 --exec fuzz \
+	out=$($HV --mode $mode $ptefree_opts --exec fuzz \
 		--kernel "$FUZZ_ELF" --json "$json" --timeout ${FUZZ_TIMEOUT:-300} 2>&1)
 	rc=$?
 	printf '%s\n' "$out" | tail -n 3
