@@ -61,9 +61,13 @@ $(HV_OUT)/tests/guest_fuzz_long.elf: hv/tests/guest_fuzz.S hv/tests/guest.ld hv/
 all: $(HV_TEST_GUESTS) $(HV_OUT)/tests/guest_fuzz_long.elf
 
 # Integration tests on /dev/kvm: harness/kvmtests.sh runs them in the lab VM (one boot per MMU).
-HV_KVM_TESTS := $(filter-out hv/tests/fuzz_long.sh,$(wildcard hv/tests/*.sh))
+HV_KVM_TESTS := $(filter-out hv/tests/fuzz_long.sh hv/tests/hostile.sh,$(wildcard hv/tests/*.sh))
 TESTS += "sh harness/kvmtests.sh $(foreach t,$(HV_KVM_TESTS),$(t)@npt=0,1)"
 TEST_DEPS += $(BUILD)/hv $(BUILD)/hv-static $(HV_TEST_GUESTS)
+
+# Hostile input, refused before anything starts: here only (the few real runs use /dev/kvm if any)
+TESTS += "sh hv/tests/hostile.sh"
+TEST_DEPS += $(BUILD)/hv-paging
 
 # make fuzz: the fuzzers at 10^6 calls per mode and fork policy, in KVM (here and in the lab,
 # one system-call entry there: the guest fuzzer runs in ring 0 only;
