@@ -13,8 +13,12 @@ static bool within(uint64_t off, uint64_t size, uint64_t len)
 	return off <= len && size <= len - off;
 }
 
-static int check_header(const Elf64_Ehdr *eh, size_t len, char *err, size_t errlen)
+/* Copies the ELF header out of buf into eh and checks it. */
+static int read_header(const uint8_t *buf, size_t len, Elf64_Ehdr *eh, char *err, size_t errlen)
 {
+	if (len < sizeof *eh)
+		return errorf(err, errlen, "file of %zu bytes is too short for an ELF header", len);
+	memcpy(eh, buf, sizeof *eh);
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
 		return errorf(err, errlen, "not an ELF file (bad magic)");
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB)
@@ -64,10 +68,7 @@ int elf_load(const uint8_t *buf, size_t len, const struct gmem *m, uint64_t min_
 	     struct elf_image *img, char *err, size_t errlen)
 {
 	Elf64_Ehdr eh;
-	if (len < sizeof eh)
-		return errorf(err, errlen, "file of %zu bytes is too short for an ELF header", len);
-	memcpy(&eh, buf, sizeof eh);
-	if (check_header(&eh, len, err, errlen) < 0)
+	if (read_header(buf, len, &eh, err, errlen) < 0)
 		return -1;
 
 	/* Check every segment (and their pairwise overlap) before writing anything. */
@@ -155,10 +156,7 @@ int elf_program_names(const uint8_t *buf, size_t len, char *names, size_t namesl
 		      size_t errlen)
 {
 	Elf64_Ehdr eh;
-	if (len < sizeof eh)
-		return errorf(err, errlen, "file of %zu bytes is too short for an ELF header", len);
-	memcpy(&eh, buf, sizeof eh);
-	if (check_header(&eh, len, err, errlen) < 0)
+	if (read_header(buf, len, &eh, err, errlen) < 0)
 		return -1;
 	uint64_t table = symbol_value(buf, len, &eh, "embedded_programs");
 	names[0] = '\0';

@@ -1,4 +1,5 @@
-/* main.c: the hv's command line: checks the request, boots the guest kernel, reports the run. */
+/* main.c: one hv run: checks the request against the workloads and the kernel image, boots the
+ * guest kernel, reports the run. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -194,13 +195,11 @@ static int run_guest(struct options *o, const char *cmdline, const uint8_t *imag
 	if (elf_load(image, len, &image_mem, KERNEL_LOAD_GPA, KERNBASE, &img, err, sizeof err) <
 	    0) {
 		fprintf(stderr, "hv: %s: %s\n", o->kernel, err);
-		return HV_EXIT_GUEST_FAILED;
+		return HV_EXIT_USAGE; /* the image does not fit this request: nothing ran */
 	}
 	struct boot_info *bi = boot_setup(&vm, img.entry);
 	bi->mode = o->run.mode;
 	bi->syscall_entry = choose_entry(o->syscall_entry, &r.plat);
-	bi->ncpus = 1;
-	bi->shootdown = SHOOTDOWN_ON;
 	o->run.syscall_entry = bi->syscall_entry == ENTRY_TRAP ? "trap" : "syscall";
 	bi->kernel_end = (img.load_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	bi->hv_reserved_gpa = rs.g.mem.size;

@@ -179,15 +179,22 @@ void usage_error(const char *fmt, ...)
 	exit(HV_EXIT_USAGE);
 }
 
-/* "a, b, c": the names of a choice list, or of the options. */
-static const char *names_of(const struct choice *c, char *buf, size_t len)
+/* "a, b, c": the names of a choice list. */
+static const char *choice_names(const struct choice *c, char *buf, size_t len)
 {
-	size_t used = 0;
+	int n = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; c ? c[i].name != NULL : i < NOPTIONS; i++)
-		used +=
-		    (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s%s",
-				     i ? ", " : "", c ? "" : "--", c ? c[i].name : table[i].name);
+	for (int i = 0; c[i].name && (size_t)n < len; i++)
+		n += snprintf(buf + n, len - (size_t)n, "%s%s", i ? ", " : "", c[i].name);
+	return buf;
+}
+
+/* "--mode, --workload, ...": the options' names. */
+static const char *option_names(char *buf, size_t len)
+{
+	int n = 0;
+	for (size_t i = 0; i < NOPTIONS && (size_t)n < len; i++)
+		n += snprintf(buf + n, len - (size_t)n, "%s--%s", i ? ", " : "", table[i].name);
 	return buf;
 }
 
@@ -212,7 +219,7 @@ static int choice_value(const char *what, const struct choice *c, const char *ar
 	for (int i = 0; c[i].name; i++)
 		if (strcmp(c[i].name, arg) == 0)
 			return c[i].value;
-	usage_error("unknown %s '%s' (valid: %s)", what, arg, names_of(c, valid, sizeof valid));
+	usage_error("unknown %s '%s' (valid: %s)", what, arg, choice_names(c, valid, sizeof valid));
 }
 
 static void set_option(struct options *o, const struct hv_option *opt, const char *arg)
@@ -304,11 +311,13 @@ void parse_args(int argc, char **argv, struct options *o)
 	char valid[512];
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c == '?' && optopt > 0 && optopt <= (int)NOPTIONS)
-			usage_error("--%s needs a value", table[optopt - 1].name);
+			usage_error("--%s %s", table[optopt - 1].name,
+				    table[optopt - 1].kind == OPT_FLAG ? "takes no value"
+								       : "needs a value");
 		if (c == '?')
 			usage_error("unknown or ambiguous option '%s' (valid: %s; --help explains "
 				    "them)",
-				    argv[optind - 1], names_of(NULL, valid, sizeof valid));
+				    argv[optind - 1], option_names(valid, sizeof valid));
 		o->given |= 1ull << (c - 1);
 		set_option(o, &table[c - 1], optarg);
 		if (o->help) {

@@ -54,17 +54,23 @@ static int resolve(const char *path, char target[PATH_MAX], struct stat *st, boo
 	return HV_EXIT_OK;
 }
 
-/* A new file of unpredictable name beside target (mkstemp); its name in tmp. */
-static int open_temp(const char *target, char tmp[PATH_MAX + 16], char *err, size_t errlen)
+/* Resolves path (see resolve) and opens a new file of unpredictable name beside the target
+ * (mkstemp), its name in tmp. Returns HV_EXIT_OK with *fd open, or an exit code and the reason. */
+static int open_temp(const char *path, char target[PATH_MAX], char tmp[PATH_MAX + 16],
+		     struct stat *st, bool *exists, int *fd, char *err, size_t errlen)
 {
+	int rc = resolve(path, target, st, exists, err, errlen);
+	if (rc != HV_EXIT_OK)
+		return rc;
 	const char *slash = strrchr(target, '/');
 	int dirlen = slash ? (int)(slash - target) + 1 : 0;
 	snprintf(tmp, PATH_MAX + 16, "%.*s.%s.XXXXXX", dirlen, target, slash ? slash + 1 : target);
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		errorf(err, errlen, "cannot create a file in the folder of %s: %s", target,
-		       strerror(errno));
-	return fd;
+	*fd = mkstemp(tmp);
+	if (*fd >= 0)
+		return HV_EXIT_OK;
+	errorf(err, errlen, "cannot create a file in the folder of %s: %s", target,
+	       strerror(errno));
+	return HV_EXIT_IO;
 }
 
 int output_check(const char *path, char *err, size_t errlen)
@@ -72,15 +78,12 @@ int output_check(const char *path, char *err, size_t errlen)
 	char target[PATH_MAX], tmp[PATH_MAX + 16];
 	struct stat st;
 	bool exists;
-	int rc = resolve(path, target, &st, &exists, err, errlen);
-	if (rc != HV_EXIT_OK)
-		return rc;
-	int fd = open_temp(target, tmp, err, errlen);
-	if (fd < 0)
-		return HV_EXIT_IO;
-	close(fd);
-	unlink(tmp);
-	return HV_EXIT_OK;
+	int fd, rc = open_temp(path, target, tmp, &st, &exists, &fd, err, errlen);
+	if (rc == HV_EXIT_OK) {
+		close(fd);
+		unlink(tmp);
+	}
+	return rc;
 }
 
 int output_write_json(const char *path, struct json_t *doc, char *err, size_t errlen)
@@ -88,12 +91,9 @@ int output_write_json(const char *path, struct json_t *doc, char *err, size_t er
 	char target[PATH_MAX], tmp[PATH_MAX + 16];
 	struct stat st;
 	bool exists;
-	int rc = resolve(path, target, &st, &exists, err, errlen);
+	int fd, rc = open_temp(path, target, tmp, &st, &exists, &fd, err, errlen);
 	if (rc != HV_EXIT_OK)
 		return rc;
-	int fd = open_temp(target, tmp, err, errlen);
-	if (fd < 0)
-		return HV_EXIT_IO;
 	mode_t mask = umask(0);
 	umask(mask);
 	/* a replaced file keeps its permissions; a new one gets what open(2) would give it */

@@ -25,7 +25,7 @@ state() {
 	{
 		git ls-files -z | xargs -0 sha256sum
 		git status --porcelain --untracked-files=all
-		ls -la "$scratch" "$scratch/dir"
+		ls -lA "$scratch" "$scratch/dir"
 		cat "$scratch/file"
 		stat -L -c '%n %F %t:%T' /dev/full /dev/null "$scratch"/*
 	} 2>&1 | sha256sum
@@ -108,6 +108,7 @@ refused 2 "unknown --shootdown 'off' (valid: on, skip)" $HV --workload nullhc --
 refused 2 "unknown PAGELAB_SYSCALL_ENTRY 'bogus' (valid: auto, syscall, trap)" \
 	env PAGELAB_SYSCALL_ENTRY=bogus $HV --workload nullhc
 refused 2 "iters needs a value" $HV --workload nullhc --iters
+refused 2 "list takes no value" $HV --list=all
 refused 2 "unexpected argument 'stray'" $HV --workload nullhc stray
 # --exec names a program the image holds, checked before boot, from any folder (the kernel is
 # found beside the hv binary)
@@ -139,6 +140,7 @@ refused 2 "json=.*dir is a directory" $HVPAGING forkstorm json="$scratch/dir"
 # inputs: an unreadable kernel is an I/O error
 refused 4 "cannot read the guest kernel $scratch/missing" $run --kernel "$scratch/missing"
 refused 4 "cannot read the guest kernel" $run --kernel "$scratch/dir"
+refused 2 "README.md: not an ELF file" $run --kernel README.md
 
 # check NAME COMMAND...: PASS if the command succeeds
 check() {
