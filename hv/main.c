@@ -163,6 +163,11 @@ static void setup_pvmmu(struct options *o, struct vm *vm, struct run_state *rs,
 static void plan_memory(const struct options *o, uint64_t mem_size, uint64_t *reserved,
 			uint64_t *image_top)
 {
+	if (o->run.mode == MODE_PTEFREE && o->pf.nwindows > PTEFREE_MAX_TOTAL / o->pf.window_size)
+		usage_error(
+		    "ptefree: --windows %ld of --window-mib %ld exceed the %llu GiB of window "
+		    "space",
+		    o->windows, o->window_mib, PTEFREE_MAX_TOTAL >> 30);
 	*reserved = o->run.mode == MODE_PTEFREE ? ptefree_tables_size(&o->pf) : 0;
 	if (*reserved + KERNEL_LOAD_GPA >= mem_size)
 		usage_error("ptefree: the window tables need %llu KiB: try a larger --mem",

@@ -80,6 +80,13 @@ done
 refused 2 "17 must be even" $HV --workload nullhc --window-mib 17
 refused 2 "3 must be even" $HV --mode pvmmu --workload nullhc --pv-pool-mib 3
 refused 2 "0 is out of range \[1, 2048\]" $HV --mode pvmmu --workload nullhc --pv-batch 0
+# combinations, checked before the VM exists
+refused 2 "windows 4096 of --window-mib 1024 exceed the 256 GiB" \
+	$HV --mode ptefree --windows 4096 --window-mib 1024 --workload nullhc
+refused 2 "the window tables need" $HV --mode ptefree --mem 16 --windows 4096 --window-mib 16 \
+	--workload nullhc
+refused 2 "page-table pool leaves no kernel memory" $HV --mode pvmmu --mem 16 --pv-pool-mib 16 \
+	--workload nullhc
 # another mode's options are refused, not ignored
 refused 2 "fork-policy applies to --mode ptefree only, not to --mode classic" \
 	$HV --mode classic --fork-policy copy --workload nullhc
