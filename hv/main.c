@@ -59,6 +59,18 @@ static void check_workload(struct options *o)
 	}
 }
 
+/* The options that shape a workload's run mean nothing to an --exec program: refused. */
+static void check_exec_options(const struct options *o)
+{
+	static const char *const workload_only[] = {"iters", "reps", "warmup", "param"};
+	for (size_t i = 0; i < sizeof workload_only / sizeof workload_only[0]; i++)
+		if (option_given(o, workload_only[i]))
+			usage_error(
+			    "--%s applies to --workload only (an --exec program takes its own "
+			    "arguments)",
+			    workload_only[i]);
+}
+
 /* The first process's command line: the runner protocol for workloads, or --exec as is. */
 static void make_cmdline(const struct options *o, char *buf, size_t len)
 {
@@ -313,8 +325,8 @@ int main(int argc, char **argv)
 		o.run.iters = DEFAULT_ITERS;
 	if (o.run.workload)
 		check_workload(&o);
-	else if (o.nkv)
-		usage_error("--param applies to --workload only");
+	if (o.run.exec)
+		check_exec_options(&o);
 	char cmdline[BOOT_CMDLINE_MAX];
 	make_cmdline(&o, cmdline, sizeof cmdline);
 	if (!o.kernel)

@@ -266,7 +266,7 @@ static const char *runs_of(unsigned mask, char *buf, size_t len)
 	return buf;
 }
 
-static bool given(const struct options *o, const char *name)
+bool option_given(const struct options *o, const char *name)
 {
 	for (size_t i = 0; i < NOPTIONS; i++)
 		if (strcmp(table[i].name, name) == 0)
@@ -330,7 +330,7 @@ void parse_args(int argc, char **argv, struct options *o)
 	check_applies(o);
 	o->run.mode = (enum mmu_mode)o->mode;
 	const char *entry = getenv("PAGELAB_SYSCALL_ENTRY");
-	if (!given(o, "syscall-entry") && entry && *entry)
+	if (!option_given(o, "syscall-entry") && entry && *entry)
 		o->syscall_entry = choice_value("PAGELAB_SYSCALL_ENTRY", entries, entry);
 	o->pf = (struct ptefree_config){.nwindows = (uint64_t)o->windows,
 					.window_size = (uint64_t)o->window_mib * MIB,

@@ -43,6 +43,7 @@ struct options {
  * reason otherwise, HV_EXIT_OK after --help. */
 void parse_args(int argc, char **argv, struct options *o);
 void usage(FILE *out);
+bool option_given(const struct options *o, const char *name); /* on the command line */
 __attribute__((noreturn, format(printf, 1, 2))) void usage_error(const char *fmt, ...);
 
 #endif

@@ -103,6 +103,9 @@ for opt in "--pv-batch 1" "--pvmmu-apply vcpu" "--pv-pool-mib 8"; do
 	refused 2 "applies to --mode pvmmu only, not to --mode ptefree" \
 		$HV --mode ptefree $opt --workload nullhc
 done
+for opt in "--iters 5" "--reps 2" "--warmup 0" "--param kib=4"; do
+	refused 2 "${opt%% *} applies to --workload only" $HV --exec "smp 1" $opt
+done
 refused 2 "mode applies to guest runs only, not to --calibrate" $HV --calibrate --mode pvmmu
 refused 2 "timeout applies to guest runs only, not to --calibrate" $HV --calibrate --timeout 5
 refused 2 "json applies to guest runs or --calibrate only, not to --list" $HV --list --json x
