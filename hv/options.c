@@ -106,7 +106,7 @@ static const struct hv_option table[] = {
 #define NOPTIONS (sizeof table / sizeof table[0])
 _Static_assert(NOPTIONS <= 64, "struct options' given has a bit per option");
 
-void usage(FILE *out)
+static void usage(FILE *out)
 {
 	fprintf(
 	    out,

@@ -42,7 +42,6 @@ struct options {
  * option given applies to the run (--mode's, --calibrate or --list); exits HV_EXIT_USAGE with the
  * reason otherwise, HV_EXIT_OK after --help. */
 void parse_args(int argc, char **argv, struct options *o);
-void usage(FILE *out);
 bool option_given(const struct options *o, const char *name); /* on the command line */
 __attribute__((noreturn, format(printf, 1, 2))) void usage_error(const char *fmt, ...);
 

@@ -1,4 +1,5 @@
-/* registry.c: finds workloads by name and parses "name=value" parameters against their table. */
+/* registry.c: finds workloads by name and parses "name=value" parameters (decimal numbers only)
+ * against their table. */
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
