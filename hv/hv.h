@@ -42,8 +42,8 @@ struct json_t;
  * directory, device, FIFO, socket or symlink to one) or HV_EXIT_IO (no usable folder). */
 int output_check(const char *path, char *err, size_t errlen);
 /* Writes doc to a mkstemp file beside the target, fsyncs it and renames it over the target,
- * checked again just before. Returns HV_EXIT_OK, or an exit code as output_check does with the
- * reason in err; on failure the temporary file is gone and the target untouched. */
+ * checked again just before (it may have changed during the run). Returns HV_EXIT_OK, or
+ * HV_EXIT_IO with the reason in err: then the temporary file is gone, the target untouched. */
 int output_write_json(const char *path, struct json_t *doc, char *err, size_t errlen);
 
 /* gmem.c: the guest memory view and its one checked translation. */

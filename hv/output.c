@@ -91,27 +91,23 @@ int output_write_json(const char *path, struct json_t *doc, char *err, size_t er
 	char target[PATH_MAX], tmp[PATH_MAX + 16];
 	struct stat st;
 	bool exists;
-	int fd, rc = open_temp(path, target, tmp, &st, &exists, &fd, err, errlen);
-	if (rc != HV_EXIT_OK)
-		return rc;
+	int fd;
+	if (open_temp(path, target, tmp, &st, &exists, &fd, err, errlen) != HV_EXIT_OK)
+		return HV_EXIT_IO;
 	mode_t mask = umask(0);
 	umask(mask);
 	/* a replaced file keeps its permissions; a new one gets what open(2) would give it */
-	if (fchmod(fd, exists ? st.st_mode & 07777 : 0666 & ~mask) < 0 ||
-	    json_dumpfd(doc, fd, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 || fsync(fd) < 0) {
+	bool written = fchmod(fd, exists ? st.st_mode & 07777 : 0666 & ~mask) == 0 &&
+		       json_dumpfd(doc, fd, JSON_INDENT(2) | JSON_SORT_KEYS) == 0 && fsync(fd) == 0;
+	if (!written)
 		errorf(err, errlen, "writing %s: %s", tmp, strerror(errno ? errno : EIO));
-		close(fd);
-		unlink(tmp);
-		return HV_EXIT_IO;
-	}
 	close(fd);
 	/* the target may have changed kind during the run: check again just before the rename */
-	rc = resolve(path, target, &st, &exists, err, errlen);
-	if (rc == HV_EXIT_OK && rename(tmp, target) < 0) {
+	if (written && resolve(path, target, &st, &exists, err, errlen) == HV_EXIT_OK) {
+		if (rename(tmp, target) == 0)
+			return HV_EXIT_OK;
 		errorf(err, errlen, "rename %s to %s: %s", tmp, target, strerror(errno));
-		rc = HV_EXIT_IO;
 	}
-	if (rc != HV_EXIT_OK)
-		unlink(tmp);
-	return rc;
+	unlink(tmp);
+	return HV_EXIT_IO;
 }

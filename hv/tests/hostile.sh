@@ -176,6 +176,18 @@ echo old >"$scratch/run.json"
 $HV $hello --json "$scratch/link.json" >/dev/null 2>&1
 check "record through a symlink keeps the link" [ -L "$scratch/link.json" ]
 check "record through a symlink reaches its target" grep -q '"ok": true' "$scratch/run.json"
+# a target that becomes a directory during the run is left alone: an I/O error, no leftovers
+$HV --exec spin --kernel build/hv.d/tests/guest_spin.elf --timeout 3 --json "$scratch/late.json" \
+	>"$scratch/late.out" 2>&1 &
+sleep 1
+mkdir "$scratch/late.json"
+wait $!
+rc=$?
+check "target turned directory during the run: status 4 (got $rc)" [ $rc -eq 4 ]
+check "target turned directory: said why" grep -q "record is not written: .*late.json is a directory" \
+	"$scratch/late.out"
+check "target turned directory: left empty, nothing beside it" \
+	sh -c "[ -z \"\$(ls -A '$scratch/late.json')\" ] && ! ls -A '$scratch' | grep -q '^\.late'"
 # from another folder, with the kernel beside the binary
 out=$(cd "$scratch" && "$HV_ABS" --workload nullhc --iters 1 --reps 1 2>&1)
 check "runs from another folder (status $?)" sh -c 'printf "%s" "$0" | grep -q "result: ok"' "$out"
