@@ -3,7 +3,8 @@
 # reason and the exit status of the table in --help (2 usage, 4 I/O), and changes nothing: the
 # repository tree, the targets and the scratch folder hash the same before and after, and no
 # guest boots. Where /dev/kvm is, real runs check what must work: outputs replace a regular file
-# in place (a symlink stays), the hv runs from any folder, and guest console bytes are escaped.
+# in place (a symlink stays), a target that turns into a directory during the run is left alone
+# (status 4), the hv runs from any folder, and guest console bytes are escaped.
 HV=${HV:-build/hv}
 HVPAGING=${HVPAGING:-build/hv-paging}
 top=$(pwd)
