@@ -1,5 +1,5 @@
 #!/bin/sh
-# hostile.sh: bad input to the hv and hv-paging is refused before anything starts, with the
+# hostile.sh: bad input to the hv, hv-paging and the workload runner is refused before anything starts, with the
 # reason and the exit status of the table in --help (2 usage, 4 I/O), and changes nothing: the
 # repository tree, the targets and the scratch folder hash the same before and after, and no
 # guest boots. Then what must work: a record replaces a regular file in place (a symlink stays);
@@ -7,6 +7,7 @@
 # (status 4), the hv runs from any folder, and guest console bytes are escaped.
 HV=${HV:-build/hv}
 HVPAGING=${HVPAGING:-build/hv-paging}
+WL=${WL:-build/native/wl}
 top=$(pwd)
 case $HV in /*) HV_ABS=$HV ;; *) HV_ABS=$top/$HV ;; esac
 fail=0
@@ -70,6 +71,8 @@ refused 2 "' 5' is not a decimal number" $HV --workload nullhc --iters " 5"
 refused 2 "'+5' is not a decimal number" $HV --workload nullhc --iters +5
 refused 2 "'' is not a decimal number" $HV --workload nullhc --timeout ""
 refused 2 "\-1 is out of range \[0," $HV --workload nullhc --warmup -1
+refused 2 "take a non-negative decimal integer" $WL nullsys iters=0x10 reps=1
+refused 2 "take a non-negative decimal integer" $WL nullsys iters=10 reps=010
 refused 2 "9 is out of range \[1, 8\]" $HV --workload nullhc --cpus 9
 refused 2 "15 is out of range \[16," $HV --workload nullhc --mem 15
 refused 2 "out of range \[1, 64\]" $HV --workload nullhc --reps 65
