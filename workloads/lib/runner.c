@@ -64,7 +64,8 @@ int main(int argc, char **argv)
 		if (!k)
 			k = runner_key(argv[i], "warmup", &warmup);
 		if (k < 0)
-			fail_usage(&r, "iters, reps and warmup take a non-negative decimal integer");
+			fail_usage(&r,
+				   "iters, reps and warmup take a non-negative decimal integer");
 		if (!k)
 			params[nparams++] = argv[i];
 	}
