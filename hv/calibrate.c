@@ -2,11 +2,11 @@
 #include <cpuid.h>
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <unistd.h>
 #include "hv.h"
 
 #define CALIBRATE_MEM	 (4 * MIB)
@@ -124,19 +124,20 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void write_json(const char *path, long exits, const double ns[4], const struct platform *p)
+static int write_json(const char *path, long exits, const double ns[4], const struct platform *p)
 {
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+	char err[PATH_MAX + 128];
 	json_t *o =
 	    json_pack("{ss ss ss sI sI sf sf sf sf}", "benchmark", "hypercall_calibration",
 		      "platform", p->name, "mmu", p->mmu, "exits_per_round", (json_int_t)exits,
 		      "rounds", (json_int_t)CALIBRATE_ROUNDS, "bare_kvm_run_ns", ns[0],
 		      "bare_sync_regs_ns", ns[1], "hv_hypercall_ns", ns[2], "ratio", ns[2] / ns[0]);
 	json_object_set_new(o, "in_kvm_exit_ns", ns[3] > 0 ? json_real(ns[3]) : json_null());
-	if (json_dump_file(o, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 || rename(tmp, path) < 0)
-		die("writing %s", path);
+	int rc = output_write_json(path, o, err, sizeof err);
 	json_decref(o);
+	if (rc != HV_EXIT_OK)
+		fprintf(stderr, "hv: the calibration record is not written: %s\n", err);
+	return rc;
 }
 
 int calibrate(long exits, const char *json_path)
@@ -178,8 +179,7 @@ int calibrate(long exits, const char *json_path)
 		printf(
 		    "  in-KVM exit (%-7s)          %10.1f ns/exit (answered by KVM, not the hv)\n",
 		    cpu_is_amd() ? "vmmcall" : "vmcall", ns[3]);
-	if (json_path)
-		write_json(json_path, exits, ns, &plat);
+	int rc = json_path ? write_json(json_path, exits, ns, &plat) : HV_EXIT_OK;
 	vm_destroy(&vm);
-	return HV_EXIT_OK;
+	return rc;
 }

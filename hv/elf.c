@@ -13,8 +13,12 @@ static bool within(uint64_t off, uint64_t size, uint64_t len)
 	return off <= len && size <= len - off;
 }
 
-static int check_header(const Elf64_Ehdr *eh, size_t len, char *err, size_t errlen)
+/* Copies the ELF header out of buf into eh and checks it. */
+static int read_header(const uint8_t *buf, size_t len, Elf64_Ehdr *eh, char *err, size_t errlen)
 {
+	if (len < sizeof *eh)
+		return errorf(err, errlen, "file of %zu bytes is too short for an ELF header", len);
+	memcpy(eh, buf, sizeof *eh);
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
 		return errorf(err, errlen, "not an ELF file (bad magic)");
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB)
@@ -64,10 +68,7 @@ int elf_load(const uint8_t *buf, size_t len, const struct gmem *m, uint64_t min_
 	     struct elf_image *img, char *err, size_t errlen)
 {
 	Elf64_Ehdr eh;
-	if (len < sizeof eh)
-		return errorf(err, errlen, "file of %zu bytes is too short for an ELF header", len);
-	memcpy(&eh, buf, sizeof eh);
-	if (check_header(&eh, len, err, errlen) < 0)
+	if (read_header(buf, len, &eh, err, errlen) < 0)
 		return -1;
 
 	/* Check every segment (and their pairwise overlap) before writing anything. */
@@ -107,4 +108,76 @@ int elf_load(const uint8_t *buf, size_t len, const struct gmem *m, uint64_t min_
 	img->entry = eh.e_entry;
 	img->load_end = end;
 	return 0;
+}
+
+/* The file bytes behind virtual address va, up to the end of its segment's file bytes. */
+static const uint8_t *file_at(const uint8_t *buf, const Elf64_Ehdr *eh, uint64_t va, size_t *avail)
+{
+	for (int i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr ph;
+		memcpy(&ph, buf + eh->e_phoff + (size_t)i * sizeof ph, sizeof ph);
+		if (ph.p_type == PT_LOAD && va >= ph.p_vaddr && va - ph.p_vaddr < ph.p_filesz) {
+			*avail = ph.p_filesz - (va - ph.p_vaddr);
+			return buf + ph.p_offset + (va - ph.p_vaddr);
+		}
+	}
+	return NULL;
+}
+
+/* The value of the symbol called name in the image's symbol table, 0 if there is none. */
+static uint64_t symbol_value(const uint8_t *buf, size_t len, const Elf64_Ehdr *eh, const char *name)
+{
+	if (eh->e_shentsize != sizeof(Elf64_Shdr) ||
+	    !within(eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr), len))
+		return 0;
+	for (int i = 0; i < eh->e_shnum; i++) {
+		Elf64_Shdr sh, str;
+		memcpy(&sh, buf + eh->e_shoff + (size_t)i * sizeof sh, sizeof sh);
+		if (sh.sh_type != SHT_SYMTAB || sh.sh_link >= eh->e_shnum ||
+		    !within(sh.sh_offset, sh.sh_size, len))
+			continue;
+		memcpy(&str, buf + eh->e_shoff + (size_t)sh.sh_link * sizeof str, sizeof str);
+		if (!within(str.sh_offset, str.sh_size, len))
+			continue;
+		size_t want = strlen(name) + 1;
+		for (uint64_t off = 0; off + sizeof(Elf64_Sym) <= sh.sh_size;
+		     off += sizeof(Elf64_Sym)) {
+			Elf64_Sym sym;
+			memcpy(&sym, buf + sh.sh_offset + off, sizeof sym);
+			if (sym.st_name < str.sh_size && str.sh_size - sym.st_name >= want &&
+			    memcmp(buf + str.sh_offset + sym.st_name, name, want) == 0)
+				return sym.st_value;
+		}
+	}
+	return 0;
+}
+
+int elf_program_names(const uint8_t *buf, size_t len, char *names, size_t nameslen, char *err,
+		      size_t errlen)
+{
+	Elf64_Ehdr eh;
+	if (read_header(buf, len, &eh, err, errlen) < 0)
+		return -1;
+	uint64_t table = symbol_value(buf, len, &eh, "embedded_programs");
+	names[0] = '\0';
+	if (!table)
+		return 0;
+	size_t used = 0;
+	for (int n = 0;; n++) {
+		uint64_t entry[3]; /* name, image, size (guests/kernel/exec.c's struct program) */
+		size_t avail;
+		const uint8_t *at = file_at(buf, &eh, table + (uint64_t)n * sizeof entry, &avail);
+		if (!at || avail < sizeof entry)
+			return errorf(err, errlen, "its table of programs runs outside the image");
+		memcpy(entry, at, sizeof entry);
+		if (entry[0] == 0)
+			return n;
+		const char *name = (const char *)file_at(buf, &eh, entry[0], &avail);
+		size_t nlen = name ? strnlen(name, avail) : avail;
+		if (!name || nlen == avail || nlen == 0 || used + nlen + 3 > nameslen)
+			return errorf(err, errlen, "program %d's name is not a string in the image",
+				      n);
+		used +=
+		    (size_t)snprintf(names + used, nameslen - used, "%s%s", n ? ", " : "", name);
+	}
 }

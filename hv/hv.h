@@ -18,6 +18,7 @@
 #define HV_EXIT_GUEST_FAILED 1 /* the workload failed, or the guest crashed or timed out */
 #define HV_EXIT_USAGE	     2
 #define HV_EXIT_HOST_ERROR   3
+#define HV_EXIT_IO	     4 /* an input unreadable or an output unwritable */
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 /* Writes the message into err (the caller reports it) and returns -1. */
 __attribute__((format(printf, 3, 4))) int errorf(char *err, size_t errlen, const char *fmt, ...);
@@ -30,7 +31,21 @@ void host_failure_notify(void (*fn)(void));
 const char *host_failure_message(void); /* the first host failure, or NULL */
 /* Reads a whole file into a malloc'd buffer; NULL with errno set on failure. */
 uint8_t *read_file(const char *path, size_t *len);
+/* Writes guest bytes for a terminal: printable ASCII, newline and tab as they are, every other
+ * byte as \xHH, so a guest cannot send control or escape sequences. */
+void write_escaped(FILE *out, const char *buf, size_t len);
 uint64_t now_ns(void);
+
+/* output.c: every file the hv writes goes through here. A target must be a regular file (or a
+ * symlink to one: the link stays) or absent, in a folder the hv can create files in. */
+struct json_t;
+/* Checks path before the run. Returns HV_EXIT_OK, or with the reason in err HV_EXIT_USAGE (a
+ * directory, device, FIFO, socket or symlink to one) or HV_EXIT_IO (no usable folder). */
+int output_check(const char *path, char *err, size_t errlen);
+/* Writes doc to a mkstemp file beside the target, fsyncs it and renames it over the target,
+ * checked again just before (it may have changed during the run). Returns HV_EXIT_OK, or
+ * HV_EXIT_IO with the reason in err: then the temporary file is gone, the target untouched. */
+int output_write_json(const char *path, struct json_t *doc, char *err, size_t errlen);
 
 /* gmem.c: the guest memory view. The hv reads guest memory through gmem_read (a const
  * pointer), and stores into it on the guest's behalf only through gmem_store and gmem_discard,
@@ -73,6 +88,11 @@ struct elf_image {
  * with a message in err. */
 int elf_load(const uint8_t *buf, size_t len, const struct gmem *m, uint64_t min_gpa, uint64_t vbase,
 	     struct elf_image *img, char *err, size_t errlen);
+/* The names of the programs a guest kernel image embeds (its embedded_programs table, found by
+ * its symbol table), ", "-separated in names. Returns how many: 0 for an image without the
+ * table (a test guest); -1 with the reason in err for a malformed image or table. */
+int elf_program_names(const uint8_t *buf, size_t len, char *names, size_t nameslen, char *err,
+		      size_t errlen);
 
 /* hypercall.c: the guest's view of the hv (no KVM inside, so it is unit-testable). */
 #define HV_MAX_FAULTS  16
@@ -406,12 +426,12 @@ struct run_report {
 	bool ok;
 };
 void report_print(const struct run_report *r, FILE *out);
-/* Writes the JSON run record to path via a temporary file and rename. */
-void report_write_json(const struct run_report *r, const char *path);
+/* Writes the JSON run record to path (output_write_json). Returns HV_EXIT_OK, or the exit code
+ * after printing why. */
+int report_write_json(const struct run_report *r, const char *path);
 
 /* smpreport.c: exits to the hv by vCPU, KVM's remote TLB flushes, the hv lock's contention
  * and the guest kernel's counts between the marks, per op (n ops). */
-struct json_t;
 void smp_print_per_op(const struct run_state *rs, double n, FILE *out);
 struct json_t *smp_json(const struct run_state *rs, double n);
 

@@ -3,20 +3,20 @@
 # build/hv is the binary itself, so objects and tests live in build/hv.d/
 HV_OUT := $(BUILD)/hv.d
 # one folder per mode's hv side (hv/ptefree/, hv/pvmmu/), its internal header next to its files
-HV_SRCS := $(filter-out hv/main.c,$(wildcard hv/*.c hv/ptefree/*.c hv/pvmmu/*.c))
+HV_SRCS := $(filter-out hv/main.c hv/options.c,$(wildcard hv/*.c hv/ptefree/*.c hv/pvmmu/*.c))
 HV_OBJS := $(patsubst hv/%.c,$(HV_OUT)/%.o,$(HV_SRCS)) $(BUILD)/harness/record/latency.o
 HV_CFLAGS := $(HOST_CFLAGS) -Ihv -Iinclude -Iworkloads -Iharness
 HV_LIBS := -ljansson -lpthread
-HV_HEADERS := hv/hv.h include/abi.h hv/counters.h hv/ptefree/ptefree.h hv/pvmmu/pvmmu.h hv/pvmmu/state.h hv/ptefree/decode.h workloads/workload.h
+HV_HEADERS := hv/hv.h hv/options.h include/abi.h hv/counters.h hv/ptefree/ptefree.h hv/pvmmu/pvmmu.h hv/pvmmu/state.h hv/ptefree/decode.h workloads/workload.h
 
 $(HV_OUT)/%.o: hv/%.c $(HV_HEADERS) harness/record/record.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -c -o $@ $<
 
-$(BUILD)/hv: $(HV_OUT)/main.o $(HV_OBJS) $(WL_HOST_OBJS)
+$(BUILD)/hv: $(HV_OUT)/main.o $(HV_OUT)/options.o $(HV_OBJS) $(WL_HOST_OBJS)
 	$(CC) -o $@ $^ $(HV_LIBS)
 
-$(BUILD)/hv-static: $(HV_OUT)/main.o $(HV_OBJS) $(WL_HOST_OBJS)
+$(BUILD)/hv-static: $(HV_OUT)/main.o $(HV_OUT)/options.o $(HV_OBJS) $(WL_HOST_OBJS)
 	$(CC) -static -o $@ $^ $(HV_LIBS)
 
 all: $(BUILD)/hv $(BUILD)/hv-static
@@ -76,9 +76,13 @@ $(HV_OUT)/tests/guest_fuzz_long.elf: hv/tests/guest_fuzz.S hv/tests/guest.ld hv/
 all: $(HV_TEST_GUESTS) $(HV_OUT)/tests/guest_fuzz_long.elf
 
 # Integration tests on /dev/kvm: harness/kvmtests.sh runs them in the lab VM (one boot per MMU).
-HV_KVM_TESTS := $(filter-out hv/tests/fuzz_long.sh,$(wildcard hv/tests/*.sh))
+HV_KVM_TESTS := $(filter-out hv/tests/fuzz_long.sh hv/tests/hostile.sh,$(wildcard hv/tests/*.sh))
 TESTS += "sh harness/kvmtests.sh $(foreach t,$(HV_KVM_TESTS),$(t)@npt=0,1)"
 TEST_DEPS += $(BUILD)/hv $(BUILD)/hv-static $(HV_TEST_GUESTS)
+
+# Hostile input, refused before anything starts: here only (the few real runs use /dev/kvm if any)
+TESTS += "sh hv/tests/hostile.sh"
+TEST_DEPS += $(BUILD)/hv-paging
 
 # make fuzz: the fuzzers at 10^6 calls per mode and fork policy, in KVM (here and in the lab,
 # one system-call entry there: the guest fuzzer runs in ring 0 only;

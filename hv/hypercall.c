@@ -19,7 +19,7 @@ static int64_t hc_console(struct guest *g, const struct hc_args *a)
 	const char *buf = gmem_read(&g->mem, a->a0, a->a1);
 	if (!buf)
 		return -HC_EFAULT;
-	fwrite(buf, 1, a->a1, g->console);
+	write_escaped(g->console, buf, a->a1);
 	fflush(g->console);
 	return (int64_t)a->a1;
 }

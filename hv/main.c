@@ -1,123 +1,13 @@
-/* main.c: the hv's command line: checks the request, boots the guest kernel, reports the run. */
+/* main.c: one hv run: checks the request against the workloads and the kernel image, boots the
+ * guest kernel, reports the run. */
 #include <errno.h>
-#include <getopt.h>
-#include <stdarg.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include "hv.h"
-#include "workload.h"
+#include <unistd.h>
+#include "options.h"
 
-#define DEFAULT_KERNEL		"build/guest/kernel.elf"
-#define DEFAULT_MEM_MIB		256
-#define DEFAULT_ITERS		100
-#define DEFAULT_CALIBRATE_EXITS 10000
-#define DEFAULT_WINDOWS		16
-#define DEFAULT_WINDOW_MIB	1024
-#define KMEM_CHUNK		MIB
-#define REPORT_CHUNK		(2 * MIB) /* classic free page reporting: Linux's pageblock */
-#define DEFAULT_POPULATE	POPULATE_WRITE
-#define DEFAULT_FREE_REPORT	false
-#define KMEM_BOOT_MIN		(8 * MIB) /* ptefree: kernel memory the guest owns from boot, at least */
-#define DEFAULT_PV_BATCH	512
-#define PV_POOL_MIN		(4 * MIB) /* pvmmu: page-table frames, at least */
-
-struct options {
-	struct run_config run;
-	const char *kernel;
-	double timeout;
-	long mem_mib;
-	long kmem_boot_mib; /* 0: automatic */
-	bool list, calibrate;
-	bool free_report;  /* classic */
-	const char *entry; /* --syscall-entry: auto, syscall or trap */
-	struct ptefree_config pf;
-	long pv_batch, pv_pool_mib; /* pvmmu; pool 0: automatic */
-	enum pv_apply pv_apply;
-	long cpus;
-	enum shootdown shootdown;
-	char *kv[WL_MAX_PARAMS * 2];
-	int nkv;
-};
-
-static void usage(FILE *out)
-{
-	fprintf(
-	    out,
-	    "usage: hv --mode classic|ptefree|pvmmu --workload NAME [--iters N] [--reps R]\n"
-	    "          [--warmup W] [--param k=v]... [--timeout S] [--mem MiB] [--json FILE]\n"
-	    "          [--kernel FILE] [--exec \"PROGRAM ARGS\"]\n"
-	    "          [--windows N] [--window-mib M] [--fork-policy copy|lazy]\n"
-	    "          [--populate none|write] [--free-report on|off]\n"
-	    "          [--kmem-boot-mib K] [--syscall-entry auto|syscall|trap]\n"
-	    "          [--pv-batch N] [--pv-pool-mib P] [--pvmmu-apply auto|vcpu|direct]\n"
-	    "          [--cpus N] [--shootdown on|skip]\n"
-	    "       hv --list | --calibrate [--iters N] | --help\n"
-	    "  --mode M         classic (the guest pages), ptefree (the hv pages) or pvmmu\n"
-	    "                   (the guest's page tables, changed by validated hypercalls)\n"
-	    "  --workload NAME  run the workload NAME (see --list) in the guest\n"
-	    "  --exec CMD       run an embedded guest program instead of a workload\n"
-	    "  --iters N        operations per repetition (default %d; --calibrate: exits per "
-	    "round, %d)\n"
-	    "  --reps R         measured repetitions, 1..%d (default 5)\n"
-	    "  --warmup W       unmeasured repetitions first (default 1)\n"
-	    "  --param k=v      a workload parameter (see --list)\n"
-	    "  --timeout S      stop the guest after S seconds (default 30)\n"
-	    "  --mem MiB        guest kernel memory, 16..1024 (default %d)\n"
-	    "  --json FILE      write the run record as JSON (harness/run-record.schema.json)\n"
-	    "  --kernel FILE    guest kernel image (default %s)\n"
-	    "  --windows N      ptefree: address-space windows = live processes (default %d)\n"
-	    "  --window-mib M   user address space per process, MiB, even, both modes (default "
-	    "%d)\n"
-	    "  --fork-policy P  ptefree: copy (resident pages at fork) or lazy (default, COW)\n"
-	    "  --populate P     ptefree: none (pages backed at first touch) or write (map backs\n"
-	    "                   writable pages at once; default %s)\n"
-	    "  --free-report R  classic: on (the guest reports free 2 MiB blocks, the hv gives\n"
-	    "                   them back to the host) or off (default %s)\n"
-	    "  --kmem-boot-mib K ptefree: kernel memory the guest owns from boot above its\n"
-	    "                   image, 1..%d MiB; the rest comes and goes in %llu KiB chunks\n"
-	    "                   (default: 1/16 of --mem, at least %llu MiB)\n"
-	    "  --syscall-entry E how guest programs enter the kernel: syscall (the SYSCALL\n"
-	    "                   instruction), trap (int3 through a DPL-3 gate: what a PVM host\n"
-	    "                   delivers) or auto (trap on PVM, else syscall; the default, or\n"
-	    "                   $PAGELAB_SYSCALL_ENTRY when set)\n"
-	    "  --pv-batch N     pvmmu: page-table operations per hypercall, 1..%d (default %d)\n"
-	    "  --pv-pool-mib P  pvmmu: page-table frames, even, MiB (default: 1/8 of --mem,\n"
-	    "                   at least %llu)\n"
-	    "  --pvmmu-apply A  pvmmu: how the vCPU comes to see an update: vcpu (the vCPU\n"
-	    "                   stores it again), direct (the hv's store and a TLB flush) or\n"
-	    "                   auto (default: direct under EPT/NPT, vcpu otherwise)\n"
-	    "  --cpus N         vCPUs, 1..%d (default 1); the guest kernel starts vCPU 1..N-1\n"
-	    "  --shootdown S    on (default): the guest invalidates other vCPUs' TLBs after it\n"
-	    "                   changes a shared address space; skip (a test knob): it does not\n"
-	    "  --calibrate      time hypercalls through the hv against a bare KVM_RUN loop\n"
-	    "exit status: 0 the workload passed, 1 it failed or the guest crashed or timed out,\n"
-	    "2 bad usage, 3 a host error\n",
-	    DEFAULT_ITERS, DEFAULT_CALIBRATE_EXITS, HC_MAX_SAMPLES, DEFAULT_MEM_MIB, DEFAULT_KERNEL,
-	    DEFAULT_WINDOWS, DEFAULT_WINDOW_MIB, populate_name(DEFAULT_POPULATE),
-	    DEFAULT_FREE_REPORT ? "on" : "off", (int)(KERNEL_MAX_MEM / MIB), KMEM_CHUNK >> 10,
-	    KMEM_BOOT_MIN / MIB, PV_BATCH_MAX, DEFAULT_PV_BATCH, PV_POOL_MIN / MIB, MAX_CPUS);
-}
-
-__attribute__((noreturn, format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "hv: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(HV_EXIT_USAGE);
-}
-
-static long parse_long(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 0);
-	if (errno || end == s || *end || v < min || v > max)
-		usage_error("%s needs an integer in [%ld, %ld], not '%s'", opt, min, max, s);
-	return v;
-}
+#define REPORT_CHUNK (2 * MIB) /* classic free page reporting: Linux's pageblock */
 
 static void list_workloads(FILE *out)
 {
@@ -141,225 +31,12 @@ static void list_names(char *buf, size_t len)
 	}
 }
 
-static void parse_args(int argc, char **argv, struct options *o)
-{
-	enum {
-		O_MODE = 256,
-		O_WORKLOAD,
-		O_ITERS,
-		O_REPS,
-		O_WARMUP,
-		O_PARAM,
-		O_TIMEOUT,
-		O_MEM,
-		O_JSON,
-		O_KERNEL,
-		O_EXEC,
-		O_LIST,
-		O_HELP,
-		O_CALIBRATE,
-		O_WINDOWS,
-		O_WINDOW_MIB,
-		O_FORK_POLICY,
-		O_KMEM_BOOT_MIB,
-		O_POPULATE,
-		O_FREE_REPORT,
-		O_SYSCALL_ENTRY,
-		O_PV_BATCH,
-		O_PV_POOL_MIB,
-		O_PVMMU_APPLY,
-		O_CPUS,
-		O_SHOOTDOWN,
-	};
-	static const struct option longopts[] = {
-	    {"mode", required_argument, 0, O_MODE},
-	    {"workload", required_argument, 0, O_WORKLOAD},
-	    {"iters", required_argument, 0, O_ITERS},
-	    {"reps", required_argument, 0, O_REPS},
-	    {"warmup", required_argument, 0, O_WARMUP},
-	    {"param", required_argument, 0, O_PARAM},
-	    {"timeout", required_argument, 0, O_TIMEOUT},
-	    {"mem", required_argument, 0, O_MEM},
-	    {"json", required_argument, 0, O_JSON},
-	    {"kernel", required_argument, 0, O_KERNEL},
-	    {"exec", required_argument, 0, O_EXEC},
-	    {"list", no_argument, 0, O_LIST},
-	    {"help", no_argument, 0, O_HELP},
-	    {"calibrate", no_argument, 0, O_CALIBRATE},
-	    {"windows", required_argument, 0, O_WINDOWS},
-	    {"window-mib", required_argument, 0, O_WINDOW_MIB},
-	    {"fork-policy", required_argument, 0, O_FORK_POLICY},
-	    {"kmem-boot-mib", required_argument, 0, O_KMEM_BOOT_MIB},
-	    {"populate", required_argument, 0, O_POPULATE},
-	    {"free-report", required_argument, 0, O_FREE_REPORT},
-	    {"syscall-entry", required_argument, 0, O_SYSCALL_ENTRY},
-	    {"pv-batch", required_argument, 0, O_PV_BATCH},
-	    {"pv-pool-mib", required_argument, 0, O_PV_POOL_MIB},
-	    {"pvmmu-apply", required_argument, 0, O_PVMMU_APPLY},
-	    {"cpus", required_argument, 0, O_CPUS},
-	    {"shootdown", required_argument, 0, O_SHOOTDOWN},
-	    {0, 0, 0, 0},
-	};
-	*o = (struct options){
-	    .run = {.reps = 5, .warmup = 1, .mode = MODE_CLASSIC},
-	    .kernel = DEFAULT_KERNEL,
-	    .timeout = 30,
-	    .mem_mib = DEFAULT_MEM_MIB,
-	    .entry = getenv("PAGELAB_SYSCALL_ENTRY") ? getenv("PAGELAB_SYSCALL_ENTRY") : "auto",
-	    .pf = {.nwindows = DEFAULT_WINDOWS,
-		   .window_size = DEFAULT_WINDOW_MIB * MIB,
-		   .policy = FORK_LAZY,
-		   .kmem_chunk = KMEM_CHUNK,
-		   .populate = DEFAULT_POPULATE},
-	    .free_report = DEFAULT_FREE_REPORT,
-	    .pv_batch = DEFAULT_PV_BATCH,
-	    .cpus = 1,
-	    .shootdown = SHOOTDOWN_ON,
-	};
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case O_MODE:
-			if (strcmp(optarg, "classic") == 0)
-				o->run.mode = MODE_CLASSIC;
-			else if (strcmp(optarg, "ptefree") == 0)
-				o->run.mode = MODE_PTEFREE;
-			else if (strcmp(optarg, "pvmmu") == 0)
-				o->run.mode = MODE_PVMMU;
-			else
-				usage_error("unknown mode '%s' (valid: classic, ptefree, pvmmu)",
-					    optarg);
-			break;
-		case O_WORKLOAD:
-			o->run.workload = optarg;
-			break;
-		case O_ITERS:
-			o->run.iters = parse_long("--iters", optarg, 1, 1l << 40);
-			break;
-		case O_REPS:
-			o->run.reps = parse_long("--reps", optarg, 1, HC_MAX_SAMPLES);
-			break;
-		case O_WARMUP:
-			o->run.warmup = parse_long("--warmup", optarg, 0, 1l << 20);
-			break;
-		case O_PARAM:
-			if (o->nkv == (int)(sizeof o->kv / sizeof o->kv[0]))
-				usage_error("too many --param options");
-			o->kv[o->nkv++] = optarg;
-			break;
-		case O_TIMEOUT:
-			o->timeout = (double)parse_long("--timeout", optarg, 1, 86400);
-			break;
-		case O_MEM:
-			o->mem_mib = parse_long("--mem", optarg, 16, KERNEL_MAX_MEM / MIB);
-			break;
-		case O_JSON:
-			o->run.json_path = optarg;
-			break;
-		case O_KERNEL:
-			o->kernel = optarg;
-			break;
-		case O_EXEC:
-			o->run.exec = optarg;
-			break;
-		case O_LIST:
-			o->list = true;
-			break;
-		case O_CALIBRATE:
-			o->calibrate = true;
-			break;
-		case O_WINDOWS:
-			o->pf.nwindows = (uint64_t)parse_long("--windows", optarg, 1, 4096);
-			break;
-		case O_WINDOW_MIB:
-			/* the window tables map 2 MiB pages */
-			o->pf.window_size =
-			    (uint64_t)parse_long("--window-mib", optarg, 2, 512 * 1024) * MIB;
-			if (o->pf.window_size % (2 * MIB))
-				usage_error("--window-mib must be even (2 MiB pages)");
-			break;
-		case O_FORK_POLICY:
-			if (strcmp(optarg, "copy") == 0)
-				o->pf.policy = FORK_COPY;
-			else if (strcmp(optarg, "lazy") == 0)
-				o->pf.policy = FORK_LAZY;
-			else
-				usage_error("unknown fork policy '%s' (valid: copy, lazy)", optarg);
-			break;
-		case O_POPULATE:
-			if (populate_parse(optarg, &o->pf.populate) < 0)
-				usage_error("unknown populate policy '%s' (valid: none, write)",
-					    optarg);
-			break;
-		case O_FREE_REPORT:
-			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
-				usage_error("unknown free report setting '%s' (valid: on, off)",
-					    optarg);
-			o->free_report = strcmp(optarg, "on") == 0;
-			break;
-		case O_KMEM_BOOT_MIB:
-			o->kmem_boot_mib =
-			    parse_long("--kmem-boot-mib", optarg, 1, KERNEL_MAX_MEM / MIB);
-			break;
-		case O_SYSCALL_ENTRY:
-			o->entry = optarg;
-			break;
-		case O_PV_BATCH:
-			o->pv_batch = parse_long("--pv-batch", optarg, 1, PV_BATCH_MAX);
-			break;
-		case O_PV_POOL_MIB:
-			o->pv_pool_mib =
-			    parse_long("--pv-pool-mib", optarg, 2, KERNEL_MAX_MEM / MIB);
-			if (o->pv_pool_mib % 2)
-				usage_error("--pv-pool-mib must be even (2 MiB pages)");
-			break;
-		case O_PVMMU_APPLY:
-			if (strcmp(optarg, "auto") == 0)
-				o->pv_apply = PV_APPLY_AUTO;
-			else if (strcmp(optarg, "vcpu") == 0)
-				o->pv_apply = PV_APPLY_VCPU;
-			else if (strcmp(optarg, "direct") == 0)
-				o->pv_apply = PV_APPLY_DIRECT;
-			else
-				usage_error(
-				    "unknown --pvmmu-apply '%s' (valid: auto, vcpu, direct)",
-				    optarg);
-			break;
-		case O_CPUS:
-			o->cpus = parse_long("--cpus", optarg, 1, MAX_CPUS);
-			break;
-		case O_SHOOTDOWN:
-			if (strcmp(optarg, "on") == 0)
-				o->shootdown = SHOOTDOWN_ON;
-			else if (strcmp(optarg, "skip") == 0)
-				o->shootdown = SHOOTDOWN_SKIP;
-			else
-				usage_error("unknown --shootdown '%s' (valid: on, skip)", optarg);
-			break;
-		case O_HELP:
-			usage(stdout);
-			exit(HV_EXIT_OK);
-		default:
-			usage(stderr);
-			usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	if (o->kmem_boot_mib && o->run.mode != MODE_PTEFREE)
-		usage_error("--kmem-boot-mib applies to --mode ptefree only");
-	if (strcmp(o->entry, "auto") && strcmp(o->entry, "syscall") && strcmp(o->entry, "trap"))
-		usage_error("unknown system-call entry '%s' (valid: auto, syscall, trap)",
-			    o->entry);
-}
-
 /* SYSCALL from guest ring 3 never reaches the guest kernel on a PVM host; int3 does. */
-static enum syscall_entry choose_entry(const char *entry, const struct platform *p)
+static enum syscall_entry choose_entry(int entry, const struct platform *p)
 {
-	if (strcmp(entry, "auto") == 0)
+	if (entry == 0)
 		return strcmp(p->mmu, "pvm") == 0 ? ENTRY_TRAP : ENTRY_SYSCALL;
-	return strcmp(entry, "trap") == 0 ? ENTRY_TRAP : ENTRY_SYSCALL;
+	return (enum syscall_entry)entry;
 }
 
 /* Checks the workload and its parameters and records their values (defaults included). */
@@ -380,6 +57,18 @@ static void check_workload(struct options *o)
 		o->run.params[o->run.nparams][0] = w->params[i].name;
 		o->run.params[o->run.nparams++][1] = values[i];
 	}
+}
+
+/* The options that shape a workload's run mean nothing to an --exec program: refused. */
+static void check_exec_options(const struct options *o)
+{
+	static const char *const workload_only[] = {"iters", "reps", "warmup", "param"};
+	for (size_t i = 0; i < sizeof workload_only / sizeof workload_only[0]; i++)
+		if (option_given(o, workload_only[i]))
+			usage_error(
+			    "--%s applies to --workload only (an --exec program takes its own "
+			    "arguments)",
+			    workload_only[i]);
 }
 
 /* The first process's command line: the runner protocol for workloads, or --exec as is. */
@@ -427,11 +116,11 @@ static void setup_ptefree(const struct options *o, struct vm *vm, struct run_sta
 /* Classic free page reporting: above the allocator's own tables (4 bytes per page and a few
  * per block: boot memory it never frees), the guest's memory is cut into blocks it reports
  * when they are wholly free, as Linux reports any free block of a pageblock or more. */
-static void setup_free_report(const struct options *o, struct run_state *rs, struct boot_info *bi)
+static void setup_free_report(struct run_state *rs, struct boot_info *bi)
 {
 	uint64_t tables = bi->mem_size / PAGE_SIZE * 4 + bi->mem_size / REPORT_CHUNK * 64;
 	uint64_t base = (bi->kernel_end + tables + MIB + REPORT_CHUNK - 1) & ~(REPORT_CHUNK - 1);
-	if (o->kmem_boot_mib || base >= rs->g.mem.size)
+	if (base >= rs->g.mem.size)
 		usage_error("--free-report on needs --mem above %llu MiB",
 			    (unsigned long long)(base / MIB));
 	rs->g.report_chunk = REPORT_CHUNK;
@@ -487,57 +176,62 @@ static void setup_pvmmu(struct options *o, struct vm *vm, struct run_state *rs,
 static uint64_t check_every(void)
 {
 	const char *v = getenv("PAGELAB_CHECK_INVARIANTS");
-	char *end;
+	char err[200] = "a negative count";
+	long n;
 	if (!v || !*v)
 		return 0;
-	errno = 0;
-	unsigned long long n = strtoull(v, &end, 10);
-	if (*end || errno || v[0] < '0' || v[0] > '9' || (v[0] == '0' && v[1]))
-		usage_error("PAGELAB_CHECK_INVARIANTS=%s: give a decimal count of hypercalls", v);
-	return n;
+	if (wl_parse_decimal(v, &n, err, sizeof err) < 0 || n < 0)
+		usage_error("PAGELAB_CHECK_INVARIANTS=%s: %s (give a count of hypercalls)", v, err);
+	return (uint64_t)n;
 }
 
-static int run_guest(struct options *o, const char *cmdline)
+/* The hv-reserved top of kernel memory (off limits to the kernel image and hypercalls) and the
+ * top of the image's room, checked before the VM exists. */
+static void plan_memory(const struct options *o, uint64_t mem_size, uint64_t *reserved,
+			uint64_t *image_top)
+{
+	if (o->run.mode == MODE_PTEFREE && o->pf.nwindows > PTEFREE_MAX_TOTAL / o->pf.window_size)
+		usage_error(
+		    "ptefree: --windows %ld of --window-mib %ld exceed the %llu GiB of window "
+		    "space",
+		    o->windows, o->window_mib, PTEFREE_MAX_TOTAL >> 30);
+	*reserved = o->run.mode == MODE_PTEFREE ? ptefree_tables_size(&o->pf) : 0;
+	if (*reserved + KERNEL_LOAD_GPA >= mem_size)
+		usage_error("ptefree: the window tables need %llu KiB: try a larger --mem",
+			    (unsigned long long)(*reserved >> 10));
+	*image_top = mem_size - *reserved;
+	if (o->run.mode == MODE_PVMMU) { /* the image goes below the page-table pool */
+		uint64_t pool, pv_reserved;
+		pvmmu_plan(o, mem_size, &pool, &pv_reserved);
+		*reserved = mem_size - pv_reserved;
+		*image_top = pool;
+	}
+}
+
+static int run_guest(struct options *o, const char *cmdline, const uint8_t *image, size_t len)
 {
 	static struct vm vm;
 	static struct run_state rs;
 	struct run_report r = {.cfg = &o->run, .rs = &rs};
+	uint64_t reserved, image_top;
+	plan_memory(o, (uint64_t)o->mem_mib * MIB, &reserved, &image_top);
 	platform_detect(&r.plat);
-
-	size_t len;
-	uint8_t *image = read_file(o->kernel, &len);
-	if (!image)
-		die("reading the guest kernel %s", o->kernel);
 	vm_create(&vm, (uint64_t)o->mem_mib * MIB, (int)o->cpus, true);
 	run_init(&rs, &vm);
 	rs.g.mode = o->run.mode;
-	/* the hv-reserved top of kernel memory is off limits to the kernel image and hypercalls */
-	uint64_t reserved = o->run.mode == MODE_PTEFREE ? ptefree_tables_size(&o->pf) : 0;
-	if (reserved + KERNEL_LOAD_GPA >= vm.mem_size)
-		usage_error("ptefree: the window tables need %llu KiB: try a larger --mem",
-			    (unsigned long long)(reserved >> 10));
-	struct gmem image_mem = {.host = vm.mem, .size = vm.mem_size - reserved};
-	if (o->run.mode == MODE_PVMMU) { /* the image goes below the page-table pool */
-		uint64_t pool, pv_reserved;
-		pvmmu_plan(o, vm.mem_size, &pool, &pv_reserved);
-		reserved = vm.mem_size - pv_reserved;
-		image_mem.size = pool;
-	}
 	rs.g.mem.size = vm.mem_size - reserved;
+	struct gmem image_mem = {.host = vm.mem, .size = image_top};
 
 	struct elf_image img;
 	char err[256];
 	if (elf_load(image, len, &image_mem, KERNEL_LOAD_GPA, KERNBASE, &img, err, sizeof err) <
 	    0) {
 		fprintf(stderr, "hv: %s: %s\n", o->kernel, err);
-		return HV_EXIT_GUEST_FAILED;
+		return HV_EXIT_USAGE; /* the image does not fit this request: nothing ran */
 	}
-	free(image);
 	struct boot_info *bi = boot_setup(&vm, img.entry);
 	bi->mode = o->run.mode;
-	bi->syscall_entry = choose_entry(o->entry, &r.plat);
-	bi->ncpus = 1;
-	bi->shootdown = SHOOTDOWN_ON;
+	bi->syscall_entry = choose_entry(o->syscall_entry, &r.plat);
 	o->run.syscall_entry = bi->syscall_entry == ENTRY_TRAP ? "trap" : "syscall";
 	bi->kernel_end = (img.load_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	bi->hv_reserved_gpa = rs.g.mem.size;
@@ -556,7 +250,7 @@ static int run_guest(struct options *o, const char *cmdline)
 	} else if (o->run.mode == MODE_CLASSIC) {
 		o->run.free_report = o->free_report ? "on" : "off";
 		if (o->free_report)
-			setup_free_report(o, &rs, bi);
+			setup_free_report(&rs, bi);
 	}
 	if (o->run.mode == MODE_PVMMU)
 		setup_pvmmu(o, &vm, &rs, bi, &r.plat);
@@ -566,7 +260,7 @@ static int run_guest(struct options *o, const char *cmdline)
 	r.boot_tsc = vm_guest_tsc(&vm);
 	rs.g.check_every = check_every();
 	rs.g.mem.sealed = true; /* from here on the hv stores only through gmem_store */
-	watchdog_start(o->timeout, vcpu_kick);
+	watchdog_start((double)o->timeout, vcpu_kick);
 	run_loop(&rs);
 	watchdog_stop();
 	r.rss_after = rss_read();
@@ -585,10 +279,46 @@ static int run_guest(struct options *o, const char *cmdline)
 	else
 		r.ok = !rs.failed && !g->asserted && g->have_result && g->result.ok;
 	report_print(&r, stdout);
-	if (o->run.json_path)
-		report_write_json(&r, o->run.json_path);
+	/* a record that cannot be written is the outcome that matters: the caller has none */
+	int written = o->run.json_path ? report_write_json(&r, o->run.json_path) : HV_EXIT_OK;
 	vm_destroy(&vm);
+	if (written != HV_EXIT_OK)
+		return written;
 	return r.ok ? HV_EXIT_OK : rs.host_error ? HV_EXIT_HOST_ERROR : HV_EXIT_GUEST_FAILED;
+}
+
+/* The guest kernel beside the hv binary (build/hv: build/guest/kernel.elf; the lab keeps the
+ * same layout), so the hv runs from any folder. */
+static const char *default_kernel(void)
+{
+	static char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof path - sizeof DEFAULT_KERNEL);
+	if (n < 0)
+		die("readlink /proc/self/exe");
+	path[n] = '\0';
+	strcpy(strrchr(path, '/') + 1, DEFAULT_KERNEL);
+	return path;
+}
+
+/* The program the command line starts (its first word's last path component, as the guest's
+ * exec finds it) must be one the kernel image embeds. An image with no table of programs (a
+ * test guest) takes any command line. */
+static void check_program(const char *kernel, const uint8_t *image, size_t len, const char *cmdline)
+{
+	char names[1024], err[256], prog[BOOT_CMDLINE_MAX];
+	int n = elf_program_names(image, len, names, sizeof names, err, sizeof err);
+	if (n < 0)
+		usage_error("%s: %s", kernel, err);
+	if (n == 0)
+		return;
+	snprintf(prog, sizeof prog, "%.*s", (int)strcspn(cmdline, " \t"), cmdline);
+	const char *name = strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog;
+	char list[sizeof names + 4], key[sizeof prog + 4];
+	snprintf(list, sizeof list, ", %s,", names);
+	snprintf(key, sizeof key, ", %s,", name);
+	if (*name && strstr(list, key))
+		return;
+	usage_error("%s has no program '%s' (valid: %s)", kernel, name, names);
 }
 
 int main(int argc, char **argv)
@@ -598,6 +328,12 @@ int main(int argc, char **argv)
 	if (o.list) {
 		list_workloads(stdout);
 		return HV_EXIT_OK;
+	}
+	char err[PATH_MAX + 128];
+	int rc = o.run.json_path ? output_check(o.run.json_path, err, sizeof err) : HV_EXIT_OK;
+	if (rc != HV_EXIT_OK) {
+		fprintf(stderr, "hv: --json %s\n", err);
+		return rc;
 	}
 	if (o.calibrate)
 		return calibrate(o.run.iters ? o.run.iters : DEFAULT_CALIBRATE_EXITS,
@@ -609,9 +345,21 @@ int main(int argc, char **argv)
 		o.run.iters = DEFAULT_ITERS;
 	if (o.run.workload)
 		check_workload(&o);
-	else if (o.nkv)
-		usage_error("--param applies to --workload only");
+	if (o.run.exec)
+		check_exec_options(&o);
 	char cmdline[BOOT_CMDLINE_MAX];
 	make_cmdline(&o, cmdline, sizeof cmdline);
-	return run_guest(&o, cmdline);
+	if (!o.kernel)
+		o.kernel = default_kernel();
+	size_t len;
+	uint8_t *image = read_file(o.kernel, &len);
+	if (!image) {
+		fprintf(stderr, "hv: cannot read the guest kernel %s: %s\n", o.kernel,
+			strerror(errno));
+		return HV_EXIT_IO;
+	}
+	check_program(o.kernel, image, len, cmdline);
+	rc = run_guest(&o, cmdline, image, len);
+	free(image);
+	return rc;
 }

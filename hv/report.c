@@ -1,10 +1,9 @@
 /* report.c: the run's human summary on stdout and its JSON run record. */
-#include <errno.h>
-#include <stddef.h>
 #include <jansson.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "counters.h"
 #include "hv.h"
 #include "record/record.h"
@@ -448,16 +447,13 @@ static json_t *run_json(const struct run_report *r)
 	return run;
 }
 
-void report_write_json(const struct run_report *r, const char *path)
+int report_write_json(const struct run_report *r, const char *path)
 {
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+	char err[PATH_MAX + 128];
 	json_t *run = run_json(r);
-	if (json_dump_file(run, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) < 0) {
-		errno = errno ? errno : EIO;
-		die("writing %s", tmp);
-	}
+	int rc = output_write_json(path, run, err, sizeof err);
 	json_decref(run);
-	if (rename(tmp, path) < 0)
-		die("rename %s to %s", tmp, path);
+	if (rc != HV_EXIT_OK)
+		fprintf(stderr, "hv: the run record is not written: %s\n", err);
+	return rc;
 }

@@ -1,4 +1,4 @@
-/* util.c: fatal host errors, host failures during a run, whole-file reads and the host clock. */
+/* util.c: fatal host errors, host failures during a run, file reads, guest text out, the clock. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -92,6 +92,17 @@ uint8_t *read_file(const char *path, size_t *len)
 	}
 	*len = used;
 	return buf;
+}
+
+void write_escaped(FILE *out, const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t')
+			putc(c, out);
+		else
+			fprintf(out, "\\x%02x", c);
+	}
 }
 
 uint64_t now_ns(void)

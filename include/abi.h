@@ -47,7 +47,8 @@ enum syscall_entry {
 			      while SYSCALL from guest ring 3 never reaches the guest kernel there */
 };
 
-#define MAX_CPUS 8 /* vCPUs; vCPU i has x2APIC ID i */
+#define USER_TOP_MIN (16ull << 20) /* the smallest user address space (boot_info.user_top) */
+#define MAX_CPUS     8		   /* vCPUs; vCPU i has x2APIC ID i */
 
 /* What the guest does for the other vCPUs after it changes a shared address space. */
 enum shootdown {

@@ -54,6 +54,10 @@ const struct workload *wl_first(void);
 const struct workload *wl_next(const struct workload *w);
 const struct workload *wl_find(const char *name);
 int wl_nparams(const struct workload *w);
+/* Parses a decimal integer into *out: an optional '-' and digits, nothing else (no blank, '+',
+ * leading zero or base prefix: "010" and "0x10" are refused, not read as 8 and 16). Returns 0,
+ * or -1 with why in err (the value quoted). */
+int wl_parse_decimal(const char *s, long *out, char *err, size_t errlen);
 /* Sets ctx->p from defaults and "name=value" strings; on error writes a message listing
  * the valid parameters into err and returns -1. */
 int wl_parse_params(const struct workload *w, struct wl_ctx *ctx, int n, char *const kv[],

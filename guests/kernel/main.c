@@ -14,7 +14,7 @@ static void boot_info_check(struct boot_info *bi)
 	bi->cmdline[BOOT_CMDLINE_MAX - 1] = '\0';
 	/* SYSRET to a non-canonical RIP faults in ring 0 on the user's stack: user space ends
 	 * below the canonical boundary, so no user RIP can be one. */
-	if (bi->user_top > (1ull << 47) - PAGE_SIZE || bi->user_top < (1ull << 24))
+	if (bi->user_top > (1ull << 47) - PAGE_SIZE || bi->user_top < USER_TOP_MIN)
 		panic("user_top 0x%lx out of range", bi->user_top);
 	if (bi->syscall_entry != ENTRY_SYSCALL && bi->syscall_entry != ENTRY_TRAP)
 		panic("syscall_entry %u unknown", bi->syscall_entry);

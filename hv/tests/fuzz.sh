@@ -7,11 +7,11 @@ FUZZ_ELF=${FUZZ_ELF:-build/hv.d/tests/guest_fuzz.elf}
 . harness/check.sh
 for setup in classic ptefree:copy ptefree:lazy pvmmu; do
 	mode=${setup%%:*} policy=${setup#*:}
-	[ "$policy" = "$setup" ] && policy=lazy
+	ptefree_opts=
+	[ "$policy" = "$setup" ] || ptefree_opts="--fork-policy $policy --windows 4"
 	json=${TMPDIR:-/tmp}/hv-fuzz.$$.json
-	out=$(PAGELAB_CHECK_INVARIANTS=${FUZZ_CHECK_EVERY:-200} $HV --mode $mode \
-		--fork-policy $policy --windows 4 --exec fuzz --kernel "$FUZZ_ELF" --json "$json" \
-		--timeout ${FUZZ_TIMEOUT:-300} 2>&1)
+	out=$(PAGELAB_CHECK_INVARIANTS=${FUZZ_CHECK_EVERY:-200} $HV --mode $mode $ptefree_opts \
+		--exec fuzz --kernel "$FUZZ_ELF" --json "$json" --timeout ${FUZZ_TIMEOUT:-300} 2>&1)
 	rc=$?
 	printf '%s\n' "$out" | tail -n 3
 	if [ $rc -eq 0 ] && grep -q '"unknown": [1-9]' "$json"; then

@@ -1,5 +1,6 @@
 /* hvpaging.c: the hv's ptefree paging on host memory, without KVM, timed against native Linux. */
 #include <jansson.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,12 @@ static void parse(int argc, char **argv, struct opts *o)
 		usage(
 		    "window_mib must be even and hold twice rss_kib and more; touch_pages at most "
 		    "rss_kib / 4");
+	char err[PATH_MAX + 128];
+	int rc = o->json ? output_check(o->json, err, sizeof err) : HV_EXIT_OK;
+	if (rc != HV_EXIT_OK) {
+		fprintf(stderr, "hv-paging: json=%s\n", err);
+		exit(rc);
+	}
 }
 
 /* One ptefree instance on its own kernel memory, as the hv sets it up. */
@@ -372,9 +379,13 @@ int main(int argc, char **argv)
 		    calls, "native_ns", native, "fork_policy", ptefree_policy_name(g->pf),
 		    "populate", populate_name(o.populate), "window_mib", (json_int_t)o.window_mib,
 		    "region_kib", (json_int_t)o.rss_kib);
-		if (json_dump_file(doc, o.json, JSON_INDENT(1)) < 0)
-			die("writing %s", o.json);
+		char err[PATH_MAX + 128];
+		int rc = output_write_json(o.json, doc, err, sizeof err);
 		json_decref(doc);
+		if (rc != HV_EXIT_OK) {
+			fprintf(stderr, "hv-paging: %s\n", err);
+			return rc;
+		}
 	} else {
 		json_decref(native);
 	}

@@ -1,4 +1,6 @@
-/* registry.c: finds workloads by name and parses "name=value" parameters against their table. */
+/* registry.c: finds workloads by name and parses "name=value" parameters (decimal numbers only)
+ * against their table. */
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,34 @@ int wl_fail(struct wl_ctx *ctx, const char *fmt, ...)
 	return -1;
 }
 
+int wl_parse_decimal(const char *s, long *out, char *err, size_t errlen)
+{
+	bool neg = *s == '-';
+	const char *d = s + neg;
+	unsigned long mag = 0, limit = neg ? (unsigned long)__LONG_MAX__ + 1 : __LONG_MAX__;
+	const char *why = NULL;
+	if (*d < '0' || *d > '9')
+		why = "is not a decimal number";
+	else if (d[0] == '0' && (d[1] == 'x' || d[1] == 'X'))
+		why = "is hexadecimal (decimal numbers only)";
+	else if (d[0] == '0' && d[1] >= '0' && d[1] <= '9')
+		why = "has a leading zero (decimal numbers only, not octal)";
+	for (; !why && *d >= '0' && *d <= '9'; d++) {
+		unsigned digit = (unsigned)(*d - '0');
+		if (mag > (limit - digit) / 10)
+			why = "does not fit in a long";
+		mag = mag * 10 + digit;
+	}
+	if (!why && *d)
+		why = "has trailing text after the number";
+	if (why) {
+		snprintf(err, errlen, "'%s' %s", s, why);
+		return -1;
+	}
+	*out = neg ? (long)(0 - mag) : (long)mag;
+	return 0;
+}
+
 /* Appends the list of valid parameter names of w to buf (for error messages). */
 static void list_params(const struct workload *w, char *buf, size_t len)
 {
@@ -71,11 +101,12 @@ static int parse_one(const struct workload *w, struct wl_ctx *ctx, const char *k
 		const struct wl_param *p = &w->params[i];
 		if (strlen(p->name) != klen || strncmp(p->name, kv, klen) != 0)
 			continue;
-		char *end;
-		long v = eq && eq[1] ? strtol(eq + 1, &end, 0) : 0;
-		if (!eq || !eq[1] || *end != '\0') {
-			snprintf(err, errlen, "%s: parameter '%s' needs an integer value (%s=N)",
-				 w->name, p->name, p->name);
+		char why[96] = "";
+		long v;
+		if (!eq || wl_parse_decimal(eq + 1, &v, why, sizeof why) < 0) {
+			snprintf(err, errlen,
+				 "%s: parameter '%s' needs an integer value (%s=N)%s%s", w->name,
+				 p->name, p->name, why[0] ? ": " : "", why);
 			return -1;
 		}
 		if (v < p->min || v > p->max) {

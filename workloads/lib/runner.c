@@ -14,9 +14,8 @@ static int runner_key(const char *kv, const char *key, long *out)
 	size_t n = strlen(key);
 	if (strncmp(kv, key, n) != 0 || kv[n] != '=')
 		return 0;
-	char *end;
-	*out = strtol(kv + n + 1, &end, 0);
-	return (kv[n + 1] && *end == '\0' && *out >= 0) ? 1 : -1;
+	char why[64];
+	return wl_parse_decimal(kv + n + 1, out, why, sizeof why) == 0 && *out >= 0 ? 1 : -1;
 }
 
 static void fail_usage(struct hc_result *r, const char *why)
@@ -65,7 +64,8 @@ int main(int argc, char **argv)
 		if (!k)
 			k = runner_key(argv[i], "warmup", &warmup);
 		if (k < 0)
-			fail_usage(&r, "iters, reps and warmup take a non-negative integer");
+			fail_usage(&r,
+				   "iters, reps and warmup take a non-negative decimal integer");
 		if (!k)
 			params[nparams++] = argv[i];
 	}
