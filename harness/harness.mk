@@ -2,8 +2,10 @@
 # `bench` and `plots` targets. Lab scripts in harness/lab/ have their own rules there.
 
 # Run records (harness/record/): latency statistics shared by the hv and the bench, and the
-# validator of harness/run-record.schema.json (build/validate; static for the lab).
-RECORD_OBJS := $(BUILD)/harness/record/latency.o $(BUILD)/harness/record/schema.o
+# validator of harness/run-record.schema.json (build/validate; static for the lab), and the
+# loader every reader of a results folder checks it with (resultsdoc.c).
+RECORD_OBJS := $(BUILD)/harness/record/latency.o $(BUILD)/harness/record/schema.o \
+	$(BUILD)/harness/record/resultsdoc.o
 $(BUILD)/harness/record/%.o: harness/record/%.c harness/record/record.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -c -o $@ $<

@@ -86,14 +86,16 @@ int splice(const struct model *m, const char *doc_path, const char *gen_dir, FIL
 	char *doc = slurp(doc_path), *values = slurp(path);
 	if (!doc || !values) {
 		fprintf(stderr, "splice: cannot read %s\n", doc ? path : doc_path);
-		return -1;
+		free(doc);
+		free(values);
+		return RC_IO;
 	}
 	int rc = 0;
 	for (char *line = doc; *line && rc == 0;) {
 		char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line + 1) : strlen(line);
 		if (strncmp(line, BLOCK_OPEN, strlen(BLOCK_OPEN))) {
-			rc = put_line(m, line, len, values, out);
+			rc = put_line(m, line, len, values, out) ? RC_USAGE : 0;
 			line += len;
 			continue;
 		}
@@ -103,14 +105,14 @@ int splice(const struct model *m, const char *doc_path, const char *gen_dir, FIL
 		char *close = strstr(line + len - 1, "\n" BLOCK_CLOSE);
 		if (!nend || !close) {
 			fprintf(stderr, "splice: unclosed block marker: %.40s\n", line);
-			rc = -1;
+			rc = RC_USAGE;
 			break;
 		}
 		snprintf(path, sizeof path, "%s/%.*s.md", gen_dir, (int)(nend - name), name);
 		char *gen = slurp(path);
 		if (!gen) {
 			fprintf(stderr, "splice: no generated file %s\n", path);
-			rc = -1;
+			rc = RC_IO;
 			break;
 		}
 		fputs(gen, out);
