@@ -237,7 +237,7 @@ static json_t *lab_boot(struct lab *lab, struct cell *const cells[], int n, int 
 	       lab->name, n, lab->npt, cpus);
 	int status = proc_run_visible(argv);
 	/* an inner run cut short (a timeout) still gives the cells it finished */
-	char why[BENCH_ERR_MAX];
+	char why[BENCH_ERR_MAX / 2];
 	int rc;
 	json_t *doc = results_load(inner, 1, why, sizeof why, &rc);
 	if (doc)
