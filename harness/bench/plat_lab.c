@@ -257,6 +257,8 @@ static json_t *lab_boot(struct lab *lab, struct cell *const cells[], int n, int 
  * vCPU run as they always did, apart from those of several. */
 static void lab_prepare(struct cell *const all[], int nall, const struct budget *b)
 {
+	if (nall == 0) /* the options refuse an empty matrix; nothing to boot for */
+		return;
 	struct lab *lab = all[0]->plat->priv;
 	struct cell *cells[nall];
 	lab->runs = json_array();
