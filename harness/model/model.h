@@ -112,7 +112,8 @@ void write_concurrent_fork_anchor(const struct model *m, FILE *f); /* a reproduc
 void write_shootdown(const struct model *m, FILE *f);		   /* shootdown.md */
 
 /* splice.c: generated blocks and values (values.txt, else a query of m) into a markdown file */
-/* 0, RC_USAGE (a marker without its value or end), or RC_IO (a file unreadable) */
+/* 0, RC_USAGE (a marker without its end, or values the results lack: each named on stderr),
+ * or RC_IO (a file unreadable) */
 int splice(const struct model *m, const char *doc_path, const char *gen_dir, FILE *out);
 
 #endif
