@@ -36,7 +36,11 @@ stage=$(mktemp -d paper/.make-paper.XXXXXX) || exit 4
 trap 'rm -rf "$stage"' EXIT
 data=paper/data
 if [ $own = 0 ]; then
-	sh paper/snapshot.sh "$src" "$trace" "$stage/data"
+	sh paper/snapshot.sh "$src" "$trace" "$stage/data" || {
+		rc=$?
+		echo "paper: the snapshot of $src failed (above); nothing changed" >&2
+		exit $rc
+	}
 	data=$stage/data
 fi
 # what the write-up quotes must be there before anything is drawn from it

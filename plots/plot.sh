@@ -42,6 +42,7 @@ draw() {
 		if ! gnuplot -e "dir='$dir'; fmt='$fmt'; out='$out/$2.$fmt'; $3" "$dir/$1" \
 			2>"$tmp/gnuplot.err"; then
 			cat "$tmp/gnuplot.err" >&2
+			echo "plots: gnuplot failed on $1 for $2.$fmt; nothing replaced" >&2
 			exit 3
 		fi
 		grep -v '^Warning: empty [xy] range' "$tmp/gnuplot.err" >&2 || true

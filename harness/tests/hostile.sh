@@ -77,7 +77,7 @@ expect "bench mmapchurn:kib=1:kib=2" 2 "parameter 'kib' for workload 'mmapchurn'
 	"$bench" --platforms $lab --workloads mmapchurn:kib=1:kib=2
 expect "bench :kib=1 (no workload)" 2 "unknown workload ''" \
 	"$bench" --platforms $lab --workloads :kib=1
-expect "bench nullsys:x=1 (lab)" 2 "unknown parameter 'x' for workload 'nullsys'" \
+expect "bench nullsys:x=1 (lab)" 2 "nullsys: unknown parameter 'x' (valid: none)" \
 	"$bench" --platforms $lab --workloads nullsys:x=1
 for opt in "--reps 0" "--reps 2.5" "--reps 65" "--timeout inf" "--budget nan" \
 	"--calibration-exits -1" "--max-op 1e99"; do
@@ -115,12 +115,13 @@ mkdir -p "$tmp/figs" && echo figure >"$tmp/figs/keep.png"
 for v in foreign:2:"no pagelab results file" v1:2:"schema version" empty:2:"it is empty" \
 	truncated:2:"no results file" incomplete:2:"incomplete run" \
 	nofield:2:"lacks latency_ns.p50" missing:4:"cannot read" dirjson:4:"not a regular file"; do
-	name=${v%%:*} rest=${v#*:}
-	st=${rest%%:*} says=${rest#*:}
-	expect "model check ($name)" "$st" "$says" "$model" check "$tmp/$name"
-	expect "bench --summary ($name)" "$st" "$says" "$bench" --summary "$tmp/$name"
-	expect "plots ($name)" "$st" "$says" --paths "$tmp/figs" sh plots/plot.sh "$tmp/$name" "$tmp/figs"
-	expect "make paper ($name)" "$st" "$says" sh paper/make-paper.sh "$tmp/$name"
+	v_name=${v%%:*} v_rest=${v#*:}
+	v_st=${v_rest%%:*} v_says=${v_rest#*:}
+	expect "model check ($v_name)" "$v_st" "$v_says" "$model" check "$tmp/$v_name"
+	expect "bench --summary ($v_name)" "$v_st" "$v_says" "$bench" --summary "$tmp/$v_name"
+	expect "plots ($v_name)" "$v_st" "$v_says" --paths "$tmp/figs" \
+		sh plots/plot.sh "$tmp/$v_name" "$tmp/figs"
+	expect "make paper ($v_name)" "$v_st" "$v_says" sh paper/make-paper.sh "$tmp/$v_name"
 done
 # the plots read the TSV beside the JSON: a truncated one is refused
 head -c 300 "$good/results.tsv" >"$(variant tsv)/results.tsv"
@@ -138,7 +139,7 @@ expect "make paper on a quick run" 2 "no value 't nullhc - classic lab-npt'" \
 	sh paper/make-paper.sh "$good"
 cp -r paper/data "$tmp/copy" # complete, with every cell; gnuplot fails midway
 mkdir "$tmp/bin" && printf '#!/bin/sh\nexit 1\n' >"$tmp/bin/gnuplot" && chmod +x "$tmp/bin/gnuplot"
-expect "make paper with a failing step" 3 "gnuplot" env PATH="$tmp/bin:$PATH" \
+expect "make paper with a failing step" 3 "gnuplot failed" env PATH="$tmp/bin:$PATH" \
 	sh paper/make-paper.sh "$tmp/copy"
 
 # SIGTERM to a running bench: no process of it stays, its results are marked incomplete,
@@ -179,7 +180,8 @@ if [ -w /dev/kvm ]; then sigterm host; else echo "SKIP hostile: SIGTERM on host:
 
 # a fresh clone (no results/latest): make paper regenerates from the committed snapshot
 # and leaves git clean (the clone is of the committed tree)
-git clone -q . "$tmp/clone" && ln -s "$PWD/$build" "$tmp/clone/build"
+git clone -q . "$tmp/clone" && mkdir "$tmp/clone/build" &&
+	ln -s "$PWD/$bench" "$PWD/$model" "$tmp/clone/build/"
 if (cd "$tmp/clone" && sh paper/make-paper.sh >/dev/null 2>&1) &&
 	[ -z "$(git -C "$tmp/clone" status --porcelain)" ]; then
 	echo "PASS hostile: make paper on a fresh clone leaves git clean"
