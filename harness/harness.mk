@@ -42,9 +42,11 @@ all: $(BUILD)/bench $(BUILD)/bench-static $(BUILD)/validate $(BUILD)/validate-st
 RECORD_SCHEMA := harness/run-record.schema.json
 TESTS += "$(BUILD)/harness/tests/test_schema $(RECORD_SCHEMA)"
 TESTS += "$(BUILD)/harness/tests/test_results $(BUILD)/bench plots/plot.sh $(RECORD_SCHEMA)"
+# hostile input to bench, model, the plots and make paper: refused, nothing changed
+TESTS += "sh harness/tests/hostile.sh $(BUILD)"
 TEST_DEPS += $(BUILD)/harness/tests/test_schema $(BUILD)/harness/tests/test_results \
 	$(BUILD)/bench $(BUILD)/native/wl $(BUILD)/native/true $(BUILD)/validate \
-	$(BUILD)/validate-static
+	$(BUILD)/validate-static $(BUILD)/model $(BUILD)/hv
 
 # make bench [QUICK=1] [BENCH_ARGS=...]: installs what is missing, builds, runs the default
 # matrix into results/<stamp>-<host>/ and draws the plots. Parts of the project that do not

@@ -34,6 +34,15 @@ done
 
 stage=$(mktemp -d paper/.make-paper.XXXXXX) || exit 4
 trap 'rm -rf "$stage"' EXIT
+# what the write-up quotes must be there before anything is copied or drawn from it
+rc=0
+"$model" paper "$src" paper/hwcosts.json "$stage/values" >/dev/null &&
+	"$model" splice paper/pagelab.md "$stage/values" "$src" >"$stage/pagelab.md" || rc=$?
+if [ $rc != 0 ]; then
+	echo "paper: $src cannot give what paper/pagelab.md quotes (the values above are" \
+		"missing: a quick or partial run?); nothing changed" >&2
+	exit $rc
+fi
 data=paper/data
 if [ $own = 0 ]; then
 	sh paper/snapshot.sh "$src" "$trace" "$stage/data" || {
@@ -42,15 +51,6 @@ if [ $own = 0 ]; then
 		exit $rc
 	}
 	data=$stage/data
-fi
-# what the write-up quotes must be there before anything is drawn from it
-rc=0
-"$model" paper "$data" paper/hwcosts.json "$stage/values" >/dev/null &&
-	"$model" splice paper/pagelab.md "$stage/values" "$data" >"$stage/pagelab.md" || rc=$?
-if [ $rc != 0 ]; then
-	echo "paper: $src cannot give what paper/pagelab.md quotes (the values above are" \
-		"missing: a quick or partial run?); nothing changed" >&2
-	exit $rc
 fi
 sh paper/generate.sh "$model" "$data" "$stage/generated" || {
 	echo "paper: drawing the model's figures failed (above); nothing changed" >&2

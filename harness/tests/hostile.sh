@@ -182,7 +182,9 @@ if [ -w /dev/kvm ]; then sigterm host; else echo "SKIP hostile: SIGTERM on host:
 # and leaves git clean (the clone is of the committed tree)
 git clone -q . "$tmp/clone" && mkdir "$tmp/clone/build" &&
 	ln -s "$PWD/$bench" "$PWD/$model" "$tmp/clone/build/"
-if (cd "$tmp/clone" && sh paper/make-paper.sh >/dev/null 2>&1) &&
+if ! command -v gnuplot >/dev/null 2>&1; then
+	echo "SKIP hostile: make paper on a fresh clone: gnuplot is not installed"
+elif (cd "$tmp/clone" && sh paper/make-paper.sh >/dev/null 2>&1) &&
 	[ -z "$(git -C "$tmp/clone" status --porcelain)" ]; then
 	echo "PASS hostile: make paper on a fresh clone leaves git clean"
 else
