@@ -49,7 +49,8 @@ TEST_DEPS += $(BUILD)/harness/tests/test_schema $(BUILD)/harness/tests/test_resu
 	$(BUILD)/validate-static $(BUILD)/model $(BUILD)/hv
 
 # make bench [QUICK=1] [BENCH_ARGS=...]: installs what is missing, builds, runs the default
-# matrix into results/<stamp>-<host>/ and draws the plots. Parts of the project that do not
+# matrix into results/<stamp>-<host>/ and draws the plots (not after a refused, failed or
+# interrupted run: results/latest is then the earlier run). Parts of the project that do not
 # build leave their platforms skipped (with the reason) rather than stopping the run.
 BENCH_NEEDS := $(BUILD)/bench $(BUILD)/native/wl $(BUILD)/native/true
 bench:
@@ -58,8 +59,9 @@ bench:
 	@$(MAKE) --no-print-directory $(BENCH_NEEDS)
 	@start=$$(date +%s); \
 	./$(BUILD)/bench $(if $(QUICK),--quick) $(BENCH_ARGS); rc=$$?; \
-	$(MAKE) --no-print-directory plots; \
-	echo "bench: finished in $$(( $$(date +%s) - start )) s, $$rc failed cells"; \
+	if [ $$rc = 0 ] || [ $$rc = 5 ]; then $(MAKE) --no-print-directory plots; fi; \
+	echo "bench: finished in $$(( $$(date +%s) - start )) s, exit status $$rc" \
+		"(harness/README.md: 5 some cells failed, 6 interrupted)"; \
 	exit $$rc
 
 # Redraws the figures of the latest results without rerunning anything.
