@@ -225,6 +225,7 @@ static void default_out_dir(char *dir, size_t len)
 static void point_latest(const char *dir)
 {
 	char tmp[64];
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	for (int tries = 0; tries < 100; tries++) {
 		snprintf(tmp, sizeof tmp, "results/.latest.%08lx", random());
 		if (symlink(dir + strlen("results/"), tmp) == 0) {
@@ -314,6 +315,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < argc; i++)
 		if (!(command[i] = strdup(argv[i])))
 			die("strdup");
+	proc_stop_on_signals(); /* from here on, a signal stops the run in order */
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'p':
@@ -416,12 +418,12 @@ int main(int argc, char **argv)
 	json_t *doc = json_pack("{s:s, s:b, s:o, s:[]}", "schema", RESULTS_SCHEMA, "complete", 0,
 				"context", context_collect(argc, command, &b), "runs");
 	scratch_init(dir);
-	proc_stop_on_signals();
 	results_write(dir, doc);
 	printf("bench: %d cells, results in %s\n", m.n, dir);
 	int failed = runner_run(&m, &b, doc, dir);
 	summary_print(doc, stdout);
-	int sig = proc_interrupted();
+	/* a signal after the last cell and the calibration no longer counts */
+	int sig = json_is_true(json_object_get(doc, "complete")) ? 0 : proc_interrupted();
 	if (sig) {
 		printf(
 		    "\nbench: interrupted by %s after %zu of %d cells; %s/results.json keeps them, "
