@@ -242,6 +242,8 @@ void matrix_add_spec(struct matrix *m, const char *spec, bool quick)
 	const struct workload *w = find_workload(strsep(&rest, ":"));
 	char *kv[WL_MAX_PARAMS];
 	int nkv = 0;
+	if (rest && !*rest) /* "NAME:": one point at the defaults (the lab's inner specs) */
+		rest = NULL;
 	for (char *t; (t = strsep(&rest, ":"));) {
 		if (nkv == WL_MAX_PARAMS)
 			usage_error("too many parameters in '%s'", spec, "at most 4");

@@ -22,7 +22,8 @@ struct matrix {
 };
 
 /* Adds the cells of one workload spec on every selected platform and mode. A spec is a
- * workload name (its default sweep, or the quick one) or "name:k=v:k=v" (one point).
+ * workload name (its default sweep, or the quick one) or "name:k=v:k=v" (one point;
+ * "name:" is the point of the defaults).
  * Exits with status 2 and the valid choices when the workload, a parameter's name or its
  * value (against the workload's declared range) is bad. */
 void matrix_add_spec(struct matrix *m, const char *spec, bool quick);

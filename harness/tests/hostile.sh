@@ -93,9 +93,16 @@ mkdir -p "$tmp/odd/results.json"
 expect "bench --out with results.json a folder" 4 "is no regular file" --paths "$tmp/odd" \
 	"$bench" --platforms native --workloads nullsys --out "$tmp/odd"
 
-# A complete results folder of a tiny native run, then hostile variants of it.
+# A complete results folder of a tiny native run (of "NAME:", one point at the defaults, as
+# the lab's inner bench is asked), then hostile variants of it.
 good=$tmp/good
-"$bench" --quick --reps 2 --platforms native --workloads nullsys --out "$good" >/dev/null 2>&1
+"$bench" --quick --reps 2 --platforms native --workloads nullsys: --out "$good" >/dev/null 2>&1
+if "$bench" --check "$good" >"$tmp/out" 2>&1; then
+	echo "PASS hostile: a tiny native run of 'nullsys:' gives a complete results folder"
+else
+	echo "FAIL hostile: a tiny native run of 'nullsys:': $(cat "$tmp/out")"
+	failed=1
+fi
 variant() { # NAME: a copy of the good folder, to be damaged
 	rm -rf "${tmp:?}/$1"
 	cp -r "$good" "$tmp/$1"
