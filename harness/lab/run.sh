@@ -117,7 +117,12 @@ append="console=ttyS0 quiet panic=-1 pagelab.npt=$npt kvm_amd.npt=$npt pagelab.d
 # in the background because bash runs a trap only once the foreground command is done.
 stop_vm() {
 	pid=$(cat "$run_dir/timeout.pid" 2>/dev/null) || pid=''
-	[ -z "$pid" ] || kill -TERM "$pid" "-$pid" 2>/dev/null || true
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" "-$pid" 2>/dev/null || true
+		# no process of the run outlives it: QEMU gets 5 s to end, then SIGKILL
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "-$pid" 2>/dev/null || true
+	fi
 	wait # for the console's reader to finish, before the EXIT trap removes its folder
 	exit "$1"
 }
