@@ -93,6 +93,9 @@ static pid_t start_child(char *const argv[], int out_fd, int err_fd)
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
+		/* a signal before the exec ends the child, not a copy of the bench's handler */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		if (out_fd >= 0)
 			dup2(out_fd, 1);
