@@ -221,7 +221,8 @@ static void default_out_dir(char *dir, size_t len)
 		die_io("mkdir %s", dir);
 }
 
-/* results/latest -> dir (a folder of results/), through a symlink of an unguessable name. */
+/* results/latest -> dir (a folder of results/), through a new symlink (symlink() never
+ * follows or replaces one planted under its name) renamed over it. */
 static void point_latest(const char *dir)
 {
 	char tmp[64];
