@@ -56,7 +56,7 @@ chmod +x "$tmp/qemu-spy"
 export QEMU="$tmp/qemu-spy"
 
 # bench: lists and parameters, refused before the first cell (and before any lab boot)
-lab=lab-npt,lab-shadow
+lab="lab-npt,lab-shadow"
 expect "bench --workloads '' (lab)" 2 "--workloads names nothing (valid: forkexec" \
 	"$bench" --platforms $lab --workloads ""
 expect "bench --workloads , (lab)" 2 "--workloads ',' has an empty entry" \
@@ -153,7 +153,7 @@ expect "make paper with a failing step" 3 "gnuplot failed" env PATH="$tmp/bin:$P
 # results/latest does not move; the new folder is removed afterwards
 sigterm() { # PLATFORM
 	latest=$(readlink results/latest)
-	ls results >"$tmp/before"
+	find results -mindepth 1 -maxdepth 1 | sort >"$tmp/before"
 	"$bench" --platforms "$1" --modes classic --workloads mmapchurn:kib=64 --reps 20 \
 		--budget 1 >"$tmp/out" 2>&1 &
 	pid=$!
@@ -169,7 +169,7 @@ sigterm() { # PLATFORM
 	sleep 0.2
 	left=''
 	for g in $groups; do left="$left$(pgrep -g "$g")"; done
-	dir=results/$(ls results | comm -13 "$tmp/before" -)
+	dir=$(find results -mindepth 1 -maxdepth 1 | sort | comm -13 "$tmp/before" -)
 	if [ $st = 6 ] && [ -n "$groups" ] && [ -z "$left" ] &&
 		[ "$(readlink results/latest)" = "$latest" ] &&
 		grep -q '"complete": false' "$dir/results.json" && grep -q "interrupted by" "$tmp/out"; then
@@ -180,7 +180,7 @@ sigterm() { # PLATFORM
 		sed 's/^/    /' "$tmp/out" | tail -5
 		failed=1
 	fi
-	[ "$dir" = results/ ] || rm -rf "$dir"
+	[ -z "$dir" ] || rm -rf "$dir"
 }
 sigterm native
 if [ -w /dev/kvm ]; then sigterm host; else echo "SKIP hostile: SIGTERM on host: no /dev/kvm"; fi
