@@ -107,6 +107,9 @@ const char *mmu_detect(void);
 
 /* results.c: every file of a results folder, written atomically (exits RC_IO when it cannot) */
 int results_write(const char *dir, json_t *doc);
+/* Before the first write: every file results_write replaces in dir is a regular file or
+ * absent (else exits RC_IO, having written nothing). */
+void results_check_targets(const char *dir);
 /* Whether dir's TSV files are as this bench writes them (headers, fields, a row per run of
  * its results.json's nruns): 0, or -1 with the reason and the exit status (RC_IO unreadable,
  * RC_USAGE foreign or truncated). */

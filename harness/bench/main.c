@@ -241,12 +241,22 @@ static void point_latest(const char *dir)
 	die_io("cannot point results/latest at %s", dir);
 }
 
-/* --out DIR: a folder (made if missing, not its parents); refused before anything runs. */
+/* --out DIR: a folder (made if missing, not its parents) that holds no earlier run's
+ * results.json (which the first write would replace); refused before anything runs. */
 static void check_out_dir(const char *dir)
 {
 	struct stat st;
+	char json[4200];
+	snprintf(json, sizeof json, "%s/results.json", dir);
 	if (!dir[0] || (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))) {
 		fprintf(stderr, "bench: --out '%s' is no folder\n", dir);
+		exit(RC_USAGE);
+	}
+	if (lstat(json, &st) == 0) {
+		fprintf(stderr,
+			"bench: --out '%s' holds the results of an earlier run; give a new "
+			"folder, or remove it first\n",
+			dir);
 		exit(RC_USAGE);
 	}
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
@@ -418,6 +428,7 @@ int main(int argc, char **argv)
 	/* marked incomplete until the last cell: a run cut short never passes for a whole one */
 	json_t *doc = json_pack("{s:s, s:b, s:o, s:[]}", "schema", RESULTS_SCHEMA, "complete", 0,
 				"context", context_collect(argc, command, &b), "runs");
+	results_check_targets(dir);
 	scratch_init(dir);
 	results_write(dir, doc);
 	printf("bench: %d cells, results in %s\n", m.n, dir);

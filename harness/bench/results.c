@@ -276,6 +276,20 @@ static int check_tsv(const char *dir, const char *name, const char *header, size
 	return bad ? -1 : 0;
 }
 
+void results_check_targets(const char *dir)
+{
+	struct stat st;
+	char path[4096];
+	for (size_t i = 0; i <= sizeof tsv_files / sizeof tsv_files[0]; i++) {
+		const char *name = i ? tsv_files[i - 1].name : "results.json";
+		snprintf(path, sizeof path, "%s/%s", dir, name);
+		if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			errno = EEXIST;
+			die_io("%s is no regular file; nothing was written", path);
+		}
+	}
+}
+
 int results_check_tsv(const char *dir, size_t nruns, char *err, size_t len, int *rc)
 {
 	for (size_t i = 0; i < sizeof tsv_files / sizeof tsv_files[0]; i++) {

@@ -88,10 +88,15 @@ echo data >"$tmp/file"
 expect "bench --out FILE" 2 "is no folder" --paths "$tmp/file" \
 	"$bench" --platforms native --workloads nullsys --out "$tmp/file"
 
-# bench: an output that is no regular file is left alone, and no temporary file stays
-mkdir -p "$tmp/odd/results.json"
-expect "bench --out with results.json a folder" 4 "is no regular file" --paths "$tmp/odd" \
-	"$bench" --platforms native --workloads nullsys --out "$tmp/odd"
+# bench: an output that is no regular file (a folder, a symlink) is left alone, and nothing
+# is written
+mkdir -p "$tmp/odd/exits.tsv"
+expect "bench --out with exits.tsv a folder" 4 "exits.tsv is no regular file" \
+	--paths "$tmp/odd $tmp/file" "$bench" --platforms native --workloads nullsys --out "$tmp/odd"
+rm -r "$tmp/odd/exits.tsv"
+ln -s "$tmp/file" "$tmp/odd/results.tsv"
+expect "bench --out with results.tsv a symlink" 4 "results.tsv is no regular file" \
+	--paths "$tmp/odd $tmp/file" "$bench" --platforms native --workloads nullsys --out "$tmp/odd"
 
 # A complete results folder of a tiny native run (of "NAME:", one point at the defaults, as
 # the lab's inner bench is asked), then hostile variants of it.
@@ -116,6 +121,9 @@ sed 's|"complete": true|"complete": false|' "$good/results.json" >"$(variant inc
 sed 's|"p50"|"median"|' "$good/results.json" >"$(variant nofield)/results.json"
 rm "$(variant missing)/results.json"
 rm "$(variant dirjson)/results.json" && mkdir "$tmp/dirjson/results.json"
+
+expect "bench --out an earlier results folder" 2 "holds the results of an earlier run" \
+	--paths "$good" "$bench" --platforms native --workloads nullsys --out "$good"
 
 # every reader refuses each of them with the same status and reason, drawing nothing
 mkdir -p "$tmp/figs" && echo figure >"$tmp/figs/keep.png"
