@@ -34,6 +34,8 @@ done
 
 stage=$(mktemp -d paper/.make-paper.XXXXXX) || exit 4
 trap 'rm -rf "$stage"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 # what the write-up quotes must be there before anything is copied or drawn from it
 rc=0
 "$model" paper "$src" paper/hwcosts.json "$stage/values" >/dev/null &&
@@ -58,13 +60,29 @@ sh paper/generate.sh "$model" "$data" "$stage/generated" || {
 }
 "$model" splice paper/pagelab.md "$stage/generated" "$data" >"$stage/pagelab.md"
 
-# every step succeeded: the new folders replace the old ones, the write-up last
+# every step succeeded: the new folders replace the old ones, the write-up last; a rename that
+# fails puts back what was replaced before it
 mkdir "$stage/old"
+swapped=''
+swap() { # NEW DEST
+	mv "$2" "$stage/old/${2#paper/}" || return 1
+	if mv "$1" "$2"; then
+		swapped="$2 $swapped"
+		return 0
+	fi
+	mv "$stage/old/${2#paper/}" "$2"
+	return 1
+}
+unswap() {
+	for dest in $swapped; do
+		rm -rf "$dest" && mv "$stage/old/${dest#paper/}" "$dest"
+	done
+	echo "paper: cannot move the new files into paper/; nothing changed" >&2
+	exit 4
+}
 if [ $own = 0 ]; then
-	mv paper/data "$stage/old/data"
-	mv "$stage/data" paper/data
+	swap "$stage/data" paper/data || unswap
 fi
-mv paper/generated "$stage/old/generated"
-mv "$stage/generated" paper/generated
-mv "$stage/pagelab.md" paper/pagelab.md
+swap "$stage/generated" paper/generated || unswap
+mv "$stage/pagelab.md" paper/pagelab.md || unswap
 echo "paper: paper/pagelab.md regenerated from paper/data ($(realpath "$src"))"

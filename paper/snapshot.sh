@@ -13,12 +13,12 @@ dst=${3:?usage: paper/snapshot.sh RESULTS_DIR TRACE_DIR|\"\" DEST}
 [ -x build/bench ] || { echo "snapshot: build/bench is missing; run 'make' first" >&2; exit 3; }
 [ ! -e "$dst" ] || { echo "snapshot: $dst exists; it takes a new folder" >&2; exit 2; }
 mkdir -p "$dst/figures" || exit 4
-cp "$src"/results.json "$src"/*.tsv "$dst/"
+cp "$src"/results.json "$src"/*.tsv "$dst/" || exit 4
 if [ -n "$trace" ]; then
-	cp "$trace/trace-exits.tsv" "$dst/trace-exits.tsv"
+	cp "$trace/trace-exits.tsv" "$dst/trace-exits.tsv" || exit 4
 	build/bench --summary "$trace" >"$dst/trace-summary.txt"
 else
-	cp paper/data/trace-exits.tsv paper/data/trace-summary.txt "$dst/"
+	cp paper/data/trace-exits.tsv paper/data/trace-summary.txt "$dst/" || exit 4
 fi
 build/bench --summary "$src" >"$dst/summary.txt"
 sh plots/plot.sh "$src" "$dst/figures" >/dev/null

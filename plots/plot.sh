@@ -30,6 +30,8 @@ fi
 mkdir -p "$out" || exit 4
 tmp=$(mktemp -d "$out/.plots.XXXXXX") || exit 4
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 dest=$out
 out=$tmp/figures
 mkdir "$out"
