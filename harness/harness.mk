@@ -66,4 +66,4 @@ bench:
 
 # Redraws the figures of the latest results without rerunning anything.
 plots:
-	@sh plots/plot.sh results/latest plots/out
+	@BENCH=$(BUILD)/bench sh plots/plot.sh results/latest plots/out

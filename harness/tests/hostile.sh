@@ -53,7 +53,7 @@ expect() {
 # A QEMU that records that it was started: no lab case may get that far.
 printf '#!/bin/sh\ntouch %s/booted\nexit 1\n' "$tmp" >"$tmp/qemu-spy"
 chmod +x "$tmp/qemu-spy"
-export QEMU="$tmp/qemu-spy"
+export QEMU="$tmp/qemu-spy" BENCH="$bench" # BENCH: the bench plots/plot.sh asks
 
 # bench: lists and parameters, refused before the first cell (and before any lab boot)
 lab="lab-npt,lab-shadow"
