@@ -148,6 +148,8 @@ expect "model paper OUT a file" 4 "cannot write" --paths "$tmp/file" \
 # make paper: its own snapshot as input, a run lacking what the write-up quotes, a failing step
 expect "make paper RESULTS=paper/data" 2 "the write-up's own snapshot" \
 	sh paper/make-paper.sh paper/data
+expect "make paper RESULTS=paper/data (through make)" 2 "the write-up's own snapshot" \
+	make --no-print-directory -s BUILD="$build" paper RESULTS=paper/data
 expect "make paper TRACE=paper/data" 2 "the write-up's own snapshot" \
 	sh paper/make-paper.sh "$good" paper/data
 expect "make paper on a quick run" 2 "no value 't nullhc - classic lab-npt'" \
