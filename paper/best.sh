@@ -18,6 +18,10 @@ set -e
 		"HVNATIVE_SWEEP" >&2
 	exit 2
 }
+# every folder is a complete results folder of this bench before anything is written
+for dir in "$@"; do
+	build/bench --check "$dir" >/dev/null || exit $?
+done
 dst=paper/best
 mkdir -p "$dst"
 build/bench --summary "$1" >"$dst/hvnative-before.txt"

@@ -9,7 +9,9 @@ set -e
 before=${1:?usage: paper/exits.sh BEFORE_DIR AFTER_DIR}
 after=${2:?usage: paper/exits.sh BEFORE_DIR AFTER_DIR}
 for d in "$before" "$after"; do
-	[ -f "$d/trace-exits.tsv" ] || { echo "exits.sh: no $d/trace-exits.tsv" >&2; exit 1; }
+	build/bench --check "$d" >/dev/null || exit $?
+	[ "$(wc -l <"$d/trace-exits.tsv")" -gt 1 ] ||
+		{ echo "exits.sh: $d/trace-exits.tsv has no rows (not a --trace run)" >&2; exit 2; }
 done
 echo "# Exits per operation by reason, before and after"
 echo

@@ -3,12 +3,86 @@
 # in paper/data/ (paper/snapshot.sh), the model's tables and values in paper/generated/, the
 # figures, and the generated blocks and values spliced into paper/pagelab.md.
 # usage: paper/make-paper.sh [RESULTS_DIR [TRACE_RESULTS_DIR]]
+# RESULTS_DIR defaults to results/latest or, where there is none (a fresh clone), to the
+# committed snapshot itself, which is then kept as it is. Everything is made in a temporary
+# folder and swapped in only when every step succeeded: a refused or failed run changes
+# nothing. Refused (exit 2, with the reason): a results folder that is foreign, incomplete or
+# truncated (build/bench --check), paper/data named as the input (the snapshot this script
+# replaces), or one that lacks values the write-up quotes (each named).
 set -e
-src=${1:-results/latest}
 model=build/model
-[ -x "$model" ] || { echo "paper: $model is missing; run 'make' first" >&2; exit 1; }
-sh paper/snapshot.sh "$src" $2
-sh paper/generate.sh "$model" paper/data paper/generated
-"$model" splice paper/pagelab.md paper/generated paper/data >paper/pagelab.md.tmp
-mv paper/pagelab.md.tmp paper/pagelab.md
-echo "paper: paper/pagelab.md regenerated from paper/data ($(readlink -f "$src"))"
+for tool in "$model" build/bench; do
+	[ -x "$tool" ] || { echo "paper: $tool is missing; run 'make' first" >&2; exit 3; }
+done
+src=$1 trace=$2 own=0
+if [ -z "$src" ] && [ ! -e results/latest ]; then
+	src=paper/data own=1
+	echo "paper: no results/latest: regenerating from the committed snapshot paper/data"
+fi
+src=${src:-results/latest}
+snapshot=$(realpath -m paper/data)
+for dir in "$src" $trace; do
+	if [ $own = 0 ] && [ "$(realpath -m "$dir")" = "$snapshot" ]; then
+		echo "paper: refusing $dir: it is the write-up's own snapshot, which make paper" \
+			"replaces (without RESULTS and results/latest, make paper regenerates from it)" >&2
+		exit 2
+	fi
+	rc=0
+	build/bench --check "$dir" >/dev/null || rc=$?
+	[ $rc = 0 ] || { echo "paper: refusing $dir (see above); nothing changed" >&2; exit $rc; }
+done
+
+stage=$(mktemp -d paper/.make-paper.XXXXXX) || exit 4
+trap 'rm -rf "$stage"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+# what the write-up quotes must be there before anything is copied or drawn from it
+rc=0
+"$model" paper "$src" paper/hwcosts.json "$stage/values" >/dev/null &&
+	"$model" splice paper/pagelab.md "$stage/values" "$src" >"$stage/pagelab.md" || rc=$?
+if [ $rc != 0 ]; then
+	echo "paper: $src cannot give what paper/pagelab.md quotes (the values above are" \
+		"missing: a quick or partial run?); nothing changed" >&2
+	exit $rc
+fi
+data=paper/data
+if [ $own = 0 ]; then
+	sh paper/snapshot.sh "$src" "$trace" "$stage/data" || {
+		rc=$?
+		echo "paper: the snapshot of $src failed (above); nothing changed" >&2
+		exit $rc
+	}
+	data=$stage/data
+fi
+sh paper/generate.sh "$model" "$data" "$stage/generated" || {
+	echo "paper: drawing the model's figures failed (above); nothing changed" >&2
+	exit 3
+}
+"$model" splice paper/pagelab.md "$stage/generated" "$data" >"$stage/pagelab.md"
+
+# every step succeeded: the new folders replace the old ones, the write-up last; a rename that
+# fails puts back what was replaced before it
+mkdir "$stage/old"
+swapped=''
+swap() { # NEW DEST
+	mv "$2" "$stage/old/${2#paper/}" || return 1
+	if mv "$1" "$2"; then
+		swapped="$2 $swapped"
+		return 0
+	fi
+	mv "$stage/old/${2#paper/}" "$2"
+	return 1
+}
+unswap() {
+	for dest in $swapped; do
+		rm -rf "$dest" && mv "$stage/old/${dest#paper/}" "$dest"
+	done
+	echo "paper: cannot move the new files into paper/; nothing changed" >&2
+	exit 4
+}
+if [ $own = 0 ]; then
+	swap "$stage/data" paper/data || unswap
+fi
+swap "$stage/generated" paper/generated || unswap
+mv "$stage/pagelab.md" paper/pagelab.md || unswap
+echo "paper: paper/pagelab.md regenerated from paper/data ($(realpath "$src"))"

@@ -1,9 +1,8 @@
 # paper.mk: `make paper [RESULTS=dir] [TRACE=dir]` regenerates everything the write-up quotes
-# from a results folder (default results/latest): the data snapshot in paper/data/, the
-# generated tables and values in paper/generated/, the figures, and the spliced
-# paper/pagelab.md. `make test` checks that the write-up matches what its snapshot gives.
-
-RESULTS ?= results/latest
+# from a results folder (default results/latest; without one, the committed snapshot): the
+# data snapshot in paper/data/, the generated tables and values in paper/generated/, the
+# figures, and the spliced paper/pagelab.md, all or nothing (paper/make-paper.sh). `make test`
+# checks that the write-up matches what its snapshot gives.
 
 paper: $(BUILD)/model $(BUILD)/bench
 	@sh paper/make-paper.sh "$(RESULTS)" "$(TRACE)"

@@ -1,25 +1,24 @@
 #!/bin/sh
-# snapshot.sh: copies a results folder (default results/latest) and its figures into
-# paper/data/, the numbers the write-up quotes, with the summary tables the bench prints.
-# usage: paper/snapshot.sh [RESULTS_DIR [TRACE_RESULTS_DIR]]; the second folder, from a
-# `bench --trace` run, gives paper/data/trace-exits.tsv and trace-summary.txt (without it, the
-# snapshot keeps the ones it had).
+# snapshot.sh: copies a results folder and its figures into a new folder DEST (make-paper.sh
+# swaps it in as paper/data/), the numbers the write-up quotes, with the summary tables the
+# bench prints.
+# usage: paper/snapshot.sh RESULTS_DIR TRACE_RESULTS_DIR|"" DEST; the second folder, from a
+# `bench --trace` run, gives DEST/trace-exits.tsv and trace-summary.txt (without it, the
+# snapshot keeps paper/data's). Both must be complete results folders of this bench, and
+# DEST must not exist. Exit status as in harness/README.md (2: a refused input).
 set -e
-src=${1:-results/latest}
-dst=paper/data
-[ -f "$src/results.json" ] || { echo "snapshot: no $src/results.json; run 'make bench' first" >&2; exit 1; }
-[ -x build/bench ] || { echo "snapshot: build/bench is missing; run 'make' first" >&2; exit 1; }
-keep=$(mktemp -d)
-trap 'rm -rf "$keep"' EXIT
-[ -n "$2" ] || cp "$dst"/trace-exits.tsv "$dst"/trace-summary.txt "$keep/" 2>/dev/null || true
-rm -rf "$dst"
-mkdir -p "$dst/figures"
-cp "$src"/results.json "$src"/*.tsv "$dst/"
-cp "$keep"/* "$dst/" 2>/dev/null || true
+src=${1:?usage: paper/snapshot.sh RESULTS_DIR TRACE_DIR|\"\" DEST}
+trace=$2
+dst=${3:?usage: paper/snapshot.sh RESULTS_DIR TRACE_DIR|\"\" DEST}
+[ -x build/bench ] || { echo "snapshot: build/bench is missing; run 'make' first" >&2; exit 3; }
+[ ! -e "$dst" ] || { echo "snapshot: $dst exists; it takes a new folder" >&2; exit 2; }
+mkdir -p "$dst/figures" || exit 4
+cp "$src"/results.json "$src"/*.tsv "$dst/" || exit 4
+if [ -n "$trace" ]; then
+	cp "$trace/trace-exits.tsv" "$dst/trace-exits.tsv" || exit 4
+	build/bench --summary "$trace" >"$dst/trace-summary.txt"
+else
+	cp paper/data/trace-exits.tsv paper/data/trace-summary.txt "$dst/" || exit 4
+fi
 build/bench --summary "$src" >"$dst/summary.txt"
 sh plots/plot.sh "$src" "$dst/figures" >/dev/null
-if [ -n "$2" ]; then
-	cp "$2/trace-exits.tsv" "$dst/trace-exits.tsv"
-	build/bench --summary "$2" >"$dst/trace-summary.txt"
-fi
-echo "snapshot: $(readlink -f "$src") -> $dst"

@@ -1,25 +1,40 @@
 #!/bin/sh
 # plot.sh: draws the figures of one results folder (results.tsv, exits.tsv) as PNG and SVG.
 # usage: plot.sh RESULTS_DIR OUT_DIR
+# The folder must be a complete results folder of this bench (build/bench --check, or $BENCH);
+# the figures are drawn aside and replace OUT_DIR's only once every one is drawn. Exit
+# status (harness/README.md): 0, 2 bad usage or a foreign, incomplete or truncated results
+# folder, 3 a program missing or failing (bench, gnuplot), 4 a file unreadable or unwritable.
 set -e
 res=$1 out=$2
-if [ -z "$res" ] || [ -z "$out" ]; then
+if [ -z "$res" ] || [ -z "$out" ] || [ $# -ne 2 ]; then
 	echo "usage: plot.sh RESULTS_DIR OUT_DIR" >&2
 	exit 2
 fi
-if [ ! -f "$res/results.tsv" ]; then
-	echo "plots: no $res/results.tsv (run make bench first)" >&2
-	exit 1
+dir=$(cd "$(dirname "$0")" && pwd)
+bench=${BENCH:-$dir/../build/bench}
+if [ ! -x "$bench" ]; then
+	echo "plots: $bench is missing (run make first)" >&2
+	exit 3
+fi
+rc=0
+"$bench" --check "$res" >/dev/null || rc=$?
+if [ $rc != 0 ]; then
+	echo "plots: refusing $res (see the line above); nothing drawn" >&2
+	exit $rc
 fi
 if ! command -v gnuplot >/dev/null 2>&1; then
 	echo "plots: gnuplot is missing (apt-get install gnuplot-nox)" >&2
-	exit 1
+	exit 3
 fi
-dir=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$out"
-rm -f "$out"/*.png "$out"/*.svg # figures of an earlier results folder
-tmp=$(mktemp -d)
+mkdir -p "$out" || exit 4
+tmp=$(mktemp -d "$out/.plots.XXXXXX") || exit 4
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+dest=$out
+out=$tmp/figures
+mkdir "$out"
 tsv="$res/results.tsv"
 
 # draw SCRIPT NAME SETTINGS: writes $out/NAME.png and .svg. A sweep of one point makes
@@ -29,11 +44,12 @@ draw() {
 		if ! gnuplot -e "dir='$dir'; fmt='$fmt'; out='$out/$2.$fmt'; $3" "$dir/$1" \
 			2>"$tmp/gnuplot.err"; then
 			cat "$tmp/gnuplot.err" >&2
-			exit 1
+			echo "plots: gnuplot failed on $1 for $2.$fmt; nothing replaced" >&2
+			exit 3
 		fi
 		grep -v '^Warning: empty [xy] range' "$tmp/gnuplot.err" >&2 || true
 	done
-	echo "plots: $out/$2.png, $out/$2.svg"
+	echo "plots: $dest/$2.png, $dest/$2.svg"
 }
 
 # results.tsv columns: 1 workload, 2 params, 3 mode, 6 label, 7 status, 8..11 parameter
@@ -213,3 +229,7 @@ exits "$res/exits.tsv" exits "exits per operation (to the hv by reason; in KVM)"
 if [ "$(wc -l <"$res/trace-exits.tsv" 2>/dev/null || echo 0)" -gt 1 ]; then
 	exits "$res/trace-exits.tsv" trace-exits "exits per operation by hardware reason (--trace)"
 fi
+
+# every figure is drawn: they replace the earlier ones
+rm -f "$dest"/*.png "$dest"/*.svg
+mv "$out"/* "$dest"/

@@ -26,8 +26,7 @@ struct cell {
 	const struct workload *wl;
 	char *kv[WL_MAX_PARAMS]; /* "name=value" as requested (defaults not repeated) */
 	int nkv;
-	long p[WL_MAX_PARAMS];	     /* values after defaults, valid when params_ok */
-	bool params_ok;		     /* the registry accepted kv (else the run reports why) */
+	long p[WL_MAX_PARAMS];	     /* values after defaults */
 	char params[PARAMS_STR_MAX]; /* every parameter, "rss_kib=64,touch_pages=0" */
 	long max_iters;		     /* bound on iterations per repetition for this workload */
 	int cpus;	  /* the hv's vCPUs (hv --cpus): the workload's concurrency, 1 for most */
@@ -106,8 +105,15 @@ json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, doub
 json_t *context_collect(int argc, char **argv, const struct budget *b);
 const char *mmu_detect(void);
 
-/* results.c */
+/* results.c: every file of a results folder, written atomically (exits RC_IO when it cannot) */
 int results_write(const char *dir, json_t *doc);
+/* Before the first write: every file results_write replaces in dir is a regular file or
+ * absent (else exits RC_IO, having written nothing). */
+void results_check_targets(const char *dir);
+/* Whether dir's TSV files are as this bench writes them (headers, fields, a row per run of
+ * its results.json's nruns): 0, or -1 with the reason and the exit status (RC_IO unreadable,
+ * RC_USAGE foreign or truncated). */
+int results_check_tsv(const char *dir, size_t nruns, char *err, size_t len, int *rc);
 
 /* record.c: what the TSV files and the summary read out of a run record */
 const char *rec_str(json_t *r, const char *key); /* "" when absent */
@@ -142,8 +148,14 @@ void calibration_print(json_t *calibration, FILE *f); /* the table; nothing for 
  * "threads"); a cell gets as many vCPUs as its value */
 bool param_is_concurrency(const char *name);
 
-/* util: a die() for host-side failures */
+/* util: die() for host-side failures (exit RC_HOST), die_io() for an input or output that
+ * cannot be used (RC_IO); both print strerror(errno) */
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void die_io(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* A private folder (mkdtemp) inside dir for the records of the programs the bench runs,
+ * removed at exit; scratch_path names a file in it. */
+void scratch_init(const char *dir);
+const char *scratch_path(const char *name, char *buf, size_t len);
 const char *bench_bin_dir(void); /* the directory holding bench, native/wl and hv */
 /* A series of cells: "mode platform", "ptefree/policy platform" where a fork policy was
  * asked, or the platform alone where modes do not apply (mode "none"). */

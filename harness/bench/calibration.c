@@ -15,9 +15,9 @@
 json_t *calibration_run_hv(const struct platform *p, const struct budget *b)
 {
 	(void)p;
-	char hv[4096], json_path[64], iters[32];
+	char hv[4096], json_path[4200], iters[32];
 	snprintf(hv, sizeof hv, "%s/hv", bench_bin_dir());
-	snprintf(json_path, sizeof json_path, "/tmp/pagelab-calibration-%d.json", (int)getpid());
+	scratch_path("calibration.json", json_path, sizeof json_path);
 	snprintf(iters, sizeof iters, "%ld", b->calibration_exits);
 	char *argv[] = {hv, "--calibrate", "--json", json_path, "--iters", iters, NULL};
 	if (b->calibration_exits <= 0)

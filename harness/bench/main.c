@@ -9,55 +9,60 @@
 #include <time.h>
 #include <unistd.h>
 #include "matrix.h"
+#include "proc.h"
 #include "runner.h"
 
-#define RESULTS_SCHEMA	"pagelab-results/2"
-#define MAX_EXIT_FAILED 100 /* exit status = failed cells, capped below the shell's codes */
+#define DAY_S 86400.0 /* the bound of every time option */
 
 static const char *const all_modes[] = {"classic", "ptefree", "pvmmu"};
 static const char *const all_fork_policies[] = {"copy", "lazy"};
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: bench [options]\n"
-	    "Runs the matrix workloads x modes x platforms x parameter sweeps and writes\n"
-	    "results.json, results.tsv and exits.tsv into a results folder.\n\n"
-	    "  --platforms LIST  comma-separated platforms (default: all; see --list)\n"
-	    "  --modes LIST      classic,ptefree,pvmmu (default: all three)\n"
-	    "  --fork-policies LIST  the hv's fork policies for ptefree cells: lazy,copy\n"
-	    "                    (default); workloads that fork run under each, the\n"
-	    "                    others under the first\n"
-	    "  --populate LIST   ptefree cells under each of the hv's populate policies:\n"
-	    "                    none,write (default: the hv's default only)\n"
-	    "  --free-report LIST  classic cells under each free page reporting setting:\n"
-	    "                    off,on (default: the hv's default only)\n"
-	    "  --workloads LIST  workload specs: NAME runs its default sweep,\n"
-	    "                    NAME:k=v:k=v one point (default: every workload)\n"
-	    "  --reps N          measured repetitions per cell (default 5, quick 3)\n"
-	    "  --budget S        target seconds per measured repetition (default 0.2,\n"
-	    "                    quick 0.02); iterations are derived from it\n"
-	    "  --timeout S       limit per process run (default 120 s)\n"
-	    "  --max-op S        trim (record as skipped, with the time) a cell whose one\n"
-	    "                    operation takes longer than S seconds (default 5, quick\n"
-	    "                    1): keeps a run on a slow platform, such as a PVM host\n"
-	    "                    that emulates the guest kernel, within minutes\n"
-	    "  --out DIR         write the results into DIR (default:\n"
-	    "                    results/<UTC stamp>-<host>, and results/latest points to it)\n"
-	    "  --quick           small budgets and a reduced sweep\n"
-	    "  --trace           after each measured cell, an untimed pass counting exits by\n"
-	    "                    hardware exit reason (kvm:kvm_exit tracepoint, root)\n"
-	    "  --trace-method M  auto (perf kvm stat where perf can run, else the tracefs\n"
-	    "                    histogram; the default), perf or tracefs\n"
-	    "  --calibration-exits N  exits per round of the hypercall calibration that\n"
-	    "                    follows the cells on each KVM platform (default: the hv's)\n"
-	    "  --summary DIR     print the tables of an earlier results folder\n"
-	    "  --list            list platforms (and whether they can run here), modes,\n"
-	    "                    workloads with their parameters, and the default sweeps\n"
-	    "  --help            this text\n"
-	    "Exit status: the number of failed cells (at most %d), 0 if none; 2 for bad usage.\n",
-	    MAX_EXIT_FAILED);
+	fprintf(f,
+		"usage: bench [options]\n"
+		"Runs the matrix workloads x modes x platforms x parameter sweeps and writes\n"
+		"results.json, results.tsv and exits.tsv into a results folder.\n\n"
+		"  --platforms LIST  comma-separated platforms (default: all; see --list)\n"
+		"  --modes LIST      classic,ptefree,pvmmu (default: all three)\n"
+		"  --fork-policies LIST  the hv's fork policies for ptefree cells: lazy,copy\n"
+		"                    (default); workloads that fork run under each, the\n"
+		"                    others under the first\n"
+		"  --populate LIST   ptefree cells under each of the hv's populate policies:\n"
+		"                    none,write (default: the hv's default only)\n"
+		"  --free-report LIST  classic cells under each free page reporting setting:\n"
+		"                    off,on (default: the hv's default only)\n"
+		"  --workloads LIST  workload specs: NAME runs its default sweep,\n"
+		"                    NAME:k=v:k=v one point, NAME: the point of the defaults\n"
+		"                    (default: every workload)\n"
+		"  --reps N          measured repetitions per cell (default 5, quick 3)\n"
+		"  --budget S        target seconds per measured repetition (default 0.2,\n"
+		"                    quick 0.02); iterations are derived from it\n"
+		"  --timeout S       limit per process run (default 120 s)\n"
+		"  --max-op S        trim (record as skipped, with the time) a cell whose one\n"
+		"                    operation takes longer than S seconds (default 5, quick\n"
+		"                    1): keeps a run on a slow platform, such as a PVM host\n"
+		"                    that emulates the guest kernel, within minutes\n"
+		"  --out DIR         write the results into DIR, a folder without an earlier\n"
+		"                    run's results.json (default: results/<UTC stamp>-<host>;\n"
+		"                    results/latest points to it once the run is complete)\n"
+		"  --quick           small budgets and a reduced sweep\n"
+		"  --trace           after each measured cell, an untimed pass counting exits by\n"
+		"                    hardware exit reason (kvm:kvm_exit tracepoint, root)\n"
+		"  --trace-method M  auto (perf kvm stat where perf can run, else the tracefs\n"
+		"                    histogram; the default), perf or tracefs\n"
+		"  --calibration-exits N  exits per round of the hypercall calibration that\n"
+		"                    follows the cells on each KVM platform (default: the hv's)\n"
+		"  --summary DIR     print the tables of an earlier results folder\n"
+		"  --check DIR       check that DIR holds a complete results folder that this\n"
+		"                    bench wrote (schema, complete flag, fields, TSV headers)\n"
+		"  --list            list platforms (and whether they can run here), modes,\n"
+		"                    workloads with their parameters, and the default sweeps\n"
+		"  --help            this text\n"
+		"Exit status (harness/README.md): 0 every cell ran (ok or skipped), 2 bad usage\n"
+		"(refused before any cell), 3 a host failure, 4 an input unreadable or an output\n"
+		"unwritable, 5 some cells failed, 6 interrupted (SIGINT, SIGTERM: the partial\n"
+		"results are kept, marked incomplete).\n");
 }
 
 static void list_everything(void)
@@ -88,15 +93,31 @@ static void list_everything(void)
 	matrix_print_sweeps(stdout);
 }
 
+/* A list option names at least one entry and no empty one ("", ",", "a,,b"): else a usage
+ * error listing the valid choices. */
+static void check_list(const char *opt, const char *list, const char *valid)
+{
+	size_t n = strlen(list);
+	if (n && list[0] != ',' && list[n - 1] != ',' && !strstr(list, ",,"))
+		return;
+	if (n)
+		fprintf(stderr, "bench: %s '%s' has an empty entry (valid: %s)\n", opt, list,
+			valid);
+	else
+		fprintf(stderr, "bench: %s names nothing (valid: %s)\n", opt, valid);
+	exit(RC_USAGE);
+}
+
 static void select_platforms(struct matrix *m, char *list)
 {
 	char *save = NULL, valid[256];
+	platform_list_names(valid, sizeof valid);
+	check_list("--platforms", list, valid);
 	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		const struct platform *p = platform_find(t);
 		if (!p) {
-			platform_list_names(valid, sizeof valid);
 			fprintf(stderr, "bench: unknown platform '%s' (valid: %s)\n", t, valid);
-			exit(2);
+			exit(RC_USAGE);
 		}
 		if (m->nplats < (int)(sizeof m->plats / sizeof m->plats[0]))
 			m->plats[m->nplats++] = p;
@@ -108,19 +129,21 @@ static void select_platforms(struct matrix *m, char *list)
 static int select_names(const char *what, char *list, const char *const valid[], int nvalid,
 			const char *chosen[], int max)
 {
-	char *save = NULL;
+	char *save = NULL, names[256] = "", opt[64];
 	int n = 0;
+	for (int i = 0; i < nvalid; i++)
+		snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+			 valid[i]);
+	snprintf(opt, sizeof opt, "the %s list", what);
+	check_list(opt, list, names);
 	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		int found = -1;
 		for (int i = 0; i < nvalid; i++)
 			if (!strcmp(t, valid[i]))
 				found = i;
 		if (found < 0) {
-			fprintf(stderr, "bench: unknown %s '%s' (valid:", what, t);
-			for (int i = 0; i < nvalid; i++)
-				fprintf(stderr, "%s %s", i ? "," : "", valid[i]);
-			fprintf(stderr, ")\n");
-			exit(2);
+			fprintf(stderr, "bench: unknown %s '%s' (valid: %s)\n", what, t, names);
+			exit(RC_USAGE);
 		}
 		bool dup = false;
 		for (int i = 0; i < n; i++)
@@ -138,7 +161,7 @@ static const char *trace_method(char *arg)
 	const char *chosen[1];
 	if (strchr(arg, ',') || select_names("trace method", arg, methods, 3, chosen, 1) != 1) {
 		fprintf(stderr, "bench: --trace-method takes one of auto, perf, tracefs\n");
-		exit(2);
+		exit(RC_USAGE);
 	}
 	return chosen[0];
 }
@@ -170,18 +193,21 @@ static int select_variants(const char *name, char *list, const char *const valid
 	return n;
 }
 
-static double positive(const char *opt, const char *s)
+/* A finite number above 0 and at most max; integer: a whole one (in decimal). */
+static double positive(const char *opt, const char *s, double max, bool integer)
 {
 	char *end;
 	double v = strtod(s, &end);
-	if (*end || !(v > 0)) {
-		fprintf(stderr, "bench: %s needs a positive number, not '%s'\n", opt, s);
-		exit(2);
+	bool digits = strspn(s, "0123456789") == strlen(s);
+	if (!s[0] || *end || !(v > 0) || !(v <= max) || (integer && !digits)) {
+		fprintf(stderr, "bench: %s needs a%s number above 0 and at most %g, not '%s'\n",
+			opt, integer ? " whole" : "", max, s);
+		exit(RC_USAGE);
 	}
 	return v;
 }
 
-/* results/<UTC stamp>-<host>, created, with results/latest pointing at it. */
+/* results/<UTC stamp>-<host>, created; results/latest points at it once it is complete. */
 static void default_out_dir(char *dir, size_t len)
 {
 	struct utsname u;
@@ -191,29 +217,80 @@ static void default_out_dir(char *dir, size_t len)
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
 	snprintf(name, sizeof name, "%s-%s", stamp, u.nodename);
 	if (mkdir("results", 0755) < 0 && errno != EEXIST)
-		die("mkdir results");
+		die_io("mkdir results");
 	snprintf(dir, len, "results/%s", name);
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		die("mkdir %s", dir);
-	unlink("results/latest.tmp");
-	if (symlink(name, "results/latest.tmp") < 0 ||
-	    rename("results/latest.tmp", "results/latest") < 0)
-		die("cannot point results/latest at %s", name);
+		die_io("mkdir %s", dir);
 }
 
-static int print_saved_summary(const char *dir)
+/* results/latest -> dir (a folder of results/), through a new symlink (symlink() never
+ * follows or replaces one planted under its name) renamed over it. */
+static void point_latest(const char *dir)
 {
-	char path[4096];
-	json_error_t err;
-	snprintf(path, sizeof path, "%s/results.json", dir);
-	json_t *doc = json_load_file(path, 0, &err);
-	if (!json_is_array(json_object_get(doc, "runs"))) {
-		fprintf(stderr, "bench: %s: %s\n", path, doc ? "no runs" : err.text);
-		return 2;
+	char tmp[64];
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+	for (int tries = 0; tries < 100; tries++) {
+		snprintf(tmp, sizeof tmp, "results/.latest.%08lx", random());
+		if (symlink(dir + strlen("results/"), tmp) == 0) {
+			if (rename(tmp, "results/latest") == 0)
+				return;
+			unlink(tmp);
+			break;
+		}
+		if (errno != EEXIST)
+			break;
 	}
-	summary_print(doc, stdout);
+	die_io("cannot point results/latest at %s", dir);
+}
+
+/* --out DIR: a folder (made if missing, not its parents) that holds no earlier run's
+ * results.json (which the first write would replace); refused before anything runs. */
+static void check_out_dir(const char *dir)
+{
+	struct stat st;
+	char json[4200];
+	snprintf(json, sizeof json, "%s/results.json", dir);
+	if (!dir[0] || (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))) {
+		fprintf(stderr, "bench: --out '%s' is no folder\n", dir);
+		exit(RC_USAGE);
+	}
+	if (lstat(json, &st) == 0) {
+		fprintf(stderr,
+			"bench: --out '%s' holds the results of an earlier run; give a new "
+			"folder, or remove it first\n",
+			dir);
+		exit(RC_USAGE);
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		die_io("mkdir %s", dir);
+}
+
+/* --summary and --check: the results folder dir as results_load accepts it (complete, of this
+ * schema version, with the fields the tables read); --check (print false) also wants its TSV
+ * files as this bench writes them (the plots read them), --summary prints its tables. The
+ * exit status. */
+static int saved_results(const char *dir, bool print)
+{
+	char err[1024];
+	int rc;
+	json_t *doc = results_load(dir, 0, err, sizeof err, &rc);
+	if (doc && !print &&
+	    results_check_tsv(dir, json_array_size(json_object_get(doc, "runs")), err, sizeof err,
+			      &rc) < 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	if (!doc) {
+		fprintf(stderr, "bench: %s\n", err);
+		return rc;
+	}
+	if (print)
+		summary_print(doc, stdout);
+	else
+		printf("bench: %s holds complete results (%zu runs)\n", dir,
+		       json_array_size(json_object_get(doc, "runs")));
 	json_decref(doc);
-	return 0;
+	return fflush(stdout) || ferror(stdout) ? RC_IO : RC_OK;
 }
 
 int main(int argc, char **argv)
@@ -235,6 +312,7 @@ int main(int argc, char **argv)
 					     {"trace", no_argument, 0, 'T'},
 					     {"trace-method", required_argument, 0, 'M'},
 					     {"summary", required_argument, 0, 'S'},
+					     {"check", required_argument, 0, 'K'},
 					     {"calibration-exits", required_argument, 0, 'C'},
 					     {0, 0, 0, 0}};
 	struct matrix m = {0};
@@ -250,6 +328,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < argc; i++)
 		if (!(command[i] = strdup(argv[i])))
 			die("strdup");
+	proc_stop_on_signals(); /* from here on, a signal stops the run in order */
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'p':
@@ -274,16 +353,16 @@ int main(int argc, char **argv)
 					    (const char *const[]){"off", "on"}, m.free_report);
 			break;
 		case 'r':
-			b.reps = (int)positive("--reps", optarg);
+			b.reps = (int)positive("--reps", optarg, HC_MAX_SAMPLES, true);
 			break;
 		case 'b':
-			b.rep_s = positive("--budget", optarg);
+			b.rep_s = positive("--budget", optarg, DAY_S, false);
 			break;
 		case 't':
-			b.timeout_s = positive("--timeout", optarg);
+			b.timeout_s = positive("--timeout", optarg, DAY_S, false);
 			break;
 		case 'X':
-			b.max_op_s = positive("--max-op", optarg);
+			b.max_op_s = positive("--max-op", optarg, DAY_S, false);
 			break;
 		case 'o':
 			out = optarg;
@@ -298,10 +377,13 @@ int main(int argc, char **argv)
 			b.trace_method = trace_method(optarg);
 			break;
 		case 'C':
-			b.calibration_exits = (long)positive("--calibration-exits", optarg);
+			b.calibration_exits =
+			    (long)positive("--calibration-exits", optarg, 1e9, true);
 			break;
 		case 'S':
-			return print_saved_summary(optarg);
+			return saved_results(optarg, true);
+		case 'K':
+			return saved_results(optarg, false);
 		case 'l':
 			list_everything();
 			return 0;
@@ -310,16 +392,12 @@ int main(int argc, char **argv)
 			return 0;
 		default:
 			usage(stderr);
-			return 2;
+			return RC_USAGE;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "bench: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
-	if (b.reps > HC_MAX_SAMPLES) {
-		fprintf(stderr, "bench: --reps is at most %d\n", HC_MAX_SAMPLES);
-		return 2;
+		return RC_USAGE;
 	}
 	b.reps = b.reps ? b.reps : quick ? 3 : 5;
 	b.rep_s = b.rep_s > 0 ? b.rep_s : quick ? 0.02 : 0.2;
@@ -332,7 +410,9 @@ int main(int argc, char **argv)
 	if (!m.nfork_policies) /* lazy first: the hv's default, for workloads that never fork */
 		select_fork_policies(&m, (char[]){"lazy,copy"});
 	if (workloads) {
-		char *save = NULL;
+		char *save = NULL, valid[1024];
+		matrix_workload_names(valid, sizeof valid);
+		check_list("--workloads", workloads, valid);
 		for (char *t = strtok_r(workloads, ",", &save); t; t = strtok_r(NULL, ",", &save))
 			matrix_add_spec(&m, t, quick);
 	} else {
@@ -342,18 +422,33 @@ int main(int argc, char **argv)
 
 	char dir[4096];
 	if (out) {
-		if (mkdir(out, 0755) < 0 && errno != EEXIST)
-			die("mkdir %s", out);
+		check_out_dir(out);
 		snprintf(dir, sizeof dir, "%s", out);
 	} else {
 		default_out_dir(dir, sizeof dir);
 	}
-	json_t *doc = json_pack("{s:s, s:o, s:[]}", "schema", RESULTS_SCHEMA, "context",
-				context_collect(argc, command, &b), "runs");
+	/* marked incomplete until the last cell: a run cut short never passes for a whole one */
+	json_t *doc = json_pack("{s:s, s:b, s:o, s:[]}", "schema", RESULTS_SCHEMA, "complete", 0,
+				"context", context_collect(argc, command, &b), "runs");
+	results_check_targets(dir);
+	scratch_init(dir);
+	results_write(dir, doc);
 	printf("bench: %d cells, results in %s\n", m.n, dir);
 	int failed = runner_run(&m, &b, doc, dir);
 	summary_print(doc, stdout);
-	printf("\nresults: %s/results.json (%d failed cells)\n", dir, failed);
+	/* a signal after the last cell and the calibration no longer counts */
+	int sig = json_is_true(json_object_get(doc, "complete")) ? 0 : proc_interrupted();
+	if (sig) {
+		printf(
+		    "\nbench: interrupted by %s after %zu of %d cells; %s/results.json keeps them, "
+		    "marked incomplete%s\n",
+		    strsignal(sig), json_array_size(json_object_get(doc, "runs")), m.n, dir,
+		    out ? "" : " (results/latest is unchanged)");
+	} else {
+		if (!out)
+			point_latest(dir);
+		printf("\nresults: %s/results.json (%d failed cells)\n", dir, failed);
+	}
 	json_decref(doc);
-	return failed > MAX_EXIT_FAILED ? MAX_EXIT_FAILED : failed;
+	return sig ? RC_INTERRUPTED : failed ? RC_CELLS : RC_OK;
 }

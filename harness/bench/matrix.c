@@ -1,4 +1,5 @@
 /* matrix.c: the default parameter sweeps and the expansion of workload specs into cells. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,33 +73,57 @@ __attribute__((noreturn)) static void usage_error(const char *fmt, const char *w
 	exit(2);
 }
 
+void matrix_workload_names(char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (const struct workload *w = wl_first(); w; w = wl_next(w))
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? ", " : "", w->name);
+}
+
 static const struct workload *find_workload(const char *name)
 {
 	const struct workload *w = wl_find(name);
 	if (w)
 		return w;
-	char valid[1024] = "";
-	for (w = wl_first(); w; w = wl_next(w))
-		snprintf(valid + strlen(valid), sizeof valid - strlen(valid), "%s%s",
-			 valid[0] ? ", " : "", w->name);
+	char valid[1024];
+	matrix_workload_names(valid, sizeof valid);
 	usage_error("unknown workload '%s'", name, valid);
 }
 
-/* Parameter names are checked here (a typo is a usage error); values are left to the run,
- * so that a bad value becomes a failed cell with the workload's own message. */
-static void check_param_name(const struct workload *w, const char *kv)
+/* "name=min..max, ..." of w's parameters, or "none". */
+static void param_ranges(const struct workload *w, char *buf, size_t len)
 {
-	size_t klen = strcspn(kv, "=");
-	char valid[256] = "";
-	for (int i = 0; i < wl_nparams(w); i++) {
-		if (strlen(w->params[i].name) == klen && strncmp(w->params[i].name, kv, klen) == 0)
-			return;
-		snprintf(valid + strlen(valid), sizeof valid - strlen(valid), "%s%s",
-			 valid[0] ? ", " : "", w->params[i].name);
+	snprintf(buf, len, "%s", wl_nparams(w) ? "" : "none");
+	for (int i = 0; i < wl_nparams(w); i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s=%ld..%ld", i ? ", " : "",
+			 w->params[i].name, w->params[i].min, w->params[i].max);
+}
+
+/* Every parameter of a point is checked against the workload's declared names and ranges
+ * before the first cell runs: a bad one is a usage error listing the valid ones. */
+static void check_params(const struct workload *w, char *const kv[], int nkv)
+{
+	char valid[512], err[WL_ERR_MAX], what[WL_ERR_MAX + 64];
+	struct wl_ctx ctx;
+	param_ranges(w, valid, sizeof valid);
+	for (int i = 0; i < nkv; i++) {
+		size_t klen = strcspn(kv[i], "=");
+		for (int j = 0; j < i; j++)
+			if (strcspn(kv[j], "=") == klen && !strncmp(kv[i], kv[j], klen)) {
+				snprintf(what, sizeof what, "%.*s' for workload '%s", (int)klen,
+					 kv[i], w->name);
+				usage_error("parameter '%s' given twice", what, valid);
+			}
 	}
-	char what[128];
-	snprintf(what, sizeof what, "%.*s' for workload '%s", (int)klen, kv, w->name);
-	usage_error("unknown parameter '%s'", what, valid[0] ? valid : "none");
+	if (wl_parse_params(w, &ctx, nkv, kv, err, sizeof err) == 0)
+		return;
+	/* the registry's own words, without its list of names (valid follows) */
+	size_t end = strcspn(err, "(");
+	while (end > 0 && err[end - 1] == ' ')
+		end--;
+	err[end] = '\0';
+	snprintf(what, sizeof what, "%s", err);
+	usage_error("%s", what, valid);
 }
 
 static struct cell *new_cell(struct matrix *m)
@@ -114,7 +139,8 @@ static struct cell *new_cell(struct matrix *m)
 	return c;
 }
 
-/* Fills the parameter fields shared by every cell of one point. */
+/* Fills the parameter fields shared by every cell of one point (whose parameters
+ * check_params or the sweep table vouch for). */
 static void set_params(struct cell *c, const struct workload *w, char *const kv[], int nkv)
 {
 	struct wl_ctx ctx;
@@ -124,26 +150,26 @@ static void set_params(struct cell *c, const struct workload *w, char *const kv[
 	for (int i = 0; i < nkv; i++)
 		if (!(c->kv[i] = strdup(kv[i])))
 			die("strdup");
-	c->params_ok = wl_parse_params(w, &ctx, nkv, kv, err, sizeof err) == 0;
+	if (wl_parse_params(w, &ctx, nkv, kv, err, sizeof err) < 0) {
+		errno = EINVAL;
+		die("a point of the sweep table: %s", err);
+	}
 	c->max_iters = max_iters(w);
 	char *s = c->params;
 	size_t left = sizeof c->params;
-	int n = c->params_ok ? wl_nparams(w) : nkv;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < wl_nparams(w); i++) {
 		/* a point keeps the name it had before its workload could run concurrently */
-		if (c->params_ok && param_is_concurrency(w->params[i].name) && ctx.p[i] == 1)
+		if (param_is_concurrency(w->params[i].name) && ctx.p[i] == 1)
 			continue;
-		int used = c->params_ok ? snprintf(s, left, "%s%s=%ld", s > c->params ? "," : "",
-						   w->params[i].name, ctx.p[i])
-					: snprintf(s, left, "%s%s", i ? "," : "", kv[i]);
+		int used = snprintf(s, left, "%s%s=%ld", s > c->params ? "," : "",
+				    w->params[i].name, ctx.p[i]);
 		if (used < 0 || (size_t)used >= left)
 			break;
 		s += used, left -= used;
 	}
-	if (c->params_ok)
-		memcpy(c->p, ctx.p, sizeof c->p);
+	memcpy(c->p, ctx.p, sizeof c->p);
 	c->cpus = 1;
-	for (int i = 0; c->params_ok && i < wl_nparams(w); i++)
+	for (int i = 0; i < wl_nparams(w); i++)
 		if (param_is_concurrency(w->params[i].name) && c->p[i] > c->cpus)
 			c->cpus = c->p[i] < MAX_CPUS ? (int)c->p[i] : MAX_CPUS;
 }
@@ -209,18 +235,21 @@ static void add_sweeps(struct matrix *m, const struct workload *w, bool quick)
 
 void matrix_add_spec(struct matrix *m, const char *spec, bool quick)
 {
-	char *copy = strdup(spec), *save = NULL;
+	char *copy = strdup(spec), *rest;
 	if (!copy)
 		die("strdup");
-	const struct workload *w = find_workload(strtok_r(copy, ":", &save));
+	rest = copy;
+	const struct workload *w = find_workload(strsep(&rest, ":"));
 	char *kv[WL_MAX_PARAMS];
 	int nkv = 0;
-	for (char *t; (t = strtok_r(NULL, ":", &save));) {
-		check_param_name(w, t);
+	if (rest && !*rest) /* "NAME:": one point at the defaults (the lab's inner specs) */
+		rest = NULL;
+	for (char *t; (t = strsep(&rest, ":"));) {
 		if (nkv == WL_MAX_PARAMS)
 			usage_error("too many parameters in '%s'", spec, "at most 4");
 		kv[nkv++] = t;
 	}
+	check_params(w, kv, nkv);
 	if (strchr(spec, ':'))
 		add_point(m, w, kv, nkv);
 	else

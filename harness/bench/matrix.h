@@ -22,9 +22,14 @@ struct matrix {
 };
 
 /* Adds the cells of one workload spec on every selected platform and mode. A spec is a
- * workload name (its default sweep, or the quick one) or "name:k=v:k=v" (one point).
- * Exits with status 2 and the valid names when the workload or a parameter is unknown. */
+ * workload name (its default sweep, or the quick one) or "name:k=v:k=v" (one point;
+ * "name:" is the point of the defaults).
+ * Exits with status 2 and the valid choices when the workload, a parameter's name or its
+ * value (against the workload's declared range) is bad. */
 void matrix_add_spec(struct matrix *m, const char *spec, bool quick);
+
+/* "name, name, ..." of every workload, for the messages of a bad --workloads. */
+void matrix_workload_names(char *buf, size_t len);
 
 /* Lists the default sweep of each workload (for --list). */
 void matrix_print_sweeps(FILE *f);

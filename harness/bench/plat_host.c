@@ -68,10 +68,10 @@ static bool hv_has_cpus(const char *hv)
 static int host_run_once(const struct cell *c, long iters, int reps, int warmup, double timeout_s,
 			 json_t *rec)
 {
-	char hv[4096], json_path[64], a_iters[32], a_reps[32], a_warmup[32], a_timeout[32];
+	char hv[4096], json_path[4200], a_iters[32], a_reps[32], a_warmup[32], a_timeout[32];
 	char a_cpus[16];
 	snprintf(hv, sizeof hv, "%s/hv", bench_bin_dir());
-	snprintf(json_path, sizeof json_path, "/tmp/pagelab-bench-%d.json", (int)getpid());
+	scratch_path("hv.json", json_path, sizeof json_path);
 	snprintf(a_iters, sizeof a_iters, "%ld", iters);
 	snprintf(a_reps, sizeof a_reps, "%d", reps);
 	snprintf(a_warmup, sizeof a_warmup, "%d", warmup);

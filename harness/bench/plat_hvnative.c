@@ -39,12 +39,14 @@ static int hvnative_supports(const struct workload *w, char *why, size_t len)
 static int hvnative_run_once(const struct cell *c, long iters, int reps, int warmup,
 			     double timeout_s, json_t *rec)
 {
-	char a_iters[32], a_reps[32], a_warmup[32], a_policy[32], a_json[64], a_var[48];
+	char a_iters[32], a_reps[32], a_warmup[32], a_policy[32], a_json[4200], a_var[48];
 	snprintf(a_iters, sizeof a_iters, "iters=%ld", iters);
 	snprintf(a_reps, sizeof a_reps, "reps=%d", reps);
 	snprintf(a_warmup, sizeof a_warmup, "warmup=%d", warmup);
 	snprintf(a_policy, sizeof a_policy, "policy=%s", c->fork_policy ? c->fork_policy : "lazy");
-	snprintf(a_json, sizeof a_json, "json=/tmp/pagelab-hvpaging-%d.json", (int)getpid());
+	char path[4096];
+	snprintf(a_json, sizeof a_json, "json=%s",
+		 scratch_path("hv-paging.json", path, sizeof path));
 	char *argv[10 + WL_MAX_PARAMS] = {
 	    (char *)hv_paging_path(), (char *)c->wl->name, a_iters, a_reps, a_warmup, a_policy};
 	int argc = 6;
@@ -57,7 +59,7 @@ static int hvnative_run_once(const struct cell *c, long iters, int reps, int war
 		argv[argc++] = a_var;
 	}
 	char kv[WL_MAX_PARAMS][48]; /* every parameter, defaults included */
-	for (int i = 0; c->params_ok && i < wl_nparams(c->wl); i++) {
+	for (int i = 0; i < wl_nparams(c->wl); i++) {
 		if (param_is_concurrency(c->wl->params[i].name))
 			continue; /* one process: hvnative_run_cell skips the others */
 		snprintf(kv[i], sizeof kv[i], "%s=%ld", c->wl->params[i].name, c->p[i]);

@@ -191,7 +191,8 @@ static const char *lab_cpus_refused(const struct cell *c)
 static json_t *lab_boot(struct lab *lab, struct cell *const cells[], int n, int cpus, bool first,
 			const struct budget *b)
 {
-	char cmd[16384], out[PATH_MAX], npt[8], timeout[32], results[PATH_MAX + 128], smp[16];
+	char cmd[16384], out[PATH_MAX], npt[8], timeout[32], smp[16];
+	char inner[PATH_MAX + 64], results[PATH_MAX + 128];
 	char name[64];
 	snprintf(name, sizeof name, cpus == 1 ? "%s" : "%s-smp%d", lab->name, cpus);
 	long exits = !first			? LAB_TOKEN_CALIBRATION_EXITS
@@ -200,7 +201,8 @@ static json_t *lab_boot(struct lab *lab, struct cell *const cells[], int n, int 
 	inner_command(cells, n, b, name, exits, cmd, sizeof cmd);
 	snprintf(smp, sizeof smp, "%d", cpus);
 	snprintf(out, sizeof out, "%s/lab/bench-out", bench_bin_dir());
-	snprintf(results, sizeof results, "%s/%s/results.json", out, name);
+	snprintf(inner, sizeof inner, "%s/%s", out, name);
+	snprintf(results, sizeof results, "%s/results.json", inner);
 	snprintf(npt, sizeof npt, "%d", lab->npt);
 	/* A bound, not an estimate: each cell takes a few guest boots at most, and so does the
 	 * calibration after them. */
@@ -234,17 +236,20 @@ static json_t *lab_boot(struct lab *lab, struct cell *const cells[], int n, int 
 	       "the VM's \"host\" platform\n",
 	       lab->name, n, lab->npt, cpus);
 	int status = proc_run_visible(argv);
-	json_t *doc = json_load_file(results, 0, NULL);
-	if (json_is_array(json_object_get(doc, "runs")))
+	/* an inner run cut short (a timeout) still gives the cells it finished */
+	char why[BENCH_ERR_MAX / 2];
+	int rc;
+	json_t *doc = results_load(inner, 1, why, sizeof why, &rc);
+	if (doc)
 		return doc;
-	json_decref(doc);
 	int code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	snprintf(lab->error, sizeof lab->error,
 		 "the lab run of %d CPUs brought back no results (%s)", cpus,
 		 code == 124   ? "timed out after its --timeout"
 		 : code == 125 ? "the VM stopped early; see the lab lines above"
 		 : code == 126 ? "the lab cannot run here"
-			       : "see the lab lines above");
+		 : rc == RC_IO ? "see the lab lines above"
+			       : why);
 	return NULL;
 }
 
@@ -252,6 +257,8 @@ static json_t *lab_boot(struct lab *lab, struct cell *const cells[], int n, int 
  * vCPU run as they always did, apart from those of several. */
 static void lab_prepare(struct cell *const all[], int nall, const struct budget *b)
 {
+	if (nall == 0) /* the options refuse an empty matrix; nothing to boot for */
+		return;
 	struct lab *lab = all[0]->plat->priv;
 	struct cell *cells[nall];
 	lab->runs = json_array();

@@ -1,4 +1,5 @@
-/* proc.c: runs a child process with a timeout, capturing stdout and stderr through pipes. */
+/* proc.c: runs child processes (each in its own process group) with a timeout, capturing their
+ * output, and stops them when the bench is interrupted. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -10,6 +11,33 @@
 #include <time.h>
 #include <unistd.h>
 #include "proc.h"
+
+#define STOP_GRACE_S 10 /* after SIGTERM, how long a child's group may take to end */
+
+/* The signal that interrupted the bench (0: none), and the process group of the child
+ * running now (0: none), which the handler stops at once. */
+static volatile sig_atomic_t stop_signal;
+static volatile pid_t child_group;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+	if (child_group > 0)
+		kill(-child_group, SIGTERM);
+}
+
+void proc_stop_on_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_stop}; /* no SA_RESTART: waits return EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int proc_interrupted(void)
+{
+	return stop_signal;
+}
 
 static double now_s(void)
 {
@@ -34,14 +62,72 @@ static int drain(int fd, char *buf, size_t cap, size_t *used)
 	return 1;
 }
 
-static void child_exec(char *const argv[], int out_fd, int err_fd)
+/* Once the bench is interrupted: the time after which the child's group gets SIGKILL (it got
+ * SIGTERM from the handler). */
+static double stop_deadline(void)
 {
-	setpgid(0, 0); /* so a timeout can kill the whole tree (workloads fork) */
-	dup2(out_fd, 1);
-	dup2(err_fd, 2);
-	execv(argv[0], argv);
-	fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
+	static double deadline;
+	if (!deadline)
+		deadline = now_s() + STOP_GRACE_S;
+	return deadline;
+}
+
+/* Forks a child in a process group of its own (so that a timeout or an interruption can
+ * stop its whole tree: workloads fork, run.sh starts QEMU) that the signal handler knows of
+ * before any signal can reach it. In the child, out_fd and err_fd (when >= 0) become its
+ * stdout and stderr and argv runs. The pid, or -1 (errno EINTR once the bench was
+ * interrupted: nothing new starts then). */
+static pid_t start_child(char *const argv[], int out_fd, int err_fd)
+{
+	sigset_t stop, old;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	if (stop_signal) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		errno = EINTR;
+		return -1;
+	}
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		/* a signal before the exec ends the child, not a copy of the bench's handler */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (out_fd >= 0)
+			dup2(out_fd, 1);
+		if (err_fd >= 0)
+			dup2(err_fd, 2);
+		execv(argv[0], argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (pid > 0) {
+		setpgid(pid, pid);
+		child_group = pid;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL); /* a pending signal now stops the child's group */
+	return pid;
+}
+
+/* Waits for the child pid into *status (and its resources into ru): once the bench is
+ * interrupted, its group gets STOP_GRACE_S to end after SIGTERM, then SIGKILL. */
+static void wait_child(pid_t pid, int *status, struct rusage *ru)
+{
+	for (;;) {
+		pid_t got = wait4(pid, status, stop_signal ? WNOHANG : 0, ru);
+		if (got == pid || (got < 0 && errno != EINTR))
+			break;
+		if (stop_signal && now_s() > stop_deadline())
+			kill(-pid, SIGKILL);
+		if (stop_signal)
+			usleep(50000);
+	}
+	kill(-pid, SIGKILL); /* descendants a crashed or stopped child left behind */
+	child_group = 0;
 }
 
 int proc_run(char *const argv[], double timeout_s, struct proc_out *o)
@@ -57,16 +143,13 @@ int proc_run(char *const argv[], double timeout_s, struct proc_out *o)
 		return -1;
 	}
 	double start = now_s();
-	pid_t pid = fork();
-	if (pid == 0)
-		child_exec(argv, out_pipe[1], err_pipe[1]);
+	pid_t pid = start_child(argv, out_pipe[1], err_pipe[1]);
 	close(out_pipe[1]);
 	close(err_pipe[1]);
 	if (pid < 0) {
 		close(out_pipe[0]), close(err_pipe[0]);
 		return -1;
 	}
-	setpgid(pid, pid);
 
 	struct pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
 	size_t out_used = 0, err_used = 0;
@@ -75,6 +158,10 @@ int proc_run(char *const argv[], double timeout_s, struct proc_out *o)
 		double left = start + timeout_s - now_s();
 		if (left <= 0) {
 			o->timed_out = true;
+			kill(-pid, SIGKILL);
+			break;
+		}
+		if (stop_signal && (left = stop_deadline() - now_s()) <= 0) {
 			kill(-pid, SIGKILL);
 			break;
 		}
@@ -97,10 +184,8 @@ int proc_run(char *const argv[], double timeout_s, struct proc_out *o)
 		if (fds[i].fd >= 0)
 			close(fds[i].fd);
 
-	struct rusage ru;
-	while (wait4(pid, &o->status, 0, &ru) < 0 && errno == EINTR)
-		;
-	kill(-pid, SIGKILL); /* descendants a crashed workload left behind */
+	struct rusage ru = {0};
+	wait_child(pid, &o->status, &ru);
 	o->wall_s = now_s() - start;
 	o->maxrss_kib = ru.ru_maxrss;
 	return 0;
@@ -135,18 +220,10 @@ void proc_describe(const struct proc_out *o, double timeout_s, char *buf, size_t
 
 int proc_run_visible(char *const argv[])
 {
-	fflush(stdout);
-	pid_t pid = fork();
+	pid_t pid = start_child(argv, -1, -1);
 	if (pid < 0)
 		return -1;
-	if (pid == 0) {
-		execv(argv[0], argv);
-		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
+	int status = -1;
+	wait_child(pid, &status, NULL);
 	return status;
 }

@@ -17,12 +17,19 @@ struct proc_out {
 	char err[PROC_ERR_MAX]; /* stderr, same */
 };
 
+/* SIGINT and SIGTERM stop the child running now (SIGTERM to its process group, SIGKILL after
+ * a grace period) and every later proc_run fails with EINTR; proc_interrupted says which
+ * signal came (0: none). */
+void proc_stop_on_signals(void);
+int proc_interrupted(void);
+
 /* Runs argv[0] (a path) with its own process group; kills the group after timeout_s.
  * Returns 0 when the child ran (whatever its status), -1 if it could not start (errno). */
 int proc_run(char *const argv[], double timeout_s, struct proc_out *o);
 
 /* Runs argv[0] with the bench's own stdout and stderr (for long runs whose progress the user
- * should see) and returns its wait status, or -1 if it could not start. */
+ * should see), in its own process group, and returns its wait status, or -1 if it could not
+ * start. */
 int proc_run_visible(char *const argv[]);
 
 /* One line saying how the child ended ("exited with status 2", "timed out after 30 s", ...),

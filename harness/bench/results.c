@@ -1,31 +1,51 @@
 /* results.c: writes results.json, results.tsv, exits.tsv, trace-exits.tsv, hvnative.tsv and
  * concurrency.tsv atomically. */
-/* Each file goes through a temporary file and rename so that readers never see half a file. */
+/* Each file goes through a temporary file of an unguessable name (mkstemp) in its folder and
+ * rename, so that readers never see half a file; the rename replaces a regular file or
+ * nothing, and a failure leaves no temporary file behind. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "bench.h"
 
-/* Opens dir/name.tmp for writing; finish() renames it over dir/name. */
+/* Opens dir/.name.XXXXXX for writing; finish() renames it over dir/name. */
 static FILE *start(const char *dir, const char *name, char *tmp, size_t len)
 {
-	snprintf(tmp, len, "%s/%s.tmp", dir, name);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		die("cannot write %s", tmp);
+	snprintf(tmp, len, "%s/.%s.XXXXXX", dir, name);
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		die_io("cannot write in %s", dir);
+	FILE *f = fchmod(fd, 0644) == 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		unlink(tmp);
+		die_io("cannot write %s", tmp);
+	}
 	return f;
 }
 
 static void finish(FILE *f, const char *tmp, const char *dir, const char *name)
 {
 	char path[4096];
+	struct stat st;
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	if (fflush(f) != 0 || ferror(f) || fclose(f) != 0)
-		die("writing %s", tmp);
-	if (rename(tmp, path) != 0)
-		die("rename %s to %s", tmp, path);
+	bool written = fflush(f) == 0 && !ferror(f);
+	if (fclose(f) != 0 || !written) {
+		unlink(tmp);
+		die_io("writing %s", tmp);
+	}
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		unlink(tmp);
+		errno = EEXIST;
+		die_io("%s is no regular file; it is left as it is", path);
+	}
+	if (rename(tmp, path) != 0) {
+		unlink(tmp);
+		die_io("rename %s to %s", tmp, path);
+	}
 }
 
 /* A string field fit for one TSV cell: tabs and newlines become spaces, empty becomes "-". */
@@ -48,15 +68,17 @@ static void put_num(FILE *f, double v)
 }
 
 /* One row per run; p1..p4 are the parameter values in declared order, for plotting. */
+#define RUNS_TSV_HEADER                                                                            \
+	"workload\tparams\tmode\tplatform\tmmu\tlabel\tstatus\tp1\tp2\tp3\tp4\titerations\t"       \
+	"repetitions\tmin_ns\tp10_ns\tp50_ns\tp90_ns\tp99_ns\tmax_ns\texits_per_op\t"              \
+	"hypercalls_per_op\thost_rss_peak_kib\thost_rss_after_kib\tfork_policy\t"                  \
+	"hv_pages_copied_per_op\tguest_kernel_insns_per_op\tpv_updates_per_op\t"                   \
+	"pv_ops_per_batch\tnote"
+
 static void write_runs_tsv(FILE *f, json_t *runs)
 {
 	static const char *const lat[] = {"min", "p10", "p50", "p90", "p99", "max"};
-	fputs("workload\tparams\tmode\tplatform\tmmu\tlabel\tstatus\tp1\tp2\tp3\tp4\titerations\t"
-	      "repetitions\tmin_ns\tp10_ns\tp50_ns\tp90_ns\tp99_ns\tmax_ns\texits_per_op\t"
-	      "hypercalls_per_op\thost_rss_peak_kib\thost_rss_after_kib\tfork_policy\t"
-	      "hv_pages_copied_per_op\tguest_kernel_insns_per_op\tpv_updates_per_op\t"
-	      "pv_ops_per_batch\tnote\n",
-	      f);
+	fputs(RUNS_TSV_HEADER "\n", f);
 	size_t i;
 	json_t *r;
 	json_array_foreach(runs, i, r)
@@ -171,8 +193,11 @@ int results_write(const char *dir, json_t *doc)
 {
 	char tmp[4096];
 	FILE *f = start(dir, "results.json", tmp, sizeof tmp);
-	if (json_dumpf(doc, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9)))
-		die("json_dumpf %s", tmp);
+	if (json_dumpf(doc, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9))) {
+		fclose(f);
+		unlink(tmp);
+		die_io("writing %s", tmp);
+	}
 	fputc('\n', f);
 	finish(f, tmp, dir, "results.json");
 
@@ -196,5 +221,88 @@ int results_write(const char *dir, json_t *doc)
 	f = start(dir, "concurrency.tsv", tmp, sizeof tmp);
 	concurrency_write_tsv(f, runs);
 	finish(f, tmp, dir, "concurrency.tsv");
+	return 0;
+}
+
+/* The TSV files of a results folder, each with the start of its header line. */
+static const struct {
+	const char *name, *header;
+} tsv_files[] = {{"results.tsv", RUNS_TSV_HEADER},
+		 {"exits.tsv", "workload\tparams\tlabel"},
+		 {"trace-exits.tsv", "workload\tparams\tlabel"},
+		 {"hvnative.tsv", "operation\t"},
+		 {"concurrency.tsv", "workload\tparams\tlabel\t"}};
+
+/* Checks one TSV file: its header, every row as many fields as the header; its rows counted
+ * into *rows. 0, or -1 with the reason and the exit status. */
+static int check_tsv(const char *dir, const char *name, const char *header, size_t *rows, char *err,
+		     size_t len, int *rc)
+{
+	char path[4096], *line = NULL;
+	size_t cap = 0, fields = 0;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, len, "cannot read %s: %s", path, strerror(errno));
+		*rc = RC_IO;
+		return -1;
+	}
+	*rows = 0;
+	const char *bad = NULL;
+	for (ssize_t n; !bad && (n = getline(&line, &cap, f)) >= 0;) {
+		size_t tabs = 0;
+		for (ssize_t i = 0; i < n; i++)
+			tabs += line[i] == '\t';
+		if (n == 0 || line[n - 1] != '\n')
+			bad = "a line without its end (truncated)";
+		else if (!fields && strncmp(line, header, strlen(header)))
+			bad = "not the header this bench writes";
+		else if (fields && tabs + 1 != fields)
+			bad = "a row whose fields do not match the header";
+		*rows += fields > 0;
+		if (!fields)
+			fields = tabs + 1;
+	}
+	if (!bad && ferror(f))
+		bad = "a read error";
+	else if (!bad && !fields)
+		bad = "no header (the file is empty)";
+	free(line);
+	fclose(f);
+	if (bad) {
+		snprintf(err, len, "%s: %s", path, bad);
+		*rc = RC_USAGE;
+	}
+	return bad ? -1 : 0;
+}
+
+void results_check_targets(const char *dir)
+{
+	struct stat st;
+	char path[4096];
+	for (size_t i = 0; i <= sizeof tsv_files / sizeof tsv_files[0]; i++) {
+		const char *name = i ? tsv_files[i - 1].name : "results.json";
+		snprintf(path, sizeof path, "%s/%s", dir, name);
+		if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			errno = EEXIST;
+			die_io("%s is no regular file; nothing was written", path);
+		}
+	}
+}
+
+int results_check_tsv(const char *dir, size_t nruns, char *err, size_t len, int *rc)
+{
+	for (size_t i = 0; i < sizeof tsv_files / sizeof tsv_files[0]; i++) {
+		size_t rows;
+		if (check_tsv(dir, tsv_files[i].name, tsv_files[i].header, &rows, err, len, rc) < 0)
+			return -1;
+		if (i == 0 && rows != nruns) {
+			snprintf(err, len,
+				 "%s/results.tsv: %zu rows for the %zu runs of results.json", dir,
+				 rows, nruns);
+			*rc = RC_USAGE;
+			return -1;
+		}
+	}
 	return 0;
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "matrix.h"
+#include "proc.h"
 #include "runner.h"
 
 /* Availability of each platform, asked once per bench run. */
@@ -35,7 +36,7 @@ static void set_identity(json_t *rec, const struct cell *c)
 	json_object_set_new(rec, "workload", json_string(c->wl->name));
 	json_object_set_new(rec, "params", json_string(c->params));
 	json_t *values = json_array();
-	for (int i = 0; c->params_ok && i < wl_nparams(c->wl); i++)
+	for (int i = 0; i < wl_nparams(c->wl); i++)
 		json_array_append_new(values, json_integer(c->p[i]));
 	json_object_set_new(rec, "param_values", values);
 	json_object_set_new(rec, "mode", json_string(c->mode));
@@ -170,14 +171,18 @@ static bool trace_check(const struct matrix *m, const struct plat_state *st, con
 static void calibrate_platforms(const struct matrix *m, const struct plat_state *st,
 				const struct budget *b, json_t *doc, const char *out_dir)
 {
-	for (int i = 0; i < m->nplats; i++) {
+	for (int i = 0; i < m->nplats && !proc_interrupted(); i++) {
 		if (!m->plats[i]->calibrate)
 			continue;
 		json_t *calibration = json_object_get(doc, "calibration");
 		if (!calibration)
 			json_object_set_new(doc, "calibration", calibration = json_array());
-		json_array_append_new(
-		    calibration, calibration_measure(m->plats[i], st[i].available, st[i].why, b));
+		json_t *rec = calibration_measure(m->plats[i], st[i].available, st[i].why, b);
+		if (proc_interrupted()) { /* cut short: no measurement */
+			json_decref(rec);
+			return;
+		}
+		json_array_append_new(calibration, rec);
 		results_write(out_dir, doc);
 	}
 }
@@ -204,7 +209,7 @@ int runner_run(struct matrix *m, const struct budget *b, json_t *doc, const char
 	bool trace_ok = b->trace && trace_check(m, st, b);
 	json_t *runs = json_object_get(doc, "runs");
 	int failed = 0;
-	for (int i = 0; i < m->n; i++) {
+	for (int i = 0; i < m->n && !proc_interrupted(); i++) {
 		const struct cell *c = &m->cells[i];
 		char where[128];
 		label(c, where, sizeof where);
@@ -212,11 +217,20 @@ int runner_run(struct matrix *m, const struct budget *b, json_t *doc, const char
 		       c->params, where);
 		fflush(stdout);
 		json_t *rec = run_one(c, state_of(st, m->nplats, c->plat), b, trace_ok);
+		if (proc_interrupted()) { /* the cell was cut short: no measurement */
+			printf("interrupted\n");
+			json_decref(rec);
+			break;
+		}
 		print_outcome(rec);
 		failed += !strcmp(json_string_value(json_object_get(rec, "status")), "failed");
 		json_array_append_new(runs, rec);
 		results_write(out_dir, doc); /* after every cell: a crash keeps what was measured */
 	}
 	calibrate_platforms(m, st, b, doc, out_dir);
+	if (!proc_interrupted()) {
+		json_object_set_new(doc, "complete", json_true());
+		results_write(out_dir, doc);
+	}
 	return failed;
 }

@@ -4,7 +4,9 @@
 
 #include "matrix.h"
 
-/* Returns the number of failed cells; results are rewritten into out_dir after each. */
+/* Returns the number of failed cells; results are rewritten into out_dir after each, and
+ * marked complete after the last one. Interrupted (proc_interrupted), it stops at once and
+ * leaves them incomplete. */
 int runner_run(struct matrix *m, const struct budget *b, json_t *doc, const char *out_dir);
 
 #endif

@@ -20,8 +20,8 @@
 #define HIST_METHOD "tracefs kvm:kvm_exit hist"
 #define PERF_METHOD "perf kvm stat"
 
-static char perf[4096];	   /* the perf program, when it can record kvm events here */
-static char perf_data[64]; /* its recording */
+static char perf[4096];	     /* the perf program, when it can record kvm events here */
+static char perf_data[4200]; /* its recording, in the scratch folder */
 
 enum { KVM_ISA_VMX = 1, KVM_ISA_SVM = 2 }; /* the tracepoint's isa field */
 
@@ -99,7 +99,7 @@ static bool perf_usable(void)
 	if (!found)
 		return false;
 	snprintf(perf, sizeof perf, "%s", found);
-	snprintf(perf_data, sizeof perf_data, "/tmp/pagelab-trace-%d.data", (int)getpid());
+	scratch_path("trace.data", perf_data, sizeof perf_data);
 	char *argv[] = {perf, "kvm",	 "stat", "record",    "-q",
 			"-o", perf_data, "--",	 "/bin/true", NULL};
 	static struct proc_out o;

@@ -1,4 +1,6 @@
-/* util.c: fatal errors, where the bench finds its programs, series names, JSON helpers. */
+/* util.c: fatal errors, where the bench finds its programs and keeps its scratch files, series
+ * names, JSON helpers. */
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -10,16 +12,64 @@
 #include "bench.h"
 #include "proc.h"
 
-void die(const char *fmt, ...)
+__attribute__((noreturn)) static void vfail(int status, const char *fmt, va_list ap)
 {
 	int saved = errno;
-	va_list ap;
 	fprintf(stderr, "bench: ");
-	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
-	va_end(ap);
 	fprintf(stderr, ": %s\n", strerror(saved));
-	exit(125);
+	exit(status);
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(RC_HOST, fmt, ap);
+}
+
+void die_io(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(RC_IO, fmt, ap);
+}
+
+/* The bench's scratch folder: the programs it runs write their records there, under names
+ * no one else can guess or plant; it goes when the bench exits. */
+static char scratch[4096];
+
+static void scratch_remove(void)
+{
+	char path[sizeof scratch + 256];
+	DIR *d = opendir(scratch);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			snprintf(path, sizeof path, "%s/%s", scratch, e->d_name);
+			unlink(path);
+		}
+	}
+	if (d)
+		closedir(d);
+	rmdir(scratch);
+}
+
+void scratch_init(const char *dir)
+{
+	snprintf(scratch, sizeof scratch, "%s/.scratch-XXXXXX", dir);
+	if (!mkdtemp(scratch))
+		die_io("cannot create a scratch folder in %s", dir);
+	atexit(scratch_remove);
+}
+
+const char *scratch_path(const char *name, char *buf, size_t len)
+{
+	if (!scratch[0]) {
+		errno = EINVAL;
+		die("scratch_path(%s) before scratch_init", name);
+	}
+	snprintf(buf, len, "%s/%s", scratch, name);
+	return buf;
 }
 
 /* build/bench runs build/native/wl and build/hv: they live beside it. */

@@ -112,15 +112,38 @@ fi
 kernel=$kernel_dir/vmlinuz
 [ -f "$kernel_dir/vmlinux" ] && kernel=$kernel_dir/vmlinux
 append="console=ttyS0 quiet panic=-1 pagelab.npt=$npt kvm_amd.npt=$npt pagelab.dmesg=$dmesg ${LAB_APPEND:-}"
+# Killed (TERM, INT), run.sh stops the VM: `timeout` runs QEMU in a process group of its own,
+# which a signal to run.sh's group never reaches, so the trap signals that group. The VM runs
+# in the background because bash runs a trap only once the foreground command is done.
+stop_vm() {
+	pid=$(cat "$run_dir/timeout.pid" 2>/dev/null) || pid=''
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" "-$pid" 2>/dev/null || true
+		# no process of the run outlives it: QEMU gets 5 s to end, then SIGKILL
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "-$pid" 2>/dev/null || true
+	fi
+	wait # for the console's reader to finish, before the EXIT trap removes its folder
+	exit "$1"
+}
+trap 'stop_vm 130' INT
+trap 'stop_vm 143' TERM
 start=$(date +%s.%N)
 set +e
-timeout -k 5 "$timeout" "$QEMU" -accel "$accel$accel_opts" -cpu "$cpu" -m "$mem" -smp "$smp" \
-	-nodefaults -no-user-config -display none -monitor none -serial stdio -no-reboot \
-	-kernel "$kernel" -initrd "$run_dir/initrd.gz" -append "$append" \
-	</dev/null 2>"$run_dir/qemu.err" |
-	"${awk_cmd[@]}" -v dir="$run_dir" -v start="$start" -v accel="$accel" -v npt="$npt" \
+(
+	{
+		timeout -k 5 "$timeout" "$QEMU" -accel "$accel$accel_opts" -cpu "$cpu" -m "$mem" \
+			-smp "$smp" -nodefaults -no-user-config -display none -monitor none \
+			-serial stdio -no-reboot -kernel "$kernel" -initrd "$run_dir/initrd.gz" \
+			-append "$append" </dev/null 2>"$run_dir/qemu.err" &
+		echo $! >"$run_dir/timeout.pid"
+		wait $!
+	} | "${awk_cmd[@]}" -v dir="$run_dir" -v start="$start" -v accel="$accel" -v npt="$npt" \
 		-f "$lab_dir/console.awk"
-statuses=("${PIPESTATUS[@]}")
+	echo "${PIPESTATUS[@]}" >"$run_dir/statuses"
+) &
+wait $!
+read -r -a statuses <"$run_dir/statuses"
 set -e
 end=$(date +%s.%N)
 

@@ -158,19 +158,16 @@ static void read_calibration(struct model *m)
 	}
 }
 
-int model_load(struct model *m, const char *path)
+int model_load(struct model *m, json_t *doc)
 {
-	json_error_t err;
 	memset(m, 0, sizeof *m);
-	m->doc = json_load_file(path, 0, &err);
+	m->doc = doc;
 	json_t *runs = json_object_get(m->doc, "runs");
-	if (!json_is_array(runs)) {
-		fprintf(stderr, "model: %s: %s\n", path, m->doc ? "no runs" : err.text);
+	m->cells = calloc(json_array_size(runs) + 1, sizeof *m->cells);
+	if (!m->cells) {
+		fprintf(stderr, "model: out of memory\n");
 		return -1;
 	}
-	m->cells = calloc(json_array_size(runs) + 1, sizeof *m->cells);
-	if (!m->cells)
-		return -1;
 	size_t i;
 	json_t *r;
 	json_array_foreach(runs, i, r)

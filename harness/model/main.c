@@ -18,15 +18,23 @@ static void usage(FILE *f)
 		"                                        replaced from GEN_DIR (values also by\n"
 		"                                        query of RESULTS_DIR), on stdout\n"
 		"RESULTS_DIR holds results.json (a bench run); HW_COSTS is the JSON file of\n"
-		"published per-event hardware costs (paper/hwcosts.json).\n");
+		"published per-event hardware costs (paper/hwcosts.json).\n"
+		"Exit status: 0 ok, 2 bad usage or a results folder that is foreign, of another\n"
+		"schema version or incomplete, 4 a file unreadable or unwritable.\n");
 }
 
+/* The results folder dir, checked (results_load) and calibrated: 0, or the exit status. */
 static int load(struct model *m, const char *dir)
 {
-	char path[4096];
-	snprintf(path, sizeof path, "%s/results.json", dir);
-	if (model_load(m, path) < 0)
-		return -1;
+	char err[1024];
+	int rc;
+	json_t *doc = results_load(dir, 0, err, sizeof err, &rc);
+	if (!doc) {
+		fprintf(stderr, "model: %s\n", err);
+		return rc;
+	}
+	if (model_load(m, doc) < 0)
+		return RC_HOST;
 	model_calibrate(m);
 	return 0;
 }
@@ -41,23 +49,27 @@ static FILE *out_file(const char *dir, const char *name)
 	return f;
 }
 
+/* Closes every file: 0, or RC_IO when one could not be opened or written. */
 static int close_all(FILE *const files[], int n)
 {
 	int rc = 0;
 	for (int i = 0; i < n; i++)
-		if (!files[i] || fclose(files[i]) != 0)
-			rc = 1;
+		if (!files[i] || ferror(files[i]) | fclose(files[i]))
+			rc = RC_IO;
 	return rc;
 }
 
+/* OUT_DIR gets the generated files; it is a folder of the caller's (paper/make-paper.sh
+ * writes into a temporary one and swaps it in). */
 static int cmd_paper(const char *results, const char *hw, const char *out)
 {
 	struct model m;
-	if (load(&m, results) < 0)
-		return 1;
+	int rc = load(&m, results);
+	if (rc)
+		return rc;
 	if (mkdir(out, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "model: mkdir %s: %s\n", out, strerror(errno));
-		return 1;
+		return RC_IO;
 	}
 	FILE *f[] = {out_file(out, "model-costs.md"), out_file(out, "model-summary.md"),
 		     out_file(out, "model-check.md"), out_file(out, "model-check.tsv"),
@@ -67,39 +79,43 @@ static int cmd_paper(const char *results, const char *hw, const char *out)
 	int n = sizeof f / sizeof f[0];
 	for (int i = 0; i < n; i++)
 		if (!f[i])
-			return close_all(f, n), 1;
+			return close_all(f, n);
 	write_costs(&m, f[0]);
 	write_check_summary(&m, f[1]);
 	write_check(&m, f[2]);
 	write_check_tsv(&m, f[3]);
-	int rc = write_projection(&m, hw, f[8], f[4], f[5]);
+	int hw_rc = write_projection(&m, hw, f[8], f[4], f[5]) ? RC_IO : 0;
 	write_reproduce(&m, f[6]);
 	write_values(&m, f[7]);
 	write_shootdown(&m, f[9]);
-	return close_all(f, n) || rc;
+	rc = close_all(f, n);
+	return rc ? rc : hw_rc;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "check")) {
 		struct model m;
-		if (load(&m, argv[2]) < 0)
-			return 1;
+		int rc = load(&m, argv[2]);
+		if (rc)
+			return rc;
 		printf("Per-event costs\n\n");
 		write_costs(&m, stdout);
 		printf("\nModel check: every cell predicted from its counts\n\n");
 		write_check(&m, stdout);
 		printf("\n");
 		write_check_summary(&m, stdout);
-		return 0;
+		return fflush(stdout) || ferror(stdout) ? RC_IO : 0;
 	}
 	if (argc == 5 && !strcmp(argv[1], "paper"))
 		return cmd_paper(argv[2], argv[3], argv[4]);
 	if (argc == 5 && !strcmp(argv[1], "splice")) {
 		struct model m;
-		if (load(&m, argv[4]) < 0)
-			return 1;
-		return splice(&m, argv[2], argv[3], stdout) < 0;
+		int rc = load(&m, argv[4]);
+		if (rc)
+			return rc;
+		rc = splice(&m, argv[2], argv[3], stdout);
+		return rc ? rc : fflush(stdout) || ferror(stdout) ? RC_IO : 0;
 	}
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
@@ -107,5 +123,5 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "model: unknown command or arguments (valid: check, paper, splice)\n");
 	usage(stderr);
-	return 2;
+	return RC_USAGE;
 }

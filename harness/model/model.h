@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include "record/record.h"
 
 /* The events a cell's time per operation is decomposed into, each counted per operation. */
 enum event {
@@ -70,7 +71,9 @@ struct model {
 };
 
 /* cells.c */
-int model_load(struct model *m, const char *results_json); /* 0, or -1 with a message */
+/* The cells of a results document that results_load accepted (the model keeps doc); 0, or -1
+ * with a message. */
+int model_load(struct model *m, json_t *doc);
 struct plat *model_plat(struct model *m, const char *name);
 int cell_find(const struct model *m, const char *workload, const char *params, const char *mode,
 	      const char *policy, const char *platform); /* index or -1 */
@@ -109,6 +112,8 @@ void write_concurrent_fork_anchor(const struct model *m, FILE *f); /* a reproduc
 void write_shootdown(const struct model *m, FILE *f);		   /* shootdown.md */
 
 /* splice.c: generated blocks and values (values.txt, else a query of m) into a markdown file */
+/* 0, RC_USAGE (a marker without its end, or values the results lack: each named on stderr),
+ * or RC_IO (a file unreadable) */
 int splice(const struct model *m, const char *doc_path, const char *gen_dir, FILE *out);
 
 #endif

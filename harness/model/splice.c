@@ -48,8 +48,10 @@ static const char *value_of(char *values, const char *key, size_t klen, char *ou
 	return NULL;
 }
 
-/* Copies one line with its inline values replaced; -1 on an unknown or unclosed value. */
-static int put_line(const struct model *m, const char *line, size_t len, char *values, FILE *out)
+/* Copies one line with its inline values replaced; a value the results lack is left as it
+ * was, named on stderr and counted in *missing; -1 on an unclosed value. */
+static int put_line(const struct model *m, const char *line, size_t len, char *values, FILE *out,
+		    int *missing)
 {
 	const char *p = line, *end = line + len;
 	while (p < end) {
@@ -69,8 +71,9 @@ static int put_line(const struct model *m, const char *line, size_t len, char *v
 		snprintf(query, sizeof query, "%.*s", (int)(kend - key), key);
 		if (!value_of(values, key, kend - key, v, sizeof v) &&
 		    !model_value(m, query, v, sizeof v)) {
-			fprintf(stderr, "splice: no value '%.*s'\n", (int)(kend - key), key);
-			return -1;
+			fprintf(stderr, "splice: no value '%s'\n", query);
+			snprintf(v, sizeof v, "%.*s", (int)(close - kend - 4), kend + 4);
+			++*missing;
 		}
 		fwrite(p, 1, kend + 4 - p, out);
 		fprintf(out, "%s%s", v, VAL_CLOSE);
@@ -86,14 +89,16 @@ int splice(const struct model *m, const char *doc_path, const char *gen_dir, FIL
 	char *doc = slurp(doc_path), *values = slurp(path);
 	if (!doc || !values) {
 		fprintf(stderr, "splice: cannot read %s\n", doc ? path : doc_path);
-		return -1;
+		free(doc);
+		free(values);
+		return RC_IO;
 	}
-	int rc = 0;
+	int rc = 0, missing = 0;
 	for (char *line = doc; *line && rc == 0;) {
 		char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line + 1) : strlen(line);
 		if (strncmp(line, BLOCK_OPEN, strlen(BLOCK_OPEN))) {
-			rc = put_line(m, line, len, values, out);
+			rc = put_line(m, line, len, values, out, &missing) ? RC_USAGE : 0;
 			line += len;
 			continue;
 		}
@@ -103,14 +108,14 @@ int splice(const struct model *m, const char *doc_path, const char *gen_dir, FIL
 		char *close = strstr(line + len - 1, "\n" BLOCK_CLOSE);
 		if (!nend || !close) {
 			fprintf(stderr, "splice: unclosed block marker: %.40s\n", line);
-			rc = -1;
+			rc = RC_USAGE;
 			break;
 		}
 		snprintf(path, sizeof path, "%s/%.*s.md", gen_dir, (int)(nend - name), name);
 		char *gen = slurp(path);
 		if (!gen) {
 			fprintf(stderr, "splice: no generated file %s\n", path);
-			rc = -1;
+			rc = RC_IO;
 			break;
 		}
 		fputs(gen, out);
@@ -119,5 +124,8 @@ int splice(const struct model *m, const char *doc_path, const char *gen_dir, FIL
 	}
 	free(doc);
 	free(values);
-	return rc;
+	if (missing)
+		fprintf(stderr, "splice: %d value%s the document quotes that the results lack\n",
+			missing, missing > 1 ? "s" : "");
+	return rc ? rc : missing ? RC_USAGE : 0;
 }

@@ -10,6 +10,20 @@
 #define TIME_NOTE_PVM "PVM: guest ring 0 emulated"
 #define TIME_NOTE_LAB "emulated time"
 
+/* The exit status of every tool (harness/README.md has the table). */
+enum tool_status {
+	RC_OK = 0,
+	RC_GUEST = 1,	    /* the workload failed, crashed or timed out */
+	RC_USAGE = 2,	    /* bad input, refused before anything started */
+	RC_HOST = 3,	    /* the host failed (KVM, memory, a program that would not start) */
+	RC_IO = 4,	    /* an input unreadable, an output unwritable */
+	RC_CELLS = 5,	    /* some bench cells failed */
+	RC_INTERRUPTED = 6, /* SIGINT or SIGTERM */
+};
+
+/* The results document a bench run writes (results.json): its schema name and version. */
+#define RESULTS_SCHEMA "pagelab-results/2"
+
 /* latency.c: per-operation latency in ns from the TSC cycles of each measured repetition:
  * {"min", "p10", "p50", "p90", "p99", "max", "mean"} (percentiles interpolated between
  * neighbours), or NULL without samples, iterations or a TSC frequency. */
@@ -30,5 +44,12 @@ int schema_check(json_t *schema, char *err, size_t len);
 /* 0 when instance is valid against schema (the root document, where $refs resolve), else -1
  * with the JSON pointer of the first violation and what it violates in err. */
 int schema_validate(json_t *schema, json_t *instance, char *err, size_t len);
+
+/* resultsdoc.c: loads DIR/results.json for a reader and checks what every reader relies on:
+ * the schema name and version, the "complete" flag (an interrupted run has false; refused
+ * unless allow_incomplete), and in each run the identity fields and, for a run that is ok, its
+ * median latency. The document, or NULL with the reason in err and the exit status in *rc
+ * (RC_IO: unreadable, RC_USAGE: not a complete results document of this version). */
+json_t *results_load(const char *dir, int allow_incomplete, char *err, size_t len, int *rc);
 
 #endif

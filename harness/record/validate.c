@@ -8,11 +8,13 @@ static int usage(void)
 	fprintf(stderr, "usage: validate [--each KEY] SCHEMA FILE...\n"
 			"  checks each FILE against SCHEMA; with --each KEY, each element of the\n"
 			"  array FILE holds under KEY (e.g. --each runs for a bench results.json)\n"
-			"  exit status: 0 all valid, 1 a file is invalid or unreadable, 2 usage\n");
-	return 2;
+			"  exit status: 0 all valid, 2 bad usage or a file invalid, 4 a file\n"
+			"  unreadable (harness/README.md)\n");
+	return RC_USAGE;
 }
 
-/* Validates one document, or each element of its array under key; prints what is wrong. */
+/* Validates one document, or each element of its array under key; prints what is wrong.
+ * 0, RC_USAGE (invalid) or RC_IO (unreadable). */
 static int validate_file(json_t *schema, const char *path, const char *key)
 {
 	char err[1024];
@@ -20,7 +22,7 @@ static int validate_file(json_t *schema, const char *path, const char *key)
 	json_t *doc = json_load_file(path, 0, &jerr);
 	if (!doc) {
 		fprintf(stderr, "%s: line %d: %s\n", path, jerr.line, jerr.text);
-		return 1;
+		return json_error_code(&jerr) == json_error_cannot_open_file ? RC_IO : RC_USAGE;
 	}
 	int bad = 0;
 	if (!key) {
@@ -43,7 +45,7 @@ static int validate_file(json_t *schema, const char *path, const char *key)
 		}
 	}
 	json_decref(doc);
-	return bad;
+	return bad ? RC_USAGE : 0;
 }
 
 int main(int argc, char **argv)
@@ -60,11 +62,13 @@ int main(int argc, char **argv)
 	json_t *schema = schema_load(argv[i], err, sizeof err);
 	if (!schema) {
 		fprintf(stderr, "validate: %s\n", err);
-		return 1;
+		return RC_USAGE;
 	}
-	int bad = 0;
-	for (i++; i < argc; i++)
-		bad |= validate_file(schema, argv[i], key);
+	int rc = 0;
+	for (i++; i < argc; i++) {
+		int one = validate_file(schema, argv[i], key);
+		rc = rc == RC_IO ? rc : one ? one : rc; /* unreadable outranks invalid */
+	}
 	json_decref(schema);
-	return bad;
+	return rc;
 }

@@ -32,7 +32,7 @@ run() {
 # lab-npt's speed (G twice as long); host (PVM): an emulated instruction 800, hv 7000,
 # pf 3000, other 2000. t = G + events + H.
 {
-	echo '{"schema":"pagelab-results/1","context":{},"runs":['
+	echo '{"schema":"pagelab-results/2","complete":true,"context":{},"runs":['
 	run lab-npt nullsys "" classic "" 500 0 0 0 0 0 0; echo ,
 	run lab-shadow nullsys "" classic "" 1000 0 0 0 0 0 0; echo ,
 	run lab-npt nullhc "" classic "" 40600 1 0 0 0 1 100; echo ,
