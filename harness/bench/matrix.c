@@ -196,10 +196,11 @@ static void add_point(struct matrix *m, const struct workload *w, char *const kv
 			const char *mode = m->plats[p]->has_modes ? m->modes[i] : "none";
 			bool ptefree = !strcmp(mode, "ptefree");
 			int npolicies = ptefree && forks(w) ? m->nfork_policies : 1;
+			/* each mode's own variants: ptefree's populate, classic's free report */
 			const char *const *vars = ptefree ? m->populate : m->free_report;
-			int nvars = !strcmp(mode, "none") ? 0
-				    : ptefree		  ? m->npopulate
-							  : m->nfree_report;
+			int nvars = ptefree		       ? m->npopulate
+				    : !strcmp(mode, "classic") ? m->nfree_report
+							       : 0;
 			for (int k = 0; k < npolicies; k++)
 				for (int v = 0; v < (nvars ? nvars : 1); v++) {
 					struct cell *c = new_cell(m);
