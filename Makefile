@@ -1,6 +1,7 @@
 # Makefile: builds the hv, the guest image, the workloads (guest and native) and the harness.
-# Each part has its own fragment (hv/hv.mk, guests/guests.mk, workloads/workloads.mk,
-# harness/harness.mk, harness/model/model.mk, paper/paper.mk); outputs go under build/.
+# Each part has its own fragment (record/record.mk, hv/hv.mk, guests/guests.mk,
+# workloads/workloads.mk, harness/harness.mk, harness/model/model.mk, paper/paper.mk); outputs
+# go under build/.
 
 BUILD := build
 CC ?= gcc
@@ -15,6 +16,7 @@ GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 .PHONY: all test test-run bench plots paper format clean
 all:
 
+include record/record.mk
 include workloads/workloads.mk
 include hv/hv.mk
 include guests/guests.mk

@@ -1,21 +1,6 @@
 # harness.mk: the bench driver (build/bench, build/bench-static for the lab), its tests, and the
 # `bench` and `plots` targets. Lab scripts in harness/lab/ have their own rules there.
 
-# Run records (harness/record/): latency statistics shared by the hv and the bench, and the
-# validator of harness/run-record.schema.json (build/validate; static for the lab), and the
-# loader every reader of a results folder checks it with (resultsdoc.c).
-RECORD_OBJS := $(BUILD)/harness/record/latency.o $(BUILD)/harness/record/schema.o \
-	$(BUILD)/harness/record/resultsdoc.o
-$(BUILD)/harness/record/%.o: harness/record/%.c harness/record/record.h
-	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -c -o $@ $<
-
-$(BUILD)/validate: $(BUILD)/harness/record/validate.o $(RECORD_OBJS)
-	$(CC) -o $@ $^ -ljansson -lm
-
-$(BUILD)/validate-static: $(BUILD)/harness/record/validate.o $(RECORD_OBJS)
-	$(CC) -static -o $@ $^ -ljansson -lm
-
 BENCH_SRCS := $(wildcard harness/bench/*.c)
 BENCH_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_SRCS)) $(RECORD_OBJS)
 BENCH_LIBS := -ljansson -lm
@@ -23,9 +8,9 @@ BENCH_LIBS := -ljansson -lm
 BENCH_DEFS := -DBENCH_CFLAGS='"$(HOST_CFLAGS)"'
 
 $(BUILD)/harness/bench/%.o: harness/bench/%.c $(wildcard harness/bench/*.h) workloads/workload.h \
-	harness/record/record.h
+	record/record.h
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(BENCH_DEFS) -Iworkloads -Iinclude -Iharness -c -o $@ $<
+	$(CC) $(HOST_CFLAGS) $(BENCH_DEFS) -Iworkloads -Iinclude -Irecord -Iharness -c -o $@ $<
 
 $(BUILD)/bench: $(BENCH_OBJS) $(WL_HOST_OBJS)
 	$(CC) -o $@ $^ $(BENCH_LIBS)
@@ -35,14 +20,14 @@ $(BUILD)/bench-static: $(BENCH_OBJS) $(WL_HOST_OBJS)
 
 $(BUILD)/harness/tests/%: harness/tests/%.c harness/test.h $(RECORD_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Iharness -o $@ $< $(RECORD_OBJS) $(BENCH_LIBS)
+	$(CC) $(HOST_CFLAGS) -Iharness -Irecord -o $@ $< $(RECORD_OBJS) $(BENCH_LIBS)
 
-all: $(BUILD)/bench $(BUILD)/bench-static $(BUILD)/validate $(BUILD)/validate-static
+all: $(BUILD)/bench $(BUILD)/bench-static
 
 RECORD_SCHEMA := harness/run-record.schema.json
 TESTS += "$(BUILD)/harness/tests/test_schema $(RECORD_SCHEMA)"
 # no import cycles among the hv's, the bench's or the record library's object files
-TESTS += "sh harness/tests/deps.sh $(BUILD)/hv.d $(BUILD)/harness/bench $(BUILD)/harness/record"
+TESTS += "sh harness/tests/deps.sh $(BUILD)/hv.d $(BUILD)/harness/bench $(BUILD)/record"
 TESTS += "$(BUILD)/harness/tests/test_results $(BUILD)/bench plots/plot.sh $(RECORD_SCHEMA)"
 # hostile input to bench, model, the plots and make paper: refused, nothing changed
 TESTS += "sh harness/tests/hostile.sh $(BUILD)"

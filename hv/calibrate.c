@@ -135,7 +135,7 @@ static int write_json(const char *path, long exits, const double ns[4], const st
 	json_object_set_new(o, "in_kvm_exit_ns", ns[3] > 0 ? json_real(ns[3]) : json_null());
 	int rc = output_write_json(path, o, err, sizeof err);
 	json_decref(o);
-	if (rc != HV_EXIT_OK)
+	if (rc != RC_OK)
 		fprintf(stderr, "hv: the calibration record is not written: %s\n", err);
 	return rc;
 }
@@ -179,7 +179,7 @@ int calibrate(long exits, const char *json_path)
 		printf(
 		    "  in-KVM exit (%-7s)          %10.1f ns/exit (answered by KVM, not the hv)\n",
 		    cpu_is_amd() ? "vmmcall" : "vmcall", ns[3]);
-	int rc = json_path ? write_json(json_path, exits, ns, &plat) : HV_EXIT_OK;
+	int rc = json_path ? write_json(json_path, exits, ns, &plat) : RC_OK;
 	vm_destroy(&vm);
 	return rc;
 }

@@ -9,22 +9,18 @@
 #include <stdio.h>
 #include "abi.h"
 #include "pvmmu/pvmmu.h"
+#include "record.h" /* the exit codes (RC_*) and file output every tool shares */
 
 #define PAGE_SIZE 4096ull
 #define MIB	  (1ull << 20)
 
-/* util.c: host errors are fatal and say what failed with strerror(errno). */
-#define HV_EXIT_OK	     0
-#define HV_EXIT_GUEST_FAILED 1 /* the workload failed, or the guest crashed or timed out */
-#define HV_EXIT_USAGE	     2
-#define HV_EXIT_HOST_ERROR   3
-#define HV_EXIT_IO	     4 /* an input unreadable or an output unwritable */
+/* util.c: host errors are fatal (RC_HOST) and say what failed with strerror(errno). */
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 /* Writes the message into err (the caller reports it) and returns -1. */
 __attribute__((format(printf, 3, 4))) int errorf(char *err, size_t errlen, const char *fmt, ...);
 /* A host failure while the guest runs does not exit at once: the first one is kept (with
  * strerror(errno)), the vCPUs are kicked (the function host_failure_notify named), and run_step
- * ends the run with its report, its JSON record and HV_EXIT_HOST_ERROR. Safe from any thread.
+ * ends the run with its report, its JSON record and RC_HOST. Safe from any thread.
  * Returns the error a hypercall handler answers (the guest never runs again to see it). */
 __attribute__((format(printf, 1, 2))) int host_failure(const char *fmt, ...);
 void host_failure_notify(void (*fn)(void));
@@ -35,17 +31,6 @@ uint8_t *read_file(const char *path, size_t *len);
  * byte as \xHH, so a guest cannot send control or escape sequences. */
 void write_escaped(FILE *out, const char *buf, size_t len);
 uint64_t now_ns(void);
-
-/* output.c: every file the hv writes goes through here. A target must be a regular file (or a
- * symlink to one: the link stays) or absent, in a folder the hv can create files in. */
-struct json_t;
-/* Checks path before the run. Returns HV_EXIT_OK, or with the reason in err HV_EXIT_USAGE (a
- * directory, device, FIFO, socket or symlink to one) or HV_EXIT_IO (no usable folder). */
-int output_check(const char *path, char *err, size_t errlen);
-/* Writes doc to a mkstemp file beside the target, fsyncs it and renames it over the target,
- * checked again just before (it may have changed during the run). Returns HV_EXIT_OK, or
- * HV_EXIT_IO with the reason in err: then the temporary file is gone, the target untouched. */
-int output_write_json(const char *path, struct json_t *doc, char *err, size_t errlen);
 
 /* gmem.c: the guest memory view. The hv reads guest memory through gmem_read (a const
  * pointer), and stores into it on the guest's behalf only through gmem_store and gmem_discard,
@@ -426,7 +411,7 @@ struct run_report {
 	bool ok;
 };
 void report_print(const struct run_report *r, FILE *out);
-/* Writes the JSON run record to path (output_write_json). Returns HV_EXIT_OK, or the exit code
+/* Writes the JSON run record to path (output_write_json). Returns RC_OK, or the exit code
  * after printing why. */
 int report_write_json(const struct run_report *r, const char *path);
 

@@ -4,12 +4,13 @@
 HV_OUT := $(BUILD)/hv.d
 # one folder per mode's hv side (hv/ptefree/, hv/pvmmu/), its internal header next to its files
 HV_SRCS := $(filter-out hv/main.c hv/options.c,$(wildcard hv/*.c hv/ptefree/*.c hv/pvmmu/*.c))
-HV_OBJS := $(patsubst hv/%.c,$(HV_OUT)/%.o,$(HV_SRCS)) $(BUILD)/harness/record/latency.o
-HV_CFLAGS := $(HOST_CFLAGS) -Ihv -Iinclude -Iworkloads -Iharness
+HV_OBJS := $(patsubst hv/%.c,$(HV_OUT)/%.o,$(HV_SRCS)) $(BUILD)/record/latency.o \
+	$(BUILD)/record/output.o
+HV_CFLAGS := $(HOST_CFLAGS) -Ihv -Iinclude -Iworkloads -Irecord
 HV_LIBS := -ljansson -lpthread
 HV_HEADERS := hv/hv.h hv/options.h include/abi.h hv/counters.h hv/ptefree/ptefree.h hv/pvmmu/pvmmu.h hv/pvmmu/state.h hv/ptefree/decode.h workloads/workload.h
 
-$(HV_OUT)/%.o: hv/%.c $(HV_HEADERS) harness/record/record.h
+$(HV_OUT)/%.o: hv/%.c $(HV_HEADERS) record/record.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -c -o $@ $<
 
@@ -36,7 +37,7 @@ HV_UNIT_TESTS := $(patsubst hv/tests/%.c,$(HV_OUT)/%,$(wildcard hv/tests/test_*.
 
 $(HV_OUT)/tests/%.o: hv/tests/%.c $(HV_HEADERS) harness/test.h
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_CFLAGS) -c -o $@ $<
+	$(CC) $(HV_CFLAGS) -Iharness -c -o $@ $<
 
 # Each unit test links what it tests and what that uses, no more (harness/deps.sh keeps these
 # layers free of cycles); the guest's view of the hv is the hypercall table and the modes'

@@ -227,7 +227,7 @@ static int run_guest(struct options *o, const char *cmdline, const uint8_t *imag
 	if (elf_load(image, len, &image_mem, KERNEL_LOAD_GPA, KERNBASE, &img, err, sizeof err) <
 	    0) {
 		fprintf(stderr, "hv: %s: %s\n", o->kernel, err);
-		return HV_EXIT_USAGE; /* the image does not fit this request: nothing ran */
+		return RC_USAGE; /* the image does not fit this request: nothing ran */
 	}
 	struct boot_info *bi = boot_setup(&vm, img.entry);
 	bi->mode = o->run.mode;
@@ -280,11 +280,11 @@ static int run_guest(struct options *o, const char *cmdline, const uint8_t *imag
 		r.ok = !rs.failed && !g->asserted && g->have_result && g->result.ok;
 	report_print(&r, stdout);
 	/* a record that cannot be written is the outcome that matters: the caller has none */
-	int written = o->run.json_path ? report_write_json(&r, o->run.json_path) : HV_EXIT_OK;
+	int written = o->run.json_path ? report_write_json(&r, o->run.json_path) : RC_OK;
 	vm_destroy(&vm);
-	if (written != HV_EXIT_OK)
+	if (written != RC_OK)
 		return written;
-	return r.ok ? HV_EXIT_OK : rs.host_error ? HV_EXIT_HOST_ERROR : HV_EXIT_GUEST_FAILED;
+	return r.ok ? RC_OK : rs.host_error ? RC_HOST : RC_GUEST;
 }
 
 /* The guest kernel beside the hv binary (build/hv: build/guest/kernel.elf; the lab keeps the
@@ -327,11 +327,11 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	if (o.list) {
 		list_workloads(stdout);
-		return HV_EXIT_OK;
+		return RC_OK;
 	}
 	char err[PATH_MAX + 128];
-	int rc = o.run.json_path ? output_check(o.run.json_path, err, sizeof err) : HV_EXIT_OK;
-	if (rc != HV_EXIT_OK) {
+	int rc = o.run.json_path ? output_check(o.run.json_path, err, sizeof err) : RC_OK;
+	if (rc != RC_OK) {
 		fprintf(stderr, "hv: --json %s\n", err);
 		return rc;
 	}
@@ -356,7 +356,7 @@ int main(int argc, char **argv)
 	if (!image) {
 		fprintf(stderr, "hv: cannot read the guest kernel %s: %s\n", o.kernel,
 			strerror(errno));
-		return HV_EXIT_IO;
+		return RC_IO;
 	}
 	check_program(o.kernel, image, len, cmdline);
 	rc = run_guest(&o, cmdline, image, len);

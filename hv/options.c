@@ -176,7 +176,7 @@ void usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n");
-	exit(HV_EXIT_USAGE);
+	exit(RC_USAGE);
 }
 
 /* "a, b, c": the names of a choice list. */
@@ -322,7 +322,7 @@ void parse_args(int argc, char **argv, struct options *o)
 		set_option(o, &table[c - 1], optarg);
 		if (o->help) {
 			usage(stdout);
-			exit(HV_EXIT_OK);
+			exit(RC_OK);
 		}
 	}
 	if (optind < argc)

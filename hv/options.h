@@ -39,8 +39,8 @@ struct options {
 };
 
 /* Parses argv into o (defaults first) and checks every value's syntax and range, and that every
- * option given applies to the run (--mode's, --calibrate or --list); exits HV_EXIT_USAGE with the
- * reason otherwise, HV_EXIT_OK after --help. */
+ * option given applies to the run (--mode's, --calibrate or --list); exits RC_USAGE with the
+ * reason otherwise, RC_OK after --help. */
 void parse_args(int argc, char **argv, struct options *o);
 bool option_given(const struct options *o, const char *name); /* on the command line */
 __attribute__((noreturn, format(printf, 1, 2))) void usage_error(const char *fmt, ...);

@@ -6,7 +6,6 @@
 #include <string.h>
 #include "counters.h"
 #include "hv.h"
-#include "record/record.h"
 
 /* TSC cycles of each measured repetition (empty when the guest reported none). */
 static json_t *cycles_json(const struct run_report *r)
@@ -453,7 +452,7 @@ int report_write_json(const struct run_report *r, const char *path)
 	json_t *run = run_json(r);
 	int rc = output_write_json(path, run, err, sizeof err);
 	json_decref(run);
-	if (rc != HV_EXIT_OK)
+	if (rc != RC_OK)
 		fprintf(stderr, "hv: the run record is not written: %s\n", err);
 	return rc;
 }

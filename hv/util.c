@@ -17,7 +17,7 @@ void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, ": %s\n", strerror(saved));
-	exit(HV_EXIT_HOST_ERROR);
+	exit(RC_HOST);
 }
 
 int errorf(char *err, size_t errlen, const char *fmt, ...)

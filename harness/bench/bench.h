@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "abi.h"
-#include "record/record.h"
+#include "record.h"
 #include "workload.h"
 
 #define BENCH_ERR_MAX  512

@@ -1,8 +1,7 @@
 /* results.c: writes results.json, results.tsv, exits.tsv, trace-exits.tsv, hvnative.tsv and
  * concurrency.tsv atomically. */
-/* Each file goes through a temporary file of an unguessable name (mkstemp) in its folder and
- * rename, so that readers never see half a file; the rename replaces a regular file or
- * nothing, and a failure leaves no temporary file behind. */
+/* Each file goes through record/output.c: readers never see half a file, only a regular file
+ * (or nothing) is replaced, and a failure leaves no temporary file behind. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,40 +11,21 @@
 #include <unistd.h>
 #include "bench.h"
 
-/* Opens dir/.name.XXXXXX for writing; finish() renames it over dir/name. */
-static FILE *start(const char *dir, const char *name, char *tmp, size_t len)
+/* Opens dir/name for writing through a temporary file (output_open); finish() puts it in place. */
+static FILE *start(const char *dir, const char *name, struct output *o)
 {
-	snprintf(tmp, len, "%s/.%s.XXXXXX", dir, name);
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		die_io("cannot write in %s", dir);
-	FILE *f = fchmod(fd, 0644) == 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		unlink(tmp);
-		die_io("cannot write %s", tmp);
-	}
-	return f;
+	char path[4096], err[4096 + 256];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (output_open(path, o, err, sizeof err) != RC_OK)
+		die_io("%s", err);
+	return o->f;
 }
 
-static void finish(FILE *f, const char *tmp, const char *dir, const char *name)
+static void finish(struct output *o)
 {
-	char path[4096];
-	struct stat st;
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	bool written = fflush(f) == 0 && !ferror(f);
-	if (fclose(f) != 0 || !written) {
-		unlink(tmp);
-		die_io("writing %s", tmp);
-	}
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		unlink(tmp);
-		errno = EEXIST;
-		die_io("%s is no regular file; it is left as it is", path);
-	}
-	if (rename(tmp, path) != 0) {
-		unlink(tmp);
-		die_io("rename %s to %s", tmp, path);
-	}
+	char err[4096 + 256];
+	if (output_commit(o, err, sizeof err) != RC_OK)
+		die_io("%s", err);
 }
 
 /* A string field fit for one TSV cell: tabs and newlines become spaces, empty becomes "-". */
@@ -191,36 +171,26 @@ static void write_exits_tsv(FILE *f, json_t *runs, bool trace)
 
 int results_write(const char *dir, json_t *doc)
 {
-	char tmp[4096];
-	FILE *f = start(dir, "results.json", tmp, sizeof tmp);
+	struct output o;
+	FILE *f = start(dir, "results.json", &o);
 	if (json_dumpf(doc, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9))) {
-		fclose(f);
-		unlink(tmp);
-		die_io("writing %s", tmp);
+		output_abort(&o);
+		die_io("writing %s", o.tmp);
 	}
 	fputc('\n', f);
-	finish(f, tmp, dir, "results.json");
+	finish(&o);
 
 	json_t *runs = json_object_get(doc, "runs");
-	f = start(dir, "results.tsv", tmp, sizeof tmp);
-	write_runs_tsv(f, runs);
-	finish(f, tmp, dir, "results.tsv");
-
-	f = start(dir, "exits.tsv", tmp, sizeof tmp);
-	write_exits_tsv(f, runs, false);
-	finish(f, tmp, dir, "exits.tsv");
-
-	f = start(dir, "trace-exits.tsv", tmp, sizeof tmp);
-	write_exits_tsv(f, runs, true);
-	finish(f, tmp, dir, "trace-exits.tsv");
-
-	f = start(dir, "hvnative.tsv", tmp, sizeof tmp);
-	hvnative_write_tsv(f, runs);
-	finish(f, tmp, dir, "hvnative.tsv");
-
-	f = start(dir, "concurrency.tsv", tmp, sizeof tmp);
-	concurrency_write_tsv(f, runs);
-	finish(f, tmp, dir, "concurrency.tsv");
+	write_runs_tsv(start(dir, "results.tsv", &o), runs);
+	finish(&o);
+	write_exits_tsv(start(dir, "exits.tsv", &o), runs, false);
+	finish(&o);
+	write_exits_tsv(start(dir, "trace-exits.tsv", &o), runs, true);
+	finish(&o);
+	hvnative_write_tsv(start(dir, "hvnative.tsv", &o), runs);
+	finish(&o);
+	concurrency_write_tsv(start(dir, "concurrency.tsv", &o), runs);
+	finish(&o);
 	return 0;
 }
 

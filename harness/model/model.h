@@ -5,7 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include "record/record.h"
+#include "record.h"
 
 /* The events a cell's time per operation is decomposed into, each counted per operation. */
 enum event {

@@ -1,10 +1,10 @@
 # model.mk: build/model, the cost model checked against a results folder (harness/model/).
 
-MODEL_SRCS := $(wildcard harness/model/*.c) harness/record/resultsdoc.c
+MODEL_SRCS := $(wildcard harness/model/*.c) record/resultsdoc.c
 
-$(BUILD)/model: $(MODEL_SRCS) harness/model/model.h harness/record/record.h
+$(BUILD)/model: $(MODEL_SRCS) harness/model/model.h record/record.h
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Iharness/model -Iharness -o $@ $(MODEL_SRCS) -ljansson -lm
+	$(CC) $(HOST_CFLAGS) -Iharness/model -Irecord -o $@ $(MODEL_SRCS) -ljansson -lm
 
 all: $(BUILD)/model
 

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "record/record.h"
+#include "record.h"
 #include "test.h"
 
 /* The matrix: one calibration workload, a point within the declared ranges that the workload

@@ -3,7 +3,7 @@
  * additionalProperties, items, a $ref into $defs), so the validator must be able to say no;
  * a schema with a keyword outside the subset is refused. */
 #include <jansson.h>
-#include "record/record.h"
+#include "record.h"
 #include "test.h"
 
 static json_t *schema;

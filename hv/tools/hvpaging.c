@@ -117,8 +117,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		    "window_mib must be even and hold twice rss_kib and more; touch_pages at most "
 		    "rss_kib / 4");
 	char err[PATH_MAX + 128];
-	int rc = o->json ? output_check(o->json, err, sizeof err) : HV_EXIT_OK;
-	if (rc != HV_EXIT_OK) {
+	int rc = o->json ? output_check(o->json, err, sizeof err) : RC_OK;
+	if (rc != RC_OK) {
 		fprintf(stderr, "hv-paging: json=%s\n", err);
 		exit(rc);
 	}
@@ -382,7 +382,7 @@ int main(int argc, char **argv)
 		char err[PATH_MAX + 128];
 		int rc = output_write_json(o.json, doc, err, sizeof err);
 		json_decref(doc);
-		if (rc != HV_EXIT_OK) {
+		if (rc != RC_OK) {
 			fprintf(stderr, "hv-paging: %s\n", err);
 			return rc;
 		}

@@ -1,9 +1,13 @@
-/* record.h: run records: their latency statistics, and the schema validator they are checked by. */
+/* record.h: what the hv and the harness share: exit codes, file output, latency, the schema. */
 #ifndef PAGELAB_RECORD_H
 #define PAGELAB_RECORD_H
 
 #include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <sys/stat.h>
 
 /* How a platform distorts times, in a record's time_note: on a PVM host guest ring 0 runs
  * emulated, one instruction at a time; in the lab (QEMU) every guest instruction does. */
@@ -20,6 +24,27 @@ enum tool_status {
 	RC_CELLS = 5,	    /* some bench cells failed */
 	RC_INTERRUPTED = 6, /* SIGINT or SIGTERM */
 };
+
+/* output.c: every file the tools write. A target must be a regular file (or a symlink to one:
+ * the link stays) or absent, in a folder where a file can be created. It is written to a file of
+ * unpredictable name beside it (mkstemp), fsynced, and renamed over it only when whole; a
+ * failure leaves the target as it was and no temporary file. */
+struct output {
+	FILE *f; /* written between output_open and output_commit */
+	char path[PATH_MAX], target[PATH_MAX], tmp[PATH_MAX + 16];
+	struct stat st;
+	bool exists;
+};
+/* Checks path before any work: RC_OK, or with the reason in err RC_USAGE (a directory, device,
+ * FIFO, socket or symlink to one) or RC_IO (no usable folder). */
+int output_check(const char *path, char *err, size_t errlen);
+/* Opens the temporary file for path: RC_OK, or as output_check. */
+int output_open(const char *path, struct output *o, char *err, size_t errlen);
+/* Renames the written file over the target, checked again first: RC_OK or RC_IO. */
+int output_commit(struct output *o, char *err, size_t errlen);
+void output_abort(struct output *o); /* drops the temporary file */
+/* The whole document, indented with sorted keys: RC_OK or RC_IO. */
+int output_write_json(const char *path, json_t *doc, char *err, size_t errlen);
 
 /* The results document a bench run writes (results.json): its schema name and version. */
 #define RESULTS_SCHEMA "pagelab-results/2"
