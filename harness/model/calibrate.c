@@ -32,15 +32,6 @@ static const struct {
 #define MIN_EVENTS 0.05 /* events per op below which a cell cannot calibrate a cost */
 #define NO_EVENTS  0.01 /* events per op below which a cell is guest execution alone */
 
-double cell_events_ns(const struct cell *c, const double cost[NEV])
-{
-	double sum = 0;
-	for (int k = 0; k < NEV; k++)
-		if (k != EV_INSN) /* the guest's own execution, G */
-			sum += c->n[k] * cost[k];
-	return sum;
-}
-
 static int find_cal(const struct model *m, int i, const char *platform)
 {
 	return cell_find(m, cal_cells[i].workload, cal_cells[i].params, cal_cells[i].mode,

@@ -9,11 +9,6 @@ const char *const event_name[NEV] = {"exit to the hv", "in-KVM page fault", "oth
 
 const char *const event_key[NEV] = {"hv_exit", "kvm_pf", "kvm_other", "uffd", "insn"};
 
-double rec_number(json_t *v)
-{
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 static const char *str(json_t *r, const char *key)
 {
 	const char *s = json_string_value(json_object_get(r, key));

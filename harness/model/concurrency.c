@@ -13,18 +13,6 @@ static const char *str(json_t *r, const char *key)
 	return s ? s : "";
 }
 
-long run_concurrency(json_t *r)
-{
-	const char *params = str(r, "params");
-	static const char *const keys[] = {"copies=", "threads="};
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		const char *at = strstr(params, keys[i]);
-		if (at && (at == params || at[-1] == ','))
-			return atol(at + strlen(keys[i]));
-	}
-	return 1;
-}
-
 static json_t *ok_runs(const struct model *m, size_t i)
 {
 	json_t *r = json_array_get(json_object_get(m->doc, "runs"), i);

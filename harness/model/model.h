@@ -70,6 +70,13 @@ struct model {
 	int nplats;
 };
 
+/* values.c: helpers every part uses */
+double rec_number(json_t *v);	   /* NAN when v is no number */
+long run_concurrency(json_t *run); /* the run's copies or threads, 1 without */
+/* ns per op of a cell's exits and uffd pages (the instruction term is G, not counted here) */
+double cell_events_ns(const struct cell *c, const double cost[NEV]);
+const char *fmt_ns(double ns, char *buf, size_t len); /* "12.3 us", "-" for NAN */
+
 /* cells.c */
 /* The cells of a results document that results_load accepted (the model keeps doc); 0, or -1
  * with a message. */
@@ -77,12 +84,9 @@ int model_load(struct model *m, json_t *doc);
 struct plat *model_plat(struct model *m, const char *name);
 int cell_find(const struct model *m, const char *workload, const char *params, const char *mode,
 	      const char *policy, const char *platform); /* index or -1 */
-double rec_number(json_t *v);				 /* NAN when v is no number */
 
 /* calibrate.c: per-event costs of each platform, then the prediction of every cell */
 void model_calibrate(struct model *m);
-/* ns per op of a cell's exits and uffd pages (the instruction term is G, not counted here) */
-double cell_events_ns(const struct cell *c, const double cost[NEV]);
 
 /* fit.c: the costs fitted to every cell at once, each cell predicted with itself left out */
 void fit_all(struct model *m);
@@ -91,7 +95,6 @@ void fit_all(struct model *m);
 void nnls(const double *a, const double *b, int rows, int cols, double *x);
 
 /* tables.c: the generated markdown tables, TSVs and values */
-const char *fmt_ns(double ns, char *buf, size_t len); /* "12.3 us", "-" for NAN */
 void write_costs(const struct model *m, FILE *f);
 void write_check(const struct model *m, FILE *f);
 void write_check_summary(const struct model *m, FILE *f);
@@ -107,7 +110,6 @@ int write_projection(const struct model *m, const char *hw_json, FILE *costs, FI
 void write_reproduce(const struct model *m, FILE *f);
 
 /* concurrency.c: runs of several vCPUs (copies or threads > 1) stay out of the model */
-long run_concurrency(json_t *run); /* the run's copies or threads, 1 without */
 void write_concurrent_fork_anchor(const struct model *m, FILE *f); /* a reproduce row */
 void write_shootdown(const struct model *m, FILE *f);		   /* shootdown.md */
 

@@ -1,10 +1,13 @@
 # model.mk: build/model, the cost model checked against a results folder (harness/model/).
 
-MODEL_SRCS := $(wildcard harness/model/*.c) record/resultsdoc.c
+MODEL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard harness/model/*.c))
 
-$(BUILD)/model: $(MODEL_SRCS) harness/model/model.h record/record.h
+$(BUILD)/harness/model/%.o: harness/model/%.c harness/model/model.h record/record.h
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Iharness/model -Irecord -o $@ $(MODEL_SRCS) -ljansson -lm
+	$(CC) $(HOST_CFLAGS) -Iharness/model -Irecord -c -o $@ $<
+
+$(BUILD)/model: $(MODEL_OBJS) $(BUILD)/record/resultsdoc.o
+	$(CC) -o $@ $^ -ljansson -lm
 
 all: $(BUILD)/model
 

@@ -6,21 +6,6 @@
 #define TARGET_MEDIAN 0.15 /* the model check's targets: median and worst |error| */
 #define TARGET_WORST  0.35
 
-/* A time in ns with 3 significant digits and a unit; "-" for NAN. */
-const char *fmt_ns(double ns, char *buf, size_t len)
-{
-	static const char *const unit[] = {"ns", "us", "ms", "s"};
-	int u = 0;
-	if (isnan(ns)) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	while (fabs(ns) >= 1000 && u < 3)
-		ns /= 1000, u++;
-	snprintf(buf, len, "%.*f %s", fabs(ns) >= 100 ? 0 : fabs(ns) >= 10 ? 1 : 2, ns, unit[u]);
-	return buf;
-}
-
 static const char *fmt_err(double pred, double t, char *buf, size_t len)
 {
 	if (isnan(pred))

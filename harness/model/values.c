@@ -1,0 +1,50 @@
+/* values.c: the model's leaf helpers: a record's numbers, a run's concurrency, event costs, times.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model.h"
+
+double rec_number(json_t *v)
+{
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+long run_concurrency(json_t *r)
+{
+	const char *params = json_string_value(json_object_get(r, "params"));
+	if (!params)
+		return 1;
+	static const char *const keys[] = {"copies=", "threads="};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		const char *at = strstr(params, keys[i]);
+		if (at && (at == params || at[-1] == ','))
+			return atol(at + strlen(keys[i]));
+	}
+	return 1;
+}
+
+double cell_events_ns(const struct cell *c, const double cost[NEV])
+{
+	double sum = 0;
+	for (int k = 0; k < NEV; k++)
+		if (k != EV_INSN) /* the guest's own execution, G */
+			sum += c->n[k] * cost[k];
+	return sum;
+}
+
+/* A time in ns with 3 significant digits and a unit; "-" for NAN. */
+const char *fmt_ns(double ns, char *buf, size_t len)
+{
+	static const char *const unit[] = {"ns", "us", "ms", "s"};
+	int u = 0;
+	if (isnan(ns)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	while (fabs(ns) >= 1000 && u < 3)
+		ns /= 1000, u++;
+	snprintf(buf, len, "%.*f %s", fabs(ns) >= 100 ? 0 : fabs(ns) >= 10 ? 1 : 2, ns, unit[u]);
+	return buf;
+}
