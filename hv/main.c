@@ -9,7 +9,7 @@
 
 #define DEFAULT_KERNEL		"build/guest/kernel.elf"
 #define DEFAULT_MEM_MIB		256
-#define DEFAULT_ITERS		100
+#define DEFAULT_BUDGET_S	0.2 /* seconds per measured repetition, as the bench's default */
 #define DEFAULT_CALIBRATE_EXITS 10000
 #define DEFAULT_WINDOWS		16
 #define DEFAULT_WINDOW_MIB	1024
@@ -27,6 +27,7 @@ struct options {
 	double timeout;
 	long mem_mib;
 	long kmem_boot_mib; /* 0: automatic */
+	double budget_s;    /* 0: not given */
 	bool list, calibrate;
 	bool free_report;  /* classic */
 	const char *entry; /* --syscall-entry: auto, syscall or trap */
@@ -43,9 +44,9 @@ static void usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: hv --mode classic|ptefree|pvmmu --workload NAME [--iters N] [--reps R]\n"
-	    "          [--warmup W] [--param k=v]... [--timeout S] [--mem MiB] [--json FILE]\n"
-	    "          [--kernel FILE] [--exec \"PROGRAM ARGS\"]\n"
+	    "usage: hv --mode classic|ptefree|pvmmu --workload NAME [--iters N | --budget S]\n"
+	    "          [--reps R] [--warmup W] [--param k=v]... [--timeout S] [--mem MiB]\n"
+	    "          [--json FILE] [--kernel FILE] [--exec \"PROGRAM ARGS\"]\n"
 	    "          [--windows N] [--window-mib M] [--fork-policy copy|lazy]\n"
 	    "          [--populate none|write] [--free-report on|off]\n"
 	    "          [--kmem-boot-mib K] [--syscall-entry auto|syscall|trap]\n"
@@ -56,8 +57,10 @@ static void usage(FILE *out)
 	    "                   (the guest's page tables, changed by validated hypercalls)\n"
 	    "  --workload NAME  run the workload NAME (see --list) in the guest\n"
 	    "  --exec CMD       run an embedded guest program instead of a workload\n"
-	    "  --iters N        operations per repetition (default %d; --calibrate: exits per "
-	    "round, %d)\n"
+	    "  --iters N        operations per repetition (default: chosen by --budget;\n"
+	    "                   --calibrate: exits per round, default %d)\n"
+	    "  --budget S       without --iters: the guest times a few operations and does as\n"
+	    "                   many per repetition as take about S seconds (default %g)\n"
 	    "  --reps R         measured repetitions, 1..%d (default 5)\n"
 	    "  --warmup W       unmeasured repetitions first (default 1)\n"
 	    "  --param k=v      a workload parameter (see --list)\n"
@@ -92,8 +95,8 @@ static void usage(FILE *out)
 	    "  --calibrate      time hypercalls through the hv against a bare KVM_RUN loop\n"
 	    "exit status: 0 the workload passed, 1 it failed or the guest crashed or timed out,\n"
 	    "2 bad usage, 3 a host error\n",
-	    DEFAULT_ITERS, DEFAULT_CALIBRATE_EXITS, HC_MAX_SAMPLES, DEFAULT_MEM_MIB, DEFAULT_KERNEL,
-	    DEFAULT_WINDOWS, DEFAULT_WINDOW_MIB, populate_name(DEFAULT_POPULATE),
+	    DEFAULT_CALIBRATE_EXITS, DEFAULT_BUDGET_S, HC_MAX_SAMPLES, DEFAULT_MEM_MIB,
+	    DEFAULT_KERNEL, DEFAULT_WINDOWS, DEFAULT_WINDOW_MIB, populate_name(DEFAULT_POPULATE),
 	    DEFAULT_FREE_REPORT ? "on" : "off", (int)(KERNEL_MAX_MEM / MIB), KMEM_CHUNK >> 10,
 	    KMEM_BOOT_MIN / MIB, PV_BATCH_MAX, DEFAULT_PV_BATCH, PV_POOL_MIN / MIB, MAX_CPUS);
 }
@@ -170,6 +173,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 		O_PVMMU_APPLY,
 		O_CPUS,
 		O_SHOOTDOWN,
+		O_BUDGET,
 	};
 	static const struct option longopts[] = {
 	    {"mode", required_argument, 0, O_MODE},
@@ -198,6 +202,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	    {"pvmmu-apply", required_argument, 0, O_PVMMU_APPLY},
 	    {"cpus", required_argument, 0, O_CPUS},
 	    {"shootdown", required_argument, 0, O_SHOOTDOWN},
+	    {"budget", required_argument, 0, O_BUDGET},
 	    {0, 0, 0, 0},
 	};
 	*o = (struct options){
@@ -237,6 +242,14 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case O_ITERS:
 			o->run.iters = parse_long("--iters", optarg, 1, 1l << 40);
 			break;
+		case O_BUDGET: {
+			char *end;
+			o->budget_s = strtod(optarg, &end);
+			if (end == optarg || *end || !(o->budget_s >= 1e-3 && o->budget_s <= 3600))
+				usage_error("--budget needs seconds in [0.001, 3600], not '%s'",
+					    optarg);
+			break;
+		}
 		case O_REPS:
 			o->run.reps = parse_long("--reps", optarg, 1, HC_MAX_SAMPLES);
 			break;
@@ -347,6 +360,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->budget_s && o->run.iters)
+		usage_error("--budget chooses the iterations: give --iters or --budget, not both");
 	if (o->kmem_boot_mib && o->run.mode != MODE_PTEFREE)
 		usage_error("--kmem-boot-mib applies to --mode ptefree only");
 	if (strcmp(o->entry, "auto") && strcmp(o->entry, "syscall") && strcmp(o->entry, "trap"))
@@ -388,8 +403,10 @@ static void make_cmdline(const struct options *o, char *buf, size_t len)
 	if (o->run.exec) {
 		snprintf(buf, len, "%s", o->run.exec);
 	} else {
-		int n = snprintf(buf, len, "wl %s iters=%ld reps=%ld warmup=%ld", o->run.workload,
-				 o->run.iters, o->run.reps, o->run.warmup);
+		int n = snprintf(buf, len, "wl %s %s=%ld reps=%ld warmup=%ld", o->run.workload,
+				 o->run.iters ? "iters" : "budget_us",
+				 o->run.iters ? o->run.iters : (long)(o->run.budget_s * 1e6),
+				 o->run.reps, o->run.warmup);
 		for (int i = 0; i < o->run.nparams && n > 0 && (size_t)n < len; i++)
 			n += snprintf(buf + n, len - n, " %s=%s", o->run.params[i][0],
 				      o->run.params[i][1]);
@@ -567,6 +584,7 @@ static int run_guest(struct options *o, const char *cmdline)
 	rs.g.check_every = check_every();
 	rs.g.mem.sealed = true; /* from here on the hv stores only through gmem_store */
 	watchdog_start(o->timeout);
+	progress_start(o->run.workload ? o->run.workload : o->run.exec, o->run.reps, vm.tsc_khz);
 	run_loop(&rs);
 	watchdog_stop();
 	r.rss_after = rss_read();
@@ -605,8 +623,12 @@ int main(int argc, char **argv)
 	if (!o.run.workload == !o.run.exec)
 		usage_error("give exactly one of --workload NAME and --exec \"PROGRAM ARGS\" "
 			    "(--list shows the workloads)");
-	if (!o.run.iters)
-		o.run.iters = DEFAULT_ITERS;
+	if (o.run.workload) { /* the time budget applies when --iters does not */
+		o.run.iters_chosen_by = o.run.iters ? "user" : "budget";
+		o.run.budget_s = o.run.iters ? 0 : o.budget_s ? o.budget_s : DEFAULT_BUDGET_S;
+	} else if (o.budget_s) {
+		usage_error("--budget applies to --workload only");
+	}
 	if (o.run.workload)
 		check_workload(&o);
 	else if (o.nkv)
