@@ -21,9 +21,9 @@ static struct {
 	double khz;
 	double start, begin; /* CLOCK_MONOTONIC seconds: the run's start, MARK_BEGIN */
 	enum stage stage;
-	long unmeasured;   /* MARK_REPs so far */
-	double per_op_s;   /* the last MARK_REP's time per operation, 0 when none */
-	uint64_t rep_ops;  /* operations per repetition (the last MARK_REP's) */
+	long unmeasured;  /* MARK_REPs so far */
+	double per_op_s;  /* the last MARK_REP's time per operation, 0 when none */
+	uint64_t rep_ops; /* operations per repetition (the last MARK_REP's) */
 } pg = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static double now_s(void)
@@ -58,8 +58,9 @@ static void describe(double t, char *line, size_t len)
 		snprintf(line, len, "%s: booting and setting up", pg.what);
 		break;
 	case UNMEASURED:
-		snprintf(line, len, "%s: calibrating and warming up, %ld repetitions done, %s per op",
-			 pg.what, pg.unmeasured, op);
+		snprintf(line, len,
+			 "%s: calibrating and warming up, %ld repetitions done, %s per op", pg.what,
+			 pg.unmeasured, op);
 		break;
 	case MEASURING: {
 		double rep_s = pg.per_op_s * (double)pg.rep_ops, est = 0;

@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 		fail_usage(&r, why);
 	}
 
-	long iters = 0, reps = 1, warmup = 0, budget_us = 0;
+	long iters = -1, reps = 1, warmup = 0, budget_us = 0; /* iters -1: not given */
 	char *params[argc];
 	int nparams = 0;
 	for (int i = 2; i < argc; i++) {
@@ -103,10 +103,12 @@ int main(int argc, char **argv)
 		if (!k)
 			params[nparams++] = argv[i];
 	}
-	if (iters && budget_us)
+	if (iters >= 0 && budget_us)
 		fail_usage(&r, "give iters or budget_us, not both");
-	if ((!iters && !budget_us) || reps < 1 || reps > HC_MAX_SAMPLES)
-		fail_usage(&r, "need iters >= 1 or budget_us >= 1, and 1 <= reps <= 64");
+	if (iters < 0)
+		iters = budget_us ? 0 : 1;
+	if ((!budget_us && iters < 1) || reps < 1 || reps > HC_MAX_SAMPLES)
+		fail_usage(&r, "need iters >= 1 (or budget_us >= 1) and 1 <= reps <= 64");
 	double budget = (double)budget_us * (double)pl_tsc_khz() / 1e3; /* TSC cycles */
 	if (budget_us && budget < 1)
 		fail_usage(&r, "budget_us needs the TSC rate, which is unknown here: give iters");
