@@ -1,6 +1,7 @@
 /* progress.c: a progress line on the terminal while a guest runs longer than a few seconds. */
 #include <errno.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,49 +49,51 @@ static const char *duration(double s, char *buf, size_t len)
 }
 
 /* The line as it stands; the measured repetitions send nothing (a signal there would be
- * counted), so their progress is the time since MARK_BEGIN over the warm-up's time per op. */
+ * counted), so their progress is the time since MARK_BEGIN over the last time per op. */
 static void describe(double t, char *line, size_t len)
 {
 	char op[32];
 	duration(pg.per_op_s, op, sizeof op);
+	double rep_s = pg.per_op_s * (double)pg.rep_ops;
+	double est = rep_s > 0 ? (t - pg.begin) / rep_s : 0;
 	switch (pg.stage) {
 	case RUNNING:
-		snprintf(line, len, "%s: booting and setting up", pg.what);
+		snprintf(line, len, "%s: booting, setting up", pg.what);
 		break;
 	case UNMEASURED:
-		snprintf(line, len,
-			 "%s: calibrating and warming up, %ld repetitions done, %s per op", pg.what,
+		snprintf(line, len, "%s: calibrating/warming up, %ld reps done, %s/op", pg.what,
 			 pg.unmeasured, op);
 		break;
-	case MEASURING: {
-		double rep_s = pg.per_op_s * (double)pg.rep_ops, est = 0;
-		if (rep_s > 0)
-			est = (t - pg.begin) / rep_s;
+	case MEASURING:
 		if (rep_s > 0)
 			snprintf(line, len,
-				 "%s: measuring %ld reps of %llu ops, about %.0f done (%s per op "
-				 "before them)",
-				 pg.what, pg.reps, (unsigned long long)pg.rep_ops,
-				 est < (double)pg.reps ? est : (double)pg.reps, op);
+				 "%s: measuring ~%.0f/%ld reps of %llu ops (est. at %s/op)",
+				 pg.what, est < (double)pg.reps ? est : (double)pg.reps, pg.reps,
+				 (unsigned long long)pg.rep_ops, op);
 		else
 			snprintf(line, len, "%s: measuring %ld reps of %llu ops", pg.what, pg.reps,
 				 (unsigned long long)pg.rep_ops);
 		break;
-	}
 	case MEASURED:
-		snprintf(line, len, "%s: measured, checking and reporting", pg.what);
+		snprintf(line, len, "%s: measured; checking, reporting", pg.what);
 		break;
 	}
 }
 
+/* Redraws the line in place, cut to the terminal's width (a wrapped line would not be). */
 static void draw(void)
 {
 	double t = now_s();
 	if (t - pg.start < SHOW_AFTER_S)
 		return;
-	char line[200], el[32];
+	char line[200], text[240], el[32];
 	describe(t, line, sizeof line);
-	fprintf(stderr, "\r\033[Khv: %s; %s\r", line, duration(t - pg.start, el, sizeof el));
+	int n =
+	    snprintf(text, sizeof text, "hv: %s; %s", line, duration(t - pg.start, el, sizeof el));
+	struct winsize ws;
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && n >= ws.ws_col)
+		text[ws.ws_col - 1] = '\0';
+	fprintf(stderr, "\r\033[K%s\r", text);
 	fflush(stderr);
 	pg.shown = true;
 }
