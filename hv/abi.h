@@ -217,10 +217,10 @@ enum hc_error {
  * The marks bracket what the hv counts: everything between MARK_BEGIN and MARK_END, nothing
  * else. A progress signal inside that section would be counted (an exit, and the kernel's
  * instructions to reach it), so the workload runner sends MARK_REP only outside it: after each
- * calibration probe and warm-up repetition, and once before them with cycles 0 to say how many
- * operations the measured repetitions have. From the last time per operation the hv estimates
- * the progress of the timed section, which sends nothing. MARK_REP only informs the hv's
- * progress line; its a1 is not read.
+ * calibration probe and warm-up repetition, and once with cycles 0 before the warm-up to say how
+ * many operations each of the remaining repetitions has. From the last time per operation the hv
+ * estimates the progress of the timed section, which sends nothing. MARK_REP only informs the
+ * hv's progress line; its a1 is not read.
  */
 enum hc_mark {
 	MARK_BEGIN = 1, /* measured repetitions start (after warm-up) */
