@@ -107,9 +107,11 @@ struct guest {
 	struct hc_result result;
 	uint64_t nfaults; /* HC_PROC_FAULT calls; the first HV_MAX_FAULTS are kept */
 	struct proc_fault faults[HV_MAX_FAULTS];
-	/* called on HC_MARK with MARK_BEGIN / MARK_END (run.c snapshots the counters) */
+	/* called on HC_MARK (run.c snapshots the counters at MARK_BEGIN / MARK_END and shows
+	 * progress) */
 	void (*on_mark)(struct guest *g, int phase, void *arg);
 	void *on_mark_arg;
+	uint64_t mark_ops, mark_cycles; /* the last MARK_REP's arguments */
 	bool have_kcounts; /* HC_MARK named a struct hc_kcounts: its copy at that mark */
 	struct hc_kcounts kcounts;
 	int ncpus;	       /* vCPUs (--cpus) */
@@ -390,6 +392,8 @@ struct run_config {
 	const char *params[8][2]; /* name, value */
 	int nparams;
 	long iters, reps, warmup;
+	const char *iters_chosen_by; /* "user" (--iters) or "budget" (the runner calibrated) */
+	double budget_s;	     /* with "budget": seconds per measured repetition */
 	const char *json_path;
 	enum mmu_mode mode;
 	const char *fork_policy;   /* ptefree: the policy that ran */
@@ -419,6 +423,15 @@ int report_write_json(const struct run_report *r, const char *path);
  * and the guest kernel's counts between the marks, per op (n ops). */
 void smp_print_per_op(const struct run_state *rs, double n, FILE *out);
 struct json_t *smp_json(const struct run_state *rs, double n);
+
+/* progress.c: while a guest runs longer than a few seconds, a line on stderr when it is a
+ * terminal: the stage, repetitions done and time per operation so far; cleared at the end.
+ * The rep, begin and end calls come from HC_MARK (any vCPU). */
+void progress_start(const char *what, long reps, uint64_t tsc_khz);
+void progress_rep(uint64_t ops, uint64_t cycles); /* MARK_REP's arguments */
+void progress_begin(void);			  /* the measured repetitions start */
+void progress_end(void);			  /* they ended */
+void progress_stop(void);			  /* the run is over: clear the line */
 
 /* calibrate.c: the hv's cost per hypercall against a bare KVM_RUN loop. */
 int calibrate(long exits, const char *json_path);

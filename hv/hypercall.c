@@ -89,14 +89,19 @@ static int64_t hc_proc_fault(struct guest *g, const struct hc_args *a)
 
 static int64_t hc_mark(struct guest *g, const struct hc_args *a)
 {
-	if (a->a0 != MARK_BEGIN && a->a0 != MARK_END)
+	if (a->a0 != MARK_BEGIN && a->a0 != MARK_END && a->a0 != MARK_REP)
 		return -HC_EINVAL;
-	const struct hc_kcounts *kc = a->a1 ? gmem_read(&g->mem, a->a1, sizeof *kc) : NULL;
-	if (a->a1 && !kc)
-		return -HC_EFAULT;
-	g->have_kcounts = kc != NULL;
-	if (kc)
-		memcpy(&g->kcounts, kc, sizeof g->kcounts);
+	if (a->a0 == MARK_REP) { /* progress: the kernel's counts of the marks stay */
+		g->mark_ops = a->a2;
+		g->mark_cycles = a->a3;
+	} else {
+		const struct hc_kcounts *kc = a->a1 ? gmem_read(&g->mem, a->a1, sizeof *kc) : NULL;
+		if (a->a1 && !kc)
+			return -HC_EFAULT;
+		g->have_kcounts = kc != NULL;
+		if (kc)
+			memcpy(&g->kcounts, kc, sizeof g->kcounts);
+	}
 	if (g->on_mark)
 		g->on_mark(g, (int)a->a0, g->on_mark_arg);
 	return 0;

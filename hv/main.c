@@ -62,7 +62,7 @@ static void check_workload(struct options *o)
 /* The options that shape a workload's run mean nothing to an --exec program: refused. */
 static void check_exec_options(const struct options *o)
 {
-	static const char *const workload_only[] = {"iters", "reps", "warmup", "param"};
+	static const char *const workload_only[] = {"iters", "budget", "reps", "warmup", "param"};
 	for (size_t i = 0; i < sizeof workload_only / sizeof workload_only[0]; i++)
 		if (option_given(o, workload_only[i]))
 			usage_error(
@@ -77,8 +77,10 @@ static void make_cmdline(const struct options *o, char *buf, size_t len)
 	if (o->run.exec) {
 		snprintf(buf, len, "%s", o->run.exec);
 	} else {
-		int n = snprintf(buf, len, "wl %s iters=%ld reps=%ld warmup=%ld", o->run.workload,
-				 o->run.iters, o->run.reps, o->run.warmup);
+		int n = snprintf(buf, len, "wl %s %s=%ld reps=%ld warmup=%ld", o->run.workload,
+				 o->run.iters ? "iters" : "budget_us",
+				 o->run.iters ? o->run.iters : (long)(o->run.budget_s * 1e6),
+				 o->run.reps, o->run.warmup);
 		for (int i = 0; i < o->run.nparams && n > 0 && (size_t)n < len; i++)
 			n += snprintf(buf + n, len - n, " %s=%s", o->run.params[i][0],
 				      o->run.params[i][1]);
@@ -260,6 +262,7 @@ static int run_guest(struct options *o, const char *cmdline, const uint8_t *imag
 	r.boot_tsc = vm_guest_tsc(&vm);
 	rs.g.check_every = check_every();
 	rs.g.mem.sealed = true; /* from here on the hv stores only through gmem_store */
+	progress_start(o->run.workload ? o->run.workload : o->run.exec, o->run.reps, vm.tsc_khz);
 	watchdog_start((double)o->timeout, vcpu_kick);
 	run_loop(&rs);
 	watchdog_stop();
@@ -341,10 +344,13 @@ int main(int argc, char **argv)
 	if (!o.run.workload == !o.run.exec)
 		usage_error("give exactly one of --workload NAME and --exec \"PROGRAM ARGS\" "
 			    "(--list shows the workloads)");
-	if (!o.run.iters)
-		o.run.iters = DEFAULT_ITERS;
-	if (o.run.workload)
+	if (o.run.iters && o.budget_s)
+		usage_error("--budget chooses the iterations: give --iters or --budget, not both");
+	if (o.run.workload) { /* the time budget applies when --iters does not */
+		o.run.iters_chosen_by = o.run.iters ? "user" : "budget";
+		o.run.budget_s = o.run.iters ? 0 : o.budget_s ? o.budget_s : DEFAULT_BUDGET_S;
 		check_workload(&o);
+	}
 	if (o.run.exec)
 		check_exec_options(&o);
 	char cmdline[BOOT_CMDLINE_MAX];

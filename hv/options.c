@@ -16,11 +16,12 @@
 #define RUN_ANY	      (RUN_GUEST | RUN_CALIBRATE | RUN_LIST)
 
 enum opt_kind {
-	OPT_FLAG,   /* no value: sets a bool */
-	OPT_NUMBER, /* a decimal long in [min, max] (even when even is set) */
-	OPT_CHOICE, /* one of choices: sets an int */
-	OPT_TEXT,   /* any text: sets a const char * */
-	OPT_PARAM,  /* a workload parameter k=v, checked against the workload's table later */
+	OPT_FLAG,    /* no value: sets a bool */
+	OPT_NUMBER,  /* a decimal long in [min, max] (even when even is set) */
+	OPT_CHOICE,  /* one of choices: sets an int */
+	OPT_TEXT,    /* any text: sets a const char * */
+	OPT_SECONDS, /* a decimal number of seconds in [0.001, max]: sets a double */
+	OPT_PARAM,   /* a workload parameter k=v, checked against the workload's table later */
 };
 
 struct choice {
@@ -68,6 +69,10 @@ static const struct choice shootdowns[] = {{"on", SHOOTDOWN_ON}, {"skip", SHOOTD
 	{                                                                                          \
 		name, OPT_NUMBER, F(f), runs, lo, hi, true, NULL                                   \
 	}
+#define SECONDS(name, f, runs, hi)                                                                 \
+	{                                                                                          \
+		name, OPT_SECONDS, F(f), runs, 0, hi, false, NULL                                  \
+	}
 #define CHOICE(name, f, runs, c)                                                                   \
 	{                                                                                          \
 		name, OPT_CHOICE, F(f), runs, 0, 0, false, c                                       \
@@ -79,6 +84,7 @@ static const struct hv_option table[] = {
     TEXT("workload", run.workload, RUN_GUEST),
     TEXT("exec", run.exec, RUN_GUEST),
     NUMBER("iters", run.iters, RUN_GUEST | RUN_CALIBRATE, 1, 1l << 40),
+    SECONDS("budget", budget_s, RUN_GUEST, 3600),
     NUMBER("reps", run.reps, RUN_GUEST, 1, HC_MAX_SAMPLES),
     NUMBER("warmup", run.warmup, RUN_GUEST, 0, 1l << 20),
     {"param", OPT_PARAM, 0, RUN_GUEST, 0, 0, false, NULL},
@@ -110,9 +116,9 @@ static void usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: hv --mode classic|ptefree|pvmmu --workload NAME [--iters N] [--reps R]\n"
-	    "          [--warmup W] [--param k=v]... [--timeout S] [--mem MiB] [--json FILE]\n"
-	    "          [--kernel FILE] [--exec \"PROGRAM ARGS\"]\n"
+	    "usage: hv --mode classic|ptefree|pvmmu --workload NAME [--iters N | --budget S]\n"
+	    "          [--reps R] [--warmup W] [--param k=v]... [--timeout S] [--mem MiB]\n"
+	    "          [--json FILE] [--kernel FILE] [--exec \"PROGRAM ARGS\"]\n"
 	    "          [--windows N] [--window-mib M] [--fork-policy copy|lazy]\n"
 	    "          [--populate none|write] [--free-report on|off]\n"
 	    "          [--kmem-boot-mib K] [--syscall-entry auto|syscall|trap]\n"
@@ -123,8 +129,10 @@ static void usage(FILE *out)
 	    "                   (the guest's page tables, changed by validated hypercalls)\n"
 	    "  --workload NAME  run the workload NAME (see --list) in the guest\n"
 	    "  --exec CMD       run an embedded guest program instead of a workload\n"
-	    "  --iters N        operations per repetition (default %d; --calibrate: exits per "
-	    "round, %d)\n"
+	    "  --iters N        operations per repetition (default: chosen by --budget;\n"
+	    "                   --calibrate: exits per round, default %d)\n"
+	    "  --budget S       without --iters: the guest times a few operations and does as\n"
+	    "                   many per repetition as take about S seconds (default %g)\n"
 	    "  --reps R         measured repetitions, 1..%d (default 5)\n"
 	    "  --warmup W       unmeasured repetitions first (default 1)\n"
 	    "  --param k=v      a workload parameter (see --list)\n"
@@ -162,8 +170,8 @@ static void usage(FILE *out)
 	    "workload failed, or the guest crashed or timed out), 2 bad usage (refused before\n"
 	    "anything started), 3 a host failure, 4 I/O (an input unreadable or an output\n"
 	    "unwritable)\n",
-	    DEFAULT_ITERS, DEFAULT_CALIBRATE_EXITS, HC_MAX_SAMPLES, DEFAULT_MEM_MIB, DEFAULT_KERNEL,
-	    DEFAULT_WINDOWS, USER_TOP_MIN / MIB, WINDOW_MIB_MAX, DEFAULT_WINDOW_MIB,
+	    DEFAULT_CALIBRATE_EXITS, DEFAULT_BUDGET_S, HC_MAX_SAMPLES, DEFAULT_MEM_MIB,
+	    DEFAULT_KERNEL, DEFAULT_WINDOWS, USER_TOP_MIN / MIB, WINDOW_MIB_MAX, DEFAULT_WINDOW_MIB,
 	    populate_name(DEFAULT_POPULATE), "off", (int)(KERNEL_MAX_MEM / MIB), KMEM_CHUNK >> 10,
 	    KMEM_BOOT_MIN / MIB, PV_BATCH_MAX, DEFAULT_PV_BATCH, PV_POOL_MIN / MIB, MAX_CPUS);
 }
@@ -213,6 +221,18 @@ static void set_number(const struct hv_option *opt, const char *arg, long *out)
 	*out = v;
 }
 
+static void set_seconds(const struct hv_option *opt, const char *arg, double *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+	/* digits and one decimal point only: no sign, blank, exponent, hex, inf or nan */
+	if (arg[0] < '0' || arg[0] > '9' || strspn(arg, "0123456789.") != strlen(arg) ||
+	    strchr(arg, '.') != strrchr(arg, '.') || *end || !(v >= 1e-3 && v <= opt->max))
+		usage_error("--%s needs decimal seconds in [0.001, %ld], not '%s'", opt->name,
+			    opt->max, arg);
+	*out = v;
+}
+
 static int choice_value(const char *what, const struct choice *c, const char *arg)
 {
 	char valid[128];
@@ -239,6 +259,9 @@ static void set_option(struct options *o, const struct hv_option *opt, const cha
 		break;
 	case OPT_TEXT:
 		*(const char **)field = arg;
+		break;
+	case OPT_SECONDS:
+		set_seconds(opt, arg, field);
 		break;
 	case OPT_PARAM:
 		if (o->nkv == (int)(sizeof o->kv / sizeof o->kv[0]))

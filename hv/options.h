@@ -6,7 +6,7 @@
 #include "workload.h"
 
 #define DEFAULT_MEM_MIB		256
-#define DEFAULT_ITERS		100
+#define DEFAULT_BUDGET_S	0.2 /* seconds per measured repetition, as the bench's default */
 #define DEFAULT_CALIBRATE_EXITS 10000
 #define DEFAULT_WINDOWS		16
 #define DEFAULT_WINDOW_MIB	1024
@@ -22,6 +22,7 @@ struct options {
 	int mode;	    /* enum mmu_mode */
 	const char *kernel; /* NULL: DEFAULT_KERNEL beside the hv binary */
 	long timeout, mem_mib;
+	double budget_s;    /* --budget; 0: not given */
 	long kmem_boot_mib; /* ptefree; 0: automatic */
 	long windows, window_mib;
 	int fork_policy, populate;  /* ptefree: enum fork_policy, enum populate_policy */

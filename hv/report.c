@@ -183,6 +183,9 @@ void report_print(const struct run_report *r, FILE *out)
 	if (g->have_result && g->result.start_tsc > r->boot_tsc)
 		fprintf(out, "  boot to first workload instruction: %.3f ms\n",
 			cycles_to_ns(r, (double)(g->result.start_tsc - r->boot_tsc)) / 1e6);
+	if (g->have_result && c->budget_s)
+		fprintf(out, "  iterations: %llu per repetition, chosen for a %g s budget\n",
+			(unsigned long long)g->result.iters, c->budget_s);
 	json_t *l = latency_of(r);
 	if (l) {
 		double ns[5];
@@ -434,6 +437,9 @@ static json_t *run_json(const struct run_report *r)
 	json_object_set_new(run, "repetitions",
 			    json_integer(g->have_result ? g->result.nsamples : c->reps));
 	json_object_set_new(run, "warmup", json_integer(c->warmup));
+	json_object_set_new(run, "iters_chosen_by",
+			    c->iters_chosen_by ? json_string(c->iters_chosen_by) : json_null());
+	json_object_set_new(run, "budget_s", c->budget_s ? json_real(c->budget_s) : json_null());
 	json_object_set_new(run, "tsc_khz", json_integer((json_int_t)r->tsc_khz));
 	json_object_set_new(run, "cycles", cycles_json(r));
 	json_object_set_new(run, "latency_ns", latency ? latency : json_null());

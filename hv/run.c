@@ -149,6 +149,10 @@ static void vcpu_stats_snapshot(struct run_state *rs, uint64_t *sum)
 static void on_mark(struct guest *g, int phase, void *arg)
 {
 	struct run_state *rs = arg;
+	if (phase == MARK_REP) {
+		progress_rep(g->mark_ops, g->mark_cycles);
+		return;
+	}
 	struct mark_snapshot *m = &rs->mark[phase == MARK_BEGIN ? 0 : 1];
 	stats_snapshot(&rs->vm_stats, m->vm_vals);
 	vcpu_stats_snapshot(rs, m->vcpu_vals);
@@ -171,6 +175,10 @@ static void on_mark(struct guest *g, int phase, void *arg)
 	if (g->pv)
 		pvmmu_counts_get(g->pv, &m->pvc);
 	m->taken = true;
+	if (phase == MARK_BEGIN)
+		progress_begin();
+	else
+		progress_end();
 }
 
 static void open_stats(struct kvm_stats *s, int owner_fd, bool available)
@@ -348,6 +356,7 @@ void run_loop(struct run_state *rs)
 		;
 	vcpus_stop(rs);
 	vcpus_join(rs);
+	progress_stop(); /* before the failure report and the summary */
 	if (rs->failed)
 		report_failure(rs);
 }

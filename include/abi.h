@@ -101,8 +101,9 @@ enum hc_number {
 	HC_ASSERT = 4,	   /* (gpa struct hc_assert) -> no return: guest assertion failed */
 	HC_PROC_FAULT = 5, /* (pid, va, rip, error code) -> 0: a process was killed for an
 			      invalid access; recorded in the results */
-	HC_MARK = 6,	   /* (enum hc_mark, gpa struct hc_kcounts or 0) -> 0: the timed section
-			      starts / ends; the guest's own event counts at that moment */
+	HC_MARK = 6,	   /* (enum hc_mark, gpa struct hc_kcounts or 0, ops, cycles) -> 0: the
+			      timed section starts / ends, with the guest's own event counts at
+			      that moment; or progress (MARK_REP: ops and cycles, no counts) */
 	HC_CPU_START = 7,  /* (vcpu, rip, rsp, rdi) -> 0: vCPU 1..ncpus-1 starts at rip in the
 			      boot entry state (boot CR3 and GDT, interrupts off) with rsp, rdi;
 			      rip and rsp must be kernel addresses (-HC_EINVAL), once (-HC_EPERM) */
@@ -213,9 +214,20 @@ enum hc_error {
 	HC_EPERM = 7,  /* pvmmu: the update breaks a validation rule */
 };
 
+/*
+ * The marks bracket what the hv counts: everything between MARK_BEGIN and MARK_END, nothing
+ * else. A progress signal inside that section would be counted (an exit, and the kernel's
+ * instructions to reach it), so the workload runner sends MARK_REP only outside it: after each
+ * calibration probe and warm-up repetition, and once with cycles 0 before the warm-up to say how
+ * many operations each of the remaining repetitions has. From the last time per operation the hv
+ * estimates the progress of the timed section, which sends nothing. MARK_REP only informs the
+ * hv's progress line; its a1 is not read.
+ */
 enum hc_mark {
 	MARK_BEGIN = 1, /* measured repetitions start (after warm-up) */
 	MARK_END = 2,	/* measured repetitions end */
+	MARK_REP = 3,	/* a2 ops, a3 cycles: a repetition of ops operations took cycles (guest
+			   TSC); cycles 0: repetitions of ops operations start */
 };
 
 /* prot bits for HC_MAP / HC_PROTECT: same values as POSIX PROT_* on Linux */

@@ -43,6 +43,7 @@ static int check(struct wl_ctx *ctx)
 WORKLOAD(wl_pagefault) = {
     .name = "pagefault",
     .desc = "first touch of every page of one large region (one page per operation)",
+    .max_iters = 16384, /* it keeps every page it touches: 64 MiB per repetition */
     .setup = setup,
     .op = op,
     .check = check,

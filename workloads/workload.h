@@ -7,6 +7,7 @@
 
 #define WL_MAX_PARAMS 4
 #define WL_ERR_MAX    120
+#define WL_MAX_ITERS  1000000 /* operations per repetition when a workload sets no max_iters */
 
 struct wl_param {
 	const char *name;
@@ -15,8 +16,10 @@ struct wl_param {
 };
 
 struct wl_ctx {
-	long iters;	       /* operations per repetition (chosen by the harness) */
-	long total_ops;	       /* iters x (warm-up + measured repetitions) */
+	long iters;	       /* operations per repetition (chosen by the harness or the runner) */
+	long total_ops;	       /* the most operations setup() must provide for: iters x (warm-up +
+				  measured repetitions), or under a time budget that bound for
+				  max_iters plus the runner's calibration (at most max_iters) */
 	long p[WL_MAX_PARAMS]; /* parameter values, in the order they are declared */
 	void *state;	       /* the workload's own */
 	char err[WL_ERR_MAX];  /* why a check failed */
@@ -37,6 +40,7 @@ struct workload {
 	const char *desc;
 	unsigned flags;
 	struct wl_param params[WL_MAX_PARAMS]; /* unused slots have name == NULL */
+	long max_iters; /* operations per repetition it can hold; 0: WL_MAX_ITERS */
 	int (*setup)(struct wl_ctx *);
 	int (*op)(struct wl_ctx *);
 	int (*check)(struct wl_ctx *);
@@ -65,7 +69,11 @@ int wl_parse_params(const struct workload *w, struct wl_ctx *ctx, int n, char *c
 
 /* Platform calls: the guest libc (guests/user) and workloads/lib/native.c implement them. */
 uint64_t pl_rdtsc(void);
-void pl_mark(int phase);	       /* enum hc_mark: timed section begins / ends */
+uint64_t pl_tsc_khz(void); /* the TSC's rate (0: unknown) */
+void pl_mark(int phase);   /* enum hc_mark: timed section begins / ends */
+/* Progress, outside the timed section (MARK_REP): a repetition of ops operations took cycles;
+ * cycles 0: repetitions of ops operations start (the measured ones, after any warm-up). */
+void pl_progress(long ops, uint64_t cycles);
 long pl_nullhc(void);		       /* a syscall that issues one empty hypercall */
 long pl_kalloc(long size, long count); /* kernel allocates, checks and frees objects */
 const char *pl_true_path(void);	       /* the tiny program that forkexec executes */

@@ -93,15 +93,15 @@ static int load_segment(struct mm *mm, const struct program *prog, const struct 
 
 /*
  * The initial user stack, as on Linux: argc, argv[0..argc-1], NULL, an empty envp, the
- * auxiliary vector (the system-call entry, the CPU count, AT_NULL), with the strings above them.
- * Returns the 16-byte aligned stack pointer.
+ * auxiliary vector (the system-call entry, the CPU count, the TSC rate, AT_NULL), with the
+ * strings above them. Returns the 16-byte aligned stack pointer.
  */
 static int setup_stack(struct mm *mm, int argc, char *const argv[], uint64_t *sp_out)
 {
 	uint64_t top = boot_info->user_top;
 	if (mm_map_fixed(mm, top - USER_STACK_SIZE, USER_STACK_SIZE, PROT_READ | PROT_WRITE) < 0)
 		return -ENOMEM;
-	uint64_t vec[1 + MAXARG + 8], sp = top;
+	uint64_t vec[1 + MAXARG + 10], sp = top;
 	int nvec = 0;
 	vec[nvec++] = argc;
 	for (int i = 0; i < argc; i++) {
@@ -117,6 +117,8 @@ static int setup_stack(struct mm *mm, int argc, char *const argv[], uint64_t *sp
 	vec[nvec++] = boot_info->syscall_entry;
 	vec[nvec++] = AT_PAGELAB_NCPUS;
 	vec[nvec++] = boot_info->ncpus;
+	vec[nvec++] = AT_PAGELAB_TSC_KHZ;
+	vec[nvec++] = boot_info->tsc_khz;
 	vec[nvec++] = AT_NULL;
 	vec[nvec++] = 0;
 	sp = (sp - nvec * sizeof vec[0]) & ~15ull;

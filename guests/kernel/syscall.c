@@ -5,14 +5,23 @@
 #include "uapi.h"
 
 static syscall_fn *const syscalls[SYS_COUNT] = {
-    [SYS_fork] = sys_fork,	     [SYS_execve] = sys_execve,
-    [SYS_exit] = sys_exit,	     [SYS_waitpid] = sys_waitpid,
-    [SYS_getpid] = sys_getpid,	     [SYS_sched_yield] = sys_sched_yield,
-    [SYS_mmap] = sys_mmap,	     [SYS_munmap] = sys_munmap,
-    [SYS_mprotect] = sys_mprotect,   [SYS_write] = sys_write,
-    [SYS_pl_mark] = sys_pl_mark,     [SYS_pl_report] = sys_pl_report,
-    [SYS_pl_nullhc] = sys_pl_nullhc, [SYS_pl_kalloc_test] = sys_pl_kalloc_test,
-    [SYS_pl_pvfuzz] = sys_pl_pvfuzz, [SYS_thread_create] = sys_thread_create,
+    [SYS_fork] = sys_fork,
+    [SYS_execve] = sys_execve,
+    [SYS_exit] = sys_exit,
+    [SYS_waitpid] = sys_waitpid,
+    [SYS_getpid] = sys_getpid,
+    [SYS_sched_yield] = sys_sched_yield,
+    [SYS_mmap] = sys_mmap,
+    [SYS_munmap] = sys_munmap,
+    [SYS_mprotect] = sys_mprotect,
+    [SYS_write] = sys_write,
+    [SYS_pl_mark] = sys_pl_mark,
+    [SYS_pl_report] = sys_pl_report,
+    [SYS_pl_nullhc] = sys_pl_nullhc,
+    [SYS_pl_kalloc_test] = sys_pl_kalloc_test,
+    [SYS_pl_pvfuzz] = sys_pl_pvfuzz,
+    [SYS_thread_create] = sys_thread_create,
+    [SYS_pl_progress] = sys_pl_progress,
 };
 
 void syscall_dispatch(struct trapframe *tf)

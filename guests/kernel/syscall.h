@@ -14,6 +14,7 @@ syscall_fn sys_thread_create;
 syscall_fn sys_mmap, sys_munmap, sys_mprotect;
 /* syspagelab.c */
 syscall_fn sys_write, sys_pl_mark, sys_pl_report, sys_pl_nullhc, sys_pl_kalloc_test;
+syscall_fn sys_pl_progress;
 /* pvfuzz.c */
 syscall_fn sys_pl_pvfuzz;
 

@@ -9,9 +9,10 @@
  * AT_PAGELAB_ENTRY whose value is an enum syscall_entry (include/abi.h). Only that instruction
  * enters the kernel; the other one faults (SIGILL or SIGSEGV).
  */
-#define AT_NULL		 0
-#define AT_PAGELAB_ENTRY 0x5001 /* pagelab's own auxiliary vector types */
-#define AT_PAGELAB_NCPUS 0x5002 /* CPUs the kernel runs on: sysconf(_SC_NPROCESSORS_ONLN) */
+#define AT_NULL		   0
+#define AT_PAGELAB_ENTRY   0x5001 /* pagelab's own auxiliary vector types */
+#define AT_PAGELAB_NCPUS   0x5002 /* CPUs the kernel runs on: sysconf(_SC_NPROCESSORS_ONLN) */
+#define AT_PAGELAB_TSC_KHZ 0x5003 /* the TSC's rate (boot_info tsc_khz): pl_tsc_khz() */
 enum sys_number {
 	SYS_fork = 1,
 	SYS_execve = 2,
@@ -29,7 +30,8 @@ enum sys_number {
 	SYS_pl_kalloc_test = 14, /* (size, count) -> 0 when every object checked out */
 	SYS_pl_pvfuzz = 15,	 /* (enum pvfuzz_cmd, arg) -> 0: see below */
 	SYS_thread_create = 16,	 /* (entry, stack_top, arg) -> tid: see below */
-	SYS_COUNT = 17,
+	SYS_pl_progress = 17,	 /* (ops, cycles) -> 0: HC_MARK's MARK_REP (hv/abi.h) */
+	SYS_COUNT = 18,
 };
 
 /*

@@ -37,14 +37,6 @@ bool param_is_concurrency(const char *name)
 	return false;
 }
 
-/* pagefault keeps every page it touches: iters x (warm-up + reps) pages in all. 16384
- * pages is 64 MiB per repetition, within a small guest's memory. */
-static const struct {
-	const char *workload;
-	long max_iters;
-} iter_caps[] = {{"pagefault", 16384}};
-#define DEFAULT_MAX_ITERS 1000000
-
 /* The workloads that fork: where the hv's fork policy makes a difference. */
 static const char *const forking[] = {"forkexec", "forkstorm"};
 
@@ -54,14 +46,6 @@ static bool forks(const struct workload *w)
 		if (strcmp(forking[i], w->name) == 0)
 			return true;
 	return false;
-}
-
-static long max_iters(const struct workload *w)
-{
-	for (size_t i = 0; i < sizeof iter_caps / sizeof iter_caps[0]; i++)
-		if (strcmp(iter_caps[i].workload, w->name) == 0)
-			return iter_caps[i].max_iters;
-	return DEFAULT_MAX_ITERS;
 }
 
 __attribute__((noreturn)) static void usage_error(const char *fmt, const char *what,
@@ -154,7 +138,7 @@ static void set_params(struct cell *c, const struct workload *w, char *const kv[
 		errno = EINVAL;
 		die("a point of the sweep table: %s", err);
 	}
-	c->max_iters = max_iters(w);
+	c->max_iters = w->max_iters ? w->max_iters : WL_MAX_ITERS;
 	char *s = c->params;
 	size_t left = sizeof c->params;
 	for (int i = 0; i < wl_nparams(w); i++) {

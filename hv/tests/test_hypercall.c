@@ -10,7 +10,7 @@ static uint8_t *mem;
 static struct guest g;
 static char *console_text;
 static size_t console_len;
-static int marks[3];
+static int marks[MARK_REP + 1];
 
 static void count_mark(struct guest *gg, int phase, void *arg)
 {
@@ -109,7 +109,13 @@ static void test_mark_and_faults(void)
 	CHECK(hc(HC_MARK, MARK_BEGIN, 0, 0, 0) == 0 && marks[MARK_BEGIN] == 1, "begin");
 	CHECK(hc(HC_MARK, MARK_END, 0, 0, 0) == 0 && marks[MARK_END] == 1, "end");
 	CHECK(hc(HC_MARK, 0, 0, 0, 0) == -HC_EINVAL, "phase 0");
-	CHECK(hc(HC_MARK, 3, 0, 0, 0) == -HC_EINVAL, "phase 3");
+	CHECK(hc(HC_MARK, MARK_REP + 1, 0, 0, 0) == -HC_EINVAL, "phase after the last");
+	/* progress: its arguments reach the callback; the kernel's counts of the marks stay */
+	memcpy(mem + 0x3000, &(struct hc_kcounts){.shootdowns = 3}, sizeof(struct hc_kcounts));
+	CHECK(hc(HC_MARK, MARK_BEGIN, 0x3000, 0, 0) == 0, "begin with counts");
+	CHECK(hc(HC_MARK, MARK_REP, 0, 8, 9000) == 0 && marks[MARK_REP] == 1 && g.mark_ops == 8 &&
+		  g.mark_cycles == 9000 && g.have_kcounts && g.kcounts.shootdowns == 3,
+	      "progress");
 	for (int i = 0; i < HV_MAX_FAULTS + 3; i++)
 		CHECK(hc(HC_PROC_FAULT, (uint64_t)i, 0xdead000, 0x401000, 6) == 0, "fault %d", i);
 	CHECK(g.nfaults == HV_MAX_FAULTS + 3 && g.faults[1].pid == 1 && g.faults[1].va == 0xdead000,

@@ -18,6 +18,11 @@ void pl_mark(int phase)
 	(void)phase;
 }
 
+void pl_progress(long ops, uint64_t cycles)
+{
+	(void)ops, (void)cycles;
+}
+
 /* Guest-only services (WL_GUEST_ONLY workloads): the bench never runs them natively. */
 long pl_nullhc(void)
 {
@@ -52,21 +57,25 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-/* TSC frequency measured against CLOCK_MONOTONIC over 50 ms. */
-static uint64_t tsc_khz(void)
+/* TSC frequency measured against CLOCK_MONOTONIC over 50 ms, once. */
+uint64_t pl_tsc_khz(void)
 {
+	static uint64_t khz;
+	if (khz)
+		return khz;
 	double t0 = now_ns();
 	uint64_t c0 = pl_rdtsc();
 	struct timespec nap = {0, 50 * 1000 * 1000};
 	nanosleep(&nap, NULL);
-	return (uint64_t)((pl_rdtsc() - c0) / ((now_ns() - t0) / 1e6));
+	khz = (uint64_t)((pl_rdtsc() - c0) / ((now_ns() - t0) / 1e6));
+	return khz;
 }
 
 /* One line on stdout that the bench parses. */
 void pl_report(const struct hc_result *r)
 {
 	printf("RESULT ok=%u iters=%lu tsc_khz=%lu cycles=", r->ok, (unsigned long)r->iters,
-	       (unsigned long)tsc_khz());
+	       (unsigned long)pl_tsc_khz());
 	for (uint32_t i = 0; i < r->nsamples && i < HC_MAX_SAMPLES; i++)
 		printf("%s%lu", i ? "," : "", (unsigned long)r->cycles[i]);
 	printf(" msg=%s\n", r->msg);

@@ -6,7 +6,7 @@
 #include "abi.h"
 #include "workload.h"
 
-#define USAGE "usage: wl NAME iters=N reps=R warmup=W [param=value...]"
+#define USAGE "usage: wl NAME iters=N|budget_us=U reps=R warmup=W [param=value...]"
 
 /* Takes "key=N" for the runner's own keys; 1 if kv was one of them, -1 if malformed. */
 static int runner_key(const char *kv, const char *key, long *out)
@@ -38,6 +38,37 @@ static uint64_t run_rep(const struct workload *w, struct wl_ctx *ctx)
 	return t ? t : 1;
 }
 
+static long clamp_long(double v, long lo, long hi)
+{
+	return v < lo ? lo : v > hi ? hi : (long)v;
+}
+
+/*
+ * Under a time budget (lmbench's rule, as the bench applies it across runs): probes of one
+ * operation, then of at least twice as many (at most cap operations in all, within what setup
+ * provided for), until a probe lasts a tenth of the budget; then as many operations per
+ * repetition as fill the budget, at least one and at most cap. The probes run before the
+ * warm-up, outside the timed section, each followed by a progress call. 0 on failure.
+ */
+static long budget_iters(const struct workload *w, struct wl_ctx *ctx, double budget, long cap)
+{
+	long probe = 1, used = 0;
+	double per_op;
+	for (;;) {
+		ctx->iters = probe;
+		uint64_t t = run_rep(w, ctx);
+		if (!t)
+			return 0;
+		pl_progress(probe, t);
+		used += probe;
+		per_op = (double)t / (double)probe;
+		if (t >= budget / 10 || used >= cap)
+			break;
+		probe = clamp_long(clamp_long(budget / 10 / per_op, 2 * probe, cap), 1, cap - used);
+	}
+	return clamp_long(budget / per_op, 1, cap);
+}
+
 int main(int argc, char **argv)
 {
 	static struct hc_result r;
@@ -54,33 +85,52 @@ int main(int argc, char **argv)
 		fail_usage(&r, why);
 	}
 
-	long iters = 1, reps = 1, warmup = 0;
+	long iters = -1, reps = 1, warmup = 0, budget_us = 0; /* iters -1: not given */
 	char *params[argc];
 	int nparams = 0;
 	for (int i = 2; i < argc; i++) {
 		int k = runner_key(argv[i], "iters", &iters);
+		if (!k)
+			k = runner_key(argv[i], "budget_us", &budget_us);
 		if (!k)
 			k = runner_key(argv[i], "reps", &reps);
 		if (!k)
 			k = runner_key(argv[i], "warmup", &warmup);
 		if (k < 0)
 			fail_usage(&r,
-				   "iters, reps and warmup take a non-negative decimal integer");
+				   "iters, budget_us, reps and warmup take a non-negative decimal integer");
 		if (!k)
 			params[nparams++] = argv[i];
 	}
-	if (iters < 1 || reps < 1 || reps > HC_MAX_SAMPLES)
-		fail_usage(&r, "need iters >= 1 and 1 <= reps <= 64");
+	if (iters >= 0 && budget_us)
+		fail_usage(&r, "give iters or budget_us, not both");
+	if (iters < 0)
+		iters = budget_us ? 0 : 1;
+	if ((!budget_us && iters < 1) || reps < 1 || reps > HC_MAX_SAMPLES)
+		fail_usage(&r, "need iters >= 1 (or budget_us >= 1) and 1 <= reps <= 64");
+	double budget = (double)budget_us * (double)pl_tsc_khz() / 1e3; /* TSC cycles */
+	if (budget_us && budget < 1)
+		fail_usage(&r, "budget_us needs the TSC rate, which is unknown here: give iters");
 
-	struct wl_ctx ctx = {.iters = iters, .total_ops = iters * (warmup + reps)};
+	long cap = w->max_iters ? w->max_iters : WL_MAX_ITERS;
+	struct wl_ctx ctx = {.iters = iters,
+			     .total_ops =
+				 budget_us ? cap * (warmup + reps + 1) : iters * (warmup + reps)};
 	char why[HC_MSG_MAX];
 	if (wl_parse_params(w, &ctx, nparams, params, why, sizeof why) < 0)
 		fail_usage(&r, why);
-	r.iters = iters;
 
 	int ok = !w->setup || w->setup(&ctx) == 0;
-	for (long i = 0; ok && i < warmup; i++)
-		ok = run_rep(w, &ctx) != 0;
+	if (ok && budget_us)
+		ok = (ctx.iters = budget_iters(w, &ctx, budget, cap)) != 0;
+	r.iters = ctx.iters;
+	pl_progress(ctx.iters, 0);
+	for (long i = 0; ok && i < warmup; i++) {
+		uint64_t t = run_rep(w, &ctx);
+		ok = t != 0;
+		if (ok)
+			pl_progress(ctx.iters, t);
+	}
 	pl_mark(MARK_BEGIN);
 	for (long i = 0; ok && i < reps; i++) {
 		r.cycles[i] = run_rep(w, &ctx);

@@ -25,6 +25,15 @@ for args in "forkstorm copies=3 rss_kib=256 touch_pages=8" "shootdown threads=4 
 		echo "FAIL native $args"; fails=$((fails + 1))
 	fi
 done
+# A time budget instead of iters: the runner chooses a count that fills it, within the cap of a
+# workload that keeps what each operation makes (pagefault: 16384 pages per repetition).
+budget_iters() { "$wl" "$@" reps=2 | sed -n 's/^RESULT ok=1 iters=\([0-9]*\) .*/\1/p'; }
+n=$(budget_iters nullsys budget_us=20000)
+if [ "${n:-0}" -gt 100 ]; then echo "PASS native budget: nullsys $n iters in 20 ms"
+else echo "FAIL native budget: nullsys chose '${n}' iters for 20 ms"; fails=$((fails + 1)); fi
+n=$(budget_iters pagefault budget_us=2000000)
+if [ "${n:-0}" -ge 1 ] && [ "$n" -le 16384 ]; then echo "PASS native budget: pagefault $n iters, capped"
+else echo "FAIL native budget: pagefault chose '${n}' iters (cap 16384)"; fails=$((fails + 1)); fi
 expect_refused() { # name, then the arguments that must be refused with exit 2 and a reason
 	what=$1; shift
 	out=$("$wl" "$@" 2>/dev/null); rc=$?
@@ -38,6 +47,7 @@ expect_refused "valid: rss_kib, touch_pages" forkstorm bogus=1
 expect_refused "out of range" mmapchurn kib=1
 expect_refused "needs an integer" mmapchurn kib=abc
 expect_refused "reps" nullsys reps=65
+expect_refused "not both" nullsys iters=5 budget_us=5
 expect_refused "out of range" shootdown threads=9
 expect_refused "out of range" forkstorm copies=0
 [ "$fails" -eq 0 ]

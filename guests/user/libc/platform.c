@@ -11,9 +11,19 @@ uint64_t pl_rdtsc(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
+uint64_t pl_tsc_khz(void)
+{
+	return libc_tsc_khz;
+}
+
 void pl_mark(int phase)
 {
 	syscall6(SYS_pl_mark, phase, 0, 0, 0, 0, 0);
+}
+
+void pl_progress(long ops, uint64_t cycles)
+{
+	syscall6(SYS_pl_progress, ops, (long)cycles, 0, 0, 0, 0);
 }
 
 long pl_nullhc(void)

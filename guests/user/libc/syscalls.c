@@ -8,8 +8,9 @@
 #include "syscall.h"
 
 int errno;
-static int use_trap;   /* the kernel's AT_PAGELAB_ENTRY says ENTRY_TRAP: int3, not syscall */
-static long ncpus = 1; /* AT_PAGELAB_NCPUS */
+static int use_trap;	    /* the kernel's AT_PAGELAB_ENTRY says ENTRY_TRAP: int3, not syscall */
+static long ncpus = 1;	    /* AT_PAGELAB_NCPUS */
+unsigned long libc_tsc_khz; /* AT_PAGELAB_TSC_KHZ */
 
 /* Called by crt0 before main: the auxiliary vector follows envp's NULL. */
 void libc_init(char **envp)
@@ -21,6 +22,8 @@ void libc_init(char **envp)
 			use_trap = av[1] == ENTRY_TRAP;
 		else if (av[0] == AT_PAGELAB_NCPUS)
 			ncpus = (long)av[1];
+		else if (av[0] == AT_PAGELAB_TSC_KHZ)
+			libc_tsc_khz = av[1];
 }
 
 long sysconf(int name)
