@@ -5,7 +5,7 @@
 top=$(pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cp -r "$top/Makefile" "$top/include" "$top/workloads" "$top/hv" "$top/guests" "$top/harness" "$tmp/"
+cp -r "$top/Makefile" "$top/include" "$top/record" "$top/workloads" "$top/hv" "$top/guests" "$top/harness" "$tmp/"
 # The C block that follows the "## Add a workload" heading.
 awk '/^## Add a workload/ {sect = 1} sect && /^```c$/ {code = 1; next}
      code && /^```$/ {exit} code {print}' "$top/README.md" >"$tmp/workloads/spin.c"
