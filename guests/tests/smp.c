@@ -9,7 +9,8 @@
 
 #define PAGE 4096
 
-/* usage: smp [ROUNDS [stale|nostorms]]: only the stale-mapping tests, or all but the storms */
+/* usage: smp [ROUNDS [stale|nostorms|storms]]: only the stale-mapping tests, all but the storms,
+ * or only the storms */
 static int rounds = 20; /* each test repeats this often, to catch races */
 static int alone;	/* one CPU: the threads must take turns */
 
@@ -266,6 +267,10 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		rounds = atoi(argv[1]);
 	alone = sysconf(_SC_NPROCESSORS_ONLN) < 2;
+	if (argc > 2 && !strcmp(argv[2], "storms")) { /* only the storms */
+		RUN_TEST(test_concurrent_fork_storms);
+		TEST_EXIT();
+	}
 	RUN_TEST(test_munmap_reaches_other_cpu);
 	RUN_TEST(test_mprotect_reaches_other_cpu);
 	RUN_TEST(test_cow_copy_reaches_other_cpu);

@@ -31,14 +31,15 @@ turns=0
 for mode in classic ptefree pvmmu; do
 	args=$ROUNDS
 	# Known bug, not yet found: pvmmu's concurrent fork storms on 2 vCPUs under NPT triple-fault
-	# vCPU 1 in about 1 run in 25 in the lab when its vCPUs run at the same time (LAB_MTTCG=1,
-	# --pvmmu-apply direct), in none of 60 when they take turns; left out where they may run at
-	# the same time, so that it stays visible as a SKIP rather than as a red run now and then.
+	# a vCPU in the lab when its vCPUs run at the same time (LAB_MTTCG=1; harness/lab/storms.sh
+	# reproduces it: 1 run in 25 with --pvmmu-apply direct, 10 in 25 with vcpu), in none of 60
+	# when they take turns; left out where they may run at the same time, so that it stays
+	# visible as a SKIP rather than as a red run now and then.
 	if [ "$mode" = pvmmu ] && { [ "$mmu" = npt ] || [ "$mmu" = ept ]; } && [ $turns = 0 ]; then
 		args="$ROUNDS nostorms"
 		echo "SKIP pvmmu/smp/cpus=$CPUS test_concurrent_fork_storms: known bug under $mmu" \
-			"with vCPUs running at the same time (vCPU 1 triple-faults in about 1 lab run" \
-			"in 25 with LAB_MTTCG=1), not yet found"
+			"with vCPUs running at the same time (a vCPU triple-faults in 1 lab run in 25" \
+			"with LAB_MTTCG=1; harness/lab/storms.sh reproduces it), not yet found"
 	fi
 	run "$mode" on "$args"
 	printf '%s\n' "$out" | while read -r verdict rest; do
