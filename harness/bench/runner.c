@@ -1,6 +1,7 @@
 /* runner.c: runs every cell of the matrix in turn, recording each result as it comes. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "matrix.h"
 #include "proc.h"
 #include "runner.h"
@@ -10,7 +11,33 @@ struct plat_state {
 	const struct platform *plat;
 	int available;
 	char why[BENCH_ERR_MAX];
+	int done, left; /* cells measured so far, and still to come */
+	double seconds; /* that the measured ones took */
 };
+
+static double monotonic_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* " ~N min left": each platform's cells to come at the mean time of its cells so far (of all
+ * cells so far where it has none yet); nothing before the first cell. */
+static void time_left(const struct plat_state *st, int n, char *buf, size_t len)
+{
+	double all = 0, left = 0;
+	int done = 0;
+	for (int i = 0; i < n; i++)
+		all += st[i].seconds, done += st[i].done;
+	for (int i = 0; i < n && done; i++)
+		left += st[i].left * (st[i].done ? st[i].seconds / st[i].done : all / done);
+	buf[0] = '\0';
+	if (done && left >= 90)
+		snprintf(buf, len, ", ~%.0f min left", left / 60);
+	else if (done)
+		snprintf(buf, len, ", ~%.0f s left", left);
+}
 
 static struct plat_state *state_of(struct plat_state *st, int n, const struct platform *p)
 {
@@ -191,10 +218,11 @@ int runner_run(struct matrix *m, const struct budget *b, json_t *doc, const char
 {
 	struct plat_state st[8];
 	for (int i = 0; i < m->nplats; i++) {
-		st[i].plat = m->plats[i];
-		st[i].why[0] = '\0';
+		st[i] = (struct plat_state){.plat = m->plats[i]};
 		st[i].available = m->plats[i]->available(st[i].why, sizeof st[i].why);
 	}
+	for (int c = 0; c < m->n; c++)
+		state_of(st, m->nplats, m->cells[c].plat)->left++;
 	for (int i = 0; i < m->nplats; i++) {
 		if (!st[i].available || !m->plats[i]->prepare)
 			continue;
@@ -211,12 +239,17 @@ int runner_run(struct matrix *m, const struct budget *b, json_t *doc, const char
 	int failed = 0;
 	for (int i = 0; i < m->n && !proc_interrupted(); i++) {
 		const struct cell *c = &m->cells[i];
-		char where[128];
+		struct plat_state *ps = state_of(st, m->nplats, c->plat);
+		char where[128], left[48];
 		label(c, where, sizeof where);
-		printf("[%d/%d] %s%s%s %s: ", i + 1, m->n, c->wl->name, c->params[0] ? " " : "",
-		       c->params, where);
+		time_left(st, m->nplats, left, sizeof left);
+		printf("[%d/%d%s] %s%s%s %s: ", i + 1, m->n, left, c->wl->name,
+		       c->params[0] ? " " : "", c->params, where);
 		fflush(stdout);
-		json_t *rec = run_one(c, state_of(st, m->nplats, c->plat), b, trace_ok);
+		double t0 = monotonic_s();
+		json_t *rec = run_one(c, ps, b, trace_ok);
+		ps->seconds += monotonic_s() - t0;
+		ps->done++, ps->left--;
 		if (proc_interrupted()) { /* the cell was cut short: no measurement */
 			printf("interrupted\n");
 			json_decref(rec);
