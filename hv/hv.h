@@ -8,10 +8,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "abi.h"
-#include "pvmmu/pvmmu.h"
 
-#define PAGE_SIZE 4096ull
-#define MIB	  (1ull << 20)
+#define PAGE_SIZE	4096ull
+#define MODE_COUNTS_MAX 512 /* bytes of a mode's counters at a mark (mode.h) */
+#define MIB		(1ull << 20)
 
 /* util.c: host errors are fatal and say what failed with strerror(errno). */
 #define HV_EXIT_OK	     0
@@ -20,6 +20,8 @@
 #define HV_EXIT_HOST_ERROR   3
 #define HV_EXIT_IO	     4 /* an input unreadable or an output unwritable */
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
+/* A request the hv refuses before anything starts: "hv: " and the reason, HV_EXIT_USAGE. */
+__attribute__((noreturn, format(printf, 1, 2))) void usage_error(const char *fmt, ...);
 /* Writes the message into err (the caller reports it) and returns -1. */
 __attribute__((format(printf, 3, 4))) int errorf(char *err, size_t errlen, const char *fmt, ...);
 /* A host failure while the guest runs does not exit at once: the first one is kept (with
@@ -107,11 +109,20 @@ struct hc_counts {
 	uint64_t unknown;				/* numbers outside the table */
 	uint64_t cycles[HC_COUNT];			/* host TSC cycles spent in each handler */
 };
-struct ptefree;
 struct hc_args;
+struct guest;
+typedef int64_t (*hc_handler)(struct guest *g, const struct hc_args *a);
+/* A mode's view from the guest: the hypercalls it serves and the invariants it keeps (its
+ * struct hv_mode in mode.h names it; unit tests attach it alone, without KVM). */
+struct mode_calls {
+	uint32_t first, count;	    /* its hypercalls: [first, first + count) */
+	const hc_handler *handlers; /* handlers[nr - first]; NULL entries answer -HC_ENOSYS */
+	/* 0 if its invariants hold in state, else -1 with the first violation in err; NULL:
+	 * the mode keeps none (the guest owns all its paging state) */
+	int (*check)(const void *state, char *err, size_t errlen);
+};
 struct guest {
 	struct gmem mem;
-	enum mmu_mode mode;
 	FILE *console;
 	struct hc_counts hc;
 	bool done;	 /* HC_EXIT or HC_ASSERT: stop running */
@@ -132,11 +143,8 @@ struct guest {
 	/* called on a checked HC_CPU_START with on_mark_arg (vcpu.c gives the vCPU its state and
 	 * a thread); returns 0 or -HC_E* */
 	int64_t (*on_cpu_start)(struct guest *g, const struct hc_args *a, void *arg);
-	struct ptefree *pf; /* ptefree mode only */
-	/* classic free page reporting: blocks of report_chunk bytes in [report_base,
-	 * report_top); report_chunk 0 when off */
-	uint64_t report_chunk, report_base, report_top;
-	struct pvmmu *pv; /* pvmmu mode only */
+	const struct mode_calls *calls; /* the running mode's hypercalls and invariants */
+	void *mode_state;		/* its state, as its handlers take it */
 	/* the mode's invariants are checked after every check_every-th hypercall (0: at the
 	 * end only); the first violation stops the run */
 	uint64_t check_every, since_check, checks;
@@ -150,8 +158,8 @@ struct hc_args {
 #define HC_CONSOLE_MAX 4096 /* longest HC_CONSOLE write */
 /* Serves one hypercall; returns the value for the guest's RAX (>= 0, or -HC_E*). */
 int64_t hc_dispatch(struct guest *g, const struct hc_args *a);
-/* Checks the running mode's invariants now (pvmmu_check in full, ptefree_check; classic has
- * none); false, with the first violation kept in g->violation, if one is broken. */
+/* Checks the running mode's invariants now (its calls->check); false, with the first violation kept
+ * in g->violation, if one is broken. */
 bool guest_invariants_hold(struct guest *g);
 const char *hc_name(uint32_t nr);
 const char *hc_error_name(int code); /* "EINVAL" for HC_EINVAL, ...; "other" if unknown */
@@ -202,7 +210,7 @@ int ptefree_window_of_cr3(const struct ptefree *pf, uint64_t cr3);
 #define PAGE_PENDING 0x40 /* lazy fork: content still to come from the parent window */
 uint8_t ptefree_page(const struct ptefree *pf, int w, uint64_t va);
 void *ptefree_host(const struct ptefree *pf, int w, uint64_t va); /* NULL if va >= size */
-uint64_t pf_window_size(const struct ptefree *pf);
+uint64_t ptefree_window_size(const struct ptefree *pf);
 struct ptefree_counts {
 	uint64_t forks, fork_pages_copied, lazy_pages_copied, lazy_zero_pages, lazy_wp_faults;
 };
@@ -220,15 +228,12 @@ struct ptefree_refusal {
 	uint64_t count;
 };
 int ptefree_refusals_get(struct ptefree *pf, struct ptefree_refusal *out); /* how many */
-int64_t pf_as_create(struct guest *g, const struct hc_args *a);
-int64_t pf_as_destroy(struct guest *g, const struct hc_args *a);
-int64_t pf_as_fork(struct guest *g, const struct hc_args *a);
-int64_t pf_as_switch(struct guest *g, const struct hc_args *a);
-int64_t pf_map(struct guest *g, const struct hc_args *a);
-int64_t pf_unmap(struct guest *g, const struct hc_args *a);
-int64_t pf_protect(struct guest *g, const struct hc_args *a);
-int64_t pf_kmem_alloc(struct guest *g, const struct hc_args *a);
-int64_t pf_kmem_free(struct guest *g, const struct hc_args *a);
+/* The hypercalls [HC_AS_CREATE, HC_KMEM_FREE] and the window tables' check. */
+extern const struct mode_calls ptefree_calls;
+/* Makes pf the guest's mode state, with ptefree_calls. */
+void ptefree_attach(struct guest *g, struct ptefree *pf);
+/* The guest's ptefree state, or NULL in another mode. */
+struct ptefree *ptefree_of(const struct guest *g);
 
 /* stats.c: KVM binary statistics (KVM_GET_STATS_FD), looked up by name. */
 struct kvm_stat {
@@ -330,8 +335,10 @@ struct vcpu_state {
 	pthread_t thread;
 	unsigned flush_req, flush_done; /* remote TLB flushes asked of it and done */
 };
+struct hv_mode;
 struct run_state {
 	struct vm *vm;
+	const struct hv_mode *mode; /* the running mode (mode.h) */
 	struct guest g;
 	bool (*step)(struct vcpu_state *vs); /* run_step: what each vCPU thread loops on */
 	struct vcpu_state cpu[MAX_CPUS];
@@ -349,8 +356,7 @@ struct run_state {
 		uint64_t exits[HV_EXIT_REASONS]; /* summed over vCPUs */
 		uint64_t cpu_exits[MAX_CPUS];	 /* exits to the hv of each vCPU */
 		struct hc_counts hc;
-		struct ptefree_counts pfc;
-		struct pvmmu_counts pvc;
+		uint64_t mode_counts[MODE_COUNTS_MAX / 8]; /* the mode's counts hook (mode.h) */
 		bool have_kcounts;
 		struct hc_kcounts kc;
 		uint64_t lock_waits, lock_wait_ns;
@@ -391,10 +397,6 @@ void vcpu_flush_pending(struct vcpu_state *vs);
  * runs guest code again; waits for those running. Returns how many were kicked. */
 int vcpus_flush(struct run_state *rs, unsigned self, uint32_t mask);
 
-/* fault.c: an access the host refused in a ptefree window (EFAULT from KVM_RUN, a memory
- * fault exit with its gpa, or MMIO) becomes a #PF for the guest. False when it is not one. */
-bool fault_inject(struct vcpu_state *vs, bool have_gpa, uint64_t gpa);
-
 /* regs.c: the register dump for crashes and timeouts. */
 void regs_dump(const struct vcpu *c, FILE *out, char *summary, size_t len);
 
@@ -406,13 +408,8 @@ struct run_config {
 	int nparams;
 	long iters, reps, warmup;
 	const char *json_path;
-	enum mmu_mode mode;
-	const char *fork_policy;   /* ptefree: the policy that ran */
-	const char *populate;	   /* ptefree: the populate policy that ran */
-	const char *free_report;   /* classic: "on" or "off" */
+	const char *mode;	   /* its name */
 	const char *syscall_entry; /* how guest programs entered the kernel: syscall or trap */
-	const char *pv_apply;	   /* pvmmu: how updates reach the vCPU (vcpu, direct) */
-	long pv_batch;		   /* pvmmu: operations per batch */
 	long cpus;		   /* vCPUs */
 	const char *shootdown;	   /* on or skip (boot_info.shootdown) */
 };

@@ -2,12 +2,14 @@
 
 # build/hv is the binary itself, so objects and tests live in build/hv.d/
 HV_OUT := $(BUILD)/hv.d
-# one folder per mode's hv side (hv/ptefree/, hv/pvmmu/), its internal header next to its files
-HV_SRCS := $(filter-out hv/main.c hv/options.c,$(wildcard hv/*.c hv/ptefree/*.c hv/pvmmu/*.c))
+# one folder per mode's hv side (hv/classic/, hv/ptefree/, hv/pvmmu/: found by wildcard, each
+# registered by its HV_MODE), its internal header next to its files
+HV_MODE_DIRS := $(filter-out hv/tests/ hv/tools/,$(dir $(wildcard hv/*/*.c)))
+HV_SRCS := $(filter-out hv/main.c hv/options.c,$(wildcard hv/*.c $(addsuffix *.c,$(sort $(HV_MODE_DIRS)))))
 HV_OBJS := $(patsubst hv/%.c,$(HV_OUT)/%.o,$(HV_SRCS)) $(BUILD)/harness/record/latency.o
 HV_CFLAGS := $(HOST_CFLAGS) -Ihv -Iinclude -Iworkloads -Iharness
 HV_LIBS := -ljansson -lpthread
-HV_HEADERS := hv/hv.h hv/options.h include/abi.h hv/counters.h hv/ptefree/ptefree.h hv/pvmmu/pvmmu.h hv/pvmmu/state.h hv/ptefree/decode.h workloads/workload.h
+HV_HEADERS := hv/hv.h hv/options.h hv/mode.h include/abi.h hv/counters.h $(wildcard $(addsuffix *.h,$(HV_MODE_DIRS))) workloads/workload.h
 
 $(HV_OUT)/%.o: hv/%.c $(HV_HEADERS) harness/record/record.h
 	@mkdir -p $(dir $@)
@@ -41,8 +43,8 @@ $(HV_OUT)/tests/%.o: hv/tests/%.c $(HV_HEADERS) harness/test.h
 # Each unit test links what it tests and what that uses, no more (harness/deps.sh keeps these
 # layers free of cycles); the guest's view of the hv is the hypercall table and the modes'
 # validation, without vCPUs or KVM.
-HV_GUEST_VIEW := util gmem hypercall ptefree/ptefree ptefree/paging ptefree/lazy ptefree/window \
-	pvmmu/pvmmu pvmmu/check
+HV_GUEST_VIEW := util gmem hypercall classic/free_report ptefree/ptefree ptefree/paging ptefree/lazy \
+	ptefree/window pvmmu/pvmmu pvmmu/check pvmmu/calls
 HV_TEST_OBJS_gmem := util gmem
 HV_TEST_OBJS_elf := util gmem elf
 HV_TEST_OBJS_stats := util stats

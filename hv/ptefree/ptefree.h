@@ -81,4 +81,9 @@ int lazy_release(struct ptefree *pf, int w, uint64_t first, uint64_t n);
  * 0 when w is not registered so, or the error. */
 int lazy_populate(struct ptefree *pf, int w, uint64_t first, uint64_t n);
 
+/* fault.c: an access the host refused in a window (EFAULT from KVM_RUN, a memory fault exit
+ * with its gpa, or MMIO) becomes a #PF for the guest (the mode's on_fault hook). False when it
+ * is not one. */
+bool ptefree_fault(struct vcpu_state *vs, bool have_gpa, uint64_t gpa);
+
 #endif
