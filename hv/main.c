@@ -225,7 +225,7 @@ int main(int argc, char **argv)
 		if (o.list_modes)
 			options_list_modes(stdout);
 		if (o.describe)
-			options_describe(stdout);
+			options_describe(&o, stdout);
 		return HV_EXIT_OK;
 	}
 	char err[PATH_MAX + 128];

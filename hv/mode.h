@@ -51,8 +51,7 @@ struct hv_mode {
 
 /* Registers a mode: the linker collects them (hv/<mode>/ is built by wildcard). */
 #define HV_MODE(var)                                                                               \
-	__attribute__((used, section("hv_modes"), aligned(sizeof(void *))))                        \
-	const struct hv_mode var
+	__attribute__((used, section("hv_modes"), aligned(sizeof(void *)))) const struct hv_mode var
 
 const struct hv_mode *hv_mode_first(void);
 const struct hv_mode *hv_mode_next(const struct hv_mode *m); /* NULL after the last */

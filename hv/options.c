@@ -289,15 +289,35 @@ void parse_args(int argc, char **argv, struct options *o)
 		o->syscall_entry = option_choice("PAGELAB_SYSCALL_ENTRY", entries, entry);
 }
 
-static json_t *option_json(const struct hv_option *opt, json_t *modes)
+/* The value the option has in base (its default before any is given): JSON, null if none. */
+static json_t *value_json(const struct hv_option *opt, const void *base)
+{
+	const void *field = (const char *)base + opt->field;
+	switch (opt->kind) {
+	case OPT_NUMBER:
+		return json_integer(*(const long *)field);
+	case OPT_CHOICE:
+		for (int i = 0; opt->choices[i].name; i++)
+			if (opt->choices[i].value == *(const int *)field)
+				return json_string(opt->choices[i].name);
+		return json_null();
+	case OPT_TEXT:
+		return *(const char *const *)field ? json_string(*(const char *const *)field)
+						   : json_null();
+	default:
+		return json_null();
+	}
+}
+
+static json_t *option_json(const struct hv_option *opt, const void *base, json_t *modes)
 {
 	static const char *const kinds[] = {[OPT_FLAG] = "flag",
 					    [OPT_NUMBER] = "number",
 					    [OPT_CHOICE] = "choice",
 					    [OPT_TEXT] = "text",
 					    [OPT_PARAM] = "param"};
-	json_t *o =
-	    json_pack("{ss ss so}", "name", opt->name, "kind", kinds[opt->kind], "modes", modes);
+	json_t *o = json_pack("{ss ss so so}", "name", opt->name, "kind", kinds[opt->kind], "modes",
+			      modes, "default", value_json(opt, base));
 	if (opt->kind == OPT_NUMBER)
 		json_object_update_new(o,
 				       json_pack("{sI sI sb}", "min", (json_int_t)opt->min, "max",
@@ -311,7 +331,7 @@ static json_t *option_json(const struct hv_option *opt, json_t *modes)
 	return o;
 }
 
-void options_describe(FILE *out)
+void options_describe(const struct options *o, FILE *out)
 {
 	json_t *modes = json_array(), *all = json_array(), *options = json_array();
 	for (const struct hv_mode *m = hv_mode_first(); m; m = hv_mode_next(m)) {
@@ -320,11 +340,12 @@ void options_describe(FILE *out)
 		json_array_append_new(all, json_string(m->name));
 	}
 	for (size_t i = 0; i < NOPTIONS; i++)
-		if (table[i].runs & RUN_GUEST)
-			json_array_append_new(options, option_json(&table[i], json_copy(all)));
+		if (table[i].runs & RUN_GUEST && table[i].kind != OPT_FLAG)
+			json_array_append_new(options, option_json(&table[i], o, json_copy(all)));
 	for (const struct hv_mode *m = hv_mode_first(); m; m = hv_mode_next(m))
 		for (const struct hv_option *opt = m->options; opt && opt->name; opt++)
-			json_array_append_new(options, option_json(opt, json_pack("[s]", m->name)));
+			json_array_append_new(
+			    options, option_json(opt, m->config, json_pack("[s]", m->name)));
 	json_t *doc = json_pack("{so so}", "modes", modes, "options", options);
 	json_decref(all);
 	json_dumpf(doc, out, JSON_INDENT(1));

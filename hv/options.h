@@ -89,8 +89,9 @@ void parse_args(int argc, char **argv, struct options *o);
 bool option_given(const struct options *o, const char *name); /* on the command line */
 /* The value of a choice option's name (another source of it: an environment variable). */
 int option_choice(const char *what, const struct choice *c, const char *arg);
-/* --describe: the modes and every option of a guest run as JSON, for the bench and the tests. */
-void options_describe(FILE *out);
+/* --describe: the modes and every option of a guest run (its default: its value in o and the
+ * modes' configs, where --describe leaves them) as JSON, for the bench and the tests. */
+void options_describe(const struct options *o, FILE *out);
 /* --list-modes: one line per mode, its name first. */
 void options_list_modes(FILE *out);
 

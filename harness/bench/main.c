@@ -14,55 +14,63 @@
 
 #define DAY_S 86400.0 /* the bound of every time option */
 
-static const char *const all_modes[] = {"classic", "ptefree", "pvmmu"};
-static const char *const all_fork_policies[] = {"copy", "lazy"};
+/* Options of a guest run the bench sets itself, per cell: not a --vary axis. */
+static const char *const per_cell[] = {"mode",	"workload", "exec", "iters",  "reps", "warmup",
+				       "param", "timeout",  "json", "kernel", "cpus"};
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: bench [options]\n"
-		"Runs the matrix workloads x modes x platforms x parameter sweeps and writes\n"
-		"results.json, results.tsv and exits.tsv into a results folder.\n\n"
-		"  --platforms LIST  comma-separated platforms (default: all; see --list)\n"
-		"  --modes LIST      classic,ptefree,pvmmu (default: all three)\n"
-		"  --fork-policies LIST  the hv's fork policies for ptefree cells: lazy,copy\n"
-		"                    (default); workloads that fork run under each, the\n"
-		"                    others under the first\n"
-		"  --populate LIST   ptefree cells under each of the hv's populate policies:\n"
-		"                    none,write (default: the hv's default only)\n"
-		"  --free-report LIST  classic cells under each free page reporting setting:\n"
-		"                    off,on (default: the hv's default only)\n"
-		"  --workloads LIST  workload specs: NAME runs its default sweep,\n"
-		"                    NAME:k=v:k=v one point, NAME: the point of the defaults\n"
-		"                    (default: every workload)\n"
-		"  --reps N          measured repetitions per cell (default 5, quick 3)\n"
-		"  --budget S        target seconds per measured repetition (default 0.2,\n"
-		"                    quick 0.02); iterations are derived from it\n"
-		"  --timeout S       limit per process run (default 120 s)\n"
-		"  --max-op S        trim (record as skipped, with the time) a cell whose one\n"
-		"                    operation takes longer than S seconds (default 5, quick\n"
-		"                    1): keeps a run on a slow platform, such as a PVM host\n"
-		"                    that emulates the guest kernel, within minutes\n"
-		"  --out DIR         write the results into DIR, a folder without an earlier\n"
-		"                    run's results.json (default: results/<UTC stamp>-<host>;\n"
-		"                    results/latest points to it once the run is complete)\n"
-		"  --quick           small budgets and a reduced sweep\n"
-		"  --trace           after each measured cell, an untimed pass counting exits by\n"
-		"                    hardware exit reason (kvm:kvm_exit tracepoint, root)\n"
-		"  --trace-method M  auto (perf kvm stat where perf can run, else the tracefs\n"
-		"                    histogram; the default), perf or tracefs\n"
-		"  --calibration-exits N  exits per round of the hypercall calibration that\n"
-		"                    follows the cells on each KVM platform (default: the hv's)\n"
-		"  --summary DIR     print the tables of an earlier results folder\n"
-		"  --check DIR       check that DIR holds a complete results folder that this\n"
-		"                    bench wrote (schema, complete flag, fields, TSV headers)\n"
-		"  --list            list platforms (and whether they can run here), modes,\n"
-		"                    workloads with their parameters, and the default sweeps\n"
-		"  --help            this text\n"
-		"Exit status (harness/README.md): 0 every cell ran (ok or skipped), 2 bad usage\n"
-		"(refused before any cell), 3 a host failure, 4 an input unreadable or an output\n"
-		"unwritable, 5 some cells failed, 6 interrupted (SIGINT, SIGTERM: the partial\n"
-		"results are kept, marked incomplete).\n");
+	fprintf(
+	    f,
+	    "usage: bench [options]\n"
+	    "Runs the matrix workloads x modes x platforms x parameter sweeps and writes\n"
+	    "results.json, results.tsv and exits.tsv into a results folder.\n\n"
+	    "  --platforms LIST  comma-separated platforms (default: all; see --list)\n"
+	    "  --modes LIST      the hv's modes (build/hv --list-modes; default: all)\n"
+	    "  --vary OPTION=V1,V2,...  cells of each mode that takes the hv option OPTION\n"
+	    "                    (build/hv --describe; without its dashes) run under each\n"
+	    "                    value, e.g. pv-batch=1,512 or populate=none,write; several\n"
+	    "                    --vary: every combination a mode takes (at most %d axes)\n"
+	    "                    (default: the hv's defaults); fork-policy=... is\n"
+	    "                    --fork-policies\n"
+	    "  --fork-policies LIST  the hv's fork policies for the cells of the modes that\n"
+	    "                    take --fork-policy (default: the hv's default first, then the\n"
+	    "                    others); workloads that fork run under each, the others\n"
+	    "                    under the first\n"
+	    "  --populate LIST   the same as --vary populate=LIST\n"
+	    "  --free-report LIST  the same as --vary free-report=LIST\n"
+	    "  --workloads LIST  workload specs: NAME runs its default sweep,\n"
+	    "                    NAME:k=v:k=v one point, NAME: the point of the defaults\n"
+	    "                    (default: every workload)\n"
+	    "  --reps N          measured repetitions per cell (default 5, quick 3)\n"
+	    "  --budget S        target seconds per measured repetition (default 0.2,\n"
+	    "                    quick 0.02); iterations are derived from it\n"
+	    "  --timeout S       limit per process run (default 120 s)\n"
+	    "  --max-op S        trim (record as skipped, with the time) a cell whose one\n"
+	    "                    operation takes longer than S seconds (default 5, quick\n"
+	    "                    1): keeps a run on a slow platform, such as a PVM host\n"
+	    "                    that emulates the guest kernel, within minutes\n"
+	    "  --out DIR         write the results into DIR, a folder without an earlier\n"
+	    "                    run's results.json (default: results/<UTC stamp>-<host>;\n"
+	    "                    results/latest points to it once the run is complete)\n"
+	    "  --quick           small budgets and a reduced sweep\n"
+	    "  --trace           after each measured cell, an untimed pass counting exits by\n"
+	    "                    hardware exit reason (kvm:kvm_exit tracepoint, root)\n"
+	    "  --trace-method M  auto (perf kvm stat where perf can run, else the tracefs\n"
+	    "                    histogram; the default), perf or tracefs\n"
+	    "  --calibration-exits N  exits per round of the hypercall calibration that\n"
+	    "                    follows the cells on each KVM platform (default: the hv's)\n"
+	    "  --summary DIR     print the tables of an earlier results folder\n"
+	    "  --check DIR       check that DIR holds a complete results folder that this\n"
+	    "                    bench wrote (schema, complete flag, fields, TSV headers)\n"
+	    "  --list            list platforms (and whether they can run here), modes,\n"
+	    "                    workloads with their parameters, and the default sweeps\n"
+	    "  --help            this text\n"
+	    "Exit status (harness/README.md): 0 every cell ran (ok or skipped), 2 bad usage\n"
+	    "(refused before any cell), 3 a host failure, 4 an input unreadable or an output\n"
+	    "unwritable, 5 some cells failed, 6 interrupted (SIGINT, SIGTERM: the partial\n"
+	    "results are kept, marked incomplete).\n",
+	    VARY_MAX);
 }
 
 static void list_everything(void)
@@ -74,12 +82,8 @@ static void list_everything(void)
 		printf("  %-10s %s%s\n", platform_at(i)->name,
 		       ok ? "available" : "unavailable: ", ok ? "" : why);
 	}
-	printf("modes:\n  classic    the guest kernel owns its page tables\n"
-	       "  ptefree    the guest keeps VMAs only; the hv does all paging\n"
-	       "  pvmmu      the guest keeps page tables, changed by validated, batched "
-	       "hypercalls\n");
-	printf("fork policies (ptefree):\n  lazy       the hv copies a page when parent or child "
-	       "first writes it\n  copy       the hv copies the parent's resident pages at fork\n");
+	printf("modes (the hv's; build/hv --describe lists their options, for --vary):\n");
+	hv_modes_print(stdout);
 	printf("workloads:\n");
 	for (const struct workload *w = wl_first(); w; w = wl_next(w)) {
 		printf("  %-10s %s%s\n", w->name, w->desc,
@@ -168,29 +172,100 @@ static const char *trace_method(char *arg)
 
 static void select_modes(struct matrix *m, char *list)
 {
-	m->nmodes = select_names("mode", list, all_modes, 3, m->modes, 3);
+	const char *names[8];
+	int n = hv_modes(names, 8);
+	m->nmodes = select_names("mode", list, names, n, m->modes, 8);
+}
+
+/* The hv's fork policies, its default first. */
+static int fork_policy_names(const char *names[2])
+{
+	const json_t *opt = hv_option("fork-policy");
+	const char *def = json_string_value(json_object_get(opt, "default"));
+	size_t i;
+	json_t *c;
+	int n = def ? 1 : 0;
+	names[0] = def;
+	json_array_foreach(json_object_get(opt, "choices"), i,
+			   c) if (n < 2 && (!def || strcmp(json_string_value(c), def))) names[n++] =
+	    json_string_value(c);
+	return n;
 }
 
 static void select_fork_policies(struct matrix *m, char *list)
 {
-	m->nfork_policies =
-	    select_names("fork policy", list, all_fork_policies, 2, m->fork_policies, 2);
+	const char *names[2];
+	size_t i, n = 0;
+	json_t *c;
+	json_array_foreach(json_object_get(hv_option("fork-policy"), "choices"), i, c) if (n < 2)
+	    names[n++] = json_string_value(c);
+	m->nfork_policies = select_names("fork policy", list, names, (int)n, m->fork_policies, 2);
 }
 
-/* --populate / --free-report: the hv's values, kept as "NAME=VALUE" for the cells. */
-static int select_variants(const char *name, char *list, const char *const valid[],
-			   const char *out[2])
+/* Whether --vary takes the hv option: a number or a choice the bench does not set per cell. */
+static bool can_vary(const json_t *opt)
 {
-	const char *chosen[2];
-	int n = select_names(name, list, valid, 2, chosen, 2);
-	for (int i = 0; i < n; i++) {
-		char *v = malloc(strlen(name) + strlen(chosen[i]) + 2);
-		if (!v)
-			die("malloc");
-		sprintf(v, "%s=%s", name, chosen[i]);
-		out[i] = v;
+	const char *name = json_string_value(json_object_get(opt, "name"));
+	const char *kind = json_string_value(json_object_get(opt, "kind"));
+	for (size_t i = 0; i < sizeof per_cell / sizeof per_cell[0]; i++)
+		if (!strcmp(per_cell[i], name))
+			return false;
+	return !strcmp(kind, "number") || !strcmp(kind, "choice");
+}
+
+/* --vary OPTION=LIST (what: the option the user gave): the values, checked against the hv's
+ * table, as an axis of the matrix. */
+static void add_vary(struct matrix *m, const char *what, char *name, char *list)
+{
+	const json_t *opt = hv_option(name);
+	char valid[512] = "";
+	if (!opt || !can_vary(opt)) {
+		size_t i;
+		json_t *o;
+		json_array_foreach(hv_options(), i, o) if (can_vary(o))
+		    snprintf(valid + strlen(valid), sizeof valid - strlen(valid), "%s%s",
+			     valid[0] ? ", " : "", json_string_value(json_object_get(o, "name")));
+		fprintf(stderr, "bench: %s: '%s' is no hv option the bench can vary (valid: %s)\n",
+			what, name, valid);
+		exit(RC_USAGE);
 	}
-	return n;
+	if (!strcmp(name, "fork-policy")) {
+		select_fork_policies(m, list);
+		return;
+	}
+	hv_option_values(opt, valid, sizeof valid);
+	check_list(what, list, valid);
+	struct vary *v = NULL;
+	for (int i = 0; i < m->nvary; i++)
+		if (!strcmp(m->vary[i].option, name))
+			v = &m->vary[i];
+	if (!v && m->nvary == VARY_MAX) {
+		fprintf(stderr, "bench: %s: at most %d options vary\n", what, VARY_MAX);
+		exit(RC_USAGE);
+	}
+	if (!v) {
+		v = &m->vary[m->nvary++];
+		*v = (struct vary){.option = name};
+	}
+	char *save = NULL;
+	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (!hv_option_accepts(opt, t)) {
+			fprintf(stderr,
+				"bench: %s: '%s' is no value of the hv's --%s (valid: %s)\n", what,
+				t, name, valid);
+			exit(RC_USAGE);
+		}
+		bool dup = false;
+		for (int i = 0; i < v->nvalues; i++)
+			dup |= !strcmp(v->values[i], t);
+		if (!dup && v->nvalues == (int)(sizeof v->values / sizeof v->values[0])) {
+			fprintf(stderr, "bench: %s: at most %zu values\n", what,
+				sizeof v->values / sizeof v->values[0]);
+			exit(RC_USAGE);
+		}
+		if (!dup)
+			v->values[v->nvalues++] = t;
+	}
 }
 
 /* A finite number above 0 and at most max; integer: a whole one (in decimal). */
@@ -300,6 +375,7 @@ int main(int argc, char **argv)
 					     {"fork-policies", required_argument, 0, 'f'},
 					     {"populate", required_argument, 0, 'P'},
 					     {"free-report", required_argument, 0, 'R'},
+					     {"vary", required_argument, 0, 'V'},
 					     {"workloads", required_argument, 0, 'w'},
 					     {"reps", required_argument, 0, 'r'},
 					     {"budget", required_argument, 0, 'b'},
@@ -344,14 +420,24 @@ int main(int argc, char **argv)
 			workloads = optarg;
 			break;
 		case 'P':
-			m.npopulate = select_variants(
-			    "populate", optarg, (const char *const[]){"none", "write"}, m.populate);
+			add_vary(&m, "--populate", "populate", optarg);
 			break;
 		case 'R':
-			m.nfree_report =
-			    select_variants("free-report", optarg,
-					    (const char *const[]){"off", "on"}, m.free_report);
+			add_vary(&m, "--free-report", "free-report", optarg);
 			break;
+		case 'V': {
+			char *eq = strchr(optarg, '=');
+			if (!eq) {
+				fprintf(stderr,
+					"bench: --vary takes OPTION=V1,V2,... (an hv option "
+					"without its dashes), not '%s'\n",
+					optarg);
+				return RC_USAGE;
+			}
+			*eq = '\0';
+			add_vary(&m, "--vary", optarg, eq + 1);
+			break;
+		}
 		case 'r':
 			b.reps = (int)positive("--reps", optarg, HC_MAX_SAMPLES, true);
 			break;
@@ -405,10 +491,14 @@ int main(int argc, char **argv)
 	if (!m.nplats)
 		for (int i = 0; platform_at(i); i++)
 			m.plats[m.nplats++] = platform_at(i);
-	if (!m.nmodes)
-		select_modes(&m, (char[]){"classic,ptefree,pvmmu"});
-	if (!m.nfork_policies) /* lazy first: the hv's default, for workloads that never fork */
-		select_fork_policies(&m, (char[]){"lazy,copy"});
+	bool modes = false;
+	for (int i = 0; i < m.nplats; i++)
+		modes |= m.plats[i]->has_modes;
+	if (modes && !m.nmodes) /* every mode of the hv */
+		m.nmodes = hv_modes(m.modes, sizeof m.modes / sizeof m.modes[0]);
+	if (modes && !m.nfork_policies) /* the hv's default first: that of workloads that never
+					   fork */
+		m.nfork_policies = fork_policy_names(m.fork_policies);
 	if (workloads) {
 		char *save = NULL, valid[1024];
 		matrix_workload_names(valid, sizeof valid);

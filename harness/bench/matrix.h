@@ -9,16 +9,21 @@ struct matrix {
 	int n, cap;
 	const struct platform *plats[8];
 	int nplats;
-	const char *modes[4];
+	const char *modes[8]; /* as the hv names them */
 	int nmodes;
 	/* ptefree cells of workloads that fork run under each of these fork policies; the
 	 * others under the first only (the policy acts at fork and nowhere else) */
 	const char *fork_policies[2];
 	int nfork_policies;
-	/* ptefree cells run under each --populate value, classic ones under each --free-report
-	 * value ("populate=write", ...); none given: the hv's default only */
-	const char *populate[2], *free_report[2];
-	int npopulate, nfree_report;
+	/* --vary axes: an hv option and its values; each cell whose mode takes the option runs
+	 * under each value (under every combination of the axes its mode takes), with variant
+	 * "OPTION=VALUE/..."; none: the hv's defaults */
+	struct vary {
+		const char *option;
+		const char *values[8];
+		int nvalues;
+	} vary[VARY_MAX];
+	int nvary;
 };
 
 /* Adds the cells of one workload spec on every selected platform and mode. A spec is a

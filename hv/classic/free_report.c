@@ -1,4 +1,5 @@
-/* free_report.c: the classic mode's hypercall: free blocks the guest reports go back to the host. */
+/* free_report.c: the classic mode's hypercall: free blocks the guest reports go back to the host.
+ */
 #include "classic.h"
 
 /* The guest reads zeros in a reported block afterwards. */

@@ -7,7 +7,7 @@ static struct {
 	int free_report; /* 0 or 1 */
 } config;
 
-static const struct choice on_off[] = {{"on", 1}, {"off", 0}, {0}};
+static const struct choice on_off[] = {{"off", 0}, {"on", 1}, {0}};
 static const struct hv_option options[] = {
     OPTION_CHOICE("free-report", offsetof(typeof(config), free_report), on_off, "R",
 		  "on (the guest reports free 2 MiB blocks, the hv gives\n"

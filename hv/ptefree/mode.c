@@ -163,15 +163,16 @@ static void record(const struct mode_view *v, json_t *run)
 	int n = ptefree_refusals_get(pf, ref);
 	json_t *refusals = json_array();
 	for (int i = 0; i < n; i++)
-		json_array_append_new(refusals, json_pack("{ss ss sI}", "call", ref[i].call, "error",
-							  strerror(ref[i].err), "count",
+		json_array_append_new(refusals, json_pack("{ss ss sI}", "call", ref[i].call,
+							  "error", strerror(ref[i].err), "count",
 							  (json_int_t)ref[i].count));
 	json_object_set_new(run, "host_refusals", refusals);
 	struct ptefree_kmem k;
 	ptefree_kmem_get(pf, &k);
 	json_object_set_new(run, "kmem_chunks",
-			    json_pack("{sI sI sI sI sI}", "chunk_kib", (json_int_t)(k.chunk_size >> 10),
-				      "boot_end_kib", (json_int_t)(k.boot_end >> 10), "available",
+			    json_pack("{sI sI sI sI sI}", "chunk_kib",
+				      (json_int_t)(k.chunk_size >> 10), "boot_end_kib",
+				      (json_int_t)(k.boot_end >> 10), "available",
 				      (json_int_t)k.chunks, "held_end", (json_int_t)k.held,
 				      "held_peak", (json_int_t)k.held_peak));
 }
