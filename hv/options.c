@@ -335,8 +335,9 @@ void options_describe(const struct options *o, FILE *out)
 {
 	json_t *modes = json_array(), *all = json_array(), *options = json_array();
 	for (const struct hv_mode *m = hv_mode_first(); m; m = hv_mode_next(m)) {
-		json_array_append_new(
-		    modes, json_pack("{ss ss}", "name", m->name, "description", m->desc));
+		json_array_append_new(modes, json_pack("{ss ss sb}", "name", m->name, "description",
+						       m->desc, "invariants",
+						       m->calls && m->calls->check));
 		json_array_append_new(all, json_string(m->name));
 	}
 	for (size_t i = 0; i < NOPTIONS; i++)
