@@ -114,8 +114,7 @@ static void cell_text(enum table t, json_t *r, json_t *native, char *text, size_
 		snprintf(text, len, "%.3g", rec_exits(r));
 		break;
 	case HYPERCALLS:
-		pages =
-		    !strcmp(rec_str(r, "mode"), "pvmmu") ? rec_pv_updates(r) : rec_pages_copied(r);
+		pages = !isnan(rec_pv_updates(r)) ? rec_pv_updates(r) : rec_pages_copied(r);
 		if (pages >= 0.005)
 			snprintf(text, len, pages >= 10 ? "%.3g (%.0f)" : "%.3g (%.2g)",
 				 rec_hypercalls(r), pages);
