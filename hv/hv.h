@@ -295,15 +295,15 @@ struct boot_info *boot_setup(struct vm *vm, uint64_t entry);
  * rsp and rdi. Returns 0, or -1 with errno from the failed ioctl. */
 int boot_enter(const struct vcpu *c, uint64_t rip, uint64_t rsp, uint64_t rdi);
 
-/* platform.c: what the host is, and host memory use. */
-struct platform {
-	char name[32]; /* host, lab-npt, lab-shadow, ... */
+/* host.c: what the host is (the record's platform and mmu), and host memory use. */
+struct host {
+	char name[32]; /* the platform: host, lab-npt, lab-shadow, ... */
 	char mmu[16];  /* ept, npt, shadow, pvm */
 	char tdp_mmu[8];
 	char thp[16]; /* host transparent huge pages: always, madvise or never ("" if unknown) */
 	char kvm_module[16];
 };
-void platform_detect(struct platform *p);
+void host_detect(struct host *p);
 struct rss {
 	uint64_t rss_kib, hwm_kib;
 };
@@ -416,7 +416,7 @@ struct run_config {
 struct run_report {
 	const struct run_config *cfg;
 	struct run_state *rs;
-	struct platform plat;
+	struct host host;
 	struct rss rss_before, rss_after;
 	uint64_t tsc_khz;
 	uint64_t boot_tsc; /* guest TSC before the first KVM_RUN */

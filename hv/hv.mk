@@ -28,7 +28,7 @@ $(HV_OUT)/tools/%.o: hv/tools/%.c $(HV_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -c -o $@ $<
 
-$(BUILD)/hv-paging: $(HV_OUT)/tools/hvpaging.o $(HV_OBJS) $(BUILD)/host/workloads/lib/native.o
+$(BUILD)/hv-paging: $(HV_OUT)/tools/hv_paging.o $(HV_OBJS) $(BUILD)/host/workloads/lib/native.o
 	$(CC) -o $@ $^ $(HV_LIBS)
 
 all: $(BUILD)/hv-paging

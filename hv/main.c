@@ -30,7 +30,7 @@ static void list_names(char *buf, size_t len)
 }
 
 /* SYSCALL from guest ring 3 never reaches the guest kernel on a PVM host; int3 does. */
-static enum syscall_entry choose_entry(int entry, const struct platform *p)
+static enum syscall_entry choose_entry(int entry, const struct host *p)
 {
 	if (entry == 0)
 		return strcmp(p->mmu, "pvm") == 0 ? ENTRY_TRAP : ENTRY_SYSCALL;
@@ -116,7 +116,7 @@ static int run_guest(struct options *o, const char *cmdline, const uint8_t *imag
 	struct run_report r = {.cfg = &o->run, .rs = &rs};
 	uint64_t reserved, image_top;
 	plan_memory(o, (uint64_t)o->mem_mib * MIB, &reserved, &image_top);
-	platform_detect(&r.plat);
+	host_detect(&r.host);
 	vm_create(&vm, (uint64_t)o->mem_mib * MIB, (int)o->cpus, true);
 	run_init(&rs, &vm);
 	rs.mode = o->mode;
@@ -132,7 +132,7 @@ static int run_guest(struct options *o, const char *cmdline, const uint8_t *imag
 	}
 	struct boot_info *bi = boot_setup(&vm, img.entry);
 	bi->mode = o->mode->id;
-	bi->syscall_entry = choose_entry(o->syscall_entry, &r.plat);
+	bi->syscall_entry = choose_entry(o->syscall_entry, &r.host);
 	o->run.syscall_entry = bi->syscall_entry == ENTRY_TRAP ? "trap" : "syscall";
 	bi->kernel_end = (img.load_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	bi->hv_reserved_gpa = rs.g.mem.size;
@@ -147,7 +147,7 @@ static int run_guest(struct options *o, const char *cmdline, const uint8_t *imag
 	memcpy(bi->cmdline, cmdline, bi->cmdline_len + 1);
 	rs.g.calls = o->mode->calls;
 	if (o->mode->setup)
-		o->mode->setup(o, &vm, &rs, bi, &r.plat);
+		o->mode->setup(o, &vm, &rs, bi, &r.host);
 
 	r.tsc_khz = vm.tsc_khz;
 	r.rss_before = rss_read();

@@ -20,7 +20,7 @@ enum mode_report_at {
 	REPORT_ERRORS,	 /* whole lines after the hypercalls answered with an error */
 };
 
-struct platform;
+struct host;
 struct hv_mode {
 	const char *name, *desc; /* desc: one line for --help, --list-modes and --describe */
 	enum mmu_mode id;	 /* boot_info.mode: the guest kernel's backend */
@@ -36,7 +36,7 @@ struct hv_mode {
 	/* before the guest runs: its state (guest's calls and mode_state), its typed frames'
 	 * guard (the guest's gmem), boot_info's fields of the mode */
 	void (*setup)(const struct options *o, struct vm *vm, struct run_state *rs,
-		      struct boot_info *bi, const struct platform *plat);
+		      struct boot_info *bi, const struct host *host);
 	/* an access KVM could not complete (EFAULT, a memory fault exit or MMIO at gpa when
 	 * have_gpa), under the hv lock: true if the mode handled it; NULL: never */
 	bool (*on_fault)(struct vcpu_state *vs, bool have_gpa, uint64_t gpa);

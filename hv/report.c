@@ -64,7 +64,7 @@ static bool guest_kernel_insns(const struct run_report *r, double *per_op)
 {
 	const struct run_state *rs = r->rs;
 	int i = stats_find(&rs->cpu[0].stats, "insn_emulation");
-	if (strcmp(r->plat.mmu, "pvm") || i < 0 || ops(r) == 0)
+	if (strcmp(r->host.mmu, "pvm") || i < 0 || ops(r) == 0)
 		return false;
 	*per_op = (double)(rs->mark[1].vcpu_vals[i] - rs->mark[0].vcpu_vals[i]) / ops(r);
 	return true;
@@ -159,10 +159,10 @@ void report_print(const struct run_report *r, FILE *out)
 	const struct run_config *c = r->cfg;
 	const struct guest *g = &r->rs->g;
 	fprintf(out, "%s %s: mode %s, platform %s, mmu %s", c->workload ? "workload" : "exec",
-		c->workload ? c->workload : c->exec, c->mode, r->plat.name, r->plat.mmu);
+		c->workload ? c->workload : c->exec, c->mode, r->host.name, r->host.mmu);
 	mode_print(r, REPORT_SETTINGS, out);
 	fprintf(out, ", host THP %s, system calls by %s, vCPUs %ld, shootdown %s\n",
-		r->plat.thp[0] ? r->plat.thp : "unknown", c->syscall_entry, c->cpus, c->shootdown);
+		r->host.thp[0] ? r->host.thp : "unknown", c->syscall_entry, c->cpus, c->shootdown);
 	mode_print(r, REPORT_HEAD, out);
 	if (g->have_result && g->result.start_tsc > r->boot_tsc)
 		fprintf(out, "  boot to first workload instruction: %.3f ms\n",
@@ -292,9 +292,9 @@ static void set_hv_fields(const struct run_report *r, json_t *run)
 	    json_real(g->have_result && g->result.start_tsc > r->boot_tsc
 			  ? cycles_to_ns(r, (double)(g->result.start_tsc - r->boot_tsc)) / 1e6
 			  : 0));
-	json_object_set_new(run, "kvm_module", json_string(r->plat.kvm_module));
-	json_object_set_new(run, "tdp_mmu", json_string(r->plat.tdp_mmu));
-	json_object_set_new(run, "host_thp", json_string(r->plat.thp));
+	json_object_set_new(run, "kvm_module", json_string(r->host.kvm_module));
+	json_object_set_new(run, "tdp_mmu", json_string(r->host.tdp_mmu));
+	json_object_set_new(run, "host_thp", json_string(r->host.thp));
 	json_object_set_new(run, "kvm_caps_missing", json_string(r->rs->vm->missing_caps));
 	json_object_set_new(run, "hypercalls_total", hypercalls_json(r));
 	json_t *exits = json_array();
@@ -330,8 +330,8 @@ static json_t *run_json(const struct run_report *r)
 			    sizeof params);
 		json_array_append_new(values, json_integer(atol(c->params[i][1])));
 	}
-	const char *note = !strcmp(r->plat.mmu, "pvm")	       ? TIME_NOTE_PVM
-			   : !strncmp(r->plat.name, "lab-", 4) ? TIME_NOTE_LAB
+	const char *note = !strcmp(r->host.mmu, "pvm")	       ? TIME_NOTE_PVM
+			   : !strncmp(r->host.name, "lab-", 4) ? TIME_NOTE_LAB
 							       : NULL;
 	json_t *latency = latency_of(r);
 	json_t *run = json_object();
@@ -347,8 +347,8 @@ static json_t *run_json(const struct run_report *r)
 	json_object_set_new(run, "syscall_entry", json_string(c->syscall_entry));
 	json_object_set_new(run, "cpus", json_integer(c->cpus));
 	json_object_set_new(run, "shootdown", json_string(c->shootdown));
-	json_object_set_new(run, "platform", json_string(r->plat.name));
-	json_object_set_new(run, "mmu", json_string(r->plat.mmu));
+	json_object_set_new(run, "platform", json_string(r->host.name));
+	json_object_set_new(run, "mmu", json_string(r->host.mmu));
 	json_object_set_new(run, "time_note", note ? json_string(note) : json_null());
 	json_object_set_new(run, "status", json_string(r->ok ? "ok" : "failed"));
 	json_object_set_new(run, "ok", json_boolean(r->ok));

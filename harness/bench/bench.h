@@ -127,9 +127,10 @@ void rec_series(json_t *r, char *buf, size_t len); /* series_name() of the recor
 
 /* summary.c: the tables of a results document (its runs, then its calibration) */
 void summary_print(json_t *doc, FILE *f);
-/* hvnative.c: the hv-native tables and the ptefree targets of a results document's runs */
-void hvnative_print(json_t *runs, FILE *f);
-void hvnative_write_tsv(FILE *f, json_t *runs); /* hvnative.tsv, for plots/hvnative.gp */
+/* hv_paging.c: build/hv-paging's tables (the hv-native platform) and the ptefree targets of a
+ * results document's runs */
+void hv_paging_print(json_t *runs, FILE *f);
+void hv_paging_write_tsv(FILE *f, json_t *runs); /* hvnative.tsv, for plots/hvnative.gp */
 
 /* concurrency.c: the cells with copies or threads: their per-op table (IPIs, shootdowns,
  * remote TLB flushes, hv lock waits, exits per vCPU) and concurrency.tsv (plots/plot.sh) */

@@ -21,8 +21,9 @@ static json_t *describe(void)
 		doc = json_loads(o.out, 0, NULL);
 	if (!json_is_array(json_object_get(doc, "modes")) ||
 	    !json_is_array(json_object_get(doc, "options"))) {
-		fprintf(stderr, "bench: the modes come from %s --describe, which did not answer "
-				"(make build/hv)\n",
+		fprintf(stderr,
+			"bench: the modes come from %s --describe, which did not answer "
+			"(make build/hv)\n",
 			hv);
 		exit(RC_USAGE);
 	}
@@ -57,8 +58,9 @@ const json_t *hv_option(const char *name)
 {
 	size_t i;
 	json_t *o;
-	json_array_foreach(hv_options(), i, o) if (
-	    !strcmp(json_string_value(json_object_get(o, "name")), name)) return o;
+	json_array_foreach(
+	    hv_options(), i,
+	    o) if (!strcmp(json_string_value(json_object_get(o, "name")), name)) return o;
 	return NULL;
 }
 
@@ -66,8 +68,8 @@ bool hv_option_applies(const json_t *opt, const char *mode)
 {
 	size_t i;
 	json_t *m;
-	json_array_foreach(json_object_get(opt, "modes"), i, m) if (
-	    !strcmp(json_string_value(m), mode)) return true;
+	json_array_foreach(json_object_get(opt, "modes"), i,
+			   m) if (!strcmp(json_string_value(m), mode)) return true;
 	return false;
 }
 
@@ -94,7 +96,8 @@ bool hv_option_accepts(const json_t *opt, const char *value)
 	size_t i;
 	json_t *c;
 	if (choices) {
-		json_array_foreach(choices, i, c) if (!strcmp(json_string_value(c), value)) return true;
+		json_array_foreach(choices, i,
+				   c) if (!strcmp(json_string_value(c), value)) return true;
 		return false;
 	}
 	char *end;

@@ -215,7 +215,7 @@ int results_write(const char *dir, json_t *doc)
 	finish(f, tmp, dir, "trace-exits.tsv");
 
 	f = start(dir, "hvnative.tsv", tmp, sizeof tmp);
-	hvnative_write_tsv(f, runs);
+	hv_paging_write_tsv(f, runs);
 	finish(f, tmp, dir, "hvnative.tsv");
 
 	f = start(dir, "concurrency.tsv", tmp, sizeof tmp);

@@ -276,7 +276,7 @@ void summary_print(json_t *doc, FILE *f)
 		    print_workload(f, t, runs, json_string_value(w));
 	}
 	json_decref(workloads);
-	hvnative_print(runs, f);
+	hv_paging_print(runs, f);
 	concurrency_print(runs, f);
 	fputc('\n', f);
 	print_notes(f, runs);

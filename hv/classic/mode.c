@@ -21,9 +21,9 @@ static struct free_report report;
  * frees), the guest's memory is cut into blocks it reports when they are wholly free, as Linux
  * reports any free block of a pageblock or more. */
 static void setup(const struct options *o, struct vm *vm, struct run_state *rs,
-		  struct boot_info *bi, const struct platform *plat)
+		  struct boot_info *bi, const struct host *host)
 {
-	(void)o, (void)vm, (void)plat;
+	(void)o, (void)vm, (void)host;
 	rs->g.mode_state = &report;
 	if (!config.free_report)
 		return;

@@ -61,9 +61,9 @@ static void plan(const struct options *o, uint64_t mem_size, uint64_t *reserved,
 
 /* The kernel keeps a boot share, the rest comes and goes in chunks; the windows get memslot 1. */
 static void setup(const struct options *o, struct vm *vm, struct run_state *rs,
-		  struct boot_info *bi, const struct platform *plat)
+		  struct boot_info *bi, const struct host *host)
 {
-	(void)plat;
+	(void)host;
 	uint64_t boot_share = vm->mem_size / 16 > KMEM_BOOT_MIN ? vm->mem_size / 16 : KMEM_BOOT_MIN;
 	if (config.kmem_boot_mib)
 		boot_share = (uint64_t)config.kmem_boot_mib * MIB;
@@ -77,9 +77,9 @@ static void setup(const struct options *o, struct vm *vm, struct run_state *rs,
 		usage_error("ptefree: %s (try a larger --mem or fewer --windows)",
 			    pf ? "no kernel memory left for chunks" : err);
 	uint64_t gpa, size;
-	void *host;
-	ptefree_windows(pf, &gpa, &host, &size);
-	vm_add_memslot(vm, 1, gpa, host, size);
+	void *windows;
+	ptefree_windows(pf, &gpa, &windows, &size);
+	vm_add_memslot(vm, 1, gpa, windows, size);
 	bi->kmem_chunk = KMEM_CHUNK;
 	bi->kmem_boot_end = kmem_base;
 	ptefree_guard(pf, &rs->g.mem);

@@ -61,7 +61,7 @@ static void plan(const struct options *o, uint64_t mem_size, uint64_t *reserved,
 
 /* The hv's tables and store routine, and how updates reach the vCPU on this MMU. */
 static void setup(const struct options *o, struct vm *vm, struct run_state *rs,
-		  struct boot_info *bi, const struct platform *plat)
+		  struct boot_info *bi, const struct host *host)
 {
 	(void)o;
 	uint64_t pool, reserved;
@@ -73,7 +73,7 @@ static void setup(const struct options *o, struct vm *vm, struct run_state *rs,
 		usage_error("%s", err);
 	enum pv_apply a = config.apply;
 	if (a == PV_APPLY_AUTO)
-		a = !strcmp(plat->mmu, "ept") || !strcmp(plat->mmu, "npt") ? PV_APPLY_DIRECT
+		a = !strcmp(host->mmu, "ept") || !strcmp(host->mmu, "npt") ? PV_APPLY_DIRECT
 									   : PV_APPLY_VCPU;
 	pvmmu_guard(pv, &rs->g.mem);
 	pvmmu_set_sync(pv, a == PV_APPLY_VCPU ? pv_sync_vcpu : pv_sync_direct, pv_remote_flush, rs);

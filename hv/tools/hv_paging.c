@@ -1,4 +1,5 @@
-/* hvpaging.c: the hv's ptefree paging on host memory, without KVM, timed against native Linux. */
+/* hv_paging.c: build/hv-paging: the hv's ptefree paging on host memory, without KVM, timed
+ * against native Linux (the bench's hv-native platform). */
 #include <jansson.h>
 #include <limits.h>
 #include <sched.h>
