@@ -33,6 +33,14 @@ $(BUILD)/hv-paging: $(HV_OUT)/tools/hv_paging.o $(HV_OBJS) $(BUILD)/host/workloa
 
 all: $(BUILD)/hv-paging
 
+# hv-testmode: the hv with a fourth mode that hv/tests/testmode.c alone registers (static, so
+# that the lab runs it too)
+$(BUILD)/hv-testmode: $(HV_OUT)/main.o $(HV_OUT)/options.o $(HV_OBJS) $(WL_HOST_OBJS) \
+		$(HV_OUT)/tests/testmode.o
+	$(CC) -static -o $@ $^ $(HV_LIBS)
+
+all: $(BUILD)/hv-testmode
+
 # Unit tests: no KVM needed (the hv's objects work on plain memory and fake guests).
 HV_UNIT_TESTS := $(patsubst hv/tests/%.c,$(HV_OUT)/%,$(wildcard hv/tests/test_*.c))
 
@@ -80,7 +88,7 @@ all: $(HV_TEST_GUESTS) $(HV_OUT)/tests/guest_fuzz_long.elf
 # Integration tests on /dev/kvm: harness/kvmtests.sh runs them in the lab VM (one boot per MMU).
 HV_KVM_TESTS := $(filter-out hv/tests/fuzz_long.sh hv/tests/hostile.sh,$(wildcard hv/tests/*.sh))
 TESTS += "sh harness/kvmtests.sh $(foreach t,$(HV_KVM_TESTS),$(t)@npt=0,1)"
-TEST_DEPS += $(BUILD)/hv $(BUILD)/hv-static $(HV_TEST_GUESTS)
+TEST_DEPS += $(BUILD)/hv $(BUILD)/hv-static $(BUILD)/hv-testmode $(HV_TEST_GUESTS)
 
 # Hostile input, refused before anything starts: here only (the few real runs use /dev/kvm if any)
 TESTS += "sh hv/tests/hostile.sh"
