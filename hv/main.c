@@ -137,8 +137,7 @@ static int run_guest(struct options *o, const char *cmdline, const uint8_t *imag
 	bi->kernel_end = (img.load_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	bi->hv_reserved_gpa = rs.g.mem.size;
 	bi->hv_reserved_size = reserved;
-	bi->user_top =
-	    (uint64_t)o->window_mib * MIB; /* the same user address space in every mode */
+	bi->user_top = (uint64_t)o->window_mib * MIB; /* the same in every mode */
 	bi->ncpus = (uint32_t)o->cpus;
 	bi->shootdown = o->shootdown;
 	o->run.cpus = o->cpus;
