@@ -58,7 +58,7 @@ static void record(const struct mode_view *v, json_t *run)
 
 HV_MODE(classic_mode) = {
     .name = "classic",
-    .desc = "the guest kernel owns its page tables (the hardware or KVM walks them)",
+    .desc = "the guest kernel owns its page tables",
     .id = MODE_CLASSIC,
     .options = options,
     .config = &config,

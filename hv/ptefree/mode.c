@@ -179,7 +179,7 @@ static void record(const struct mode_view *v, json_t *run)
 
 HV_MODE(ptefree_mode) = {
     .name = "ptefree",
-    .desc = "the hv does all paging: one window per address space, the guest keeps VMAs",
+    .desc = "the hv does all paging; the guest keeps VMAs only",
     .id = MODE_PTEFREE,
     .options = options,
     .config = &config,

@@ -114,7 +114,7 @@ static void record(const struct mode_view *v, json_t *run)
 
 HV_MODE(pvmmu_mode) = {
     .name = "pvmmu",
-    .desc = "the guest's page tables, changed by validated hypercalls (Xen's PV MMU)",
+    .desc = "guest page tables changed by validated hypercalls",
     .id = MODE_PVMMU,
     .options = options,
     .config = &config,
