@@ -291,7 +291,7 @@ void matrix_print_sweeps(FILE *f)
 	}
 	fprintf(f, "  other workloads run once with their default parameters\n");
 	fprintf(f, "  a cell with copies or threads = N runs on N vCPUs (hv --cpus N)\n");
-	fprintf(f, "  in ptefree mode,");
+	fprintf(f, "  in the modes that take the hv's --fork-policy,");
 	for (size_t i = 0; i < sizeof forking / sizeof forking[0]; i++)
 		fprintf(f, "%s %s", i ? "," : "", forking[i]);
 	fprintf(f, " run under every --fork-policies entry, other workloads\n"

@@ -11,8 +11,8 @@ struct matrix {
 	int nplats;
 	const char *modes[8]; /* as the hv names them */
 	int nmodes;
-	/* ptefree cells of workloads that fork run under each of these fork policies; the
-	 * others under the first only (the policy acts at fork and nowhere else) */
+	/* cells of the modes that take --fork-policy (ptefree) run under each of these if their
+	 * workload forks, the others under the first only (the policy acts at fork alone) */
 	const char *fork_policies[2];
 	int nfork_policies;
 	/* --vary axes: an hv option and its values; each cell whose mode takes the option runs
