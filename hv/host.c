@@ -58,7 +58,7 @@ void host_detect(struct host *p)
 		snprintf(p->mmu, sizeof p->mmu, "%s", yes(v) ? "npt" : "shadow");
 	}
 	read_word("/sys/module/kvm/parameters/tdp_mmu", p->tdp_mmu, sizeof p->tdp_mmu);
-	/* ptefree windows are host anonymous memory: huge pages change how KVM maps them */
+	/* guest memory is host anonymous memory: huge pages change how KVM maps it */
 	read_choice("/sys/kernel/mm/transparent_hugepage/enabled", p->thp, sizeof p->thp);
 
 	/* The lab is a QEMU machine; an explicit PAGELAB_PLATFORM wins over the guess. */

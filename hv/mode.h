@@ -24,6 +24,7 @@ struct host;
 struct hv_mode {
 	const char *name, *desc; /* desc: one line for --help, --list-modes and --describe */
 	enum mmu_mode id;	 /* boot_info.mode: the guest kernel's backend */
+	bool is_default;	 /* the mode without --mode (one mode sets it) */
 	/* its own options (a zeroed entry ends them), which set fields of *config; refused in
 	 * other modes */
 	const struct hv_option *options;

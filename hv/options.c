@@ -12,7 +12,7 @@ static const struct choice entries[] = {
 static const struct choice shootdowns[] = {{"on", SHOOTDOWN_ON}, {"skip", SHOOTDOWN_SKIP}, {0}};
 
 #define F(member)      offsetof(struct options, member)
-#define WINDOW_MIB_MAX (512 * 1024) /* ptefree's largest window */
+#define WINDOW_MIB_MAX (512 * 1024) /* the largest user address space a mode maps */
 #define MEM_MAX	       ((long)(KERNEL_MAX_MEM / MIB))
 /* The hv's own options; --mode's values are the registered modes. */
 static const struct hv_option table[] = {
@@ -60,7 +60,7 @@ static void collect_entries(void)
 		}
 }
 
-/* "classic|ptefree|pvmmu" (sep "|") or "classic, ptefree, pvmmu" (sep ", "). */
+/* The modes' names: "a|b|c" (sep "|") or "a, b, c" (sep ", "). */
 static const char *mode_names(const char *sep, char *buf, size_t len)
 {
 	int n = 0;
@@ -68,6 +68,15 @@ static const char *mode_names(const char *sep, char *buf, size_t len)
 	for (const struct hv_mode *m = hv_mode_first(); m && (size_t)n < len; m = hv_mode_next(m))
 		n += snprintf(buf + n, len - (size_t)n, "%s%s", n ? sep : "", m->name);
 	return buf;
+}
+
+/* The mode that runs without --mode: the one registered as the default. */
+static const struct hv_mode *default_mode(void)
+{
+	for (const struct hv_mode *m = hv_mode_first(); m; m = hv_mode_next(m))
+		if (m->is_default)
+			return m;
+	die("no mode is registered as the default");
 }
 
 static void usage(FILE *out)
@@ -80,8 +89,8 @@ static void usage(FILE *out)
 		"          [--syscall-entry auto|syscall|trap] [--cpus N] [--shootdown on|skip]\n"
 		"          [a mode's own options, below]\n"
 		"       hv --list | --list-modes | --describe | --calibrate [--iters N] | --help\n"
-		"  --mode M         the paging mode (default classic):\n",
-		mode_names("|", names, sizeof names));
+		"  --mode M         the paging mode (default %s):\n",
+		mode_names("|", names, sizeof names), default_mode()->name);
 	for (const struct hv_mode *m = hv_mode_first(); m; m = hv_mode_next(m))
 		fprintf(out, "                   %-8s %s\n", m->name, m->desc);
 	fprintf(
@@ -197,7 +206,7 @@ static void set_option(struct options *o, const struct entry *e, const char *arg
 	}
 }
 
-/* "--mode ptefree", "guest runs or --calibrate", ...: where an option applies, or the run. */
+/* "--mode NAME", "guest runs or --calibrate", ...: where an option applies, or the run. */
 static const char *runs_of(unsigned mask, const struct hv_mode *m, char *buf, size_t len)
 {
 	int n = 0;
@@ -249,7 +258,7 @@ void parse_args(int argc, char **argv, struct options *o)
 		    (int)i + 1};
 	*o = (struct options){
 	    .run = {.reps = 5, .warmup = 1},
-	    .mode_name = "classic",
+	    .mode_name = default_mode()->name,
 	    .timeout = 30,
 	    .mem_mib = DEFAULT_MEM_MIB,
 	    .window_mib = DEFAULT_WINDOW_MIB,

@@ -235,7 +235,7 @@ static bool hypercall(struct vcpu_state *vs)
 	hv_unlock(rs);
 	if (done)
 		return false;
-	/* the handler set the vCPU's registers (pvmmu's store routine): start from them */
+	/* the handler set the vCPU's registers (a mode's store routine): start from them */
 	if (vs->regs_replaced && !vm->has_sync_regs && ioctl(vs->vc->fd, KVM_GET_REGS, regs) < 0)
 		host_failure("KVM_GET_REGS");
 	vs->regs_replaced = false;

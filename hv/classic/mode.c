@@ -60,6 +60,7 @@ HV_MODE(classic_mode) = {
     .name = "classic",
     .desc = "the guest kernel owns its page tables",
     .id = MODE_CLASSIC,
+    .is_default = true,
     .options = options,
     .config = &config,
     .calls = &classic_calls,
