@@ -36,6 +36,18 @@ void matrix_add_spec(struct matrix *m, const char *spec, bool quick);
 /* "name, name, ..." of every workload, for the messages of a bad --workloads. */
 void matrix_workload_names(char *buf, size_t len);
 
+/* choose.c: the list options. A comma-separated list must name something and have no empty
+ * entry (else a usage error listing valid); the selections fill m, checked against the
+ * platforms and the hv's modes and options (build/hv --describe). */
+void check_list(const char *opt, const char *list, const char *valid);
+void select_platforms(struct matrix *m, char *list);
+void select_modes(struct matrix *m, char *list);
+void select_fork_policies(struct matrix *m, char *list);
+int fork_policy_names(const char *names[2]); /* the hv's, its default first */
+/* --vary NAME=LIST (what: the option as the user gave it, for the messages). */
+void add_vary(struct matrix *m, const char *what, char *name, char *list);
+const char *trace_method(char *arg); /* --trace-method: auto, perf or tracefs */
+
 /* Lists the default sweep of each workload (for --list). */
 void matrix_print_sweeps(FILE *f);
 
