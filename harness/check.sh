@@ -29,6 +29,19 @@ run_hv() {
 	elapsed=$(($(date +%s) - start))
 }
 
+# hv_modes: the modes the hv registers, one a line (tests loop over them, not over a list of
+# their own); "unlisted" when the hv lists none, so that a loop over them fails, not passes
+hv_modes() { $HV --list-modes | cut -d' ' -f1 | grep . || echo unlisted; }
+
+# mode_takes MODE OPTION: the hv's MODE takes --OPTION (hv --describe)
+mode_takes() {
+	$HV --describe | tr -d ' \n' |
+		grep -q "\"name\":\"$2\",\"kind\":\"[a-z]*\",\"modes\":\[[^]]*\"$1\""
+}
+
+# mode_checks MODE: the hv checks invariants of MODE's state (hv --describe)
+mode_checks() { $HV --describe | tr -d ' \n' | grep -q "\"name\":\"$1\",[^}]*\"invariants\":true"; }
+
 # pvm_host: true on a PVM host, where guest ring 0 runs emulated one instruction at a time
 pvm_host() { [ "${PAGELAB_PLATFORM:-host}" = host ] && [ -d /sys/module/kvm_pvm ]; }
 

@@ -26,13 +26,15 @@ all: $(BUILD)/bench $(BUILD)/bench-static
 
 RECORD_SCHEMA := harness/run-record.schema.json
 TESTS += "$(BUILD)/harness/tests/test_schema $(RECORD_SCHEMA)"
+# the schema's mode enum is the hv's registered modes; the hv's core names none of them
+TESTS += "sh harness/tests/modes.sh $(BUILD)/hv $(RECORD_SCHEMA)"
 # no import cycles among the object files of the hv, the bench, the model and the record library
 TESTS += "sh harness/tests/deps.sh $(BUILD)/hv.d $(BUILD)/harness/bench $(BUILD)/harness/model \
 	$(BUILD)/record"
 TESTS += "$(BUILD)/harness/tests/test_results $(BUILD)/bench plots/plot.sh $(RECORD_SCHEMA)"
 # hostile input to bench, model, the plots and make paper: refused, nothing changed
 TESTS += "sh harness/tests/hostile.sh $(BUILD)"
-TEST_DEPS += $(BUILD)/harness/tests/test_schema $(BUILD)/harness/tests/test_results \
+TEST_DEPS += $(BUILD)/hv $(BUILD)/harness/tests/test_schema $(BUILD)/harness/tests/test_results \
 	$(BUILD)/bench $(BUILD)/native/wl $(BUILD)/native/true $(BUILD)/validate \
 	$(BUILD)/validate-static $(BUILD)/model $(BUILD)/hv
 

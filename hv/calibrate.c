@@ -124,7 +124,7 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static int write_json(const char *path, long exits, const double ns[4], const struct platform *p)
+static int write_json(const char *path, long exits, const double ns[4], const struct host *p)
 {
 	char err[PATH_MAX + 128];
 	json_t *o =
@@ -144,8 +144,8 @@ int calibrate(long exits, const char *json_path)
 {
 	static struct vm vm;
 	static struct run_state rs;
-	struct platform plat;
-	platform_detect(&plat);
+	struct host host;
+	host_detect(&host);
 	vm_create(&vm, CALIBRATE_MEM, 1, true);
 	memcpy(vm.mem + KERNEL_LOAD_GPA, guest_code, sizeof guest_code);
 	boot_setup(&vm, KERNBASE + KERNEL_LOAD_GPA);
@@ -164,14 +164,14 @@ int calibrate(long exits, const char *json_path)
 	for (int k = 0; k < 3; k++)
 		ns[k] = median(t[k], CALIBRATE_ROUNDS);
 	/* last: it moves the guest to other code */
-	bool pvm = strcmp(plat.mmu, "pvm") == 0;
+	bool pvm = strcmp(host.mmu, "pvm") == 0;
 	ns[3] = pvm ? 0 : in_kvm_exit(&vm, exits, ns[0]);
 	printf("hypercall calibration (%ld exits x %d rounds, medians, platform %s, mmu %s):\n"
 	       "  bare KVM_RUN loop              %10.1f ns/exit\n"
 	       "  bare loop + KVM register sync  %10.1f ns/exit\n"
 	       "  hv hypercall path              %10.1f ns/exit\n"
 	       "  ratio hv/bare                  %10.3f (target <= 1.10)\n",
-	       exits, CALIBRATE_ROUNDS, plat.name, plat.mmu, ns[0], ns[1], ns[2], ns[2] / ns[0]);
+	       exits, CALIBRATE_ROUNDS, host.name, host.mmu, ns[0], ns[1], ns[2], ns[2] / ns[0]);
 	if (pvm)
 		printf("  in-KVM exit: not measured (on PVM a hypercall from guest ring 0 never "
 		       "returns)\n");
@@ -179,7 +179,7 @@ int calibrate(long exits, const char *json_path)
 		printf(
 		    "  in-KVM exit (%-7s)          %10.1f ns/exit (answered by KVM, not the hv)\n",
 		    cpu_is_amd() ? "vmmcall" : "vmcall", ns[3]);
-	int rc = json_path ? write_json(json_path, exits, ns, &plat) : RC_OK;
+	int rc = json_path ? write_json(json_path, exits, ns, &host) : RC_OK;
 	vm_destroy(&vm);
 	return rc;
 }

@@ -8,14 +8,16 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "abi.h"
-#include "pvmmu/pvmmu.h"
 #include "record.h" /* the exit codes (RC_*) and file output every tool shares */
 
-#define PAGE_SIZE 4096ull
-#define MIB	  (1ull << 20)
+#define PAGE_SIZE	4096ull
+#define MODE_COUNTS_MAX 512 /* bytes of a mode's counters at a mark (mode.h) */
+#define MIB		(1ull << 20)
 
 /* util.c: host errors are fatal (RC_HOST) and say what failed with strerror(errno). */
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
+/* A request the hv refuses before anything starts: "hv: " and the reason, RC_USAGE. */
+__attribute__((noreturn, format(printf, 1, 2))) void usage_error(const char *fmt, ...);
 /* Writes the message into err (the caller reports it) and returns -1. */
 __attribute__((format(printf, 3, 4))) int errorf(char *err, size_t errlen, const char *fmt, ...);
 /* A host failure while the guest runs does not exit at once: the first one is kept (with
@@ -34,8 +36,8 @@ uint64_t now_ns(void);
 
 /* gmem.c: the guest memory view. The hv reads guest memory through gmem_read (a const
  * pointer), and stores into it on the guest's behalf only through gmem_store and gmem_discard,
- * which first ask the running mode whether the range touches a frame it has typed (pvmmu's
- * page-table pool and the hv's pages, ptefree's hv-built tables): those are refused with
+ * which first ask the running mode whether the range touches a frame it has typed (page-table
+ * frames, tables the hv built, pages of its own): those are refused with
  * -HC_EPERM, so no hypercall argument can aim an hv store at them. */
 struct gmem {
 	const uint8_t *host; /* host address of GPA 0 */
@@ -92,11 +94,20 @@ struct hc_counts {
 	uint64_t unknown;				/* numbers outside the table */
 	uint64_t cycles[HC_COUNT];			/* host TSC cycles spent in each handler */
 };
-struct ptefree;
 struct hc_args;
+struct guest;
+typedef int64_t (*hc_handler)(struct guest *g, const struct hc_args *a);
+/* A mode's view from the guest: the hypercalls it serves and the invariants it keeps (its
+ * struct hv_mode in mode.h names it; unit tests attach it alone, without KVM). */
+struct mode_calls {
+	uint32_t first, count;	    /* its hypercalls: [first, first + count) */
+	const hc_handler *handlers; /* handlers[nr - first]; NULL entries answer -HC_ENOSYS */
+	/* 0 if its invariants hold in state, else -1 with the first violation in err; NULL:
+	 * the mode keeps none (the guest owns all its paging state) */
+	int (*check)(const void *state, char *err, size_t errlen);
+};
 struct guest {
 	struct gmem mem;
-	enum mmu_mode mode;
 	FILE *console;
 	struct hc_counts hc;
 	bool done;	 /* HC_EXIT or HC_ASSERT: stop running */
@@ -119,11 +130,8 @@ struct guest {
 	/* called on a checked HC_CPU_START with on_mark_arg (vcpu.c gives the vCPU its state and
 	 * a thread); returns 0 or -HC_E* */
 	int64_t (*on_cpu_start)(struct guest *g, const struct hc_args *a, void *arg);
-	struct ptefree *pf; /* ptefree mode only */
-	/* classic free page reporting: blocks of report_chunk bytes in [report_base,
-	 * report_top); report_chunk 0 when off */
-	uint64_t report_chunk, report_base, report_top;
-	struct pvmmu *pv; /* pvmmu mode only */
+	const struct mode_calls *calls; /* the running mode's hypercalls and invariants */
+	void *mode_state;		/* its state, as its handlers take it */
 	/* the mode's invariants are checked after every check_every-th hypercall (0: at the
 	 * end only); the first violation stops the run */
 	uint64_t check_every, since_check, checks;
@@ -137,85 +145,11 @@ struct hc_args {
 #define HC_CONSOLE_MAX 4096 /* longest HC_CONSOLE write */
 /* Serves one hypercall; returns the value for the guest's RAX (>= 0, or -HC_E*). */
 int64_t hc_dispatch(struct guest *g, const struct hc_args *a);
-/* Checks the running mode's invariants now (pvmmu_check in full, ptefree_check; classic has
- * none); false, with the first violation kept in g->violation, if one is broken. */
+/* Checks the running mode's invariants now (its calls->check); false, with the first violation kept
+ * in g->violation, if one is broken. */
 bool guest_invariants_hold(struct guest *g);
 const char *hc_name(uint32_t nr);
 const char *hc_error_name(int code); /* "EINVAL" for HC_EINVAL, ...; "other" if unknown */
-
-/* ptefree/ (ptefree.c, paging.c, lazy.c): the hv does all paging: one guest-physical window per
- * address space behind an immutable GVA->GPA table, host mprotect/madvise for map/unmap/protect,
- * kernel memory chunks. */
-enum fork_policy {
-	FORK_COPY, /* copy the parent's resident pages at fork */
-	FORK_LAZY, /* copy-on-write by the hv through userfaultfd */
-};
-enum populate_policy {
-	POPULATE_NONE,	/* map reserves; each page is backed at its first touch */
-	POPULATE_WRITE, /* map backs writable pages at once: a first touch costs one fault */
-};
-struct ptefree_config {
-	uint64_t nwindows;
-	uint64_t window_size; /* bytes; user addresses are [0, window_size) */
-	enum fork_policy policy;
-	uint64_t kmem_chunk;
-	enum populate_policy populate;
-};
-/* "none" / "write" and back; populate_parse answers -1 for an unknown name. */
-const char *populate_name(enum populate_policy p);
-int populate_parse(const char *name, enum populate_policy *out);
-#define PTEFREE_WINDOWS_GPA (4ull << 30)   /* above kernel memory, 2 MiB aligned */
-#define PTEFREE_MAX_TOTAL   (256ull << 30) /* windows stay well below a 40-bit physical space */
-/* Bytes of hv-reserved kernel memory the tables of c need. */
-uint64_t ptefree_tables_size(const struct ptefree_config *c);
-/* Reserves the windows (host PROT_NONE) and builds their tables at tables_gpa; kernel memory
- * [kmem_base, kmem_top) is handed out in chunks. Returns NULL with a reason in err. */
-struct ptefree *ptefree_create(const struct ptefree_config *c, const struct gmem *kmem,
-			       uint64_t kmem_base, uint64_t kmem_top, uint64_t tables_gpa,
-			       char *err, size_t errlen);
-/* Makes the guest memory view m refuse hv stores into the window and boot tables. */
-void ptefree_guard(const struct ptefree *pf, struct gmem *m);
-/* Whether every window table is as built (nothing writes them once built): 0, or -1 with the
- * first difference in err. */
-int ptefree_check(const struct ptefree *pf, char *err, size_t errlen);
-void ptefree_windows(const struct ptefree *pf, uint64_t *gpa, void **host, uint64_t *size);
-const char *ptefree_policy_name(const struct ptefree *pf);   /* the policy that runs */
-const char *ptefree_populate_name(const struct ptefree *pf); /* the populate policy that runs */
-/* The window and page offset of guest-physical gpa, or -1 when gpa is in no live window. */
-int ptefree_window_of_gpa(const struct ptefree *pf, uint64_t gpa, uint64_t *offset);
-int ptefree_window_of_cr3(const struct ptefree *pf, uint64_t cr3);
-/* The hv's record of page va of window w: 0 when unmapped, else PAGE_MAPPED | HC_PROT_*. */
-#define PAGE_MAPPED  0x80
-#define PAGE_PENDING 0x40 /* lazy fork: content still to come from the parent window */
-uint8_t ptefree_page(const struct ptefree *pf, int w, uint64_t va);
-void *ptefree_host(const struct ptefree *pf, int w, uint64_t va); /* NULL if va >= size */
-uint64_t pf_window_size(const struct ptefree *pf);
-struct ptefree_counts {
-	uint64_t forks, fork_pages_copied, lazy_pages_copied, lazy_zero_pages, lazy_wp_faults;
-};
-void ptefree_counts_get(struct ptefree *pf, struct ptefree_counts *out);
-struct ptefree_kmem {
-	uint64_t chunk_size, boot_end; /* chunks start at boot_end (a GPA) */
-	uint64_t chunks, held, held_peak;
-};
-void ptefree_kmem_get(struct ptefree *pf, struct ptefree_kmem *out);
-/* Host calls refused for a reason the guest caused (the guest got -HC_ENOMEM), by call. */
-#define PTEFREE_MAX_REFUSALS 8
-struct ptefree_refusal {
-	const char *call; /* e.g. "mprotect (map)" */
-	int err;	  /* errno */
-	uint64_t count;
-};
-int ptefree_refusals_get(struct ptefree *pf, struct ptefree_refusal *out); /* how many */
-int64_t pf_as_create(struct guest *g, const struct hc_args *a);
-int64_t pf_as_destroy(struct guest *g, const struct hc_args *a);
-int64_t pf_as_fork(struct guest *g, const struct hc_args *a);
-int64_t pf_as_switch(struct guest *g, const struct hc_args *a);
-int64_t pf_map(struct guest *g, const struct hc_args *a);
-int64_t pf_unmap(struct guest *g, const struct hc_args *a);
-int64_t pf_protect(struct guest *g, const struct hc_args *a);
-int64_t pf_kmem_alloc(struct guest *g, const struct hc_args *a);
-int64_t pf_kmem_free(struct guest *g, const struct hc_args *a);
 
 /* stats.c: KVM binary statistics (KVM_GET_STATS_FD), looked up by name. */
 struct kvm_stat {
@@ -277,15 +211,15 @@ struct boot_info *boot_setup(struct vm *vm, uint64_t entry);
  * rsp and rdi. Returns 0, or -1 with errno from the failed ioctl. */
 int boot_enter(const struct vcpu *c, uint64_t rip, uint64_t rsp, uint64_t rdi);
 
-/* platform.c: what the host is, and host memory use. */
-struct platform {
-	char name[32]; /* host, lab-npt, lab-shadow, ... */
+/* host.c: what the host is (the record's platform and mmu), and host memory use. */
+struct host {
+	char name[32]; /* the platform: host, lab-npt, lab-shadow, ... */
 	char mmu[16];  /* ept, npt, shadow, pvm */
 	char tdp_mmu[8];
 	char thp[16]; /* host transparent huge pages: always, madvise or never ("" if unknown) */
 	char kvm_module[16];
 };
-void platform_detect(struct platform *p);
+void host_detect(struct host *p);
 struct rss {
 	uint64_t rss_kib, hwm_kib;
 };
@@ -309,7 +243,7 @@ struct vcpu_state {
 	 * __atomic loads */
 	uint64_t exits[HV_EXIT_REASONS];
 	uint64_t last_exit_rip; /* where the last hypercall came from */
-	bool regs_replaced;	/* a handler set the vCPU's registers (pvmmu) */
+	bool regs_replaced;	/* a handler set the vCPU's registers (a mode's store routine) */
 	bool reset_by_kvm;	/* a shutdown: KVM reset the registers to dump */
 	/* vcpu.c: started (HC_CPU_START or boot), threaded (vCPUs 1..n-1: a thread to join),
 	 * running (its thread may be kicked) */
@@ -317,8 +251,10 @@ struct vcpu_state {
 	pthread_t thread;
 	unsigned flush_req, flush_done; /* remote TLB flushes asked of it and done */
 };
+struct hv_mode;
 struct run_state {
 	struct vm *vm;
+	const struct hv_mode *mode; /* the running mode (mode.h) */
 	struct guest g;
 	bool (*step)(struct vcpu_state *vs); /* run_step: what each vCPU thread loops on */
 	struct vcpu_state cpu[MAX_CPUS];
@@ -336,13 +272,12 @@ struct run_state {
 		uint64_t exits[HV_EXIT_REASONS]; /* summed over vCPUs */
 		uint64_t cpu_exits[MAX_CPUS];	 /* exits to the hv of each vCPU */
 		struct hc_counts hc;
-		struct ptefree_counts pfc;
-		struct pvmmu_counts pvc;
+		uint64_t mode_counts[MODE_COUNTS_MAX / 8]; /* the mode's counts hook (mode.h) */
 		bool have_kcounts;
 		struct hc_kcounts kc;
 		uint64_t lock_waits, lock_wait_ns;
 	} mark[2];
-	uint64_t injected_faults; /* ptefree: invalid accesses turned into guest #PFs */
+	uint64_t injected_faults; /* the mode's fault hook: invalid accesses made guest #PFs */
 	/* vcpu.c: the hv lock, its contention, and the remote flush handshake */
 	pthread_mutex_t lock;
 	uint64_t lock_waits, lock_wait_ns;
@@ -378,10 +313,6 @@ void vcpu_flush_pending(struct vcpu_state *vs);
  * runs guest code again; waits for those running. Returns how many were kicked. */
 int vcpus_flush(struct run_state *rs, unsigned self, uint32_t mask);
 
-/* fault.c: an access the host refused in a ptefree window (EFAULT from KVM_RUN, a memory
- * fault exit with its gpa, or MMIO) becomes a #PF for the guest. False when it is not one. */
-bool fault_inject(struct vcpu_state *vs, bool have_gpa, uint64_t gpa);
-
 /* regs.c: the register dump for crashes and timeouts. */
 void regs_dump(const struct vcpu *c, FILE *out, char *summary, size_t len);
 
@@ -395,20 +326,15 @@ struct run_config {
 	const char *iters_chosen_by; /* "user" (--iters) or "budget" (the runner calibrated) */
 	double budget_s;	     /* with "budget": seconds per measured repetition */
 	const char *json_path;
-	enum mmu_mode mode;
-	const char *fork_policy;   /* ptefree: the policy that ran */
-	const char *populate;	   /* ptefree: the populate policy that ran */
-	const char *free_report;   /* classic: "on" or "off" */
+	const char *mode;	   /* its name */
 	const char *syscall_entry; /* how guest programs entered the kernel: syscall or trap */
-	const char *pv_apply;	   /* pvmmu: how updates reach the vCPU (vcpu, direct) */
-	long pv_batch;		   /* pvmmu: operations per batch */
 	long cpus;		   /* vCPUs */
 	const char *shootdown;	   /* on or skip (boot_info.shootdown) */
 };
 struct run_report {
 	const struct run_config *cfg;
 	struct run_state *rs;
-	struct platform plat;
+	struct host host;
 	struct rss rss_before, rss_after;
 	uint64_t tsc_khz;
 	uint64_t boot_tsc; /* guest TSC before the first KVM_RUN */

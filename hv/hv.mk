@@ -2,13 +2,15 @@
 
 # build/hv is the binary itself, so objects and tests live in build/hv.d/
 HV_OUT := $(BUILD)/hv.d
-# one folder per mode's hv side (hv/ptefree/, hv/pvmmu/), its internal header next to its files
-HV_SRCS := $(filter-out hv/main.c hv/options.c,$(wildcard hv/*.c hv/ptefree/*.c hv/pvmmu/*.c))
+# one folder per mode's hv side (hv/classic/, hv/ptefree/, hv/pvmmu/: found by wildcard, each
+# registered by its HV_MODE), its internal header next to its files
+HV_MODE_DIRS := $(filter-out hv/tests/ hv/tools/,$(dir $(wildcard hv/*/*.c)))
+HV_SRCS := $(filter-out hv/main.c hv/options.c,$(wildcard hv/*.c $(addsuffix *.c,$(sort $(HV_MODE_DIRS)))))
 HV_OBJS := $(patsubst hv/%.c,$(HV_OUT)/%.o,$(HV_SRCS)) $(BUILD)/record/latency.o \
 	$(BUILD)/record/output.o
 HV_CFLAGS := $(HOST_CFLAGS) -Ihv -Iinclude -Iworkloads -Irecord
 HV_LIBS := -ljansson -lpthread
-HV_HEADERS := hv/hv.h hv/options.h include/abi.h hv/counters.h hv/ptefree/ptefree.h hv/pvmmu/pvmmu.h hv/pvmmu/state.h hv/ptefree/decode.h workloads/workload.h
+HV_HEADERS := hv/hv.h hv/options.h hv/mode.h include/abi.h hv/counters.h $(wildcard $(addsuffix *.h,$(HV_MODE_DIRS))) workloads/workload.h
 
 $(HV_OUT)/%.o: hv/%.c $(HV_HEADERS) record/record.h
 	@mkdir -p $(dir $@)
@@ -27,10 +29,18 @@ $(HV_OUT)/tools/%.o: hv/tools/%.c $(HV_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -c -o $@ $<
 
-$(BUILD)/hv-paging: $(HV_OUT)/tools/hvpaging.o $(HV_OBJS) $(BUILD)/host/workloads/lib/native.o
+$(BUILD)/hv-paging: $(HV_OUT)/tools/hv_paging.o $(HV_OBJS) $(BUILD)/host/workloads/lib/native.o
 	$(CC) -o $@ $^ $(HV_LIBS)
 
 all: $(BUILD)/hv-paging
+
+# hv-testmode: the hv with a fourth mode that hv/tests/testmode.c alone registers (static, so
+# that the lab runs it too)
+$(BUILD)/hv-testmode: $(HV_OUT)/main.o $(HV_OUT)/options.o $(HV_OBJS) $(WL_HOST_OBJS) \
+		$(HV_OUT)/tests/testmode.o
+	$(CC) -static -o $@ $^ $(HV_LIBS)
+
+all: $(BUILD)/hv-testmode
 
 # Unit tests: no KVM needed (the hv's objects work on plain memory and fake guests).
 HV_UNIT_TESTS := $(patsubst hv/tests/%.c,$(HV_OUT)/%,$(wildcard hv/tests/test_*.c))
@@ -42,8 +52,8 @@ $(HV_OUT)/tests/%.o: hv/tests/%.c $(HV_HEADERS) harness/test.h
 # Each unit test links what it tests and what that uses, no more (harness/deps.sh keeps these
 # layers free of cycles); the guest's view of the hv is the hypercall table and the modes'
 # validation, without vCPUs or KVM.
-HV_GUEST_VIEW := util gmem hypercall ptefree/ptefree ptefree/paging ptefree/lazy ptefree/window \
-	pvmmu/pvmmu pvmmu/check
+HV_GUEST_VIEW := util gmem hypercall classic/free_report ptefree/ptefree ptefree/paging ptefree/lazy \
+	ptefree/window pvmmu/pvmmu pvmmu/check pvmmu/calls
 HV_TEST_OBJS_gmem := util gmem
 HV_TEST_OBJS_elf := util gmem elf
 HV_TEST_OBJS_stats := util stats
@@ -79,7 +89,7 @@ all: $(HV_TEST_GUESTS) $(HV_OUT)/tests/guest_fuzz_long.elf
 # Integration tests on /dev/kvm: harness/kvmtests.sh runs them in the lab VM (one boot per MMU).
 HV_KVM_TESTS := $(filter-out hv/tests/fuzz_long.sh hv/tests/hostile.sh,$(wildcard hv/tests/*.sh))
 TESTS += "sh harness/kvmtests.sh $(foreach t,$(HV_KVM_TESTS),$(t)@npt=0,1)"
-TEST_DEPS += $(BUILD)/hv $(BUILD)/hv-static $(HV_TEST_GUESTS)
+TEST_DEPS += $(BUILD)/hv $(BUILD)/hv-static $(BUILD)/hv-testmode $(HV_TEST_GUESTS)
 
 # Hostile input, refused before anything starts: here only (the few real runs use /dev/kvm if any)
 TESTS += "sh hv/tests/hostile.sh"

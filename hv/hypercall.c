@@ -4,8 +4,6 @@
 #include <x86intrin.h>
 #include "hv.h"
 
-typedef int64_t (*hc_handler)(struct guest *g, const struct hc_args *a);
-
 static int64_t hc_nop(struct guest *g, const struct hc_args *a)
 {
 	(void)g, (void)a;
@@ -128,39 +126,11 @@ static int64_t hc_cpu_start(struct guest *g, const struct hc_args *a)
 	return r;
 }
 
-/* The guest's free blocks go back to the host at once; it reads zeros there afterwards. */
-static int64_t hc_free_report(struct guest *g, const struct hc_args *a)
-{
-	uint64_t chunk = g->report_chunk;
-	if (!chunk)
-		return -HC_ENOSYS;
-	if (a->a0 % chunk || a->a1 % chunk || a->a1 == 0 || a->a0 < g->report_base ||
-	    a->a0 > g->report_top || a->a1 > g->report_top - a->a0)
-		return -HC_EINVAL;
-	return gmem_discard(&g->mem, a->a0, a->a1);
-}
-
+/* Every mode's hypercalls; the rest are the running mode's (its mode_calls). */
 static const hc_handler handlers[HC_COUNT] = {
-    [HC_NOP] = hc_nop,
-    [HC_CONSOLE] = hc_console,
-    [HC_RESULT] = hc_result,
-    [HC_EXIT] = hc_exit,
-    [HC_ASSERT] = hc_assert,
-    [HC_PROC_FAULT] = hc_proc_fault,
-    [HC_MARK] = hc_mark,
-    [HC_CPU_START] = hc_cpu_start,
-    [HC_AS_CREATE] = pf_as_create,
-    [HC_AS_DESTROY] = pf_as_destroy,
-    [HC_AS_FORK] = pf_as_fork,
-    [HC_AS_SWITCH] = pf_as_switch,
-    [HC_MAP] = pf_map,
-    [HC_UNMAP] = pf_unmap,
-    [HC_PROTECT] = pf_protect,
-    [HC_KMEM_ALLOC] = pf_kmem_alloc,
-    [HC_KMEM_FREE] = pf_kmem_free,
-    [HC_FREE_REPORT] = hc_free_report,
-    [HC_PV_BATCH] = pv_hc_batch,
-    [HC_PV_NEW_BASE] = pv_hc_new_base,
+    [HC_NOP] = hc_nop,	 [HC_CONSOLE] = hc_console,	[HC_RESULT] = hc_result,
+    [HC_EXIT] = hc_exit, [HC_ASSERT] = hc_assert,	[HC_PROC_FAULT] = hc_proc_fault,
+    [HC_MARK] = hc_mark, [HC_CPU_START] = hc_cpu_start,
 };
 
 static const char *const names[HC_COUNT] = {
@@ -218,12 +188,10 @@ static void count_error(struct hc_counts *h, uint32_t nr, int64_t ret)
 bool guest_invariants_hold(struct guest *g)
 {
 	char err[sizeof g->violation] = "";
-	if (!g->pv && !g->pf)
-		return true; /* classic: the guest owns all its paging state */
+	if (!g->calls || !g->calls->check)
+		return true; /* the guest owns all its paging state */
 	g->checks++;
-	int r = g->pv	? pvmmu_check(g->pv, true, err, sizeof err)
-		: g->pf ? ptefree_check(g->pf, err, sizeof err)
-			: 0;
+	int r = g->calls->check(g->mode_state, err, sizeof err);
 	if (r < 0 && !g->violation[0])
 		snprintf(g->violation, sizeof g->violation, "%s", err);
 	return r == 0;
@@ -231,19 +199,22 @@ bool guest_invariants_hold(struct guest *g)
 
 int64_t hc_dispatch(struct guest *g, const struct hc_args *a)
 {
+	const struct mode_calls *mc = g->calls;
+	hc_handler handler = a->nr < HC_COUNT ? handlers[a->nr] : NULL;
+	if (mc && a->nr - mc->first < mc->count)
+		handler = mc->handlers[a->nr - mc->first];
 	/* each mode's memory operations exist in that mode only */
-	bool pv_range = a->nr >= HC_PV_BATCH && a->nr < HC_COUNT;
-	if ((a->nr >= HC_AS_CREATE && a->nr <= HC_KMEM_FREE && !g->pf) || (pv_range && !g->pv)) {
+	if (!handler && hc_name(a->nr)) {
 		g->hc.calls[a->nr]++;
 		count_error(&g->hc, a->nr, -HC_ENOSYS);
 		return -HC_ENOSYS;
 	}
-	if (a->nr >= HC_COUNT || !handlers[a->nr]) {
+	if (!handler) {
 		g->hc.unknown++;
 		return -HC_ENOSYS;
 	}
 	uint64_t t0 = __rdtsc();
-	int64_t ret = handlers[a->nr](g, a);
+	int64_t ret = handler(g, a);
 	g->hc.cycles[a->nr] += __rdtsc() - t0;
 	g->hc.calls[a->nr]++;
 	if (ret < 0)

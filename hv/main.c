@@ -5,9 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "options.h"
-
-#define REPORT_CHUNK (2 * MIB) /* classic free page reporting: Linux's pageblock */
+#include "mode.h"
 
 static void list_workloads(FILE *out)
 {
@@ -32,7 +30,7 @@ static void list_names(char *buf, size_t len)
 }
 
 /* SYSCALL from guest ring 3 never reaches the guest kernel on a PVM host; int3 does. */
-static enum syscall_entry choose_entry(int entry, const struct platform *p)
+static enum syscall_entry choose_entry(int entry, const struct host *p)
 {
 	if (entry == 0)
 		return strcmp(p->mmu, "pvm") == 0 ? ENTRY_TRAP : ENTRY_SYSCALL;
@@ -89,91 +87,6 @@ static void make_cmdline(const struct options *o, char *buf, size_t len)
 		usage_error("the guest command line is longer than %d bytes", BOOT_CMDLINE_MAX - 1);
 }
 
-/* Ptefree: the window tables go to the top of kernel memory, the kernel keeps a boot share,
- * the rest comes and goes in chunks; the windows get memslot 1. */
-static void setup_ptefree(const struct options *o, struct vm *vm, struct run_state *rs,
-			  struct boot_info *bi)
-{
-	uint64_t boot_share = vm->mem_size / 16 > KMEM_BOOT_MIN ? vm->mem_size / 16 : KMEM_BOOT_MIN;
-	if (o->kmem_boot_mib)
-		boot_share = (uint64_t)o->kmem_boot_mib * MIB;
-	uint64_t kmem_base = (bi->kernel_end + boot_share + KMEM_CHUNK - 1) & ~(KMEM_CHUNK - 1);
-	char err[200];
-	struct gmem all = {.host = vm->mem, .size = vm->mem_size};
-	struct ptefree *pf = ptefree_create(&o->pf, &all, kmem_base, bi->hv_reserved_gpa,
-					    bi->hv_reserved_gpa, err, sizeof err);
-	if (!pf || kmem_base >= bi->hv_reserved_gpa)
-		usage_error("ptefree: %s (try a larger --mem or fewer --windows)",
-			    pf ? "no kernel memory left for chunks" : err);
-	uint64_t gpa, size;
-	void *host;
-	ptefree_windows(pf, &gpa, &host, &size);
-	vm_add_memslot(vm, 1, gpa, host, size);
-	bi->kmem_chunk = KMEM_CHUNK;
-	bi->kmem_boot_end = kmem_base;
-	ptefree_guard(pf, &rs->g.mem);
-	rs->g.pf = pf;
-}
-
-/* Classic free page reporting: above the allocator's own tables (4 bytes per page and a few
- * per block: boot memory it never frees), the guest's memory is cut into blocks it reports
- * when they are wholly free, as Linux reports any free block of a pageblock or more. */
-static void setup_free_report(struct run_state *rs, struct boot_info *bi)
-{
-	uint64_t tables = bi->mem_size / PAGE_SIZE * 4 + bi->mem_size / REPORT_CHUNK * 64;
-	uint64_t base = (bi->kernel_end + tables + MIB + REPORT_CHUNK - 1) & ~(REPORT_CHUNK - 1);
-	if (base >= rs->g.mem.size)
-		usage_error("--free-report on needs --mem above %llu MiB",
-			    (unsigned long long)(base / MIB));
-	rs->g.report_chunk = REPORT_CHUNK;
-	rs->g.report_base = base;
-	rs->g.report_top = rs->g.mem.size;
-	bi->kmem_boot_end = base;
-	bi->free_report_chunk = REPORT_CHUNK;
-}
-
-/* Pvmmu: [pool, reserved) holds the page-table frames, [reserved, mem_size) the hv's pages. */
-static void pvmmu_plan(const struct options *o, uint64_t mem_size, uint64_t *pool,
-		       uint64_t *reserved)
-{
-	*reserved = (mem_size & ~(2 * MIB - 1)) - PV_RESERVED_MIN;
-	uint64_t size = (mem_size / 8) & ~(2 * MIB - 1);
-	if (o->pv_pool_mib)
-		size = (uint64_t)o->pv_pool_mib * MIB;
-	else if (size < PV_POOL_MIN)
-		size = PV_POOL_MIN;
-	if (size + KERNEL_LOAD_GPA + 8 * MIB > *reserved)
-		usage_error("pvmmu: a %llu MiB page-table pool leaves no kernel memory: try a "
-			    "larger --mem or a smaller --pv-pool-mib",
-			    (unsigned long long)(size / MIB));
-	*pool = *reserved - size;
-}
-
-/* Pvmmu: the hv's tables and store routine, and how updates reach the vCPU on this MMU. */
-static void setup_pvmmu(struct options *o, struct vm *vm, struct run_state *rs,
-			struct boot_info *bi, const struct platform *plat)
-{
-	uint64_t pool, reserved;
-	pvmmu_plan(o, vm->mem_size, &pool, &reserved);
-	struct pvmmu_config c = {vm->mem_size, pool, reserved, bi->user_top, (unsigned)vm->ncpus};
-	char err[200];
-	struct pvmmu *pv = pvmmu_create(&c, vm->mem, err, sizeof err);
-	if (!pv)
-		usage_error("%s", err);
-	enum pv_apply a = o->pv_apply;
-	if (a == PV_APPLY_AUTO)
-		a = !strcmp(plat->mmu, "ept") || !strcmp(plat->mmu, "npt") ? PV_APPLY_DIRECT
-									   : PV_APPLY_VCPU;
-	pvmmu_guard(pv, &rs->g.mem);
-	pvmmu_set_sync(pv, a == PV_APPLY_VCPU ? pv_sync_vcpu : pv_sync_direct, pv_remote_flush, rs);
-	bi->pv_pool_gpa = pool;
-	bi->pv_pool_size = reserved - pool;
-	bi->pv_batch = (uint32_t)o->pv_batch;
-	rs->g.pv = pv;
-	o->run.pv_apply = pv_apply_name(a);
-	o->run.pv_batch = o->pv_batch;
-}
-
 /* PAGELAB_CHECK_INVARIANTS=N (a test knob): the mode's invariants after every Nth hypercall. */
 static uint64_t check_every(void)
 {
@@ -188,26 +101,14 @@ static uint64_t check_every(void)
 }
 
 /* The hv-reserved top of kernel memory (off limits to the kernel image and hypercalls) and the
- * top of the image's room, checked before the VM exists. */
+ * top of the image's room: the mode's plan, checked before the VM exists. */
 static void plan_memory(const struct options *o, uint64_t mem_size, uint64_t *reserved,
 			uint64_t *image_top)
 {
-	if (o->run.mode == MODE_PTEFREE && o->pf.nwindows > PTEFREE_MAX_TOTAL / o->pf.window_size)
-		usage_error(
-		    "ptefree: --windows %ld of --window-mib %ld exceed the %llu GiB of window "
-		    "space",
-		    o->windows, o->window_mib, PTEFREE_MAX_TOTAL >> 30);
-	*reserved = o->run.mode == MODE_PTEFREE ? ptefree_tables_size(&o->pf) : 0;
-	if (*reserved + KERNEL_LOAD_GPA >= mem_size)
-		usage_error("ptefree: the window tables need %llu KiB: try a larger --mem",
-			    (unsigned long long)(*reserved >> 10));
-	*image_top = mem_size - *reserved;
-	if (o->run.mode == MODE_PVMMU) { /* the image goes below the page-table pool */
-		uint64_t pool, pv_reserved;
-		pvmmu_plan(o, mem_size, &pool, &pv_reserved);
-		*reserved = mem_size - pv_reserved;
-		*image_top = pool;
-	}
+	*reserved = 0;
+	*image_top = mem_size;
+	if (o->mode->plan)
+		o->mode->plan(o, mem_size, reserved, image_top);
 }
 
 static int run_guest(struct options *o, const char *cmdline, const uint8_t *image, size_t len)
@@ -217,10 +118,10 @@ static int run_guest(struct options *o, const char *cmdline, const uint8_t *imag
 	struct run_report r = {.cfg = &o->run, .rs = &rs};
 	uint64_t reserved, image_top;
 	plan_memory(o, (uint64_t)o->mem_mib * MIB, &reserved, &image_top);
-	platform_detect(&r.plat);
+	host_detect(&r.host);
 	vm_create(&vm, (uint64_t)o->mem_mib * MIB, (int)o->cpus, true);
 	run_init(&rs, &vm);
-	rs.g.mode = o->run.mode;
+	rs.mode = o->mode;
 	rs.g.mem.size = vm.mem_size - reserved;
 	struct gmem image_mem = {.host = vm.mem, .size = image_top};
 
@@ -232,30 +133,22 @@ static int run_guest(struct options *o, const char *cmdline, const uint8_t *imag
 		return RC_USAGE; /* the image does not fit this request: nothing ran */
 	}
 	struct boot_info *bi = boot_setup(&vm, img.entry);
-	bi->mode = o->run.mode;
-	bi->syscall_entry = choose_entry(o->syscall_entry, &r.plat);
+	bi->mode = o->mode->id;
+	bi->syscall_entry = choose_entry(o->syscall_entry, &r.host);
 	o->run.syscall_entry = bi->syscall_entry == ENTRY_TRAP ? "trap" : "syscall";
 	bi->kernel_end = (img.load_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	bi->hv_reserved_gpa = rs.g.mem.size;
 	bi->hv_reserved_size = reserved;
-	bi->user_top = o->pf.window_size; /* the same user address space in both modes */
+	bi->user_top = (uint64_t)o->window_mib * MIB; /* the same in every mode */
 	bi->ncpus = (uint32_t)o->cpus;
 	bi->shootdown = o->shootdown;
 	o->run.cpus = o->cpus;
 	o->run.shootdown = o->shootdown == SHOOTDOWN_SKIP ? "skip" : "on";
 	bi->cmdline_len = (uint32_t)strlen(cmdline);
 	memcpy(bi->cmdline, cmdline, bi->cmdline_len + 1);
-	if (o->run.mode == MODE_PTEFREE) {
-		setup_ptefree(o, &vm, &rs, bi);
-		o->run.fork_policy = ptefree_policy_name(rs.g.pf);
-		o->run.populate = ptefree_populate_name(rs.g.pf);
-	} else if (o->run.mode == MODE_CLASSIC) {
-		o->run.free_report = o->free_report ? "on" : "off";
-		if (o->free_report)
-			setup_free_report(&rs, bi);
-	}
-	if (o->run.mode == MODE_PVMMU)
-		setup_pvmmu(o, &vm, &rs, bi, &r.plat);
+	rs.g.calls = o->mode->calls;
+	if (o->mode->setup)
+		o->mode->setup(o, &vm, &rs, bi, &r.host);
 
 	r.tsc_khz = vm.tsc_khz;
 	r.rss_before = rss_read();
@@ -328,8 +221,13 @@ int main(int argc, char **argv)
 {
 	struct options o;
 	parse_args(argc, argv, &o);
-	if (o.list) {
-		list_workloads(stdout);
+	if (o.list || o.list_modes || o.describe) {
+		if (o.list)
+			list_workloads(stdout);
+		if (o.list_modes)
+			options_list_modes(stdout);
+		if (o.describe)
+			options_describe(&o, stdout);
 		return RC_OK;
 	}
 	char err[PATH_MAX + 128];

@@ -1,132 +1,102 @@
 /* options.c: the hv's command line as a table: each option's value, range and the runs it applies
- * to. */
+ * to; each mode's own options come from its registration (mode.h). */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "options.h"
+#include "mode.h"
 
-/* The runs an option applies to: a guest run in a mode (bit = the mode), or a tool run. */
-#define RUN_CLASSIC   (1u << MODE_CLASSIC)
-#define RUN_PTEFREE   (1u << MODE_PTEFREE)
-#define RUN_PVMMU     (1u << MODE_PVMMU)
-#define RUN_GUEST     (RUN_CLASSIC | RUN_PTEFREE | RUN_PVMMU)
-#define RUN_CALIBRATE (1u << 4)
-#define RUN_LIST      (1u << 5)
-#define RUN_ANY	      (RUN_GUEST | RUN_CALIBRATE | RUN_LIST)
-
-enum opt_kind {
-	OPT_FLAG,    /* no value: sets a bool */
-	OPT_NUMBER,  /* a decimal long in [min, max] (even when even is set) */
-	OPT_CHOICE,  /* one of choices: sets an int */
-	OPT_TEXT,    /* any text: sets a const char * */
-	OPT_SECONDS, /* a decimal number of seconds in [0.001, max]: sets a double */
-	OPT_PARAM,   /* a workload parameter k=v, checked against the workload's table later */
-};
-
-struct choice {
-	const char *name;
-	int value;
-};
-
-struct hv_option {
-	const char *name;
-	enum opt_kind kind;
-	size_t field; /* offsetof(struct options, ...) */
-	unsigned runs;
-	long min, max;
-	bool even; /* MiB in 2 MiB pages */
-	const struct choice *choices;
-};
-
-static const struct choice modes[] = {
-    {"classic", MODE_CLASSIC}, {"ptefree", MODE_PTEFREE}, {"pvmmu", MODE_PVMMU}, {0}};
-static const struct choice fork_policies[] = {{"copy", FORK_COPY}, {"lazy", FORK_LAZY}, {0}};
-static const struct choice populates[] = {{"none", POPULATE_NONE}, {"write", POPULATE_WRITE}, {0}};
-static const struct choice on_off[] = {{"on", 1}, {"off", 0}, {0}};
 static const struct choice entries[] = {
     {"auto", 0}, {"syscall", ENTRY_SYSCALL}, {"trap", ENTRY_TRAP}, {0}};
-static const struct choice applies[] = {
-    {"auto", PV_APPLY_AUTO}, {"vcpu", PV_APPLY_VCPU}, {"direct", PV_APPLY_DIRECT}, {0}};
 static const struct choice shootdowns[] = {{"on", SHOOTDOWN_ON}, {"skip", SHOOTDOWN_SKIP}, {0}};
 
-/* kvmtool-style entries: name, the field it sets, the runs it applies to, then its range or
- * choices */
-#define F(member) offsetof(struct options, member)
-#define FLAG(name, f, runs)                                                                        \
-	{                                                                                          \
-		name, OPT_FLAG, F(f), runs, 0, 0, false, NULL                                      \
-	}
-#define TEXT(name, f, runs)                                                                        \
-	{                                                                                          \
-		name, OPT_TEXT, F(f), runs, 0, 0, false, NULL                                      \
-	}
-#define NUMBER(name, f, runs, lo, hi)                                                              \
-	{                                                                                          \
-		name, OPT_NUMBER, F(f), runs, lo, hi, false, NULL                                  \
-	}
-#define EVEN_MIB(name, f, runs, lo, hi)                                                            \
-	{                                                                                          \
-		name, OPT_NUMBER, F(f), runs, lo, hi, true, NULL                                   \
-	}
-#define SECONDS(name, f, runs, hi)                                                                 \
-	{                                                                                          \
-		name, OPT_SECONDS, F(f), runs, 0, hi, false, NULL                                  \
-	}
-#define CHOICE(name, f, runs, c)                                                                   \
-	{                                                                                          \
-		name, OPT_CHOICE, F(f), runs, 0, 0, false, c                                       \
-	}
-#define WINDOW_MIB_MAX (512 * 1024) /* ptefree's largest window */
+#define F(member)      offsetof(struct options, member)
+#define WINDOW_MIB_MAX (512 * 1024) /* the largest user address space a mode maps */
 #define MEM_MAX	       ((long)(KERNEL_MAX_MEM / MIB))
+/* The hv's own options; --mode's values are the registered modes. */
 static const struct hv_option table[] = {
-    CHOICE("mode", mode, RUN_GUEST, modes),
-    TEXT("workload", run.workload, RUN_GUEST),
-    TEXT("exec", run.exec, RUN_GUEST),
-    NUMBER("iters", run.iters, RUN_GUEST | RUN_CALIBRATE, 1, 1l << 40),
-    SECONDS("budget", budget_s, RUN_GUEST, 3600),
-    NUMBER("reps", run.reps, RUN_GUEST, 1, HC_MAX_SAMPLES),
-    NUMBER("warmup", run.warmup, RUN_GUEST, 0, 1l << 20),
-    {"param", OPT_PARAM, 0, RUN_GUEST, 0, 0, false, NULL},
-    NUMBER("timeout", timeout, RUN_GUEST, 1, 86400),
-    NUMBER("mem", mem_mib, RUN_GUEST, 16, MEM_MAX),
-    TEXT("json", run.json_path, RUN_GUEST | RUN_CALIBRATE),
-    TEXT("kernel", kernel, RUN_GUEST),
-    FLAG("list", list, RUN_LIST),
-    FLAG("help", help, RUN_ANY),
-    FLAG("calibrate", calibrate, RUN_CALIBRATE),
-    NUMBER("windows", windows, RUN_PTEFREE, 1, 4096),
+    OPTION_TEXT("mode", F(mode_name), RUN_GUEST),
+    OPTION_TEXT("workload", F(run.workload), RUN_GUEST),
+    OPTION_TEXT("exec", F(run.exec), RUN_GUEST),
+    {"iters", OPT_NUMBER, F(run.iters), RUN_GUEST | RUN_CALIBRATE, 1, 1l << 40, false, NULL, 0, 0},
+    {"budget", OPT_SECONDS, F(budget_s), RUN_GUEST, 0, 3600, false, NULL, 0, 0},
+    OPTION_NUMBER("reps", F(run.reps), 1, HC_MAX_SAMPLES, 0, 0),
+    OPTION_NUMBER("warmup", F(run.warmup), 0, 1l << 20, 0, 0),
+    {"param", OPT_PARAM, 0, RUN_GUEST, 0, 0, false, NULL, 0, 0},
+    OPTION_NUMBER("timeout", F(timeout), 1, 86400, 0, 0),
+    OPTION_NUMBER("mem", F(mem_mib), 16, MEM_MAX, 0, 0),
+    OPTION_TEXT("json", F(run.json_path), RUN_GUEST | RUN_CALIBRATE),
+    OPTION_TEXT("kernel", F(kernel), RUN_GUEST),
+    OPTION_FLAG("list", F(list), RUN_LIST),
+    OPTION_FLAG("list-modes", F(list_modes), RUN_LIST),
+    OPTION_FLAG("describe", F(describe), RUN_LIST),
+    OPTION_FLAG("help", F(help), RUN_ANY),
+    OPTION_FLAG("calibrate", F(calibrate), RUN_CALIBRATE),
     /* the guest kernel refuses a user address space below USER_TOP_MIN */
-    EVEN_MIB("window-mib", window_mib, RUN_GUEST, (long)(USER_TOP_MIN / MIB), WINDOW_MIB_MAX),
-    CHOICE("fork-policy", fork_policy, RUN_PTEFREE, fork_policies),
-    NUMBER("kmem-boot-mib", kmem_boot_mib, RUN_PTEFREE, 1, MEM_MAX),
-    CHOICE("populate", populate, RUN_PTEFREE, populates),
-    CHOICE("free-report", free_report, RUN_CLASSIC, on_off),
-    CHOICE("syscall-entry", syscall_entry, RUN_GUEST, entries),
-    NUMBER("pv-batch", pv_batch, RUN_PVMMU, 1, PV_BATCH_MAX),
-    EVEN_MIB("pv-pool-mib", pv_pool_mib, RUN_PVMMU, 2, MEM_MAX),
-    CHOICE("pvmmu-apply", pv_apply, RUN_PVMMU, applies),
-    NUMBER("cpus", cpus, RUN_GUEST, 1, MAX_CPUS),
-    CHOICE("shootdown", shootdown, RUN_GUEST, shootdowns),
+    OPTION_EVEN_MIB("window-mib", F(window_mib), (long)(USER_TOP_MIN / MIB), WINDOW_MIB_MAX, 0, 0),
+    OPTION_CHOICE("syscall-entry", F(syscall_entry), entries, 0, 0),
+    OPTION_NUMBER("cpus", F(cpus), 1, MAX_CPUS, 0, 0),
+    OPTION_CHOICE("shootdown", F(shootdown), shootdowns, 0, 0),
 };
 #define NOPTIONS (sizeof table / sizeof table[0])
-_Static_assert(NOPTIONS <= 64, "struct options' given has a bit per option");
+
+/* Every option of the command line: the hv's own, then each mode's (mode NULL: the hv's). */
+#define MAX_ENTRIES 64 /* struct options' given has a bit per entry */
+static struct entry {
+	const struct hv_option *opt;
+	const struct hv_mode *mode;
+} entries_all[MAX_ENTRIES];
+static size_t nentries;
+
+static void collect_entries(void)
+{
+	for (size_t i = 0; i < NOPTIONS; i++)
+		entries_all[nentries++] = (struct entry){&table[i], NULL};
+	for (const struct hv_mode *m = hv_mode_first(); m; m = hv_mode_next(m))
+		for (const struct hv_option *opt = m->options; opt && opt->name; opt++) {
+			if (nentries == MAX_ENTRIES)
+				die("more than %d options", MAX_ENTRIES);
+			entries_all[nentries++] = (struct entry){opt, m};
+		}
+}
+
+/* The modes' names: "a|b|c" (sep "|") or "a, b, c" (sep ", "). */
+static const char *mode_names(const char *sep, char *buf, size_t len)
+{
+	int n = 0;
+	buf[0] = '\0';
+	for (const struct hv_mode *m = hv_mode_first(); m && (size_t)n < len; m = hv_mode_next(m))
+		n += snprintf(buf + n, len - (size_t)n, "%s%s", n ? sep : "", m->name);
+	return buf;
+}
+
+/* The mode that runs without --mode: the one registered as the default. */
+static const struct hv_mode *default_mode(void)
+{
+	for (const struct hv_mode *m = hv_mode_first(); m; m = hv_mode_next(m))
+		if (m->is_default)
+			return m;
+	die("no mode is registered as the default");
+}
 
 static void usage(FILE *out)
 {
+	char names[128];
 	fprintf(
 	    out,
-	    "usage: hv --mode classic|ptefree|pvmmu --workload NAME [--iters N | --budget S]\n"
+	    "usage: hv --mode %s --workload NAME [--iters N | --budget S]\n"
 	    "          [--reps R] [--warmup W] [--param k=v]... [--timeout S] [--mem MiB]\n"
-	    "          [--json FILE] [--kernel FILE] [--exec \"PROGRAM ARGS\"]\n"
-	    "          [--windows N] [--window-mib M] [--fork-policy copy|lazy]\n"
-	    "          [--populate none|write] [--free-report on|off]\n"
-	    "          [--kmem-boot-mib K] [--syscall-entry auto|syscall|trap]\n"
-	    "          [--pv-batch N] [--pv-pool-mib P] [--pvmmu-apply auto|vcpu|direct]\n"
-	    "          [--cpus N] [--shootdown on|skip]\n"
-	    "       hv --list | --calibrate [--iters N] | --help\n"
-	    "  --mode M         classic (the guest pages), ptefree (the hv pages) or pvmmu\n"
-	    "                   (the guest's page tables, changed by validated hypercalls)\n"
+	    "          [--json FILE] [--kernel FILE] [--exec \"PROGRAM ARGS\"] [--window-mib M]\n"
+	    "          [--syscall-entry auto|syscall|trap] [--cpus N] [--shootdown on|skip]\n"
+	    "          [a mode's own options, below]\n"
+	    "       hv --list | --list-modes | --describe | --calibrate [--iters N] | --help\n"
+	    "  --mode M         the paging mode (default %s):\n",
+	    mode_names("|", names, sizeof names), default_mode()->name);
+	for (const struct hv_mode *m = hv_mode_first(); m; m = hv_mode_next(m))
+		fprintf(out, "                   %-8s %s\n", m->name, m->desc);
+	fprintf(
+	    out,
 	    "  --workload NAME  run the workload NAME (see --list) in the guest\n"
 	    "  --exec CMD       run an embedded guest program instead of a workload\n"
 	    "  --iters N        operations per repetition (default: chosen by --budget;\n"
@@ -140,51 +110,33 @@ static void usage(FILE *out)
 	    "  --mem MiB        guest kernel memory, 16..1024 (default %d)\n"
 	    "  --json FILE      write the run record as JSON (harness/run-record.schema.json)\n"
 	    "  --kernel FILE    guest kernel image (default %s beside the hv binary)\n"
-	    "  --windows N      ptefree: address-space windows = live processes (default %d)\n"
 	    "  --window-mib M   user address space per process, MiB, even, %llu..%d, every\n"
 	    "                   mode (default %d)\n"
-	    "  --fork-policy P  ptefree: copy (resident pages at fork) or lazy (default, COW)\n"
-	    "  --populate P     ptefree: none (pages backed at first touch) or write (map backs\n"
-	    "                   writable pages at once; default %s)\n"
-	    "  --free-report R  classic: on (the guest reports free 2 MiB blocks, the hv gives\n"
-	    "                   them back to the host) or off (default %s)\n"
-	    "  --kmem-boot-mib K ptefree: kernel memory the guest owns from boot above its\n"
-	    "                   image, 1..%d MiB; the rest comes and goes in %llu KiB chunks\n"
-	    "                   (default: 1/16 of --mem, at least %llu MiB)\n"
 	    "  --syscall-entry E how guest programs enter the kernel: syscall (the SYSCALL\n"
 	    "                   instruction), trap (int3 through a DPL-3 gate: what a PVM host\n"
 	    "                   delivers) or auto (trap on PVM, else syscall; the default, or\n"
 	    "                   $PAGELAB_SYSCALL_ENTRY when set)\n"
-	    "  --pv-batch N     pvmmu: page-table operations per hypercall, 1..%d (default %d)\n"
-	    "  --pv-pool-mib P  pvmmu: page-table frames, even, MiB (default: 1/8 of --mem,\n"
-	    "                   at least %llu)\n"
-	    "  --pvmmu-apply A  pvmmu: how the vCPU comes to see an update: vcpu (the vCPU\n"
-	    "                   stores it again), direct (the hv's store and a TLB flush) or\n"
-	    "                   auto (default: direct under EPT/NPT, vcpu otherwise)\n"
 	    "  --cpus N         vCPUs, 1..%d (default 1); the guest kernel starts vCPU 1..N-1\n"
 	    "  --shootdown S    on (default): the guest invalidates other vCPUs' TLBs after it\n"
-	    "                   changes a shared address space; skip (a test knob): it does not\n"
-	    "  --calibrate      time hypercalls through the hv against a bare KVM_RUN loop\n"
-	    "numbers are decimal; an option of another mode is refused, not ignored\n"
-	    "exit status (the same for every pagelab tool): 0 ok, 1 the guest failed (the\n"
-	    "workload failed, or the guest crashed or timed out), 2 bad usage (refused before\n"
-	    "anything started), 3 a host failure, 4 I/O (an input unreadable or an output\n"
-	    "unwritable)\n",
+	    "                   changes a shared address space; skip (a test knob): it does not\n",
 	    DEFAULT_CALIBRATE_EXITS, DEFAULT_BUDGET_S, HC_MAX_SAMPLES, DEFAULT_MEM_MIB,
-	    DEFAULT_KERNEL, DEFAULT_WINDOWS, USER_TOP_MIN / MIB, WINDOW_MIB_MAX, DEFAULT_WINDOW_MIB,
-	    populate_name(DEFAULT_POPULATE), "off", (int)(KERNEL_MAX_MEM / MIB), KMEM_CHUNK >> 10,
-	    KMEM_BOOT_MIN / MIB, PV_BATCH_MAX, DEFAULT_PV_BATCH, PV_POOL_MIN / MIB, MAX_CPUS);
-}
-
-void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "hv: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(RC_USAGE);
+	    DEFAULT_KERNEL, USER_TOP_MIN / MIB, WINDOW_MIB_MAX, DEFAULT_WINDOW_MIB, MAX_CPUS);
+	for (const struct hv_mode *m = hv_mode_first(); m; m = hv_mode_next(m))
+		for (const struct hv_option *opt = m->options; opt && opt->name; opt++) {
+			char head[48];
+			snprintf(head, sizeof head, "--%s %s", opt->name, opt->arg);
+			fprintf(out, "  %-16s %s: %s\n", head, m->name, opt->help);
+		}
+	fprintf(out,
+		"  --list           the workloads and their parameters\n"
+		"  --list-modes     the modes, one a line: name, then what it is\n"
+		"  --describe       the modes and every option of a guest run, as JSON\n"
+		"  --calibrate      time hypercalls through the hv against a bare KVM_RUN loop\n"
+		"numbers are decimal; an option of another mode is refused, not ignored\n"
+		"exit status (the same for every pagelab tool): 0 ok, 1 the guest failed (the\n"
+		"workload failed, or the guest crashed or timed out), 2 bad usage (refused before\n"
+		"anything started), 3 a host failure, 4 I/O (an input unreadable or an output\n"
+		"unwritable)\n");
 }
 
 /* "a, b, c": the names of a choice list. */
@@ -201,8 +153,9 @@ static const char *choice_names(const struct choice *c, char *buf, size_t len)
 static const char *option_names(char *buf, size_t len)
 {
 	int n = 0;
-	for (size_t i = 0; i < NOPTIONS && (size_t)n < len; i++)
-		n += snprintf(buf + n, len - (size_t)n, "%s--%s", i ? ", " : "", table[i].name);
+	for (size_t i = 0; i < nentries && (size_t)n < len; i++)
+		n += snprintf(buf + n, len - (size_t)n, "%s--%s", i ? ", " : "",
+			      entries_all[i].opt->name);
 	return buf;
 }
 
@@ -221,6 +174,15 @@ static void set_number(const struct hv_option *opt, const char *arg, long *out)
 	*out = v;
 }
 
+int option_choice(const char *what, const struct choice *c, const char *arg)
+{
+	char valid[128];
+	for (int i = 0; c[i].name; i++)
+		if (strcmp(c[i].name, arg) == 0)
+			return c[i].value;
+	usage_error("unknown %s '%s' (valid: %s)", what, arg, choice_names(c, valid, sizeof valid));
+}
+
 static void set_seconds(const struct hv_option *opt, const char *arg, double *out)
 {
 	char *end;
@@ -233,18 +195,10 @@ static void set_seconds(const struct hv_option *opt, const char *arg, double *ou
 	*out = v;
 }
 
-static int choice_value(const char *what, const struct choice *c, const char *arg)
+static void set_option(struct options *o, const struct entry *e, const char *arg)
 {
-	char valid[128];
-	for (int i = 0; c[i].name; i++)
-		if (strcmp(c[i].name, arg) == 0)
-			return c[i].value;
-	usage_error("unknown %s '%s' (valid: %s)", what, arg, choice_names(c, valid, sizeof valid));
-}
-
-static void set_option(struct options *o, const struct hv_option *opt, const char *arg)
-{
-	void *field = (char *)o + opt->field;
+	const struct hv_option *opt = e->opt;
+	void *field = (char *)(e->mode ? e->mode->config : o) + opt->field;
 	char what[32];
 	switch (opt->kind) {
 	case OPT_FLAG:
@@ -255,7 +209,7 @@ static void set_option(struct options *o, const struct hv_option *opt, const cha
 		break;
 	case OPT_CHOICE:
 		snprintf(what, sizeof what, "--%s", opt->name);
-		*(int *)field = choice_value(what, opt->choices, arg);
+		*(int *)field = option_choice(what, opt->choices, arg);
 		break;
 	case OPT_TEXT:
 		*(const char **)field = arg;
@@ -271,17 +225,14 @@ static void set_option(struct options *o, const struct hv_option *opt, const cha
 	}
 }
 
-/* "--mode ptefree", "guest runs or --calibrate", ...: where the runs in mask are. */
-static const char *runs_of(unsigned mask, char *buf, size_t len)
+/* "--mode NAME", "guest runs or --calibrate", ...: where an option applies, or the run. */
+static const char *runs_of(unsigned mask, const struct hv_mode *m, char *buf, size_t len)
 {
 	int n = 0;
-	if ((mask & RUN_GUEST) == RUN_GUEST)
-		n = snprintf(buf, len, "guest runs");
+	if (m)
+		n = snprintf(buf, len, "--mode %s", m->name);
 	else if (mask & RUN_GUEST)
-		for (int i = 0; modes[i].name; i++)
-			if (mask & (1u << modes[i].value))
-				n += snprintf(buf + n, len - (size_t)n, "%s%s",
-					      n ? ", " : "--mode ", modes[i].name);
+		n = snprintf(buf, len, "guest runs");
 	if (mask & RUN_CALIBRATE)
 		n += snprintf(buf + n, len - (size_t)n, "%s--calibrate", n ? " or " : "");
 	if (mask & RUN_LIST)
@@ -291,8 +242,8 @@ static const char *runs_of(unsigned mask, char *buf, size_t len)
 
 bool option_given(const struct options *o, const char *name)
 {
-	for (size_t i = 0; i < NOPTIONS; i++)
-		if (strcmp(table[i].name, name) == 0)
+	for (size_t i = 0; i < nentries; i++)
+		if (strcmp(entries_all[i].opt->name, name) == 0)
 			return o->given & (1ull << i);
 	return false;
 }
@@ -300,49 +251,54 @@ bool option_given(const struct options *o, const char *name)
 /* Every option given must apply to the run: another mode's option is refused, not ignored. */
 static void check_applies(const struct options *o)
 {
-	unsigned run = o->list ? RUN_LIST : o->calibrate ? RUN_CALIBRATE : 1u << o->mode;
+	bool listing = o->list || o->list_modes || o->describe;
+	unsigned run = listing ? RUN_LIST : o->calibrate ? RUN_CALIBRATE : RUN_GUEST;
+	const struct hv_mode *here_mode = run == RUN_GUEST ? o->mode : NULL;
 	char here[64], there[96];
-	for (size_t i = 0; i < NOPTIONS; i++)
-		if ((o->given & (1ull << i)) && !(table[i].runs & run))
-			usage_error("--%s applies to %s only, not to %s", table[i].name,
-				    runs_of(table[i].runs, there, sizeof there),
-				    runs_of(run, here, sizeof here));
+	for (size_t i = 0; i < nentries; i++) {
+		const struct entry *e = &entries_all[i];
+		if (!(o->given & (1ull << i)))
+			continue;
+		if (e->mode ? e->mode != here_mode : !(e->opt->runs & run))
+			usage_error("--%s applies to %s only, not to %s", e->opt->name,
+				    runs_of(e->opt->runs, e->mode, there, sizeof there),
+				    runs_of(run, here_mode, here, sizeof here));
+	}
 }
 
 void parse_args(int argc, char **argv, struct options *o)
 {
-	static struct option longopts[NOPTIONS + 1];
-	for (size_t i = 0; i < NOPTIONS; i++)
+	static struct option longopts[MAX_ENTRIES + 1];
+	collect_entries();
+	for (size_t i = 0; i < nentries; i++)
 		longopts[i] = (struct option){
-		    table[i].name, table[i].kind == OPT_FLAG ? no_argument : required_argument,
-		    NULL, (int)i + 1};
+		    entries_all[i].opt->name,
+		    entries_all[i].opt->kind == OPT_FLAG ? no_argument : required_argument, NULL,
+		    (int)i + 1};
 	*o = (struct options){
 	    .run = {.reps = 5, .warmup = 1},
-	    .mode = MODE_CLASSIC,
+	    .mode_name = default_mode()->name,
 	    .timeout = 30,
 	    .mem_mib = DEFAULT_MEM_MIB,
-	    .windows = DEFAULT_WINDOWS,
 	    .window_mib = DEFAULT_WINDOW_MIB,
-	    .fork_policy = FORK_LAZY,
-	    .populate = DEFAULT_POPULATE,
-	    .pv_batch = DEFAULT_PV_BATCH,
 	    .cpus = 1,
 	    .shootdown = SHOOTDOWN_ON,
 	};
 	opterr = 0;
 	int c;
-	char valid[512];
+	char valid[1024];
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c == '?' && optopt > 0 && optopt <= (int)NOPTIONS)
-			usage_error("--%s %s", table[optopt - 1].name,
-				    table[optopt - 1].kind == OPT_FLAG ? "takes no value"
-								       : "needs a value");
+		if (c == '?' && optopt > 0 && optopt <= (int)nentries)
+			usage_error("--%s %s", entries_all[optopt - 1].opt->name,
+				    entries_all[optopt - 1].opt->kind == OPT_FLAG
+					? "takes no value"
+					: "needs a value");
 		if (c == '?')
 			usage_error("unknown or ambiguous option '%s' (valid: %s; --help explains "
 				    "them)",
 				    argv[optind - 1], option_names(valid, sizeof valid));
 		o->given |= 1ull << (c - 1);
-		set_option(o, &table[c - 1], optarg);
+		set_option(o, &entries_all[c - 1], optarg);
 		if (o->help) {
 			usage(stdout);
 			exit(RC_OK);
@@ -350,14 +306,84 @@ void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+	o->mode = hv_mode_find(o->mode_name);
+	if (!o->mode)
+		usage_error("unknown --mode '%s' (valid: %s)", o->mode_name,
+			    mode_names(", ", valid, sizeof valid));
 	check_applies(o);
-	o->run.mode = (enum mmu_mode)o->mode;
+	o->run.mode = o->mode->name;
 	const char *entry = getenv("PAGELAB_SYSCALL_ENTRY");
 	if (!option_given(o, "syscall-entry") && entry && *entry)
-		o->syscall_entry = choice_value("PAGELAB_SYSCALL_ENTRY", entries, entry);
-	o->pf = (struct ptefree_config){.nwindows = (uint64_t)o->windows,
-					.window_size = (uint64_t)o->window_mib * MIB,
-					.policy = (enum fork_policy)o->fork_policy,
-					.kmem_chunk = KMEM_CHUNK,
-					.populate = (enum populate_policy)o->populate};
+		o->syscall_entry = option_choice("PAGELAB_SYSCALL_ENTRY", entries, entry);
+}
+
+/* The value the option has in base (its default before any is given): JSON, null if none. */
+static json_t *value_json(const struct hv_option *opt, const void *base)
+{
+	const void *field = (const char *)base + opt->field;
+	switch (opt->kind) {
+	case OPT_NUMBER:
+		return json_integer(*(const long *)field);
+	case OPT_CHOICE:
+		for (int i = 0; opt->choices[i].name; i++)
+			if (opt->choices[i].value == *(const int *)field)
+				return json_string(opt->choices[i].name);
+		return json_null();
+	case OPT_TEXT:
+		return *(const char *const *)field ? json_string(*(const char *const *)field)
+						   : json_null();
+	case OPT_SECONDS:
+		return *(const double *)field ? json_real(*(const double *)field) : json_null();
+	default:
+		return json_null();
+	}
+}
+
+static json_t *option_json(const struct hv_option *opt, const void *base, json_t *modes)
+{
+	static const char *const kinds[] = {
+	    [OPT_FLAG] = "flag", [OPT_NUMBER] = "number",   [OPT_CHOICE] = "choice",
+	    [OPT_TEXT] = "text", [OPT_SECONDS] = "seconds", [OPT_PARAM] = "param"};
+	json_t *o = json_pack("{ss ss so so}", "name", opt->name, "kind", kinds[opt->kind], "modes",
+			      modes, "default", value_json(opt, base));
+	if (opt->kind == OPT_NUMBER)
+		json_object_update_new(o,
+				       json_pack("{sI sI sb}", "min", (json_int_t)opt->min, "max",
+						 (json_int_t)opt->max, "even", opt->even));
+	if (opt->kind == OPT_CHOICE) {
+		json_t *c = json_array();
+		for (int i = 0; opt->choices[i].name; i++)
+			json_array_append_new(c, json_string(opt->choices[i].name));
+		json_object_set_new(o, "choices", c);
+	}
+	return o;
+}
+
+void options_describe(const struct options *o, FILE *out)
+{
+	json_t *modes = json_array(), *all = json_array(), *options = json_array();
+	for (const struct hv_mode *m = hv_mode_first(); m; m = hv_mode_next(m)) {
+		json_array_append_new(modes, json_pack("{ss ss sb}", "name", m->name, "description",
+						       m->desc, "invariants",
+						       m->calls && m->calls->check));
+		json_array_append_new(all, json_string(m->name));
+	}
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (table[i].runs & RUN_GUEST && table[i].kind != OPT_FLAG)
+			json_array_append_new(options, option_json(&table[i], o, json_copy(all)));
+	for (const struct hv_mode *m = hv_mode_first(); m; m = hv_mode_next(m))
+		for (const struct hv_option *opt = m->options; opt && opt->name; opt++)
+			json_array_append_new(
+			    options, option_json(opt, m->config, json_pack("[s]", m->name)));
+	json_t *doc = json_pack("{so so}", "modes", modes, "options", options);
+	json_decref(all);
+	json_dumpf(doc, out, JSON_INDENT(1));
+	fputc('\n', out);
+	json_decref(doc);
+}
+
+void options_list_modes(FILE *out)
+{
+	for (const struct hv_mode *m = hv_mode_first(); m; m = hv_mode_next(m))
+		fprintf(out, "%-10s %s\n", m->name, m->desc);
 }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "counters.h"
-#include "hv.h"
+#include "mode.h"
 
 /* TSC cycles of each measured repetition (empty when the guest reported none). */
 static json_t *cycles_json(const struct run_report *r)
@@ -63,21 +63,27 @@ static bool guest_kernel_insns(const struct run_report *r, double *per_op)
 {
 	const struct run_state *rs = r->rs;
 	int i = stats_find(&rs->cpu[0].stats, "insn_emulation");
-	if (strcmp(r->plat.mmu, "pvm") || i < 0 || ops(r) == 0)
+	if (strcmp(r->host.mmu, "pvm") || i < 0 || ops(r) == 0)
 		return false;
 	*per_op = (double)(rs->mark[1].vcpu_vals[i] - rs->mark[0].vcpu_vals[i]) / ops(r);
 	return true;
 }
 
-/* The hv's own paging counters (ptefree), by name. */
-static const struct counter_field pf_fields[] = {
-    COUNTER(struct ptefree_counts, forks),
-    COUNTER(struct ptefree_counts, fork_pages_copied),
-    COUNTER(struct ptefree_counts, lazy_pages_copied),
-    COUNTER(struct ptefree_counts, lazy_zero_pages),
-    COUNTER(struct ptefree_counts, lazy_wp_faults),
-};
-#define NPF_FIELDS (sizeof pf_fields / sizeof pf_fields[0])
+/* What the running mode's report hooks see. */
+static struct mode_view mode_view(const struct run_report *r)
+{
+	const struct run_state *rs = r->rs;
+	return (struct mode_view){rs->g.mode_state, rs->mark[0].mode_counts,
+				  rs->mark[1].mode_counts, ops(r)};
+}
+
+/* The running mode's words at a place of the summary. */
+static void mode_print(const struct run_report *r, enum mode_report_at at, FILE *out)
+{
+	struct mode_view v = mode_view(r);
+	if (r->rs->mode->print)
+		r->rs->mode->print(&v, at, out);
+}
 
 static void print_stat(const char *name, double v, void *arg)
 {
@@ -111,12 +117,7 @@ static void print_counts(const struct run_report *r, FILE *out)
 			fprintf(out, " %s=%.2f",
 				exit_reason_name(i) ? exit_reason_name(i) : "other",
 				(double)(b->exits[i] - a->exits[i]) / n);
-	if (rs->g.pv)
-		pvmmu_print_per_op(&a->pvc, &b->pvc, n, out);
-	if (rs->g.pf) {
-		fprintf(out, "\n  hv paging per op:");
-		counters_print_per_op(out, pf_fields, NPF_FIELDS, &a->pfc, &b->pfc, n);
-	}
+	mode_print(r, REPORT_PER_OP, out);
 	fprintf(out, "\n  hypercalls per op:");
 	for (int i = 0; i < HC_COUNT; i++)
 		if (b->hc.calls[i] != a->hc.calls[i])
@@ -149,37 +150,19 @@ static void print_errors(const struct run_report *r, FILE *out)
 	}
 	if (any)
 		fprintf(out, "\n");
-	struct ptefree_refusal ref[PTEFREE_MAX_REFUSALS];
-	int n = r->rs->g.pf ? ptefree_refusals_get(r->rs->g.pf, ref) : 0;
-	for (int i = 0; i < n; i++)
-		fprintf(out, "%s %s: %s x %llu",
-			i ? ";" : "  host calls refused for the guest:", ref[i].call,
-			strerror(ref[i].err), (unsigned long long)ref[i].count);
-	if (n)
-		fprintf(out, "\n");
-}
-
-static const char *mode_name(enum mmu_mode m)
-{
-	return m == MODE_PTEFREE ? "ptefree" : m == MODE_PVMMU ? "pvmmu" : "classic";
+	mode_print(r, REPORT_ERRORS, out);
 }
 
 void report_print(const struct run_report *r, FILE *out)
 {
 	const struct run_config *c = r->cfg;
 	const struct guest *g = &r->rs->g;
-	fprintf(out,
-		"%s %s: mode %s, platform %s, mmu %s%s%s%s%s%s%s, host THP %s, system calls by %s, "
-		"vCPUs %ld, shootdown %s\n",
-		c->workload ? "workload" : "exec", c->workload ? c->workload : c->exec,
-		mode_name(c->mode), r->plat.name, r->plat.mmu,
-		c->fork_policy ? ", fork policy " : "", c->fork_policy ? c->fork_policy : "",
-		c->populate ? ", populate " : "", c->populate ? c->populate : "",
-		c->free_report ? ", free report " : "", c->free_report ? c->free_report : "",
-		r->plat.thp[0] ? r->plat.thp : "unknown", c->syscall_entry, c->cpus, c->shootdown);
-	if (g->pv)
-		fprintf(out, "  pvmmu: %ld ops per batch at most, updates applied by %s\n",
-			c->pv_batch, c->pv_apply);
+	fprintf(out, "%s %s: mode %s, platform %s, mmu %s", c->workload ? "workload" : "exec",
+		c->workload ? c->workload : c->exec, c->mode, r->host.name, r->host.mmu);
+	mode_print(r, REPORT_SETTINGS, out);
+	fprintf(out, ", host THP %s, system calls by %s, vCPUs %ld, shootdown %s\n",
+		r->host.thp[0] ? r->host.thp : "unknown", c->syscall_entry, c->cpus, c->shootdown);
+	mode_print(r, REPORT_HEAD, out);
 	if (g->have_result && g->result.start_tsc > r->boot_tsc)
 		fprintf(out, "  boot to first workload instruction: %.3f ms\n",
 			cycles_to_ns(r, (double)(g->result.start_tsc - r->boot_tsc)) / 1e6);
@@ -202,16 +185,7 @@ void report_print(const struct run_report *r, FILE *out)
 	fprintf(out, "  host RSS: before %llu KiB, peak %llu KiB, after %llu KiB\n",
 		(unsigned long long)r->rss_before.rss_kib, (unsigned long long)r->rss_after.hwm_kib,
 		(unsigned long long)r->rss_after.rss_kib);
-	if (r->rs->g.pf) {
-		struct ptefree_kmem k;
-		ptefree_kmem_get(r->rs->g.pf, &k);
-		fprintf(out,
-			"  kernel memory chunks of %llu KiB above %llu KiB: %llu held at the end, "
-			"peak %llu of %llu\n",
-			(unsigned long long)(k.chunk_size >> 10),
-			(unsigned long long)(k.boot_end >> 10), (unsigned long long)k.held,
-			(unsigned long long)k.held_peak, (unsigned long long)k.chunks);
-	}
+	mode_print(r, REPORT_MEMORY, out);
 	print_errors(r, out);
 	if (g->nfaults || r->rs->injected_faults)
 		fprintf(
@@ -237,7 +211,7 @@ static void set_stat(const char *name, double v, void *arg)
 /* The per-op counts between the marks (null without a measured section): exits to the hv by
  * KVM exit reason plus "in KVM" (the rest of KVM's exits counter, e.g. shadow page faults KVM
  * handled itself) so that they add up to every exit, hypercalls by name, KVM stats by name,
- * the hv's paging in ptefree mode, and on PVM the guest kernel instructions. */
+ * the running mode's own (its record hook), and on PVM the guest kernel instructions. */
 static void set_counts(const struct run_report *r, json_t *run)
 {
 	const struct run_state *rs = r->rs;
@@ -247,12 +221,11 @@ static void set_counts(const struct run_report *r, json_t *run)
 		json_object_set_new(run, "exits_per_op", json_null());
 		json_object_set_new(run, "hypercalls_per_op", json_null());
 		json_object_set_new(run, "kvm_stats_per_op", json_null());
-		json_object_set_new(run, "hv_paging_per_op", json_null());
 		json_object_set_new(run, "smp_per_op", json_null());
 		return;
 	}
 	json_t *vcpu = json_object(), *vm = json_object(), *exits = json_object();
-	json_t *hcs = json_object(), *pf = json_null();
+	json_t *hcs = json_object();
 	each_stat(r, &rs->cpu[0].stats, a->vcpu_vals, b->vcpu_vals, set_stat, vcpu);
 	each_stat(r, &rs->vm_stats, a->vm_vals, b->vm_vals, set_stat, vm);
 	for (int i = 0; i < HV_EXIT_REASONS; i++)
@@ -270,18 +243,11 @@ static void set_counts(const struct run_report *r, json_t *run)
 			json_object_set_new(
 			    hcs, hc_name(i),
 			    json_real((double)(b->hc.calls[i] - a->hc.calls[i]) / n));
-	if (rs->g.pf) {
-		pf = json_object();
-		counters_json_per_op(pf, pf_fields, NPF_FIELDS, &a->pfc, &b->pfc, n);
-	}
 	json_object_set_new(run, "exits_per_op", exits);
 	json_object_set_new(run, "hypercalls_per_op", hcs);
 	json_object_set_new(run, "kvm_stats_per_op",
 			    json_pack("{s:o, s:o}", "vcpu", vcpu, "vm", vm));
-	json_object_set_new(run, "hv_paging_per_op", pf);
 	json_object_set_new(run, "smp_per_op", smp_json(r->rs, n));
-	if (rs->g.pv)
-		json_object_set_new(run, "pvmmu_per_op", pvmmu_json(&a->pvc, &b->pvc, n));
 	if (guest_kernel_insns(r, &insns))
 		json_object_set_new(run, "guest_kernel_insns_per_op", json_real(insns));
 }
@@ -328,43 +294,11 @@ static void set_hv_fields(const struct run_report *r, json_t *run)
 	    json_real(g->have_result && g->result.start_tsc > r->boot_tsc
 			  ? cycles_to_ns(r, (double)(g->result.start_tsc - r->boot_tsc)) / 1e6
 			  : 0));
-	json_object_set_new(run, "kvm_module", json_string(r->plat.kvm_module));
-	json_object_set_new(run, "tdp_mmu", json_string(r->plat.tdp_mmu));
-	json_object_set_new(run, "host_thp", json_string(r->plat.thp));
+	json_object_set_new(run, "kvm_module", json_string(r->host.kvm_module));
+	json_object_set_new(run, "tdp_mmu", json_string(r->host.tdp_mmu));
+	json_object_set_new(run, "host_thp", json_string(r->host.thp));
 	json_object_set_new(run, "kvm_caps_missing", json_string(r->rs->vm->missing_caps));
 	json_object_set_new(run, "hypercalls_total", hypercalls_json(r));
-	if (g->pv) {
-		struct pvmmu_counts pvc;
-		pvmmu_counts_get(g->pv, &pvc);
-		json_object_set_new(run, "pvmmu_total", pvmmu_json(NULL, &pvc, 1));
-	}
-	if (g->pf) {
-		struct ptefree_counts c;
-		ptefree_counts_get(g->pf, &c);
-		json_t *pf = json_object();
-		for (size_t i = 0; i < NPF_FIELDS; i++)
-			json_object_set_new(
-			    pf, pf_fields[i].name,
-			    json_integer((json_int_t)counter_value(&c, &pf_fields[i])));
-		json_object_set_new(run, "hv_paging_total", pf);
-		struct ptefree_refusal ref[PTEFREE_MAX_REFUSALS];
-		int n = ptefree_refusals_get(g->pf, ref);
-		json_t *refusals = json_array();
-		for (int i = 0; i < n; i++)
-			json_array_append_new(refusals,
-					      json_pack("{ss ss sI}", "call", ref[i].call, "error",
-							strerror(ref[i].err), "count",
-							(json_int_t)ref[i].count));
-		json_object_set_new(run, "host_refusals", refusals);
-		struct ptefree_kmem k;
-		ptefree_kmem_get(g->pf, &k);
-		json_object_set_new(run, "kmem_chunks",
-				    json_pack("{sI sI sI sI sI}", "chunk_kib",
-					      (json_int_t)(k.chunk_size >> 10), "boot_end_kib",
-					      (json_int_t)(k.boot_end >> 10), "available",
-					      (json_int_t)k.chunks, "held_end", (json_int_t)k.held,
-					      "held_peak", (json_int_t)k.held_peak));
-	}
 	json_t *exits = json_array();
 	for (int i = 0; i < r->rs->vm->ncpus; i++) {
 		uint64_t sum = 0;
@@ -398,8 +332,8 @@ static json_t *run_json(const struct run_report *r)
 			    sizeof params);
 		json_array_append_new(values, json_integer(atol(c->params[i][1])));
 	}
-	const char *note = !strcmp(r->plat.mmu, "pvm")	       ? TIME_NOTE_PVM
-			   : !strncmp(r->plat.name, "lab-", 4) ? TIME_NOTE_LAB
+	const char *note = !strcmp(r->host.mmu, "pvm")	       ? TIME_NOTE_PVM
+			   : !strncmp(r->host.name, "lab-", 4) ? TIME_NOTE_LAB
 							       : NULL;
 	json_t *latency = latency_of(r);
 	json_t *run = json_object();
@@ -407,19 +341,16 @@ static json_t *run_json(const struct run_report *r)
 	json_object_set_new(run, "exec", c->exec ? json_string(c->exec) : json_null());
 	json_object_set_new(run, "params", json_string(params));
 	json_object_set_new(run, "param_values", values);
-	json_object_set_new(run, "mode", json_string(mode_name(c->mode)));
-	json_object_set_new(run, "pv_apply", c->pv_apply ? json_string(c->pv_apply) : json_null());
-	json_object_set_new(run, "pv_batch", c->pv_apply ? json_integer(c->pv_batch) : json_null());
-	json_object_set_new(run, "fork_policy",
-			    c->fork_policy ? json_string(c->fork_policy) : json_null());
+	json_object_set_new(run, "mode", json_string(c->mode));
+	/* every mode's own fields, null but for the running mode's */
+	for (const struct hv_mode *m = hv_mode_first(); m; m = hv_mode_next(m))
+		for (const char *const *k = m->record_keys; k && *k; k++)
+			json_object_set_new(run, *k, json_null());
 	json_object_set_new(run, "syscall_entry", json_string(c->syscall_entry));
 	json_object_set_new(run, "cpus", json_integer(c->cpus));
 	json_object_set_new(run, "shootdown", json_string(c->shootdown));
-	json_object_set_new(run, "populate", c->populate ? json_string(c->populate) : json_null());
-	json_object_set_new(run, "free_report",
-			    c->free_report ? json_string(c->free_report) : json_null());
-	json_object_set_new(run, "platform", json_string(r->plat.name));
-	json_object_set_new(run, "mmu", json_string(r->plat.mmu));
+	json_object_set_new(run, "platform", json_string(r->host.name));
+	json_object_set_new(run, "mmu", json_string(r->host.mmu));
 	json_object_set_new(run, "time_note", note ? json_string(note) : json_null());
 	json_object_set_new(run, "status", json_string(r->ok ? "ok" : "failed"));
 	json_object_set_new(run, "ok", json_boolean(r->ok));
@@ -449,6 +380,9 @@ static json_t *run_json(const struct run_report *r)
 				      "peak", (json_int_t)r->rss_after.hwm_kib, "after",
 				      (json_int_t)r->rss_after.rss_kib));
 	set_hv_fields(r, run);
+	struct mode_view v = mode_view(r);
+	if (r->rs->mode->record)
+		r->rs->mode->record(&v, run);
 	return run;
 }
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "hv.h"
+#include "mode.h"
 
 static const char *const exit_names[] = {
     [KVM_EXIT_UNKNOWN] = "unknown",
@@ -170,10 +170,8 @@ static void on_mark(struct guest *g, int phase, void *arg)
 	m->lock_waits = rs->lock_waits;
 	m->lock_wait_ns = rs->lock_wait_ns;
 	m->hc = g->hc;
-	if (g->pf)
-		ptefree_counts_get(g->pf, &m->pfc);
-	if (g->pv)
-		pvmmu_counts_get(g->pv, &m->pvc);
+	if (rs->mode && rs->mode->counts)
+		rs->mode->counts(g->mode_state, m->mode_counts);
 	m->taken = true;
 	if (phase == MARK_BEGIN)
 		progress_begin();
@@ -245,7 +243,7 @@ static bool hypercall(struct vcpu_state *vs)
 	hv_unlock(rs);
 	if (done)
 		return false;
-	/* the handler set the vCPU's registers (pvmmu's store routine): start from them */
+	/* the handler set the vCPU's registers (a mode's store routine): start from them */
 	if (vs->regs_replaced && !vm->has_sync_regs && ioctl(vs->vc->fd, KVM_GET_REGS, regs) < 0)
 		host_failure("KVM_GET_REGS");
 	vs->regs_replaced = false;
@@ -270,11 +268,15 @@ static bool interrupted(struct vcpu_state *vs)
 	return true;
 }
 
-/* A ptefree fault injection, under the hv lock. */
-static bool inject(struct vcpu_state *vs, bool have_gpa, uint64_t gpa)
+/* An access KVM could not complete, for the mode's fault hook under the hv lock: whether the
+ * mode handled it. */
+static bool mode_fault(struct vcpu_state *vs, bool have_gpa, uint64_t gpa)
 {
+	const struct hv_mode *m = vs->rs->mode;
+	if (!m || !m->on_fault)
+		return false;
 	hv_lock(vs->rs);
-	bool done = fault_inject(vs, have_gpa, gpa);
+	bool done = m->on_fault(vs, have_gpa, gpa);
 	hv_unlock(vs->rs);
 	return done;
 }
@@ -294,7 +296,7 @@ bool run_step(struct vcpu_state *vs)
 		return stop(vs, me, "host failure: %s", failure);
 	}
 	vcpu_flush_pending(vs);
-	if (rs->g.pf)
+	if (rs->mode && rs->mode->on_fault)
 		run->exit_reason = KVM_EXIT_UNKNOWN; /* an EFAULT must not see a stale reason */
 	if (ioctl(vs->vc->fd, KVM_RUN, 0) < 0) {
 		if (errno == EINTR || errno == EAGAIN)
@@ -303,7 +305,7 @@ bool run_step(struct vcpu_state *vs)
 			/* newer kernels say where (KVM_EXIT_MEMORY_FAULT); 6.1 leaves it to us */
 			bool have_gpa = run->exit_reason == KVM_EXIT_MEMORY_FAULT;
 			uint64_t gpa = have_gpa ? memory_fault_gpa(run) : 0;
-			if (inject(vs, have_gpa, gpa))
+			if (mode_fault(vs, have_gpa, gpa))
 				return true;
 			return stop(
 			    vs, me,
@@ -339,7 +341,7 @@ bool run_step(struct vcpu_state *vs)
 		return stop(vs, me, "KVM internal error, suberror %u (%s)", run->internal.suberror,
 			    internal_error_name(run->internal.suberror));
 	case KVM_EXIT_MMIO:
-		if (inject(vs, true, run->mmio.phys_addr))
+		if (mode_fault(vs, true, run->mmio.phys_addr))
 			return true;
 		return stop(vs, me, "MMIO %s of %u bytes at %#llx (no device there)",
 			    run->mmio.is_write ? "write" : "read", run->mmio.len,

@@ -1,4 +1,5 @@
-/* util.c: fatal host errors, host failures during a run, file reads, guest text out, the clock. */
+/* util.c: fatal host errors and refused requests, host failures during a run, file reads, guest
+ * text out, the clock. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -110,4 +111,15 @@ uint64_t now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "hv: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(RC_USAGE);
 }

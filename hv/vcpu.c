@@ -113,8 +113,8 @@ void vcpus_join(struct run_state *rs)
 }
 
 /*
- * One lock for everything the hv does for the guest (hypercalls, ptefree's fault injection,
- * pvmmu): the handlers share the guest's counters and each mode's tables, and a guest
+ * One lock for everything the hv does for the guest (hypercalls, a mode's fault injection and
+ * page-table batches): the handlers share the guest's counters and each mode's tables, and a guest
  * hypercall is short next to the exit that brings it. The contention counts (acquisitions that
  * found it held, and the time waited) say whether that stops being true.
  */

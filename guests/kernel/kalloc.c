@@ -59,7 +59,7 @@ void kalloc_init(void)
 {
 	struct boot_info *bi = boot_info;
 	uint64_t top = bi->hv_reserved_size ? bi->hv_reserved_gpa : bi->mem_size;
-	if (bi->mode == MODE_PVMMU) /* the page-table pool above is the pvmmu backend's */
+	if (bi->pv_pool_size) /* a page-table pool above is the backend's (pvmmu) */
 		top = bi->pv_pool_gpa < top ? bi->pv_pool_gpa : top;
 	if (bi->mem_size > KERNEL_MAX_MEM || top > bi->mem_size) /* kmalloc links are 32-bit */
 		panic("kalloc: mem_size %lx or hv_reserved_gpa %lx out of range", bi->mem_size,
@@ -67,8 +67,9 @@ void kalloc_init(void)
 	memset(&km, 0, sizeof(km));
 	km.boot_start = PAGE_ROUND_UP(bi->kernel_end);
 	km.boot_end = PAGE_ROUND_DOWN(top);
-	if (bi->mode == MODE_PTEFREE || bi->free_report_chunk) {
-		km.report = bi->mode != MODE_PTEFREE;
+	/* chunks the hv hands out (kmem_chunk: ptefree), or blocks the kernel reports free */
+	if (bi->kmem_chunk || bi->free_report_chunk) {
+		km.report = !bi->kmem_chunk;
 		km.chunk_base = PAGE_ROUND_UP(bi->kmem_boot_end);
 		km.chunk_size = km.report ? bi->free_report_chunk : bi->kmem_chunk;
 		if (km.chunk_size < PAGE_SIZE || km.chunk_size % PAGE_SIZE || km.chunk_base > top)

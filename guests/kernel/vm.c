@@ -1,6 +1,12 @@
 /* vm.c: address spaces: VMA bookkeeping for mmap/munmap/mprotect/fork, page work to the backend. */
 #include "mm.h"
 
+/* The backend of each mode (boot_info.mode): a mode registers here, one line. */
+static const struct mmu_backend *const backends[] = {
+    [MODE_CLASSIC] = &mmu_classic,
+    [MODE_PTEFREE] = &mmu_ptefree,
+    [MODE_PVMMU] = &mmu_pvmmu,
+};
 static const struct mmu_backend *mmu;
 static struct mm *current_mm[MAX_CPUS]; /* per CPU */
 static uint64_t user_top;
@@ -17,14 +23,9 @@ static void vma_insert_new(struct vma_tree *t, struct vma *v)
 int mm_init(void)
 {
 	kalloc_init();
-	if (boot_info->mode == MODE_CLASSIC)
-		mmu = &mmu_classic;
-	else if (boot_info->mode == MODE_PTEFREE)
-		mmu = &mmu_ptefree;
-	else if (boot_info->mode == MODE_PVMMU)
-		mmu = &mmu_pvmmu;
-	else
+	if (boot_info->mode >= sizeof backends / sizeof backends[0] || !backends[boot_info->mode])
 		return -1;
+	mmu = backends[boot_info->mode];
 	user_top = boot_info->user_top;
 	if (user_top % PAGE_SIZE || user_top < 16 * PAGE_SIZE || user_top > (1ull << 47))
 		return -1;

@@ -21,7 +21,7 @@ check() {
 	fi
 }
 
-for mode in ${MODES:-classic ptefree pvmmu}; do
+for mode in ${MODES:-$($HV --list-modes | cut -d" " -f1 | grep . || echo unlisted)}; do
 	out=$("$HV" --cpus 2 --mode "$mode" --workload shootdown --param threads=2 --iters 5 \
 		--reps 2 --warmup 1 --timeout 300 2>&1)
 	check "$mode/shootdown threads=2" "$out" "result: ok"

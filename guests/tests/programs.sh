@@ -35,7 +35,7 @@ run_program() {
 	fi
 }
 
-for mode in ${MODES:-classic ptefree pvmmu}; do
+for mode in ${MODES:-$($HV --list-modes | cut -d" " -f1 | grep . || echo unlisted)}; do
 	for prog in $PROGRAMS; do
 		run_program "$mode" "$prog" || failed=1
 	done

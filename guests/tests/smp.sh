@@ -28,7 +28,7 @@ esac
 turns=0
 [ "${PAGELAB_LAB_TCG:-}" = single ] && turns=1
 
-for mode in classic ptefree pvmmu; do
+for mode in $($HV --list-modes | cut -d" " -f1 | grep . || echo unlisted); do
 	args=$ROUNDS
 	# Known bug, not yet found: pvmmu's concurrent fork storms on 2 vCPUs under NPT triple-fault
 	# a vCPU in the lab when its vCPUs run at the same time (LAB_MTTCG=1; harness/lab/storms.sh

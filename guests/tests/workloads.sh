@@ -6,7 +6,7 @@ failed=0
 workloads=$("$HV" --list | awk '/^[a-z]/ { print $1 }')
 [ -n "$workloads" ] || { echo "FAIL workloads: '$HV --list' listed nothing"; exit 1; }
 
-for mode in ${MODES:-classic ptefree pvmmu}; do
+for mode in ${MODES:-$($HV --list-modes | cut -d" " -f1 | grep . || echo unlisted)}; do
 	for w in $workloads; do
 		params=
 		case $w in

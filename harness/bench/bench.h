@@ -127,9 +127,10 @@ void rec_series(json_t *r, char *buf, size_t len); /* series_name() of the recor
 
 /* summary.c: the tables of a results document (its runs, then its calibration) */
 void summary_print(json_t *doc, FILE *f);
-/* hvnative.c: the hv-native tables and the ptefree targets of a results document's runs */
-void hvnative_print(json_t *runs, FILE *f);
-void hvnative_write_tsv(FILE *f, json_t *runs); /* hvnative.tsv, for plots/hvnative.gp */
+/* hv_paging.c: build/hv-paging's tables (the hv-native platform) and the ptefree targets of a
+ * results document's runs */
+void hv_paging_print(json_t *runs, FILE *f);
+void hv_paging_write_tsv(FILE *f, json_t *runs); /* hvnative.tsv, for plots/hvnative.gp */
 
 /* concurrency.c: the cells with copies or threads: their per-op table (IPIs, shootdowns,
  * remote TLB flushes, hv lock waits, exits per vCPU) and concurrency.tsv (plots/plot.sh) */
@@ -161,8 +162,11 @@ const char *bench_bin_dir(void); /* the directory holding bench, native/wl and h
  * asked, or the platform alone where modes do not apply (mode "none"). */
 void series_name(const char *mode, const char *fork_policy, const char *variant,
 		 const char *platform, char *buf, size_t len);
-/* Splits a cell's variant "NAME=VALUE" into "--NAME" (in opt) and VALUE; NULL if none. */
-const char *variant_option(const char *variant, char *opt, size_t len);
+/* Splits a cell's variant "NAME=VALUE/NAME=VALUE..." (hv options without their dashes) into
+ * names and values pointing into buf (at most max pairs). Returns how many (0: none). */
+#define VARY_MAX 4 /* variant axes (--vary) */
+int variant_pairs(const char *variant, char *buf, size_t len, const char *names[],
+		  const char *values[], int max);
 /* plat_native.c: "RESULT ok=.. iters=.. tsc_khz=.. cycles=.. msg=.." in out into rec; -1 if
  * there is none. And how native times are distorted here (NULL when they are not). */
 int parse_result_line(const char *out, json_t *rec);
@@ -174,5 +178,18 @@ struct proc_out;
 int cell_verdict(json_t *rec, int loaded, const struct proc_out *o, double timeout_s,
 		 const char *prog);
 void json_add_unique(json_t *list, const char *s); /* appends s to a string array once */
+
+/* hvmodes.c: what the hv says of itself (build/hv --describe, asked once: a usage error when
+ * it cannot answer). The modes' names (at most max) in its order, and one a line to f. */
+int hv_modes(const char *names[], int max);
+void hv_modes_print(FILE *f);
+/* The option of a guest run called name ({name, kind, modes[], min/max/even or choices[]}),
+ * or NULL; whether a mode takes it; its valid values in words ("none, write", "1..2048");
+ * whether value is one of them. */
+json_t *hv_options(void); /* all of them, in the hv's order */
+const json_t *hv_option(const char *name);
+bool hv_option_applies(const json_t *opt, const char *mode);
+void hv_option_values(const json_t *opt, char *buf, size_t len);
+bool hv_option_accepts(const json_t *opt, const char *value);
 
 #endif

@@ -14,55 +14,59 @@
 
 #define DAY_S 86400.0 /* the bound of every time option */
 
-static const char *const all_modes[] = {"classic", "ptefree", "pvmmu"};
-static const char *const all_fork_policies[] = {"copy", "lazy"};
-
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: bench [options]\n"
-		"Runs the matrix workloads x modes x platforms x parameter sweeps and writes\n"
-		"results.json, results.tsv and exits.tsv into a results folder.\n\n"
-		"  --platforms LIST  comma-separated platforms (default: all; see --list)\n"
-		"  --modes LIST      classic,ptefree,pvmmu (default: all three)\n"
-		"  --fork-policies LIST  the hv's fork policies for ptefree cells: lazy,copy\n"
-		"                    (default); workloads that fork run under each, the\n"
-		"                    others under the first\n"
-		"  --populate LIST   ptefree cells under each of the hv's populate policies:\n"
-		"                    none,write (default: the hv's default only)\n"
-		"  --free-report LIST  classic cells under each free page reporting setting:\n"
-		"                    off,on (default: the hv's default only)\n"
-		"  --workloads LIST  workload specs: NAME runs its default sweep,\n"
-		"                    NAME:k=v:k=v one point, NAME: the point of the defaults\n"
-		"                    (default: every workload)\n"
-		"  --reps N          measured repetitions per cell (default 5, quick 3)\n"
-		"  --budget S        target seconds per measured repetition (default 0.2,\n"
-		"                    quick 0.02); iterations are derived from it\n"
-		"  --timeout S       limit per process run (default 120 s)\n"
-		"  --max-op S        trim (record as skipped, with the time) a cell whose one\n"
-		"                    operation takes longer than S seconds (default 5, quick\n"
-		"                    1): keeps a run on a slow platform, such as a PVM host\n"
-		"                    that emulates the guest kernel, within minutes\n"
-		"  --out DIR         write the results into DIR, a folder without an earlier\n"
-		"                    run's results.json (default: results/<UTC stamp>-<host>;\n"
-		"                    results/latest points to it once the run is complete)\n"
-		"  --quick           small budgets and a reduced sweep\n"
-		"  --trace           after each measured cell, an untimed pass counting exits by\n"
-		"                    hardware exit reason (kvm:kvm_exit tracepoint, root)\n"
-		"  --trace-method M  auto (perf kvm stat where perf can run, else the tracefs\n"
-		"                    histogram; the default), perf or tracefs\n"
-		"  --calibration-exits N  exits per round of the hypercall calibration that\n"
-		"                    follows the cells on each KVM platform (default: the hv's)\n"
-		"  --summary DIR     print the tables of an earlier results folder\n"
-		"  --check DIR       check that DIR holds a complete results folder that this\n"
-		"                    bench wrote (schema, complete flag, fields, TSV headers)\n"
-		"  --list            list platforms (and whether they can run here), modes,\n"
-		"                    workloads with their parameters, and the default sweeps\n"
-		"  --help            this text\n"
-		"Exit status (harness/README.md): 0 every cell ran (ok or skipped), 2 bad usage\n"
-		"(refused before any cell), 3 a host failure, 4 an input unreadable or an output\n"
-		"unwritable, 5 some cells failed, 6 interrupted (SIGINT, SIGTERM: the partial\n"
-		"results are kept, marked incomplete).\n");
+	fprintf(
+	    f,
+	    "usage: bench [options]\n"
+	    "Runs the matrix workloads x modes x platforms x parameter sweeps and writes\n"
+	    "results.json, results.tsv and exits.tsv into a results folder.\n\n"
+	    "  --platforms LIST  comma-separated platforms (default: all; see --list)\n"
+	    "  --modes LIST      the hv's modes (build/hv --list-modes; default: all)\n"
+	    "  --vary OPTION=V1,V2,...  cells of each mode that takes the hv option OPTION\n"
+	    "                    (build/hv --describe; without its dashes) run under each\n"
+	    "                    value, e.g. pv-batch=1,512 or populate=none,write; several\n"
+	    "                    --vary: every combination a mode takes (at most %d axes)\n"
+	    "                    (default: the hv's defaults); fork-policy=... is\n"
+	    "                    --fork-policies\n"
+	    "  --fork-policies LIST  the hv's fork policies for the cells of the modes that\n"
+	    "                    take --fork-policy (default: the hv's default first, then the\n"
+	    "                    others); workloads that fork run under each, the others\n"
+	    "                    under the first\n"
+	    "  --populate LIST   the same as --vary populate=LIST\n"
+	    "  --free-report LIST  the same as --vary free-report=LIST\n"
+	    "  --workloads LIST  workload specs: NAME runs its default sweep,\n"
+	    "                    NAME:k=v:k=v one point, NAME: the point of the defaults\n"
+	    "                    (default: every workload)\n"
+	    "  --reps N          measured repetitions per cell (default 5, quick 3)\n"
+	    "  --budget S        target seconds per measured repetition (default 0.2,\n"
+	    "                    quick 0.02); iterations are derived from it\n"
+	    "  --timeout S       limit per process run (default 120 s)\n"
+	    "  --max-op S        trim (record as skipped, with the time) a cell whose one\n"
+	    "                    operation takes longer than S seconds (default 5, quick\n"
+	    "                    1): keeps a run on a slow platform, such as a PVM host\n"
+	    "                    that emulates the guest kernel, within minutes\n"
+	    "  --out DIR         write the results into DIR, a folder without an earlier\n"
+	    "                    run's results.json (default: results/<UTC stamp>-<host>;\n"
+	    "                    results/latest points to it once the run is complete)\n"
+	    "  --quick           small budgets and a reduced sweep\n"
+	    "  --trace           after each measured cell, an untimed pass counting exits by\n"
+	    "                    hardware exit reason (kvm:kvm_exit tracepoint, root)\n"
+	    "  --trace-method M  auto (perf kvm stat where perf can run, else the tracefs\n"
+	    "                    histogram; the default), perf or tracefs\n"
+	    "  --calibration-exits N  exits per round of the hypercall calibration that\n"
+	    "                    follows the cells on each KVM platform (default: the hv's)\n"
+	    "  --summary DIR     print the tables of an earlier results folder\n"
+	    "  --check DIR       check that DIR holds a complete results folder that this\n"
+	    "                    bench wrote (schema, complete flag, fields, TSV headers)\n"
+	    "  --list            list platforms (and whether they can run here), modes,\n"
+	    "                    workloads with their parameters, and the default sweeps\n"
+	    "  --help            this text\n"
+	    "Exit status (harness/README.md): 0 every cell ran (ok or skipped), 2 bad usage\n"
+	    "(refused before any cell), 3 a host failure, 4 an input unreadable or an output\n"
+	    "unwritable, 5 some cells failed, 6 interrupted (SIGINT, SIGTERM: the partial\n"
+	    "results are kept, marked incomplete).\n",
+	    VARY_MAX);
 }
 
 static void list_everything(void)
@@ -74,12 +78,8 @@ static void list_everything(void)
 		printf("  %-10s %s%s\n", platform_at(i)->name,
 		       ok ? "available" : "unavailable: ", ok ? "" : why);
 	}
-	printf("modes:\n  classic    the guest kernel owns its page tables\n"
-	       "  ptefree    the guest keeps VMAs only; the hv does all paging\n"
-	       "  pvmmu      the guest keeps page tables, changed by validated, batched "
-	       "hypercalls\n");
-	printf("fork policies (ptefree):\n  lazy       the hv copies a page when parent or child "
-	       "first writes it\n  copy       the hv copies the parent's resident pages at fork\n");
+	printf("modes (the hv's; build/hv --describe lists their options, for --vary):\n");
+	hv_modes_print(stdout);
 	printf("workloads:\n");
 	for (const struct workload *w = wl_first(); w; w = wl_next(w)) {
 		printf("  %-10s %s%s\n", w->name, w->desc,
@@ -91,106 +91,6 @@ static void list_everything(void)
 	}
 	printf("default sweeps:\n");
 	matrix_print_sweeps(stdout);
-}
-
-/* A list option names at least one entry and no empty one ("", ",", "a,,b"): else a usage
- * error listing the valid choices. */
-static void check_list(const char *opt, const char *list, const char *valid)
-{
-	size_t n = strlen(list);
-	if (n && list[0] != ',' && list[n - 1] != ',' && !strstr(list, ",,"))
-		return;
-	if (n)
-		fprintf(stderr, "bench: %s '%s' has an empty entry (valid: %s)\n", opt, list,
-			valid);
-	else
-		fprintf(stderr, "bench: %s names nothing (valid: %s)\n", opt, valid);
-	exit(RC_USAGE);
-}
-
-static void select_platforms(struct matrix *m, char *list)
-{
-	char *save = NULL, valid[256];
-	platform_list_names(valid, sizeof valid);
-	check_list("--platforms", list, valid);
-	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		const struct platform *p = platform_find(t);
-		if (!p) {
-			fprintf(stderr, "bench: unknown platform '%s' (valid: %s)\n", t, valid);
-			exit(RC_USAGE);
-		}
-		if (m->nplats < (int)(sizeof m->plats / sizeof m->plats[0]))
-			m->plats[m->nplats++] = p;
-	}
-}
-
-/* Picks the entries of a comma-separated list out of the valid names (at most max, each
- * once, in the order given); an unknown one is a usage error that lists the valid ones. */
-static int select_names(const char *what, char *list, const char *const valid[], int nvalid,
-			const char *chosen[], int max)
-{
-	char *save = NULL, names[256] = "", opt[64];
-	int n = 0;
-	for (int i = 0; i < nvalid; i++)
-		snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
-			 valid[i]);
-	snprintf(opt, sizeof opt, "the %s list", what);
-	check_list(opt, list, names);
-	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		int found = -1;
-		for (int i = 0; i < nvalid; i++)
-			if (!strcmp(t, valid[i]))
-				found = i;
-		if (found < 0) {
-			fprintf(stderr, "bench: unknown %s '%s' (valid: %s)\n", what, t, names);
-			exit(RC_USAGE);
-		}
-		bool dup = false;
-		for (int i = 0; i < n; i++)
-			dup |= chosen[i] == valid[found];
-		if (!dup && n < max)
-			chosen[n++] = valid[found];
-	}
-	return n;
-}
-
-/* --trace-method: one of the valid names. */
-static const char *trace_method(char *arg)
-{
-	static const char *const methods[] = {"auto", "perf", "tracefs"};
-	const char *chosen[1];
-	if (strchr(arg, ',') || select_names("trace method", arg, methods, 3, chosen, 1) != 1) {
-		fprintf(stderr, "bench: --trace-method takes one of auto, perf, tracefs\n");
-		exit(RC_USAGE);
-	}
-	return chosen[0];
-}
-
-static void select_modes(struct matrix *m, char *list)
-{
-	m->nmodes = select_names("mode", list, all_modes, 3, m->modes, 3);
-}
-
-static void select_fork_policies(struct matrix *m, char *list)
-{
-	m->nfork_policies =
-	    select_names("fork policy", list, all_fork_policies, 2, m->fork_policies, 2);
-}
-
-/* --populate / --free-report: the hv's values, kept as "NAME=VALUE" for the cells. */
-static int select_variants(const char *name, char *list, const char *const valid[],
-			   const char *out[2])
-{
-	const char *chosen[2];
-	int n = select_names(name, list, valid, 2, chosen, 2);
-	for (int i = 0; i < n; i++) {
-		char *v = malloc(strlen(name) + strlen(chosen[i]) + 2);
-		if (!v)
-			die("malloc");
-		sprintf(v, "%s=%s", name, chosen[i]);
-		out[i] = v;
-	}
-	return n;
 }
 
 /* A finite number above 0 and at most max; integer: a whole one (in decimal). */
@@ -300,6 +200,7 @@ int main(int argc, char **argv)
 					     {"fork-policies", required_argument, 0, 'f'},
 					     {"populate", required_argument, 0, 'P'},
 					     {"free-report", required_argument, 0, 'R'},
+					     {"vary", required_argument, 0, 'V'},
 					     {"workloads", required_argument, 0, 'w'},
 					     {"reps", required_argument, 0, 'r'},
 					     {"budget", required_argument, 0, 'b'},
@@ -344,14 +245,24 @@ int main(int argc, char **argv)
 			workloads = optarg;
 			break;
 		case 'P':
-			m.npopulate = select_variants(
-			    "populate", optarg, (const char *const[]){"none", "write"}, m.populate);
+			add_vary(&m, "--populate", "populate", optarg);
 			break;
 		case 'R':
-			m.nfree_report =
-			    select_variants("free-report", optarg,
-					    (const char *const[]){"off", "on"}, m.free_report);
+			add_vary(&m, "--free-report", "free-report", optarg);
 			break;
+		case 'V': {
+			char *eq = strchr(optarg, '=');
+			if (!eq) {
+				fprintf(stderr,
+					"bench: --vary takes OPTION=V1,V2,... (an hv option "
+					"without its dashes), not '%s'\n",
+					optarg);
+				return RC_USAGE;
+			}
+			*eq = '\0';
+			add_vary(&m, "--vary", optarg, eq + 1);
+			break;
+		}
 		case 'r':
 			b.reps = (int)positive("--reps", optarg, HC_MAX_SAMPLES, true);
 			break;
@@ -405,10 +316,14 @@ int main(int argc, char **argv)
 	if (!m.nplats)
 		for (int i = 0; platform_at(i); i++)
 			m.plats[m.nplats++] = platform_at(i);
-	if (!m.nmodes)
-		select_modes(&m, (char[]){"classic,ptefree,pvmmu"});
-	if (!m.nfork_policies) /* lazy first: the hv's default, for workloads that never fork */
-		select_fork_policies(&m, (char[]){"lazy,copy"});
+	bool modes = false;
+	for (int i = 0; i < m.nplats; i++)
+		modes |= m.plats[i]->has_modes;
+	if (modes && !m.nmodes) /* every mode of the hv */
+		m.nmodes = hv_modes(m.modes, sizeof m.modes / sizeof m.modes[0]);
+	if (modes && !m.nfork_policies) /* the hv's default first: that of workloads that never
+					   fork */
+		m.nfork_policies = fork_policy_names(m.fork_policies);
 	if (workloads) {
 		char *save = NULL, valid[1024];
 		matrix_workload_names(valid, sizeof valid);

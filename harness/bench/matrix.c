@@ -171,28 +171,47 @@ static bool has_point(const struct matrix *m, const struct workload *w, char *co
 	return found;
 }
 
-/* One point (a workload and its parameters) on every platform, mode and fork policy. */
+/* The variant of combination k of the axes mode takes ("OPTION=VALUE/..."; NULL: none), or
+ * false past the last combination. */
+static bool variant_of(const struct matrix *m, const char *mode, int k, char **variant)
+{
+	char buf[256] = "";
+	for (int a = 0; a < m->nvary; a++) {
+		const struct vary *v = &m->vary[a];
+		if (!hv_option_applies(hv_option(v->option), mode))
+			continue;
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s=%s", buf[0] ? "/" : "",
+			 v->option, v->values[k % v->nvalues]);
+		k /= v->nvalues;
+	}
+	if (k > 0)
+		return false;
+	*variant = buf[0] ? strdup(buf) : NULL;
+	if (buf[0] && !*variant)
+		die("strdup");
+	return true;
+}
+
+/* One point (a workload and its parameters) on every platform, mode, fork policy and
+ * variant. */
 static void add_point(struct matrix *m, const struct workload *w, char *const kv[], int nkv)
 {
 	for (int p = 0; p < m->nplats; p++) {
 		int nmodes = m->plats[p]->has_modes ? m->nmodes : 1;
 		for (int i = 0; i < nmodes; i++) {
 			const char *mode = m->plats[p]->has_modes ? m->modes[i] : "none";
-			bool ptefree = !strcmp(mode, "ptefree");
-			int npolicies = ptefree && forks(w) ? m->nfork_policies : 1;
-			/* each mode's own variants: ptefree's populate, classic's free report */
-			const char *const *vars = ptefree ? m->populate : m->free_report;
-			int nvars = ptefree		       ? m->npopulate
-				    : !strcmp(mode, "classic") ? m->nfree_report
-							       : 0;
+			bool policies = m->plats[p]->has_modes &&
+					hv_option_applies(hv_option("fork-policy"), mode);
+			int npolicies = policies && forks(w) ? m->nfork_policies : 1;
+			char *variant;
 			for (int k = 0; k < npolicies; k++)
-				for (int v = 0; v < (nvars ? nvars : 1); v++) {
+				for (int v = 0; variant_of(m, mode, v, &variant); v++) {
 					struct cell *c = new_cell(m);
 					set_params(c, w, kv, nkv);
 					c->plat = m->plats[p];
 					c->mode = mode;
-					c->fork_policy = ptefree ? m->fork_policies[k] : NULL;
-					c->variant = nvars ? vars[v] : NULL;
+					c->fork_policy = policies ? m->fork_policies[k] : NULL;
+					c->variant = variant;
 				}
 		}
 	}
@@ -256,7 +275,7 @@ void matrix_print_sweeps(FILE *f)
 	}
 	fprintf(f, "  other workloads run once with their default parameters\n");
 	fprintf(f, "  a cell with copies or threads = N runs on N vCPUs (hv --cpus N)\n");
-	fprintf(f, "  in ptefree mode,");
+	fprintf(f, "  in the modes that take the hv's --fork-policy,");
 	for (size_t i = 0; i < sizeof forking / sizeof forking[0]; i++)
 		fprintf(f, "%s %s", i ? "," : "", forking[i]);
 	fprintf(f, " run under every --fork-policies entry, other workloads\n"

@@ -9,16 +9,21 @@ struct matrix {
 	int n, cap;
 	const struct platform *plats[8];
 	int nplats;
-	const char *modes[4];
+	const char *modes[8]; /* as the hv names them */
 	int nmodes;
-	/* ptefree cells of workloads that fork run under each of these fork policies; the
-	 * others under the first only (the policy acts at fork and nowhere else) */
+	/* cells of the modes that take --fork-policy (ptefree) run under each of these if their
+	 * workload forks, the others under the first only (the policy acts at fork alone) */
 	const char *fork_policies[2];
 	int nfork_policies;
-	/* ptefree cells run under each --populate value, classic ones under each --free-report
-	 * value ("populate=write", ...); none given: the hv's default only */
-	const char *populate[2], *free_report[2];
-	int npopulate, nfree_report;
+	/* --vary axes: an hv option and its values; each cell whose mode takes the option runs
+	 * under each value (under every combination of the axes its mode takes), with variant
+	 * "OPTION=VALUE/..."; none: the hv's defaults */
+	struct vary {
+		const char *option;
+		const char *values[8];
+		int nvalues;
+	} vary[VARY_MAX];
+	int nvary;
 };
 
 /* Adds the cells of one workload spec on every selected platform and mode. A spec is a
@@ -30,6 +35,18 @@ void matrix_add_spec(struct matrix *m, const char *spec, bool quick);
 
 /* "name, name, ..." of every workload, for the messages of a bad --workloads. */
 void matrix_workload_names(char *buf, size_t len);
+
+/* choose.c: the list options. A comma-separated list must name something and have no empty
+ * entry (else a usage error listing valid); the selections fill m, checked against the
+ * platforms and the hv's modes and options (build/hv --describe). */
+void check_list(const char *opt, const char *list, const char *valid);
+void select_platforms(struct matrix *m, char *list);
+void select_modes(struct matrix *m, char *list);
+void select_fork_policies(struct matrix *m, char *list);
+int fork_policy_names(const char *names[2]); /* the hv's, its default first */
+/* --vary NAME=LIST (what: the option as the user gave it, for the messages). */
+void add_vary(struct matrix *m, const char *what, char *name, char *list);
+const char *trace_method(char *arg); /* --trace-method: auto, perf or tracefs */
 
 /* Lists the default sweep of each workload (for --list). */
 void matrix_print_sweeps(FILE *f);

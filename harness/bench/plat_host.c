@@ -78,7 +78,7 @@ static int host_run_once(const struct cell *c, long iters, int reps, int warmup,
 	/* The hv's watchdog fires first so that it can report where the guest was. */
 	snprintf(a_timeout, sizeof a_timeout, "%.0f", timeout_s > 2 ? timeout_s - 1 : 1);
 	/* NULL-terminated after the last argument */
-	char *argv[WRAPPER_MAX + 32 + 2 * WL_MAX_PARAMS] = {0};
+	char *argv[WRAPPER_MAX + 32 + 2 * WL_MAX_PARAMS + 2 * VARY_MAX] = {0};
 	int argc = 0;
 	for (char *const *w = c->wrapper; w && *w; w++) {
 		if (argc == WRAPPER_MAX) {
@@ -96,11 +96,14 @@ static int host_run_once(const struct cell *c, long iters, int reps, int warmup,
 		argv[argc++] = "--fork-policy";
 		argv[argc++] = (char *)c->fork_policy;
 	}
-	char var_opt[32];
-	const char *var_value = variant_option(c->variant, var_opt, sizeof var_opt);
-	if (var_value) {
-		argv[argc++] = var_opt;
-		argv[argc++] = (char *)var_value;
+	char var_buf[256], var_opts[VARY_MAX][48];
+	const char *var_names[VARY_MAX], *var_values[VARY_MAX];
+	int nvar =
+	    variant_pairs(c->variant, var_buf, sizeof var_buf, var_names, var_values, VARY_MAX);
+	for (int i = 0; i < nvar; i++) {
+		snprintf(var_opts[i], sizeof var_opts[i], "--%s", var_names[i]);
+		argv[argc++] = var_opts[i];
+		argv[argc++] = (char *)var_values[i];
 	}
 	for (int i = 0; i < c->nkv; i++) {
 		argv[argc++] = "--param";

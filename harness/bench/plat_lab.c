@@ -126,7 +126,7 @@ static void inner_command(struct cell *const cells[], int n, const struct budget
 			  const char *name, long calibration_exits, char *cmd, size_t len)
 {
 	json_t *specs = json_array(), *modes = json_array(), *policies = json_array();
-	json_t *populate = json_array(), *free_report = json_array();
+	json_t *vary = json_object(); /* each variant option: its values, in the cells' order */
 	for (int i = 0; i < n; i++) {
 		char spec[256];
 		size_t used = 0;
@@ -137,10 +137,15 @@ static void inner_command(struct cell *const cells[], int n, const struct budget
 		json_add_unique(modes, cells[i]->mode);
 		if (cells[i]->fork_policy)
 			json_add_unique(policies, cells[i]->fork_policy);
-		char opt[32];
-		const char *value = variant_option(cells[i]->variant, opt, sizeof opt);
-		if (value)
-			json_add_unique(strcmp(opt, "--populate") ? free_report : populate, value);
+		char buf[256];
+		const char *names[VARY_MAX], *values[VARY_MAX];
+		int nvar =
+		    variant_pairs(cells[i]->variant, buf, sizeof buf, names, values, VARY_MAX);
+		for (int k = 0; k < nvar; k++) {
+			if (!json_object_get(vary, names[k]))
+				json_object_set_new(vary, names[k], json_array());
+			json_add_unique(json_object_get(vary, names[k]), values[k]);
+		}
 	}
 	size_t used = 0;
 	append(cmd, len, &used, "build/bench --platforms host --out out/%s --reps %d --budget %g",
@@ -151,14 +156,19 @@ static void inner_command(struct cell *const cells[], int n, const struct budget
 	append(cmd, len, &used, " --calibration-exits %ld", calibration_exits);
 	append_list(cmd, len, &used, " --modes ", modes);
 	append_list(cmd, len, &used, " --fork-policies ", policies);
-	append_list(cmd, len, &used, " --populate ", populate);
-	append_list(cmd, len, &used, " --free-report ", free_report);
+	const char *option;
+	json_t *values;
+	json_object_foreach(vary, option, values)
+	{
+		char prefix[64];
+		snprintf(prefix, sizeof prefix, " --vary %s=", option);
+		append_list(cmd, len, &used, prefix, values);
+	}
 	append_list(cmd, len, &used, " --workloads ", specs);
 	json_decref(specs);
 	json_decref(modes);
 	json_decref(policies);
-	json_decref(populate);
-	json_decref(free_report);
+	json_decref(vary);
 }
 
 /* Whether run.sh gives the VM several CPUs (it takes --smp N). */

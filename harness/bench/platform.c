@@ -4,10 +4,10 @@
 #include "bench.h"
 
 extern const struct platform platform_native, platform_host, platform_lab_npt, platform_lab_shadow,
-    platform_hv_native;
+    platform_hv_paging;
 
 static const struct platform *const platforms[] = {
-    &platform_native, &platform_host, &platform_lab_npt, &platform_lab_shadow, &platform_hv_native,
+    &platform_native, &platform_host, &platform_lab_npt, &platform_lab_shadow, &platform_hv_paging,
 };
 
 const struct platform *platform_at(int i)

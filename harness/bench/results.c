@@ -187,7 +187,7 @@ int results_write(const char *dir, json_t *doc)
 	finish(&o);
 	write_exits_tsv(start(dir, "trace-exits.tsv", &o), runs, true);
 	finish(&o);
-	hvnative_write_tsv(start(dir, "hvnative.tsv", &o), runs);
+	hv_paging_write_tsv(start(dir, "hvnative.tsv", &o), runs);
 	finish(&o);
 	concurrency_write_tsv(start(dir, "concurrency.tsv", &o), runs);
 	finish(&o);

@@ -114,8 +114,7 @@ static void cell_text(enum table t, json_t *r, json_t *native, char *text, size_
 		snprintf(text, len, "%.3g", rec_exits(r));
 		break;
 	case HYPERCALLS:
-		pages =
-		    !strcmp(rec_str(r, "mode"), "pvmmu") ? rec_pv_updates(r) : rec_pages_copied(r);
+		pages = !isnan(rec_pv_updates(r)) ? rec_pv_updates(r) : rec_pages_copied(r);
 		if (pages >= 0.005)
 			snprintf(text, len, pages >= 10 ? "%.3g (%.0f)" : "%.3g (%.2g)",
 				 rec_hypercalls(r), pages);
@@ -277,7 +276,7 @@ void summary_print(json_t *doc, FILE *f)
 		    print_workload(f, t, runs, json_string_value(w));
 	}
 	json_decref(workloads);
-	hvnative_print(runs, f);
+	hv_paging_print(runs, f);
 	concurrency_print(runs, f);
 	fputc('\n', f);
 	print_notes(f, runs);

@@ -98,13 +98,21 @@ void series_name(const char *mode, const char *fork_policy, const char *variant,
 			 policy ? fork_policy : "", var ? "/" : "", var ? variant : "", platform);
 }
 
-const char *variant_option(const char *variant, char *opt, size_t len)
+int variant_pairs(const char *variant, char *buf, size_t len, const char *names[],
+		  const char *values[], int max)
 {
-	const char *eq = variant ? strchr(variant, '=') : NULL;
-	if (!eq)
-		return NULL;
-	snprintf(opt, len, "--%.*s", (int)(eq - variant), variant);
-	return eq + 1;
+	int n = 0;
+	char *save = NULL;
+	snprintf(buf, len, "%s", variant ? variant : "");
+	for (char *t = strtok_r(buf, "/", &save); t && n < max; t = strtok_r(NULL, "/", &save)) {
+		char *eq = strchr(t, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		names[n] = t;
+		values[n++] = eq + 1;
+	}
+	return n;
 }
 
 void json_add_unique(json_t *list, const char *s)

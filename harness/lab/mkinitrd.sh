@@ -7,9 +7,9 @@
 #               and spaces survive unchanged)
 # Project files keep their relative paths under /pagelab: build/hv-static as build/hv,
 # build/bench-static as build/bench, build/validate-static as build/validate (each falls back
-# to the dynamic build), every build/**.elf (the guest kernel, test guests), build/native/*,
-# the scripts hv/tests/*.sh, guests/tests/*.sh, harness/*.sh, harness/lab/*.sh, and the
-# schemas harness/*.json. Dynamically linked programs get
+# to the dynamic build), build/hv-testmode, every build/**.elf (the guest kernel, test
+# guests), build/native/*, the scripts hv/tests/*.sh, guests/tests/*.sh, harness/*.sh,
+# harness/lab/*.sh, and the schemas harness/*.json. Dynamically linked programs get
 # the shared libraries ldd names copied along (static builds are preferred: smaller, exact).
 # LAB_PERF=PATH adds that perf program as /usr/bin/perf, with its libraries (bench --trace).
 set -eu
@@ -73,6 +73,7 @@ install_program() {
 }
 
 install_program "$BUILD/hv"
+install_program "$BUILD/hv-testmode"
 install_program "$BUILD/bench"
 install_program "$BUILD/validate"
 # Guest images (the guest kernel, the hv's test guests: every *.elf built), natives, scripts.

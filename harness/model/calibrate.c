@@ -42,7 +42,7 @@ static int find_cal(const struct model *m, int i, const char *platform)
  * instructions; an empty hypercall's guest part is the null system call's time; a first
  * touch in ptefree is one ring-3 store; mprotect's is the same cell on the other lab MMU
  * where that one takes no such exits; the lazy fork's is the copy fork's guest part. */
-static double cal_guest(const struct model *m, const struct plat *p, const struct cell *c,
+static double cal_guest(const struct model *m, const struct plat *p, const struct model_cell *c,
 			const double cost[NEV])
 {
 	if (p->kind == KIND_PVM)
@@ -54,7 +54,7 @@ static double cal_guest(const struct model *m, const struct plat *p, const struc
 		return k < 0 ? 0 : m->cells[k].t;
 	}
 	if (!strcmp(c->workload, "mprotect") && c->sibling >= 0) {
-		const struct cell *s = &m->cells[c->sibling];
+		const struct model_cell *s = &m->cells[c->sibling];
 		const struct plat *ps = model_plat((struct model *)m, s->platform);
 		return s->n[EV_KVM_OTHER] < 0.1 * c->n[EV_KVM_OTHER]
 			   ? (s->t - s->h) * p->speed[M_DIRECT] / ps->speed[M_DIRECT]
@@ -64,7 +64,7 @@ static double cal_guest(const struct model *m, const struct plat *p, const struc
 		int k = cell_find(m, c->workload, c->params, c->mode, "copy", c->platform);
 		if (k < 0)
 			return NAN;
-		const struct cell *cp = &m->cells[k];
+		const struct model_cell *cp = &m->cells[k];
 		return fmax(0, cp->t - cp->h - cell_events_ns(cp, cost));
 	}
 	return 0;
@@ -87,7 +87,7 @@ static void calibrate_direct(struct model *m, struct plat *p)
 			int j = cal_cells[i].ev == ev ? find_cal(m, i, p->name) : -1;
 			if (j < 0 || m->cells[j].n[ev] < MIN_EVENTS)
 				continue;
-			struct cell *c = &m->cells[j];
+			struct model_cell *c = &m->cells[j];
 			double g = ev == EV_INSN ? 0 : cal_guest(m, p, c, cost);
 			if (isnan(g))
 				continue;
@@ -110,14 +110,14 @@ static void calibrate_direct(struct model *m, struct plat *p)
 
 /* The guest's own execution of a cell under a method's costs, or NAN where it cannot be had
  * (a lab cell without its sibling; hardware, where no count stands for it). */
-static double guest_ns(const struct model *m, const struct cell *c, enum method meth)
+static double guest_ns(const struct model *m, const struct model_cell *c, enum method meth)
 {
 	const struct plat *p = model_plat((struct model *)m, c->platform);
 	if (p->kind == KIND_PVM)
 		return c->n[EV_INSN] * p->c[meth][EV_INSN];
 	if (p->kind != KIND_LAB || c->sibling < 0)
 		return NAN;
-	const struct cell *s = &m->cells[c->sibling];
+	const struct model_cell *s = &m->cells[c->sibling];
 	const struct plat *ps = model_plat((struct model *)m, s->platform);
 	return fmax(0, s->t - s->h - cell_events_ns(s, ps->c[meth])) * p->speed[meth] /
 	       ps->speed[meth];
@@ -142,11 +142,11 @@ static void guest_speed(struct model *m)
 		double logsum = 0;
 		int n = 0;
 		for (int k = 0; k < m->ncells; k++) {
-			const struct cell *c = &m->cells[k];
+			const struct model_cell *c = &m->cells[k];
 			if (strcmp(c->platform, p->name) || c->sibling < 0 ||
 			    strcmp(m->cells[c->sibling].platform, ref->name))
 				continue;
-			const struct cell *s = &m->cells[c->sibling];
+			const struct model_cell *s = &m->cells[c->sibling];
 			double ev = 0;
 			for (int e = 0; e < NEV; e++)
 				ev += c->n[e] + s->n[e];
@@ -173,7 +173,7 @@ static void error_stats(const struct model *m, const struct plat *p, int meth, b
 	double err[m->ncells + 1];
 	int n = 0;
 	for (int k = 0; k < m->ncells; k++) {
-		const struct cell *c = &m->cells[k];
+		const struct model_cell *c = &m->cells[k];
 		if (strcmp(c->platform, p->name) || (meth == M_DIRECT && c->cal >= 0) ||
 		    isnan(c->pred[meth]))
 			continue;
@@ -198,7 +198,7 @@ void model_calibrate(struct model *m)
 	}
 	fit_all(m);
 	for (int i = 0; i < m->ncells; i++) {
-		struct cell *c = &m->cells[i];
+		struct model_cell *c = &m->cells[i];
 		const struct plat *p = model_plat(m, c->platform);
 		c->g = guest_ns(m, c, M_DIRECT);
 		c->pred[M_DIRECT] = isnan(c->g) || p->kind == KIND_NATIVE

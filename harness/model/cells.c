@@ -84,7 +84,7 @@ static void add_plat(struct model *m, json_t *r)
 	p->in_kvm_exit_ns = p->hv_hypercall_ns = p->bare_ns = p->ratio = NAN;
 }
 
-static void read_cell(struct cell *c, json_t *r)
+static void read_cell(struct model_cell *c, json_t *r)
 {
 	memset(c, 0, sizeof *c);
 	c->workload = str(r, "workload");
@@ -127,7 +127,7 @@ int cell_find(const struct model *m, const char *workload, const char *params, c
 	      const char *policy, const char *platform)
 {
 	for (int i = 0; i < m->ncells; i++) {
-		const struct cell *c = &m->cells[i];
+		const struct model_cell *c = &m->cells[i];
 		if (!strcmp(c->workload, workload) && (!params || !strcmp(c->params, params)) &&
 		    !strcmp(c->mode, mode) && (!policy || !strcmp(c->policy, policy)) &&
 		    !strcmp(c->platform, platform))
@@ -169,7 +169,7 @@ int model_load(struct model *m, json_t *doc)
 	{
 		if (strcmp(str(r, "status"), "ok") || run_concurrency(r) > 1)
 			continue; /* concurrency.c has the runs of several vCPUs */
-		struct cell *c = &m->cells[m->ncells];
+		struct model_cell *c = &m->cells[m->ncells];
 		read_cell(c, r);
 		if (isnan(c->t) || c->t <= 0)
 			continue;
@@ -178,11 +178,11 @@ int model_load(struct model *m, json_t *doc)
 	}
 	/* lab siblings: the same guest work under the other lab MMU */
 	for (int k = 0; k < m->ncells; k++) {
-		struct cell *c = &m->cells[k];
+		struct model_cell *c = &m->cells[k];
 		if (strncmp(c->platform, "lab-", 4))
 			continue;
 		for (int j = 0; j < m->ncells; j++) {
-			struct cell *s = &m->cells[j];
+			struct model_cell *s = &m->cells[j];
 			if (j != k && !strncmp(s->platform, "lab-", 4) &&
 			    strcmp(s->platform, c->platform) &&
 			    cell_find(m, c->workload, c->params, c->mode, c->policy, s->platform) ==

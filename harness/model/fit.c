@@ -22,7 +22,7 @@ struct fit {
 	double *g;	     /* per cell: its pair's guest time at speed 1 (NAN: none) */
 };
 
-static int plat_index(const struct model *m, const struct cell *c)
+static int plat_index(const struct model *m, const struct model_cell *c)
 {
 	for (int i = 0; i < m->nplats; i++)
 		if (!strcmp(m->plats[i].name, c->platform))
@@ -39,14 +39,14 @@ static bool used(const struct model *m, int i, int skip)
 }
 
 /* The modelled time of a cell but its lab guest part: events, instructions (PVM), handlers. */
-static double counted_ns(const struct model *m, const struct cell *c, const struct fit *f)
+static double counted_ns(const struct model *m, const struct model_cell *c, const struct fit *f)
 {
 	const double *cost = f->c[plat_index(m, c)];
 	return cell_events_ns(c, cost) + c->n[EV_INSN] * cost[EV_INSN] + c->h;
 }
 
 /* What a cell's time leaves for its guest part under the current costs. */
-static double residual(const struct model *m, const struct cell *c, const struct fit *f)
+static double residual(const struct model *m, const struct model_cell *c, const struct fit *f)
 {
 	return c->t - counted_ns(m, c, f);
 }
@@ -55,7 +55,7 @@ static double residual(const struct model *m, const struct cell *c, const struct
 static void fit_guest(const struct model *m, int skip, struct fit *f)
 {
 	for (int i = 0; i < m->ncells; i++) {
-		const struct cell *c = &m->cells[i];
+		const struct model_cell *c = &m->cells[i];
 		const struct plat *p = &m->plats[plat_index(m, c)];
 		if (p->kind != KIND_LAB) {
 			f->g[i] = 0;
@@ -67,7 +67,7 @@ static void fit_guest(const struct model *m, int skip, struct fit *f)
 			int j = members[k];
 			if (j < 0 || !used(m, j, skip))
 				continue;
-			const struct cell *cj = &m->cells[j];
+			const struct model_cell *cj = &m->cells[j];
 			double w = 1 / (cj->t * cj->t), sp = f->s[plat_index(m, cj)];
 			num += w * sp * residual(m, cj, f);
 			den += w * sp * sp;
@@ -87,7 +87,7 @@ static void fit_costs(const struct model *m, int skip, struct fit *f)
 			continue;
 		int rows = 0;
 		for (int i = 0; i < m->ncells; i++) {
-			const struct cell *c = &m->cells[i];
+			const struct model_cell *c = &m->cells[i];
 			if (plat_index(m, c) != pi || !used(m, i, skip) || isnan(f->g[i]))
 				continue;
 			for (int k = 0; k < NEV; k++)
@@ -125,7 +125,7 @@ void fit_all(struct model *m)
 		m->plats[pi].speed[M_FIT] = f.s[pi];
 	}
 	for (int i = 0; i < m->ncells; i++) {
-		struct cell *c = &m->cells[i];
+		struct model_cell *c = &m->cells[i];
 		c->pred[M_FIT] = NAN;
 		if (!used(m, i, -1))
 			continue;

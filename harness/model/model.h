@@ -27,7 +27,7 @@ enum plat_kind {
 	KIND_OTHER,  /* hardware KVM: guest execution not countable here */
 };
 
-struct cell {
+struct model_cell {
 	const char *workload, *params, *mode, *policy, *platform, *mmu;
 	double t;	/* measured median ns per operation */
 	double n[NEV];	/* events per operation */
@@ -64,7 +64,7 @@ struct plat {
 
 struct model {
 	json_t *doc;
-	struct cell *cells;
+	struct model_cell *cells;
 	int ncells;
 	struct plat plats[MAX_PLATS];
 	int nplats;
@@ -74,7 +74,7 @@ struct model {
 double rec_number(json_t *v);	   /* NAN when v is no number */
 long run_concurrency(json_t *run); /* the run's copies or threads, 1 without */
 /* ns per op of a cell's exits and uffd pages (the instruction term is G, not counted here) */
-double cell_events_ns(const struct cell *c, const double cost[NEV]);
+double cell_events_ns(const struct model_cell *c, const double cost[NEV]);
 const char *fmt_ns(double ns, char *buf, size_t len); /* "12.3 us", "-" for NAN */
 
 /* cells.c */

@@ -69,8 +69,8 @@ static int load_hw(const char *path, struct hw *hw)
 /* The range of one lab cell on hardware, and which parts it holds: the exits always; from
  * the PVM host's same cell, the hv's handler time and the guest's instructions; else, for
  * ptefree, the hv's paging timed natively (hv-native). */
-static const char *project_cell(const struct model *m, const struct cell *c, const struct hw *hw,
-				double *lo, double *hi)
+static const char *project_cell(const struct model *m, const struct model_cell *c,
+				const struct hw *hw, double *lo, double *hi)
 {
 	*lo = *hi = 0;
 	for (int k = 0; k < NEV; k++)
@@ -84,7 +84,7 @@ static const char *project_cell(const struct model *m, const struct cell *c, con
 		int j = cell_find(m, c->workload, c->params, c->mode, c->policy, m->plats[i].name);
 		if (j < 0)
 			continue;
-		const struct cell *h = &m->cells[j];
+		const struct model_cell *h = &m->cells[j];
 		*lo += h->h + h->n[EV_INSN] * hw->low[EV_INSN];
 		*hi += h->h + h->n[EV_INSN] * hw->high[EV_INSN];
 		return "exits, hv handlers, guest instructions";
@@ -114,7 +114,7 @@ int write_projection(const struct model *m, const char *hw_json, FILE *costs, FI
 		    "| parts |\n|---|---|---|---|---|---|\n");
 	fprintf(tsv, "workload\tparams\tseries\tmmu\tlow_ns\thigh_ns\tparts\n");
 	for (int i = 0; i < m->ncells; i++) {
-		const struct cell *c = &m->cells[i];
+		const struct model_cell *c = &m->cells[i];
 		const struct plat *p = model_plat((struct model *)m, c->platform);
 		if (p->kind != KIND_LAB)
 			continue;

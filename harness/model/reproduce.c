@@ -64,8 +64,8 @@ static const struct anchor anchors[] = {
 };
 #define NANCHORS (int)(sizeof anchors / sizeof anchors[0])
 
-static const struct cell *find(const struct model *m, const struct anchor *a, const char *plat,
-			       const char *mode, const char *policy)
+static const struct model_cell *find(const struct model *m, const struct anchor *a,
+				     const char *plat, const char *mode, const char *policy)
 {
 	int i = cell_find(m, a->workload, a->params, mode, policy, plat);
 	return i < 0 ? NULL : &m->cells[i];
@@ -77,7 +77,7 @@ void write_reproduce(const struct model *m, FILE *f)
 	for (int i = 0; i < NANCHORS; i++) {
 		const struct anchor *a = &anchors[i];
 		char ours[256], verdict[512];
-		const struct cell *ca = find(m, a, a->plat_a, a->mode, a->policy);
+		const struct model_cell *ca = find(m, a, a->plat_a, a->mode, a->policy);
 		if (!a->plat_b) {
 			double v = ca ? ca->n[a->ev] / a->per : NAN;
 			char num[32];
@@ -92,9 +92,9 @@ void write_reproduce(const struct model *m, FILE *f)
 					  : "no",
 				 a->why);
 		} else {
-			const struct cell *cb = a->mode_b
-						    ? find(m, a, a->plat_b, a->mode_b, NULL)
-						    : find(m, a, a->plat_b, a->mode, a->policy);
+			const struct model_cell *cb =
+			    a->mode_b ? find(m, a, a->plat_b, a->mode_b, NULL)
+				      : find(m, a, a->plat_b, a->mode, a->policy);
 			double r = ca && cb ? ca->t / cb->t : NAN;
 			char num[32];
 			snprintf(num, sizeof num, isnan(r) ? "-" : "%.2f", r);

@@ -54,7 +54,7 @@ void write_costs(const struct model *m, FILE *f)
 	}
 }
 
-static const char *series(const struct cell *c, char *buf, size_t len)
+static const char *series(const struct model_cell *c, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s%s%s", c->mode, c->policy[0] ? "/" : "", c->policy);
 	return buf;
@@ -67,7 +67,7 @@ void write_check(const struct model *m, FILE *f)
 		   "handlers | model (direct) | error | model (fit) | error |\n"
 		   "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
 	for (int i = 0; i < m->ncells; i++) {
-		const struct cell *c = &m->cells[i];
+		const struct model_cell *c = &m->cells[i];
 		const struct plat *p = model_plat((struct model *)m, c->platform);
 		if (!modelled(p))
 			continue;
@@ -120,7 +120,7 @@ void write_check_tsv(const struct model *m, FILE *f)
 {
 	fprintf(f, "workload\tparams\tseries\tplatform\tcal\tmeasured_ns\tdirect_ns\tfit_ns\n");
 	for (int i = 0; i < m->ncells; i++) {
-		const struct cell *c = &m->cells[i];
+		const struct model_cell *c = &m->cells[i];
 		char s[64];
 		if (!modelled(model_plat((struct model *)m, c->platform)) ||
 		    isnan(c->pred[M_DIRECT]))
@@ -187,7 +187,7 @@ const char *model_value(const struct model *m, const char *query, char *buf, siz
 	    cell_find(m, w, strcmp(params, "-") ? params : "", series, policy ? policy : "", plat);
 	if (i < 0)
 		return NULL;
-	const struct cell *c = &m->cells[i];
+	const struct model_cell *c = &m->cells[i];
 	if (!strcmp(what, "t"))
 		return fmt_ns(c->t, buf, len);
 	if (!strcmp(what, "rss")) {

@@ -25,7 +25,7 @@ long run_concurrency(json_t *r)
 	return 1;
 }
 
-double cell_events_ns(const struct cell *c, const double cost[NEV])
+double cell_events_ns(const struct model_cell *c, const double cost[NEV])
 {
 	double sum = 0;
 	for (int k = 0; k < NEV; k++)

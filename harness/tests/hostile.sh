@@ -69,6 +69,10 @@ expect "bench --fork-policies ''" 2 "names nothing (valid: copy, lazy)" \
 	"$bench" --fork-policies "" --platforms $lab
 expect "bench --free-report ,on" 2 "has an empty entry (valid: off, on)" \
 	"$bench" --free-report ,on --platforms $lab
+expect "bench --vary iters=5" 2 "'iters' is no hv option the bench can vary (valid: mem," \
+	"$bench" --vary iters=5 --platforms $lab
+expect "bench --vary pv-batch=1,0" 2 "'0' is no value of the hv's --pv-batch (valid: 1..2048)" \
+	"$bench" --vary pv-batch=1,0 --platforms $lab
 expect "bench forkstorm:rss_kib=abc (lab)" 2 "needs an integer value (valid: rss_kib=0..1048576" \
 	"$bench" --platforms $lab --workloads forkstorm:rss_kib=abc
 expect "bench forkstorm:rss_kib=-5 (lab)" 2 "rss_kib=-5 is out of range" \

@@ -3,12 +3,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include "decode.h"
-#include "hv.h"
+#include "ptefree.h"
 
-#define PF_P	 0x1ull
-#define PF_W	 0x2ull
-#define PF_U	 0x4ull
-#define PF_I	 0x10ull
+#define PFERR_P	 0x1ull
+#define PFERR_W	 0x2ull
+#define PFERR_U	 0x4ull
+#define PFERR_I	 0x10ull
 #define VEC_PF	 14
 #define MAX_INSN 15
 
@@ -38,12 +38,12 @@ static size_t read_code(const struct guest *g, int w, uint64_t rip, uint8_t *cod
 		return 0;
 	}
 	size_t n = 0;
-	while (n < MAX_INSN && readable(g->pf, w, rip + n)) {
+	while (n < MAX_INSN && readable(ptefree_of(g), w, rip + n)) {
 		uint64_t va = rip + n;
 		size_t chunk = PAGE_SIZE - va % PAGE_SIZE;
 		if (chunk > MAX_INSN - n)
 			chunk = MAX_INSN - n;
-		memcpy(code + n, ptefree_host(g->pf, w, va), chunk);
+		memcpy(code + n, ptefree_host(ptefree_of(g), w, va), chunk);
 		n += chunk;
 	}
 	return n;
@@ -54,11 +54,11 @@ static size_t read_code(const struct guest *g, int w, uint64_t rip, uint8_t *cod
 static bool locate(const struct guest *g, int w, const struct kvm_regs *r, uint64_t *va,
 		   uint64_t *err)
 {
-	const struct ptefree *pf = g->pf;
-	uint64_t top = pf_window_size(pf);
+	const struct ptefree *pf = ptefree_of(g);
+	uint64_t top = ptefree_window_size(pf);
 	if (r->rip < top && !readable(pf, w, r->rip)) {
 		*va = r->rip;
-		*err = PF_I | (ptefree_page(pf, w, r->rip) & PAGE_MAPPED ? PF_P : 0);
+		*err = PFERR_I | (ptefree_page(pf, w, r->rip) & PAGE_MAPPED ? PFERR_P : 0);
 		return true;
 	}
 	uint8_t code[MAX_INSN];
@@ -67,14 +67,14 @@ static bool locate(const struct guest *g, int w, const struct kvm_regs *r, uint6
 	for (int i = 0; i < n; i++)
 		if (acc[i].addr < top && !readable(pf, w, acc[i].addr)) {
 			*va = acc[i].addr;
-			*err = (ptefree_page(pf, w, *va) & PAGE_MAPPED ? PF_P : 0) |
-			       (acc[i].may_write ? PF_W : 0);
+			*err = (ptefree_page(pf, w, *va) & PAGE_MAPPED ? PFERR_P : 0) |
+			       (acc[i].may_write ? PFERR_W : 0);
 			return true;
 		}
 	for (int i = 0; i < n; i++)
 		if (acc[i].addr < top && acc[i].may_write && !writable(pf, w, acc[i].addr)) {
 			*va = acc[i].addr;
-			*err = PF_P | PF_W;
+			*err = PFERR_P | PFERR_W;
 			return true;
 		}
 	return false;
@@ -107,29 +107,31 @@ static void inject_page_fault(const struct vcpu *c, uint64_t va, uint64_t err)
 	vcpu_ioctl(c, KVM_SET_VCPU_EVENTS, &ev, "KVM_SET_VCPU_EVENTS");
 }
 
-bool fault_inject(struct vcpu_state *vs, bool have_gpa, uint64_t gpa)
+bool ptefree_fault(struct vcpu_state *vs, bool have_gpa, uint64_t gpa)
 {
 	struct run_state *rs = vs->rs;
 	struct guest *g = &rs->g;
 	struct kvm_regs r;
 	struct kvm_sregs s;
-	if (!g->pf || ioctl(vs->vc->fd, KVM_GET_REGS, &r) < 0 ||
+	if (!ptefree_of(g) || ioctl(vs->vc->fd, KVM_GET_REGS, &r) < 0 ||
 	    ioctl(vs->vc->fd, KVM_GET_SREGS, &s) < 0)
 		return false;
 	uint64_t va, err;
 	int w;
 	if (have_gpa) {
-		w = ptefree_window_of_gpa(g->pf, gpa, &va);
-		err = w >= 0 && (ptefree_page(g->pf, w, va) & PAGE_MAPPED) ? PF_P | PF_W : 0;
+		w = ptefree_window_of_gpa(ptefree_of(g), gpa, &va);
+		err = w >= 0 && (ptefree_page(ptefree_of(g), w, va) & PAGE_MAPPED)
+			  ? PFERR_P | PFERR_W
+			  : 0;
 	} else {
-		w = ptefree_window_of_cr3(g->pf, s.cr3);
+		w = ptefree_window_of_cr3(ptefree_of(g), s.cr3);
 		if (w >= 0 && !locate(g, w, &r, &va, &err))
 			w = -1;
 	}
 	if (w < 0)
 		return false;
 	if ((s.cs.selector & 3) == 3)
-		err |= PF_U;
+		err |= PFERR_U;
 	inject_page_fault(vs->vc, va, err);
 	rs->injected_faults++;
 	return true;

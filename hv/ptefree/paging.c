@@ -273,57 +273,88 @@ static int64_t do_kmem_free(struct ptefree *pf, const struct gmem *m, uint64_t g
 /* The hypercall entry points: each takes the lock the lazy fault handler also takes. */
 #define LOCKED(expr)                                                                               \
 	do {                                                                                       \
-		struct ptefree *pf = g->pf;                                                        \
+		struct ptefree *pf = g->mode_state;                                                \
 		pthread_mutex_lock(&pf->lock);                                                     \
 		int64_t ret_ = (expr);                                                             \
 		pthread_mutex_unlock(&pf->lock);                                                   \
 		return ret_;                                                                       \
 	} while (0)
 
-int64_t pf_as_create(struct guest *g, const struct hc_args *a)
+static int64_t hc_as_create(struct guest *g, const struct hc_args *a)
 {
 	(void)a;
 	LOCKED(new_window(pf));
 }
 
-int64_t pf_as_destroy(struct guest *g, const struct hc_args *a)
+static int64_t hc_as_destroy(struct guest *g, const struct hc_args *a)
 {
 	LOCKED(do_destroy(pf, a));
 }
 
-int64_t pf_as_fork(struct guest *g, const struct hc_args *a)
+static int64_t hc_as_fork(struct guest *g, const struct hc_args *a)
 {
 	LOCKED(do_fork(pf, a));
 }
 
-int64_t pf_as_switch(struct guest *g, const struct hc_args *a)
+static int64_t hc_as_switch(struct guest *g, const struct hc_args *a)
 {
 	LOCKED(a->a0 < pf->cfg.nwindows && pf->w[a->a0].live ? (int64_t)pf->w[a->a0].cr3
 							     : -HC_EBADF);
 }
 
-int64_t pf_map(struct guest *g, const struct hc_args *a)
+static int64_t hc_map(struct guest *g, const struct hc_args *a)
 {
 	LOCKED(do_map(pf, a));
 }
 
-int64_t pf_unmap(struct guest *g, const struct hc_args *a)
+static int64_t hc_unmap(struct guest *g, const struct hc_args *a)
 {
 	LOCKED(do_unmap(pf, a));
 }
 
-int64_t pf_protect(struct guest *g, const struct hc_args *a)
+static int64_t hc_protect(struct guest *g, const struct hc_args *a)
 {
 	LOCKED(do_protect(pf, a));
 }
 
-int64_t pf_kmem_alloc(struct guest *g, const struct hc_args *a)
+static int64_t hc_kmem_alloc(struct guest *g, const struct hc_args *a)
 {
 	(void)a;
 	LOCKED(do_kmem_alloc(pf));
 }
 
-int64_t pf_kmem_free(struct guest *g, const struct hc_args *a)
+static int64_t hc_kmem_free(struct guest *g, const struct hc_args *a)
 {
 	LOCKED(do_kmem_free(pf, &g->mem, a->a0));
+}
+
+static int check(const void *state, char *err, size_t errlen)
+{
+	return ptefree_check(state, err, errlen);
+}
+
+static const hc_handler handlers[] = {
+    [HC_AS_CREATE - HC_AS_CREATE] = hc_as_create,
+    [HC_AS_DESTROY - HC_AS_CREATE] = hc_as_destroy,
+    [HC_AS_FORK - HC_AS_CREATE] = hc_as_fork,
+    [HC_AS_SWITCH - HC_AS_CREATE] = hc_as_switch,
+    [HC_MAP - HC_AS_CREATE] = hc_map,
+    [HC_UNMAP - HC_AS_CREATE] = hc_unmap,
+    [HC_PROTECT - HC_AS_CREATE] = hc_protect,
+    [HC_KMEM_ALLOC - HC_AS_CREATE] = hc_kmem_alloc,
+    [HC_KMEM_FREE - HC_AS_CREATE] = hc_kmem_free,
+};
+
+const struct mode_calls ptefree_calls = {HC_AS_CREATE, sizeof handlers / sizeof handlers[0],
+					 handlers, check};
+
+void ptefree_attach(struct guest *g, struct ptefree *pf)
+{
+	g->calls = &ptefree_calls;
+	g->mode_state = pf;
+}
+
+struct ptefree *ptefree_of(const struct guest *g)
+{
+	return g->calls == &ptefree_calls ? g->mode_state : NULL;
 }

@@ -209,7 +209,7 @@ int populate_parse(const char *name, enum populate_policy *out)
 	return 0;
 }
 
-uint64_t pf_window_size(const struct ptefree *pf)
+uint64_t ptefree_window_size(const struct ptefree *pf)
 {
 	return pf->cfg.window_size;
 }

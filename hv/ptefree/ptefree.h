@@ -1,10 +1,81 @@
-/* ptefree.h: the ptefree mode's internal state, shared by ptefree.c, paging.c (hypercalls) and
- * lazy.c. */
+/* ptefree.h: the ptefree mode's hv side: what the mode, its tests and hv-paging call, then its
+ * internal state, shared by ptefree.c, paging.c (hypercalls) and lazy.c. */
 #ifndef HV_PTEFREE_H
 #define HV_PTEFREE_H
 
 #include <pthread.h>
 #include "hv.h"
+
+/* ptefree/ (ptefree.c, paging.c, lazy.c): the hv does all paging: one guest-physical window per
+ * address space behind an immutable GVA->GPA table, host mprotect/madvise for map/unmap/protect,
+ * kernel memory chunks. */
+enum fork_policy {
+	FORK_COPY, /* copy the parent's resident pages at fork */
+	FORK_LAZY, /* copy-on-write by the hv through userfaultfd */
+};
+enum populate_policy {
+	POPULATE_NONE,	/* map reserves; each page is backed at its first touch */
+	POPULATE_WRITE, /* map backs writable pages at once: a first touch costs one fault */
+};
+struct ptefree_config {
+	uint64_t nwindows;
+	uint64_t window_size; /* bytes; user addresses are [0, window_size) */
+	enum fork_policy policy;
+	uint64_t kmem_chunk;
+	enum populate_policy populate;
+};
+/* "none" / "write" and back; populate_parse answers -1 for an unknown name. */
+const char *populate_name(enum populate_policy p);
+int populate_parse(const char *name, enum populate_policy *out);
+#define PTEFREE_WINDOWS_GPA (4ull << 30)   /* above kernel memory, 2 MiB aligned */
+#define PTEFREE_MAX_TOTAL   (256ull << 30) /* windows stay well below a 40-bit physical space */
+/* Bytes of hv-reserved kernel memory the tables of c need. */
+uint64_t ptefree_tables_size(const struct ptefree_config *c);
+/* Reserves the windows (host PROT_NONE) and builds their tables at tables_gpa; kernel memory
+ * [kmem_base, kmem_top) is handed out in chunks. Returns NULL with a reason in err. */
+struct ptefree *ptefree_create(const struct ptefree_config *c, const struct gmem *kmem,
+			       uint64_t kmem_base, uint64_t kmem_top, uint64_t tables_gpa,
+			       char *err, size_t errlen);
+/* Makes the guest memory view m refuse hv stores into the window and boot tables. */
+void ptefree_guard(const struct ptefree *pf, struct gmem *m);
+/* Whether every window table is as built (nothing writes them once built): 0, or -1 with the
+ * first difference in err. */
+int ptefree_check(const struct ptefree *pf, char *err, size_t errlen);
+void ptefree_windows(const struct ptefree *pf, uint64_t *gpa, void **host, uint64_t *size);
+const char *ptefree_policy_name(const struct ptefree *pf);   /* the policy that runs */
+const char *ptefree_populate_name(const struct ptefree *pf); /* the populate policy that runs */
+/* The window and page offset of guest-physical gpa, or -1 when gpa is in no live window. */
+int ptefree_window_of_gpa(const struct ptefree *pf, uint64_t gpa, uint64_t *offset);
+int ptefree_window_of_cr3(const struct ptefree *pf, uint64_t cr3);
+/* The hv's record of page va of window w: 0 when unmapped, else PAGE_MAPPED | HC_PROT_*. */
+#define PAGE_MAPPED  0x80
+#define PAGE_PENDING 0x40 /* lazy fork: content still to come from the parent window */
+uint8_t ptefree_page(const struct ptefree *pf, int w, uint64_t va);
+void *ptefree_host(const struct ptefree *pf, int w, uint64_t va); /* NULL if va >= size */
+uint64_t ptefree_window_size(const struct ptefree *pf);
+struct ptefree_counts {
+	uint64_t forks, fork_pages_copied, lazy_pages_copied, lazy_zero_pages, lazy_wp_faults;
+};
+void ptefree_counts_get(struct ptefree *pf, struct ptefree_counts *out);
+struct ptefree_kmem {
+	uint64_t chunk_size, boot_end; /* chunks start at boot_end (a GPA) */
+	uint64_t chunks, held, held_peak;
+};
+void ptefree_kmem_get(struct ptefree *pf, struct ptefree_kmem *out);
+/* Host calls refused for a reason the guest caused (the guest got -HC_ENOMEM), by call. */
+#define PTEFREE_MAX_REFUSALS 8
+struct ptefree_refusal {
+	const char *call; /* e.g. "mprotect (map)" */
+	int err;	  /* errno */
+	uint64_t count;
+};
+int ptefree_refusals_get(struct ptefree *pf, struct ptefree_refusal *out); /* how many */
+/* The hypercalls [HC_AS_CREATE, HC_KMEM_FREE] and the window tables' check. */
+extern const struct mode_calls ptefree_calls;
+/* Makes pf the guest's mode state, with ptefree_calls. */
+void ptefree_attach(struct guest *g, struct ptefree *pf);
+/* The guest's ptefree state, or NULL in another mode. */
+struct ptefree *ptefree_of(const struct guest *g);
 
 struct window {
 	bool live;
@@ -80,5 +151,10 @@ int lazy_release(struct ptefree *pf, int w, uint64_t first, uint64_t n);
  * missing faults (where the host's populate would wait on the fault handler): 1 when done,
  * 0 when w is not registered so, or the error. */
 int lazy_populate(struct ptefree *pf, int w, uint64_t first, uint64_t n);
+
+/* fault.c: an access the host refused in a window (EFAULT from KVM_RUN, a memory fault exit
+ * with its gpa, or MMIO) becomes a #PF for the guest (the mode's on_fault hook). False when it
+ * is not one. */
+bool ptefree_fault(struct vcpu_state *vs, bool have_gpa, uint64_t gpa);
 
 #endif

@@ -43,7 +43,7 @@ static int enter_routine(struct run_state *rs, unsigned cpu, unsigned n, int64_t
 	struct vm *vm = rs->vm;
 	const struct vcpu *c = &vm->cpu[cpu];
 	struct pv_layout l;
-	pvmmu_layout(rs->g.pv, cpu, &l);
+	pvmmu_layout(pvmmu_of(&rs->g), cpu, &l);
 	struct kvm_regs local, *regs = &c->run->s.regs.regs;
 	struct kvm_sregs sregs;
 	if (complete_io(c) < 0)

@@ -298,7 +298,7 @@ static unsigned hist_bucket(uint64_t n)
 
 int64_t pv_hc_batch(struct guest *g, const struct hc_args *a)
 {
-	struct pvmmu *pv = g->pv;
+	struct pvmmu *pv = g->mode_state;
 	static struct pv_op ops[PV_BATCH_MAX];
 	uint64_t n = a->a1;
 	if (n == 0 || n > PV_BATCH_MAX)
@@ -349,7 +349,7 @@ int64_t pv_hc_batch(struct guest *g, const struct hc_args *a)
 
 int64_t pv_hc_new_base(struct guest *g, const struct hc_args *a)
 {
-	struct pvmmu *pv = g->pv;
+	struct pvmmu *pv = g->mode_state;
 	if (a->a0) {
 		const struct pv_frame *f = pool_frame(pv, a->a0);
 		if (a->a0 % PAGE_SIZE || !f || f->level != 4)

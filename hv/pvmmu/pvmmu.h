@@ -79,10 +79,14 @@ int pvmmu_frame(const struct pvmmu *pv, uint64_t gpa, uint32_t *refs);
  * err. */
 int pvmmu_check(const struct pvmmu *pv, bool full, char *err, size_t errlen);
 
+/* The hypercalls [HC_PV_BATCH, HC_PV_NEW_BASE] and the full check (pvmmu_check). */
+struct mode_calls;
+extern const struct mode_calls pvmmu_calls;
 struct guest;
-struct hc_args;
-int64_t pv_hc_batch(struct guest *g, const struct hc_args *a);
-int64_t pv_hc_new_base(struct guest *g, const struct hc_args *a);
+/* Makes pv the guest's mode state, with pvmmu_calls. */
+void pvmmu_attach(struct guest *g, struct pvmmu *pv);
+/* The guest's pvmmu state, or NULL in another mode. */
+struct pvmmu *pvmmu_of(const struct guest *g);
 
 /* report.c: the counters between two marks per op (n ops), for the summary and the record;
  * pvmmu_json(NULL, totals, 1) gives the whole run's. */

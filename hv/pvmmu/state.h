@@ -65,4 +65,10 @@ static inline struct pv_frame *pool_frame(const struct pvmmu *pv, uint64_t gpa)
 	return &pv->frames[(gpa - pv->c.pool_gpa) / PAGE_SIZE];
 }
 
+/* pvmmu.c: the hypercalls (calls.c puts them in the mode's table). */
+struct guest;
+struct hc_args;
+int64_t pv_hc_batch(struct guest *g, const struct hc_args *a);
+int64_t pv_hc_new_base(struct guest *g, const struct hc_args *a);
+
 #endif

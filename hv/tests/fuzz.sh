@@ -5,12 +5,16 @@
 TEST=${TEST:-fuzz}
 FUZZ_ELF=${FUZZ_ELF:-build/hv.d/tests/guest_fuzz.elf}
 . harness/check.sh
-for setup in classic ptefree:copy ptefree:lazy pvmmu; do
+# every mode, and each fork policy of a mode that has them
+setups=$(for m in $(hv_modes); do
+	if mode_takes $m fork-policy; then echo $m:copy $m:lazy; else echo $m; fi
+done)
+for setup in $setups; do
 	mode=${setup%%:*} policy=${setup#*:}
-	ptefree_opts=
-	[ "$policy" = "$setup" ] || ptefree_opts="--fork-policy $policy --windows 4"
+	policy_opts=
+	[ "$policy" = "$setup" ] || policy_opts="--fork-policy $policy --windows 4"
 	json=${TMPDIR:-/tmp}/hv-fuzz.$$.json
-	out=$(PAGELAB_CHECK_INVARIANTS=${FUZZ_CHECK_EVERY:-200} $HV --mode $mode $ptefree_opts \
+	out=$(PAGELAB_CHECK_INVARIANTS=${FUZZ_CHECK_EVERY:-200} $HV --mode $mode $policy_opts \
 		--exec fuzz --kernel "$FUZZ_ELF" --json "$json" --timeout ${FUZZ_TIMEOUT:-300} 2>&1)
 	rc=$?
 	printf '%s\n' "$out" | tail -n 3
@@ -20,7 +24,7 @@ for setup in classic ptefree:copy ptefree:lazy pvmmu; do
 		echo "FAIL $TEST $setup: status $rc"
 		fail=1
 	fi
-	[ $mode = classic ] ||
+	! mode_checks $mode ||
 		check "$setup: the hv found the mode's invariants intact every ${FUZZ_CHECK_EVERY:-200} calls" \
 			says "invariants held at all [1-9][0-9]* checks"
 	check "$setup: record valid against the schema" valid_record

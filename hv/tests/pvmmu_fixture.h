@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "hv.h"
+#include "pvmmu/pvmmu.h"
 #include "test.h"
 
 #define MEM	 (32 * MIB)
@@ -36,7 +37,7 @@ static inline int record_sync(void *arg, unsigned cpu, unsigned n, bool flush, i
 {
 	(void)arg, (void)ret;
 	struct pv_layout l;
-	pvmmu_layout(g.pv, cpu, &l);
+	pvmmu_layout(pvmmu_of(&g), cpu, &l);
 	synced.cpu = cpu;
 	const uint64_t *list = (const uint64_t *)(mem + l.list);
 	for (unsigned i = 0; i < n; i++)
@@ -64,14 +65,14 @@ static inline void fresh(void)
 	memset(&g, 0, sizeof g);
 	memset(&synced, 0, sizeof synced);
 	g.mem = (struct gmem){.host = mem, .size = RESERVED};
-	g.mode = MODE_PVMMU;
 	g.console = stdout;
 	struct pvmmu_config c = {MEM, POOL, RESERVED, USER_TOP, NCPUS};
 	char err[200];
-	g.pv = pvmmu_create(&c, mem, err, sizeof err);
-	CHECK(g.pv != NULL, "pvmmu_create: %s", err);
-	pvmmu_guard(g.pv, &g.mem);
-	pvmmu_set_sync(g.pv, record_sync, record_remote, NULL);
+	struct pvmmu *pv = pvmmu_create(&c, mem, err, sizeof err);
+	CHECK(pv != NULL, "pvmmu_create: %s", err);
+	pvmmu_guard(pv, &g.mem);
+	pvmmu_set_sync(pv, record_sync, record_remote, NULL);
+	pvmmu_attach(&g, pv);
 	caller = 0;
 }
 

@@ -1,6 +1,7 @@
 /* test_hypercall.c: hypercall argument checking through hc_dispatch on a fake guest memory. */
 #include <stdlib.h>
 #include <string.h>
+#include "classic/classic.h"
 #include "hv.h"
 #include "test.h"
 
@@ -8,6 +9,7 @@
 
 static uint8_t *mem;
 static struct guest g;
+static struct free_report report; /* classic's state */
 static char *console_text;
 static size_t console_len;
 static int marks[MARK_REP + 1];
@@ -27,7 +29,9 @@ static void fresh_guest(void)
 	memset(mem, 0, MEM_SIZE);
 	memset(marks, 0, sizeof marks);
 	g.mem = (struct gmem){.host = mem, .size = MEM_SIZE};
-	g.mode = MODE_CLASSIC;
+	report = (struct free_report){0};
+	g.calls = &classic_calls;
+	g.mode_state = &report;
 	g.console = open_memstream(&console_text, &console_len);
 	g.on_mark = count_mark;
 }
@@ -221,7 +225,7 @@ static void test_free_report(void)
 	fresh_guest();
 	const uint64_t block = 64 * 1024, base = 256 * 1024;
 	CHECK(hc(HC_FREE_REPORT, base, block, 0, 0) == -HC_ENOSYS, "off: no such call");
-	g.report_chunk = block, g.report_base = base, g.report_top = MEM_SIZE;
+	report = (struct free_report){block, base, MEM_SIZE};
 	CHECK(hc(HC_FREE_REPORT, base + 4096, block, 0, 0) == -HC_EINVAL, "misaligned");
 	CHECK(hc(HC_FREE_REPORT, base, block / 2, 0, 0) == -HC_EINVAL, "part of a block");
 	CHECK(hc(HC_FREE_REPORT, base, 0, 0, 0) == -HC_EINVAL, "empty");

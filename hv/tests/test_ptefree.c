@@ -22,14 +22,14 @@ static void fresh_config(enum fork_policy policy, uint64_t window, enum populate
 			    -1, 0);
 	memset(&g, 0, sizeof g);
 	g.mem = (struct gmem){.host = kmem, .size = KMEM_SIZE};
-	g.mode = MODE_PTEFREE;
 	g.console = stdout;
 	struct ptefree_config c = {NWINDOWS, window, policy, MIB, populate};
 	char err[200];
 	uint64_t tables = KMEM_SIZE - ptefree_tables_size(&c);
-	g.pf = ptefree_create(&c, &g.mem, KMEM_BASE, tables, tables, err, sizeof err);
-	CHECK(g.pf != NULL, "ptefree_create: %s", err);
-	ptefree_guard(g.pf, &g.mem);
+	struct ptefree *pf = ptefree_create(&c, &g.mem, KMEM_BASE, tables, tables, err, sizeof err);
+	CHECK(pf != NULL, "ptefree_create: %s", err);
+	ptefree_guard(pf, &g.mem);
+	ptefree_attach(&g, pf);
 }
 
 static void fresh_windows(enum fork_policy policy, uint64_t window)
@@ -50,7 +50,7 @@ static int64_t hc(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a
 
 static uint8_t *at(int64_t asid, uint64_t va)
 {
-	return ptefree_host(g.pf, (int)asid, va);
+	return ptefree_host(ptefree_of(&g), (int)asid, va);
 }
 
 static void test_tables(void)
@@ -71,13 +71,15 @@ static void test_tables(void)
 	      "va 2 MiB -> window + 2 MiB (%#lx)", pd ? pd[1] : 0);
 	CHECK(pd && pd[2] == 0, "nothing past the window");
 	uint64_t off;
-	CHECK(ptefree_window_of_gpa(g.pf, window1 + 0x5000, &off) == 1 && off == 0x5000, "gpa");
-	CHECK(ptefree_window_of_cr3(g.pf, (uint64_t)cr3) == 1, "cr3");
+	CHECK(ptefree_window_of_gpa(ptefree_of(&g), window1 + 0x5000, &off) == 1 && off == 0x5000,
+	      "gpa");
+	CHECK(ptefree_window_of_cr3(ptefree_of(&g), (uint64_t)cr3) == 1, "cr3");
 	char err[256] = "";
-	CHECK(ptefree_check(g.pf, err, sizeof err) == 0, "the tables are as built: %s", err);
+	CHECK(ptefree_check(ptefree_of(&g), err, sizeof err) == 0, "the tables are as built: %s",
+	      err);
 	uint64_t *e = (uint64_t *)(kmem + cr3 + 2 * PAGE_SIZE) + 1, was = *e;
 	*e ^= 2 * MIB; /* behind the hv's back: va 2 MiB -> another window's page */
-	CHECK(ptefree_check(g.pf, err, sizeof err) < 0 && strstr(err, "window 1's table"),
+	CHECK(ptefree_check(ptefree_of(&g), err, sizeof err) < 0 && strstr(err, "window 1's table"),
 	      "a changed entry is reported: %s", err);
 	*e = was;
 	uint64_t v = 0;
@@ -133,14 +135,16 @@ static void test_map_semantics(void)
 	CHECK(hc(HC_MAP, as, 0x10000, 4 * PAGE_SIZE, HC_PROT_READ | HC_PROT_WRITE) == 0, "map");
 	memset(at(as, 0x10000), 0x11, 4 * PAGE_SIZE);
 	CHECK(hc(HC_PROTECT, as, 0x10000, PAGE_SIZE, HC_PROT_READ) == 0, "protect");
-	CHECK(ptefree_page(g.pf, (int)as, 0x10000) == (PAGE_MAPPED | HC_PROT_READ), "recorded");
+	CHECK(ptefree_page(ptefree_of(&g), (int)as, 0x10000) == (PAGE_MAPPED | HC_PROT_READ),
+	      "recorded");
 	CHECK(at(as, 0x10000)[10] == 0x11, "content kept by protect");
 	CHECK(hc(HC_MAP, as, 0x11000, PAGE_SIZE, HC_PROT_READ | HC_PROT_WRITE) == 0, "remap");
 	CHECK(at(as, 0x11000)[0] == 0 && at(as, 0x12000)[0] == 0x11, "a fixed map starts zeroed");
 	CHECK(hc(HC_UNMAP, as, 0x12000, PAGE_SIZE, 0) == 0, "unmap");
 	unsigned char vec = 1;
 	mincore(at(as, 0x12000), PAGE_SIZE, &vec);
-	CHECK(ptefree_page(g.pf, (int)as, 0x12000) == 0 && !(vec & 1), "unmapped page freed");
+	CHECK(ptefree_page(ptefree_of(&g), (int)as, 0x12000) == 0 && !(vec & 1),
+	      "unmapped page freed");
 	CHECK(hc(HC_AS_DESTROY, as, 0, 0, 0) == 0, "destroy");
 	mincore(at(as, 0x13000), PAGE_SIZE, &vec);
 	CHECK(!(vec & 1), "destroy frees the window");
@@ -157,9 +161,10 @@ static void test_fork_copy(void)
 	int64_t c = hc(HC_AS_FORK, (uint64_t)p, 0, 0, 0);
 	CHECK(c > 0, "fork -> %ld", c);
 	struct ptefree_counts n;
-	ptefree_counts_get(g.pf, &n);
+	ptefree_counts_get(ptefree_of(&g), &n);
 	CHECK(n.fork_pages_copied == 3, "copied %lu resident pages", n.fork_pages_copied);
-	CHECK(ptefree_page(g.pf, (int)c, 4 * PAGE_SIZE) == PAGE_MAPPED, "protection copied");
+	CHECK(ptefree_page(ptefree_of(&g), (int)c, 4 * PAGE_SIZE) == PAGE_MAPPED,
+	      "protection copied");
 	CHECK(hc(HC_PROTECT, c, 4 * PAGE_SIZE, PAGE_SIZE, HC_PROT_READ) == 0, "child protect");
 	CHECK(at(c, 0)[5] == 0xa0 && at(c, 2 * PAGE_SIZE)[5] == 0xa1 &&
 		  at(c, 4 * PAGE_SIZE)[5] == 0xa2,
@@ -173,7 +178,7 @@ static void test_fork_copy(void)
 static bool lazy_works(void)
 {
 	fresh(FORK_LAZY);
-	return strcmp(ptefree_policy_name(g.pf), "lazy") == 0;
+	return strcmp(ptefree_policy_name(ptefree_of(&g)), "lazy") == 0;
 }
 
 static void test_fork_lazy(void)
@@ -186,7 +191,7 @@ static void test_fork_lazy(void)
 	at(p, PAGE_SIZE)[0] = 'B';
 	int64_t c = hc(HC_AS_FORK, (uint64_t)p, 0, 0, 0);
 	struct ptefree_counts n;
-	ptefree_counts_get(g.pf, &n);
+	ptefree_counts_get(ptefree_of(&g), &n);
 	CHECK(c > 0 && n.fork_pages_copied == 0, "lazy fork copies nothing");
 	at(p, 0)[0] = 'X'; /* write-protect fault: the child gets 'A' first */
 	CHECK(at(c, 0)[0] == 'A', "child keeps the pre-fork page after the parent wrote");
@@ -205,7 +210,7 @@ static void test_fork_lazy(void)
 	      "its child got its pages first");
 	CHECK(hc(HC_UNMAP, (uint64_t)p, 0, PAGE_SIZE, 0) == 0 && at(gc, 0)[0] == 'A',
 	      "unmap in the parent keeps the descendants' copies");
-	ptefree_counts_get(g.pf, &n);
+	ptefree_counts_get(ptefree_of(&g), &n);
 	CHECK(n.lazy_pages_copied > 0 && n.lazy_wp_faults > 0 && n.lazy_zero_pages > 0,
 	      "counted: %lu copies, %lu wp faults, %lu zero pages", n.lazy_pages_copied,
 	      n.lazy_wp_faults, n.lazy_zero_pages);
@@ -239,14 +244,15 @@ static void window_ends(enum fork_policy policy)
 	at(p, 0)[1] = 'L', at(p, top)[1] = 'T';
 	int64_t c = hc(HC_AS_FORK, p, 0, 0, 0);
 	CHECK(c > 0 && at(c, 0)[1] == 'L' && at(c, top)[1] == 'T', "child sees both ends");
-	CHECK(ptefree_page(g.pf, (int)c, mid) == (PAGE_MAPPED | HC_PROT_READ), "and the middle");
+	CHECK(ptefree_page(ptefree_of(&g), (int)c, mid) == (PAGE_MAPPED | HC_PROT_READ),
+	      "and the middle");
 	at(c, top)[1] = 'C';
 	CHECK(at(p, top)[1] == 'T', "parent keeps its top page");
 	CHECK(hc(HC_AS_DESTROY, c, 0, 0, 0) == 0 && hc(HC_AS_DESTROY, p, 0, 0, 0) == 0, "destroy");
 	uint64_t left = 0;
 	for (int w = 0; w < 2; w++)
 		for (uint64_t va = 0; va < WIDE_WINDOW; va += PAGE_SIZE)
-			left += ptefree_page(g.pf, w, va) != 0;
+			left += ptefree_page(ptefree_of(&g), w, va) != 0;
 	CHECK(left == 0, "%lu page records left after destroy", left);
 	int64_t n = hc(HC_AS_CREATE, 0, 0, 0, 0);
 	CHECK(hc(HC_MAP, n, top, PAGE_SIZE, rw) == 0 && at(n, top)[1] == 0,
@@ -369,7 +375,7 @@ static long max_map_count(void)
 static bool refused(const char *call)
 {
 	struct ptefree_refusal r[PTEFREE_MAX_REFUSALS];
-	int n = ptefree_refusals_get(g.pf, r);
+	int n = ptefree_refusals_get(ptefree_of(&g), r);
 	for (int i = 0; i < n; i++)
 		if (strcmp(r[i].call, call) == 0 && r[i].err == ENOMEM && r[i].count > 0)
 			return true;
@@ -394,7 +400,8 @@ static void map_limit(enum fork_policy policy)
 	}
 	uint64_t refused_va = (page - 1) * PAGE_SIZE;
 	CHECK(r == -HC_ENOMEM, "map answers ENOMEM at the limit: %ld after %lu pages", r, page);
-	CHECK(ptefree_page(g.pf, (int)as, refused_va) == 0, "the refused map left no record");
+	CHECK(ptefree_page(ptefree_of(&g), (int)as, refused_va) == 0,
+	      "the refused map left no record");
 	CHECK(refused("mprotect (map)") && g.hc.error_codes[HC_MAP][HC_ENOMEM] == 1,
 	      "refusal counted");
 	at(as, 0)[0] = 'x';
@@ -402,7 +409,7 @@ static void map_limit(enum fork_policy policy)
 	CHECK(refused("mprotect (fork)") || refused("userfaultfd register (fork)"),
 	      "fork refusal counted");
 	CHECK(hc(HC_AS_CREATE, 0, 0, 0, 0) == 1, "the failed child's window is free again");
-	CHECK(ptefree_page(g.pf, 1, 0) == 0, "and empty");
+	CHECK(ptefree_page(ptefree_of(&g), 1, 0) == 0, "and empty");
 	CHECK(hc(HC_AS_DESTROY, 1, 0, 0, 0) == 0, "destroy it");
 	CHECK(hc(HC_PROTECT, as, PAGE_SIZE, PAGE_SIZE, rw) == 0, "a protect that merges");
 	CHECK(at(as, 0)[0] == 'x', "the parent's memory is intact");
@@ -440,7 +447,7 @@ static void fuzz_isolation(enum fork_policy policy)
 	static uint8_t tables[3 * PAGE_SIZE], pages[WINDOW / PAGE_SIZE];
 	memcpy(tables, gmem_read(&g.mem, (uint64_t)cr3, sizeof tables), sizeof tables);
 	for (uint64_t i = 0; i < WINDOW / PAGE_SIZE; i++)
-		pages[i] = ptefree_page(g.pf, (int)v, i * PAGE_SIZE);
+		pages[i] = ptefree_page(ptefree_of(&g), (int)v, i * PAGE_SIZE);
 
 	uint64_t x = 0x2545f4914f6cdd1dull, refused = 0, broken = 0;
 	char err[256] = "";
@@ -464,21 +471,23 @@ static void fuzz_isolation(enum fork_policy policy)
 			a0 = (r[1] & 16 ? KMEM_SIZE - 3 * NWINDOWS * PAGE_SIZE : BOOT_PML4_GPA) +
 			     r[2] % (3 * PAGE_SIZE);
 		refused += hc(nr, a0, a1, a2, r[4] % 8) < 0;
-		if (i % 64 == 0 && ptefree_check(g.pf, err, sizeof err) < 0)
+		if (i % 64 == 0 && ptefree_check(ptefree_of(&g), err, sizeof err) < 0)
 			broken++;
 		/* the guest writes one page of some other live address space, if it may */
 		int w = (int)(r[4] % NWINDOWS);
 		uint64_t va = r[2] % (4 * VICTIM_PAGES) * PAGE_SIZE;
-		if (w != v && g.pf->w[w].live && (ptefree_page(g.pf, w, va) & HC_PROT_WRITE))
+		if (w != v && ptefree_of(&g)->w[w].live &&
+		    (ptefree_page(ptefree_of(&g), w, va) & HC_PROT_WRITE))
 			at(w, va)[r[3] % PAGE_SIZE] = (uint8_t)r[0];
 	}
 	CHECK(refused > 0 && refused < (uint64_t)calls, "%lu of %ld calls refused", refused, calls);
 	CHECK(host_failure_message() == NULL, "no host failure: %s", host_failure_message());
-	CHECK(broken == 0 && ptefree_check(g.pf, err, sizeof err) == 0,
+	CHECK(broken == 0 && ptefree_check(ptefree_of(&g), err, sizeof err) == 0,
 	      "the window tables stay as built (%lu checks failed): %s", broken, err);
 	uint64_t changed = 0;
 	for (uint64_t i = 0; i < WINDOW / PAGE_SIZE; i++)
-		changed += (ptefree_page(g.pf, (int)v, i * PAGE_SIZE) & ~PAGE_PENDING) != pages[i];
+		changed += (ptefree_page(ptefree_of(&g), (int)v, i * PAGE_SIZE) & ~PAGE_PENDING) !=
+			   pages[i];
 	CHECK(changed == 0, "%lu victim page records changed", changed);
 	CHECK(!memcmp(tables, gmem_read(&g.mem, (uint64_t)cr3, sizeof tables), sizeof tables),
 	      "the victim's page tables are unchanged");

@@ -215,12 +215,12 @@ static int fuzz(uint64_t seed, uint64_t calls)
 			bool typed = false;
 			uint64_t where = rnd(&s) % 4 ? DONE_GPA : pointer_target(&s, &typed);
 			struct pvmmu_counts c0, c1;
-			pvmmu_counts_get(g.pv, &c0);
+			pvmmu_counts_get(pvmmu_of(&g), &c0);
 			memset(mem + where, 0xff, typed ? 0 : 8);
 			int64_t r = traced_batch(ops + first, n - first, where);
-			pvmmu_counts_get(g.pv, &c1);
+			pvmmu_counts_get(pvmmu_of(&g), &c1);
 			bool full = ncalls % 4096 == 0;
-			bad = pvmmu_check(g.pv, full, err, sizeof err) < 0 ||
+			bad = pvmmu_check(pvmmu_of(&g), full, err, sizeof err) < 0 ||
 			      (full && !outside_intact(before));
 			if (typed) { /* refused whole: nothing applied, nothing counted */
 				aimed++;
@@ -238,10 +238,11 @@ static int fuzz(uint64_t seed, uint64_t calls)
 		total += n;
 		if (!bad && rnd(&s) % 8 == 0) {
 			pointer_call(&s);
-			bad = pvmmu_check(g.pv, false, err, sizeof err) < 0;
+			bad = pvmmu_check(pvmmu_of(&g), false, err, sizeof err) < 0;
 		}
 	}
-	bad = bad || pvmmu_check(g.pv, true, err, sizeof err) < 0 || !outside_intact(before);
+	bad =
+	    bad || pvmmu_check(pvmmu_of(&g), true, err, sizeof err) < 0 || !outside_intact(before);
 	free(before);
 	fclose(g.console);
 	printf("  fuzz: %lu calls, %lu ops, %lu applied, %lu hostile refused, %lu batches with "
@@ -265,8 +266,8 @@ static void test_fuzz(void)
 static void expect_violation(bool full, const char *rule, const char *what)
 {
 	char err[256] = "";
-	CHECK(pvmmu_check(g.pv, full, err, sizeof err) < 0 && strstr(err, rule), "%s: got '%s'",
-	      what, err);
+	CHECK(pvmmu_check(pvmmu_of(&g), full, err, sizeof err) < 0 && strstr(err, rule),
+	      "%s: got '%s'", what, err);
 }
 
 /* Each invariant bites: a state that breaks it, made by writing the tables (or, for the
@@ -276,7 +277,8 @@ static void test_invariants_bite(void)
 	char err[256];
 	fresh();
 	chain();
-	CHECK(pvmmu_check(g.pv, true, err, sizeof err) == 0, "a valid chain passes: %s", err);
+	CHECK(pvmmu_check(pvmmu_of(&g), true, err, sizeof err) == 0, "a valid chain passes: %s",
+	      err);
 	*entry(frame(2), 5) = frame(3) | TABLE;
 	expect_violation(false, "references", "a second link the frame does not count");
 	fresh();
@@ -306,7 +308,7 @@ static void test_invariants_bite(void)
 	fresh();
 	chain();
 	*entry(frame(9), 3) = 1;
-	CHECK(pvmmu_check(g.pv, false, err, sizeof err) == 0,
+	CHECK(pvmmu_check(pvmmu_of(&g), false, err, sizeof err) == 0,
 	      "free frames are read when full only");
 	expect_violation(true, "not zero", "a free frame written");
 	fresh();
@@ -314,11 +316,11 @@ static void test_invariants_bite(void)
 	expect_violation(false, "store routine", "the hv's routine changed");
 	fresh();
 	chain();
-	g.pv->frames[9].level = 5;
+	pvmmu_of(&g)->frames[9].level = 5;
 	expect_violation(false, "type 5", "a frame of no type");
 	fresh();
 	chain();
-	g.pv->base[1] = frame(1);
+	pvmmu_of(&g)->base[1] = frame(1);
 	expect_violation(false, "not a pinned L4", "an L3 as a vCPU's base");
 }
 
@@ -351,7 +353,8 @@ static void test_count_address(void)
 		CHECK(r == aims[i].err, "%s: %ld", aims[i].what, r);
 		CHECK(!*entry(frame(3), 0) && !*entry(frame(3), 6), "%s: no op applied",
 		      aims[i].what);
-		CHECK(pvmmu_check(g.pv, true, err, sizeof err) == 0, "%s: %s", aims[i].what, err);
+		CHECK(pvmmu_check(pvmmu_of(&g), true, err, sizeof err) == 0, "%s: %s", aims[i].what,
+		      err);
 	}
 	CHECK(*entry(frame(2), 1) == 0, "L2[1] untouched");
 	uint64_t done;

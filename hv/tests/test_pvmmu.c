@@ -5,7 +5,7 @@ static void test_layout(void)
 {
 	fresh();
 	struct pv_layout l;
-	pvmmu_layout(g.pv, 0, &l);
+	pvmmu_layout(pvmmu_of(&g), 0, &l);
 	CHECK(hc(HC_PV_NEW_BASE, 0, 0, 0) == (int64_t)l.kernel_cr3, "kernel half alone");
 	const uint64_t *k4 = (const uint64_t *)(mem + l.kernel_cr3);
 	const uint64_t *pdpt = (const uint64_t *)(mem + (k4[511] & ~0xfffull));
@@ -15,16 +15,17 @@ static void test_layout(void)
 	CHECK(!(pd[RESERVED / (2 * MIB)] & W), "the hv's pages are read-only in the kernel half");
 	CHECK(l.routine == KERNBASE + RESERVED + 0x6000 && l.save == l.routine - KERNBASE + 0x1000,
 	      "the routine finds its save area");
-	CHECK(pvmmu_reserved_intact(g.pv), "as built");
+	CHECK(pvmmu_reserved_intact(pvmmu_of(&g)), "as built");
 	struct pv_layout l3;
-	pvmmu_layout(g.pv, NCPUS - 1, &l3);
+	pvmmu_layout(pvmmu_of(&g), NCPUS - 1, &l3);
 	CHECK(l3.routine > l.routine && l3.list >= l.list + PV_BATCH_MAX * 8 &&
 		  l3.save == l3.routine - KERNBASE + 0x1000 && l3.list + PV_BATCH_MAX * 8 <= MEM,
 	      "each vCPU has its own routine, save area and list");
 	CHECK(!memcmp(mem + l3.routine - KERNBASE, mem + l.routine - KERNBASE, PAGE_SIZE),
 	      "the same routine");
 	mem[l3.routine - KERNBASE + 7] ^= 1;
-	CHECK(!pvmmu_reserved_intact(g.pv), "a change to vCPU %d's routine is seen", NCPUS - 1);
+	CHECK(!pvmmu_reserved_intact(pvmmu_of(&g)), "a change to vCPU %d's routine is seen",
+	      NCPUS - 1);
 }
 
 /* Rule: an INVLPG / FLUSH_ALL names vCPUs 0..ncpus-1 only; the caller's own bit is itself. */
@@ -47,7 +48,7 @@ static void test_flush_masks(void)
 	CHECK(batch(two, 2, &done) == 2 && synced.remote_calls == 2 && synced.remote_mask == 0xc,
 	      "one remote flush per batch, masks merged");
 	struct pvmmu_counts c;
-	pvmmu_counts_get(g.pv, &c);
+	pvmmu_counts_get(pvmmu_of(&g), &c);
 	CHECK(c.remote_flushes == 5 && c.kicks == 5, "counted (%lu, %lu)", c.remote_flushes,
 	      c.kicks);
 	struct pv_op bad[] = {{PV_OP_FLUSH_ALL, 0x4}, {PV_OP_INVLPG, 0x10}};
@@ -107,7 +108,7 @@ static void test_pinned_tables_stay(void)
 	CHECK(op1(frame(2), 0) == 0, "unlink the L1");
 	CHECK(op1(frame(3) | PV_OP_UNPIN, 0) == -HC_EPERM, "not empty");
 	CHECK(op1(frame(3), 0) == 0 && op1(frame(3) | PV_OP_UNPIN, 0) == 0, "empty: unpinned");
-	CHECK(pvmmu_frame(g.pv, frame(3), NULL) == 0, "free again");
+	CHECK(pvmmu_frame(pvmmu_of(&g), frame(3), NULL) == 0, "free again");
 	CHECK(hc(HC_PV_NEW_BASE, frame(0), 0, 0) == (int64_t)frame(0), "load the L4");
 	CHECK(op1(frame(0), 0) == 0, "unlink the L3");
 	CHECK(op1(frame(0) | PV_OP_UNPIN, 0) == -HC_EPERM, "the loaded base");
@@ -131,7 +132,7 @@ static void test_links_by_level(void)
 	CHECK(op1(RESERVED, 0) == -HC_EFAULT, "update in the hv's pages");
 	CHECK(op1(KPAGE | PV_OP_PIN_L1, 0) == -HC_EINVAL, "pin a kernel page");
 	uint32_t refs;
-	CHECK(pvmmu_frame(g.pv, frame(3), &refs) == 1 && refs == 1, "refs %u", refs);
+	CHECK(pvmmu_frame(pvmmu_of(&g), frame(3), &refs) == 1 && refs == 1, "refs %u", refs);
 }
 
 /* Rule: the kernel half (L4 slots from user_top up) is the hv's. */

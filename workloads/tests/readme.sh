@@ -31,7 +31,7 @@ if ! make -s -C "$tmp" build/hv build/guest/kernel.elf >"$tmp/build.log" 2>&1; t
 	exit 1
 fi
 failed=0
-for mode in classic ptefree pvmmu; do
+for mode in $(cd "$tmp" && build/hv --list-modes | cut -d" " -f1 | grep . || echo unlisted); do
 	if (cd "$tmp" && build/hv --mode $mode --workload spin --iters 100 --reps 2 >"$tmp/run.log" 2>&1); then
 		echo "PASS readme example runs in $mode mode"
 	else

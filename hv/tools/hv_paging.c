@@ -1,4 +1,5 @@
-/* hvpaging.c: the hv's ptefree paging on host memory, without KVM, timed against native Linux. */
+/* hv_paging.c: build/hv-paging: the hv's ptefree paging on host memory, without KVM, timed
+ * against native Linux (the bench's hv-native platform). */
 #include <jansson.h>
 #include <limits.h>
 #include <sched.h>
@@ -29,7 +30,7 @@ static const uint64_t probe_windows_mib[] = {64, 1024};
 /* The parent's region (mmap'd below the stack) and the probe mapped below it. */
 static uint64_t region_va(const struct guest *g, uint64_t len)
 {
-	return pf_window_size(g->pf) - STACK_SIZE - GAP - len;
+	return ptefree_window_size(ptefree_of(g)) - STACK_SIZE - GAP - len;
 }
 
 static uint64_t probe_va(const struct guest *g, uint64_t len)
@@ -133,15 +134,16 @@ static struct guest *instance(uint64_t window_mib, enum fork_policy policy, enum
 	if (!g || kmem == MAP_FAILED)
 		die("hv-paging state");
 	g->mem = (struct gmem){.host = kmem, .size = KMEM_SIZE};
-	g->mode = MODE_PTEFREE;
 	g->console = stderr;
 	struct ptefree_config c = {NWINDOWS, window_mib * MIB, policy, MIB, pp};
 	uint64_t tables = KMEM_SIZE - ptefree_tables_size(&c);
 	char err[200];
-	g->pf = ptefree_create(&c, &g->mem, KMEM_BASE, tables, tables, err, sizeof err);
-	if (!g->pf)
+	struct ptefree *pf =
+	    ptefree_create(&c, &g->mem, KMEM_BASE, tables, tables, err, sizeof err);
+	if (!pf)
 		die("ptefree_create: %s", err);
-	ptefree_guard(g->pf, &g->mem);
+	ptefree_guard(pf, &g->mem);
+	ptefree_attach(g, pf);
 	return g;
 }
 
@@ -159,7 +161,8 @@ static int64_t call(struct guest *g, uint32_t nr, uint64_t a0, uint64_t a1, uint
 static void touch(struct guest *g, int64_t as, uint64_t va, long pages, bool read_first)
 {
 	for (long i = 0; i < pages; i++) {
-		volatile uint8_t *p = ptefree_host(g->pf, (int)as, va + (uint64_t)i * PAGE_SIZE);
+		volatile uint8_t *p =
+		    ptefree_host(ptefree_of(g), (int)as, va + (uint64_t)i * PAGE_SIZE);
 		if (read_first && *p)
 			die("a fresh page does not read zero");
 		*p = 1;
@@ -174,8 +177,8 @@ static int64_t parent(struct guest *g, long rss_kib)
 	call(g, HC_MAP, as, CODE_VA, CODE_PAGES * PAGE_SIZE, rw);
 	touch(g, as, CODE_VA, CODE_PAGES, false);
 	call(g, HC_PROTECT, as, CODE_VA, CODE_PAGES * PAGE_SIZE, HC_PROT_READ | HC_PROT_EXEC);
-	call(g, HC_MAP, as, pf_window_size(g->pf) - STACK_SIZE, STACK_SIZE, rw);
-	touch(g, as, pf_window_size(g->pf) - PAGE_SIZE, 1, false);
+	call(g, HC_MAP, as, ptefree_window_size(ptefree_of(g)) - STACK_SIZE, STACK_SIZE, rw);
+	touch(g, as, ptefree_window_size(ptefree_of(g)) - PAGE_SIZE, 1, false);
 	call(g, HC_MAP, as, region_va(g, len), len, rw);
 	touch(g, as, region_va(g, len), rss_kib / 4, false);
 	return as;
@@ -376,7 +379,7 @@ int main(int argc, char **argv)
 		json_t *calls = calls_by_window(&o);
 		json_t *doc = json_pack(
 		    "{s:{s:o, s:o, s:s, s:s, s:I, s:I}}", "hv_native", "calls_ns_by_window_mib",
-		    calls, "native_ns", native, "fork_policy", ptefree_policy_name(g->pf),
+		    calls, "native_ns", native, "fork_policy", ptefree_policy_name(ptefree_of(g)),
 		    "populate", populate_name(o.populate), "window_mib", (json_int_t)o.window_mib,
 		    "region_kib", (json_int_t)o.rss_kib);
 		char err[PATH_MAX + 128];

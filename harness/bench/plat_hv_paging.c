@@ -1,4 +1,5 @@
-/* plat_hvnative.c: the "hv-native" platform: the hv's ptefree paging on host memory, no KVM. */
+/* plat_hv_paging.c: the "hv-native" platform: build/hv-paging, the hv's ptefree paging on host
+ * memory, no KVM. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,7 +13,7 @@ static const char *hv_paging_path(void)
 	return path;
 }
 
-static int hvnative_available(char *why, size_t len)
+static int hv_paging_available(char *why, size_t len)
 {
 	if (access(hv_paging_path(), X_OK) == 0)
 		return 1;
@@ -20,14 +21,14 @@ static int hvnative_available(char *why, size_t len)
 	return 0;
 }
 
-static const char *hvnative_mmu(void)
+static const char *hv_paging_mmu(void)
 {
 	return "none";
 }
 
 /* The workloads whose operations are the hv's paging calls: fork + child writes + destroy,
  * and map + first touches + unmap. */
-static int hvnative_supports(const struct workload *w, char *why, size_t len)
+static int hv_paging_supports(const struct workload *w, char *why, size_t len)
 {
 	if (!strcmp(w->name, "forkstorm") || !strcmp(w->name, "mmapchurn"))
 		return 1;
@@ -36,10 +37,10 @@ static int hvnative_supports(const struct workload *w, char *why, size_t len)
 	return 0;
 }
 
-static int hvnative_run_once(const struct cell *c, long iters, int reps, int warmup,
-			     double timeout_s, json_t *rec)
+static int hv_paging_run_once(const struct cell *c, long iters, int reps, int warmup,
+			      double timeout_s, json_t *rec)
 {
-	char a_iters[32], a_reps[32], a_warmup[32], a_policy[32], a_json[4200], a_var[48];
+	char a_iters[32], a_reps[32], a_warmup[32], a_policy[32], a_json[4200], a_var[VARY_MAX][64];
 	snprintf(a_iters, sizeof a_iters, "iters=%ld", iters);
 	snprintf(a_reps, sizeof a_reps, "reps=%d", reps);
 	snprintf(a_warmup, sizeof a_warmup, "warmup=%d", warmup);
@@ -47,21 +48,23 @@ static int hvnative_run_once(const struct cell *c, long iters, int reps, int war
 	char path[4096];
 	snprintf(a_json, sizeof a_json, "json=%s",
 		 scratch_path("hv-paging.json", path, sizeof path));
-	char *argv[10 + WL_MAX_PARAMS] = {
+	char *argv[10 + WL_MAX_PARAMS + VARY_MAX] = {
 	    (char *)hv_paging_path(), (char *)c->wl->name, a_iters, a_reps, a_warmup, a_policy};
 	int argc = 6;
 	if (reps > 1) /* the measured run, not the calibration runs: the per-call probes */
 		argv[argc++] = a_json;
-	char opt[32];
-	const char *value = variant_option(c->variant, opt, sizeof opt);
-	if (value) {
-		snprintf(a_var, sizeof a_var, "%s=%s", opt + 2, value);
-		argv[argc++] = a_var;
+	char var_buf[256];
+	const char *var_names[VARY_MAX], *var_values[VARY_MAX];
+	int nvar =
+	    variant_pairs(c->variant, var_buf, sizeof var_buf, var_names, var_values, VARY_MAX);
+	for (int i = 0; i < nvar; i++) {
+		snprintf(a_var[i], sizeof a_var[i], "%s=%s", var_names[i], var_values[i]);
+		argv[argc++] = a_var[i];
 	}
 	char kv[WL_MAX_PARAMS][48]; /* every parameter, defaults included */
 	for (int i = 0; i < wl_nparams(c->wl); i++) {
 		if (param_is_concurrency(c->wl->params[i].name))
-			continue; /* one process: hvnative_run_cell skips the others */
+			continue; /* one process: hv_paging_run_cell skips the others */
 		snprintf(kv[i], sizeof kv[i], "%s=%ld", c->wl->params[i].name, c->p[i]);
 		argv[argc++] = kv[i];
 	}
@@ -94,12 +97,14 @@ static int hvnative_run_once(const struct cell *c, long iters, int reps, int war
 	return cell_verdict(rec, parsed, &o, timeout_s, "hv-paging");
 }
 
-static int hvnative_run_cell(const struct cell *c, const struct budget *b, json_t *rec)
+static int hv_paging_run_cell(const struct cell *c, const struct budget *b, json_t *rec)
 {
-	if (!strcmp(c->mode, "classic")) {
-		json_object_set_new(rec, "reason",
-				    json_string("the hv pages in ptefree mode only; classic's "
-						"paging is the guest's"));
+	if (strcmp(c->mode, "ptefree")) {
+		json_object_set_new(
+		    rec, "reason",
+		    json_sprintf("the hv pages in ptefree mode only; %s's paging is "
+				 "the guest's",
+				 c->mode));
 		return 1;
 	}
 	if (c->cpus > 1) {
@@ -108,15 +113,15 @@ static int hvnative_run_cell(const struct cell *c, const struct budget *b, json_
 						"concurrent copies are measured under KVM only"));
 		return 1;
 	}
-	return measure_cell(c, b, hvnative_run_once, rec);
+	return measure_cell(c, b, hv_paging_run_once, rec);
 }
 
-const struct platform platform_hv_native = {
+const struct platform platform_hv_paging = {
     .name = "hv-native",
     .has_modes = true,
-    .available = hvnative_available,
-    .mmu = hvnative_mmu,
-    .supports = hvnative_supports,
+    .available = hv_paging_available,
+    .mmu = hv_paging_mmu,
+    .supports = hv_paging_supports,
     .time_note = native_time_note,
-    .run_cell = hvnative_run_cell,
+    .run_cell = hv_paging_run_cell,
 };

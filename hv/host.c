@@ -1,4 +1,4 @@
-/* platform.c: which KVM and MMU flavour this host has, and the hv's own memory use. */
+/* host.c: what the host is (its KVM, MMU and transparent huge pages), and host memory use. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +40,7 @@ static bool yes(const char *v)
 	return strcmp(v, "Y") == 0 || strcmp(v, "1") == 0;
 }
 
-void platform_detect(struct platform *p)
+void host_detect(struct host *p)
 {
 	char v[64];
 	memset(p, 0, sizeof *p);
@@ -58,7 +58,7 @@ void platform_detect(struct platform *p)
 		snprintf(p->mmu, sizeof p->mmu, "%s", yes(v) ? "npt" : "shadow");
 	}
 	read_word("/sys/module/kvm/parameters/tdp_mmu", p->tdp_mmu, sizeof p->tdp_mmu);
-	/* ptefree windows are host anonymous memory: huge pages change how KVM maps them */
+	/* guest memory is host anonymous memory: huge pages change how KVM maps it */
 	read_choice("/sys/kernel/mm/transparent_hugepage/enabled", p->thp, sizeof p->thp);
 
 	/* The lab is a QEMU machine; an explicit PAGELAB_PLATFORM wins over the guess. */

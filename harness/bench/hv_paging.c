@@ -1,5 +1,6 @@
-/* hvnative.c: the tables of the hv-native platform (the hv's paging per call against native
- * Linux, measured in one run) and the ptefree targets they are checked against. */
+/* hv_paging.c: the tables of build/hv-paging on the hv-native platform (the hv's paging per
+ * call against native Linux, measured in one run) and the ptefree targets they are checked against.
+ */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -135,7 +136,7 @@ static double map_touch_unmap(json_t *hv, const char *window)
 
 /* hvnative.tsv: a row per hv-native cell and operation: the hv at each window and native
  * Linux, us. */
-void hvnative_write_tsv(FILE *f, json_t *runs)
+void hv_paging_write_tsv(FILE *f, json_t *runs)
 {
 	size_t i;
 	json_t *r;
@@ -182,7 +183,7 @@ static void fault_targets(FILE *f, json_t *runs)
 	}
 }
 
-void hvnative_print(json_t *runs, FILE *f)
+void hv_paging_print(json_t *runs, FILE *f)
 {
 	size_t i;
 	json_t *r;
