@@ -1,7 +1,7 @@
 #!/bin/sh
 # kvmtests.sh: runs KVM integration test scripts on this host's /dev/kvm and in the lab VM.
 #
-# Usage: harness/kvmtests.sh SCRIPT[@npt=LIST][@entry=LIST][@smp=N]...   (from the repository top)
+# Usage: harness/kvmtests.sh SCRIPT[@npt=LIST][@smp=N]...      (from the repository top)
 # A SCRIPT is a POSIX sh script (busybox sh in the lab) run from the repository top that prints
 # PASS/FAIL/SKIP lines and exits non-zero on failure. Where it runs:
 #   - here, if /dev/kvm can be opened (on whatever MMU the host's kvm module uses: EPT/NPT,
@@ -12,9 +12,9 @@
 #     MMU; reloaded between passes where it changes), the guest's system-call entry ENTRY
 #     (syscall, or trap: its int3 gate, the one PVM hosts need; forced through
 #     PAGELAB_SYSCALL_ENTRY). A pass runs the scripts whose npt LIST (1, the default; 0; or
-#     0,1) holds its NPT and whose entry LIST (default syscall,trap) holds its ENTRY. A boot
-#     gets the largest @smp=N of its scripts as vCPUs (default 1). Each load of kvm-amd is
-#     checked (a PASS or FAIL line). PAGELAB_LAB=0 leaves the lab out where /dev/kvm is here;
+#     0,1) holds its NPT. A boot gets the largest @smp=N of its scripts as vCPUs (default 1).
+#     Each load of kvm-amd is checked (a PASS or FAIL line). PAGELAB_LAB=0 leaves the lab out
+#     where /dev/kvm is here;
 #   - where neither can run (no /dev/kvm, no QEMU or lab kernel) each script is a SKIP with
 #     the reason.
 # The part here and the lab boots run at the same time (each is one busy thread or so: the
@@ -119,40 +119,39 @@ run_here() {
 	return $failed
 }
 
-# Splits argument $1 (SCRIPT[@npt=LIST][@entry=LIST][@smp=N]) into $script, $npts, $entries
-# and $smp; prints a FAIL line and returns 1 for an unknown suffix.
+# Splits argument $1 (SCRIPT[@npt=LIST][@smp=N]) into $script, $npts and $smp; prints a FAIL
+# line and returns 1 for an unknown suffix.
 parse() {
 	script=${1%%@*}
-	npts=1 entries=syscall,trap smp=1 rest=${1#"$script"}
+	npts=1 smp=1 rest=${1#"$script"}
 	while [ -n "$rest" ]; do
 		item=${rest#@}
 		item=${item%%@*}
 		rest=${rest#@"$item"}
 		case $item in
-		npt=*) npts=${item#npt=} ;;
-		entry=*) entries=${item#entry=} ;;
+		npt=0 | npt=1 | npt=0,1 | npt=1,0) npts=${item#npt=} ;;
 		smp=[1-9]) smp=${item#smp=} ;;
 		*)
 			echo "FAIL $script: unknown suffix @$item in $1 (expected @npt=0, @npt=1," \
-				"@npt=0,1, @entry=syscall, @entry=trap, @entry=syscall,trap or @smp=N, N in 1..9)"
+				"@npt=0,1 or @smp=N, N in 1..9)"
 			return 1
 			;;
 		esac
 	done
 }
 
-# Whether the script parsed last runs in a pass with npt=$1 and entry $2.
+# Whether the script parsed last runs in a pass with npt=$1.
 runs_in() {
-	case ,$npts, in *,$1,*) ;; *) return 1 ;; esac
-	case ,$entries, in *,$2,*) ;; *) return 1 ;; esac
+	case ,$npts, in *,$1,*) return 0 ;; esac
+	return 1
 }
 
-# The scripts among arguments 3... that run in a pass with npt=$1 and entry $2.
+# The scripts among arguments 2... that run in a pass with npt=$1.
 pass_scripts() {
-	pass_npt=$1 pass_entry=$2
-	shift 2
+	pass_npt=$1
+	shift
 	for arg in "$@"; do
-		parse "$arg" >/dev/null && runs_in "$pass_npt" "$pass_entry" && echo "$script"
+		parse "$arg" >/dev/null && runs_in "$pass_npt" && echo "$script"
 	done
 }
 
@@ -184,7 +183,7 @@ run_lab_passes() {
 	for pass in $(echo "$passes" | tr , ' '); do
 		platform=lab-npt
 		[ "${pass%%:*}" = 0 ] && platform=lab-shadow
-		scripts=$(pass_scripts "${pass%%:*}" "${pass#*:}" "$@")
+		scripts=$(pass_scripts "${pass%%:*}" "$@")
 		[ -n "$scripts" ] || continue
 		if load_kvm_amd "${pass%%:*}" $platform; then
 			PAGELAB_SYSCALL_ENTRY=${pass#*:}
@@ -204,7 +203,7 @@ if [ "${1:-}" = --lab ]; then
 fi
 
 [ $# -gt 0 ] || {
-	echo "usage: $0 SCRIPT[@npt=0|1|0,1][@entry=syscall|trap|syscall,trap][@smp=N]..." >&2
+	echo "usage: $0 SCRIPT[@npt=0|1|0,1][@smp=N]..." >&2
 	exit 2
 }
 
@@ -233,7 +232,7 @@ run_boot() {
 	for arg in "$@"; do
 		parse "$arg"
 		for pass in $(echo "$passes" | tr , ' '); do
-			runs_in "${pass%%:*}" "${pass#*:}" && [ "$smp" -gt $cpus ] && cpus=$smp
+			runs_in "${pass%%:*}" && [ "$smp" -gt $cpus ] && cpus=$smp
 		done
 	done
 	limit=${LAB_TIMEOUT:-1500}
@@ -295,13 +294,20 @@ if [ $lab = 1 ] && ! reason=$(harness/lab/run.sh --probe 2>&1); then
 fi
 # the boots that have something to run
 boots=''
-[ $lab = 1 ] && for boot in ${LAB_BOOTS:-1:trap,0:syscall}; do
+for boot in ${LAB_BOOTS:-1:trap,0:syscall}; do
 	for pass in $(echo "$boot" | tr , ' '); do
-		if [ -n "$(pass_scripts "${pass%%:*}" "${pass#*:}" $args)" ]; then
-			boots="$boots $boot"
-			break
-		fi
+		case $pass in
+		[01]:syscall | [01]:trap) ;;
+		*)
+			echo "FAIL kvmtests: '$pass' in LAB_BOOTS is not NPT:ENTRY (NPT 0 or 1, ENTRY" \
+				"syscall or trap)"
+			exit 2
+			;;
+		esac
+		[ $lab = 1 ] && [ -n "$(pass_scripts "${pass%%:*}" $args)" ] && run=1
 	done
+	[ "${run:-0}" = 1 ] && boots="$boots $boot"
+	run=0
 done
 
 # The first boot in the foreground (its output streams; without a lab, the part here), the

@@ -1,7 +1,7 @@
 /* guest_fuzz.S: random hypercall numbers and arguments (xorshift64), then an ok result. */
 #include "guest.inc"
 #ifndef FUZZ_ROUNDS
-#define FUZZ_ROUNDS 20000 /* guest_fuzz_long.elf (make fuzz): 1000000 */
+#define FUZZ_ROUNDS 20000 /* guest_fuzz_long.elf (make test-all, make fuzz): 1000000 */
 #endif
 	.equ ROUNDS, FUZZ_ROUNDS
 	.equ SMALL_GPA, 0x1000000 /* addresses inside guest memory half of the time */
