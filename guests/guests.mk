@@ -83,9 +83,10 @@ all: $(GUEST_OUT)/kernel.elf
 # Guest integration tests run on KVM: here, or in the lab VM under both NPT and KVM's shadow
 # MMU (see harness/kvmtests.sh).
 GUEST_TEST_SCRIPTS := $(wildcard guests/tests/*.sh)
-# These run several vCPUs: the lab VM gets two CPUs for them (one per host core here).
+# These run several vCPUs: the lab VM gets two CPUs (one per host core here).
 GUEST_SMP_SCRIPTS := $(filter %/smp.sh %/concurrency.sh,$(GUEST_TEST_SCRIPTS))
-TESTS += "sh harness/kvmtests.sh $(foreach t,$(filter-out $(GUEST_SMP_SCRIPTS),$(GUEST_TEST_SCRIPTS)),$(t)@npt=0,1) $(foreach t,$(GUEST_SMP_SCRIPTS),$(t)@npt=0,1@smp=2)"
+KVM_TESTS += $(foreach t,$(filter-out $(GUEST_SMP_SCRIPTS),$(GUEST_TEST_SCRIPTS)),$(t)@npt=0,1) \
+	$(foreach t,$(GUEST_SMP_SCRIPTS),$(t)@npt=0,1@smp=2)
 TEST_DEPS += $(GUEST_OUT)/kernel.elf $(BUILD)/hv $(BUILD)/hv-static
 
 # ---- Memory management (kalloc, kmalloc, VMA tree, address spaces, MMU backends) ----

@@ -86,19 +86,19 @@ $(HV_OUT)/tests/guest_fuzz_long.elf: hv/tests/guest_fuzz.S hv/tests/guest.ld hv/
 
 all: $(HV_TEST_GUESTS) $(HV_OUT)/tests/guest_fuzz_long.elf
 
-# Integration tests on /dev/kvm: harness/kvmtests.sh runs them in the lab VM (one boot per MMU).
-HV_KVM_TESTS := $(filter-out hv/tests/fuzz_long.sh hv/tests/hostile.sh,$(wildcard hv/tests/*.sh))
-TESTS += "sh harness/kvmtests.sh $(foreach t,$(HV_KVM_TESTS),$(t)@npt=0,1)"
+# Integration tests on /dev/kvm: harness/kvmtests.sh runs them here and in the lab VM.
+KVM_TESTS += $(foreach t,$(filter-out hv/tests/hostile.sh,$(wildcard hv/tests/*.sh)),$(t)@npt=0,1)
 TEST_DEPS += $(BUILD)/hv $(BUILD)/hv-static $(BUILD)/hv-testmode $(HV_TEST_GUESTS)
 
 # Hostile input, refused before anything starts: here only (the few real runs use /dev/kvm if any)
 TESTS += "sh hv/tests/hostile.sh"
 TEST_DEPS += $(BUILD)/hv-paging
 
-# make fuzz: the fuzzers at 10^6 calls per mode and fork policy, in KVM (here and in the lab,
-# one system-call entry there: the guest fuzzer runs in ring 0 only;
-# the unit fuzzer of test_ptefree makes as many in make test). CI runs it after make test.
+# make fuzz: the fuzzers of make test-all alone (10^6 calls per mode and fork policy, here and
+# in both lab MMUs with one system-call entry: the guest fuzzer runs in ring 0 only; the unit
+# fuzzer of test_ptefree makes as many in make test).
 .PHONY: fuzz
 fuzz: all $(HV_OUT)/tests/guest_fuzz_long.elf
-	@LAB_ENTRIES=syscall sh harness/testrun.sh "sh harness/kvmtests.sh hv/tests/fuzz_long.sh@npt=0,1"
+	@PAGELAB_TEST_ALL=1 LAB_BOOTS="1:syscall 0:syscall" sh harness/testrun.sh \
+		"BUILD=$(BUILD) sh harness/kvmtests.sh hv/tests/fuzz.sh@npt=0,1"
 .PRECIOUS: $(HV_OUT)/tests/%.o

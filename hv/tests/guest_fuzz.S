@@ -2,7 +2,7 @@
    of the calls aim their pointer arguments at frames the hv types. */
 #include "guest.inc"
 #ifndef FUZZ_ROUNDS
-#define FUZZ_ROUNDS 20000 /* guest_fuzz_long.elf (make fuzz): 1000000 */
+#define FUZZ_ROUNDS 20000 /* guest_fuzz_long.elf (make test-all, make fuzz): 1000000 */
 #endif
 	.equ ROUNDS, FUZZ_ROUNDS
 	.equ SMALL_GPA, 0x1000000 /* addresses inside guest memory half of the time */

@@ -29,8 +29,8 @@ one() {
 }
 # 2 MiB of objects per op: more than the boot share, so chunks come and go within one op
 one kalloc --workload kalloc --param size=2048 --param count=1024 --iters 1 --reps 1 --warmup 0
-if pvm_host; then
-	echo "SKIP kmem maplimit: 24000 mappings and a fork take minutes with the guest kernel emulated on this PVM host; the lab runs it"
+if too_slow_here; then
+	echo "SKIP kmem maplimit: 24000 mappings and a fork take minutes with the guest kernel emulated on this PVM host; the lab runs it, make test-all here too"
 else
 	one maplimit --exec "maplimit 24000"
 fi
