@@ -71,7 +71,8 @@ stop_stuck() {
 # Stops script $2 (pid $1) if it is still running at the deadline; ends quietly on SIGTERM.
 watchdog() {
 	trap 'kill $sleeper 2>/dev/null; exit 0' TERM
-	sleep $((deadline - $(now))) &
+	# away from the output pipe: a sleep orphaned by a quick TERM must not hold it open
+	sleep $((deadline - $(now))) >/dev/null 2>&1 &
 	sleeper=$!
 	wait $sleeper
 	kill -0 "$1" 2>/dev/null || exit 0
