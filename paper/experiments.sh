@@ -18,7 +18,8 @@ for tool in build/bench build/hv; do
 	[ -x "$tool" ] || { echo "experiments: $tool is missing; run 'make' first" >&2; exit 3; }
 done
 tmp=$(mktemp -d) || exit 4
-trap 'rm -rf "$tmp"' EXIT
+new=''
+trap 'rm -rf "$tmp" ${new:+"$new"}' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -191,6 +192,7 @@ while IFS='|' read -r name into minutes args what; do
 	rm -rf "$into.old"
 	[ ! -e "$into" ] || mv "$into" "$into.old"
 	mv "$new" "$into" && rm -rf "$into.old"
+	new=''
 done <"$tmp/chosen"
 if grep -q '^full|' "$tmp/chosen"; then
 	trace=''
