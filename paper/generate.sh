@@ -3,8 +3,10 @@
 # usage: paper/generate.sh [--values] MODEL DATA_DIR OUT_DIR   (--values: the tables and values only)
 # OUT_DIR gets the model's tables, TSVs and values (with the data's commit and date from
 # DATA_DIR/MANIFEST), the bench's summary of the snapshot (summary.txt) and of each committed
-# experiment (runs/NAME.txt, from paper/runs/NAME), and every figure as SVG (figures/): the
-# snapshot's (plots/plot.sh) and the model's. SVG is the one figure format the write-up keeps.
+# experiment (runs/NAME.txt, from paper/runs/NAME), the ptefree targets of four of them
+# (targets.txt), the exits by reason of paper/data's trace against lab-after's (exits.md), and
+# every figure as SVG (figures/): the snapshot's (plots/plot.sh) and the model's. SVG is the
+# one figure format the write-up keeps.
 set -e
 values=0
 [ "$1" = --values ] && { values=1; shift; }
@@ -23,6 +25,22 @@ for run in paper/runs/*/results.json; do
 	dir=${run%/results.json}
 	build/bench --summary "$dir" >"$out/runs/${dir#paper/runs/}.txt"
 done
+# the summary of experiment $1: of its raw results, or as kept (paper/runs/NAME/summary.txt,
+# or paper/best/NAME.txt, made before the experiments file)
+summary() {
+	for f in "$out/runs/$1.txt" "paper/runs/$1/summary.txt" "paper/best/$1.txt"; do
+		[ ! -e "$f" ] || { echo "$f"; return; }
+	done
+	echo "generate: no summary of experiment $1" >&2
+	exit 2
+}
+for run in hvnative-before hvnative-after lab-after lab-rss16; do
+	echo "== $run"
+	sed -n '/^ptefree targets/,/^$/p' "$(summary $run)" | sed '1d;/^$/d'
+done >"$out/targets.txt"
+after=paper/runs/lab-after/trace-exits.tsv
+[ -e "$after" ] || after=paper/best/lab-after-trace-exits.tsv
+sh paper/exits.sh "$data/trace-exits.tsv" "$after" >"$out/exits.md"
 # plot.sh warns about series a figure has no points for; its errors stop the run
 if ! PLOT_FORMATS=svg sh plots/plot.sh "$data" "$out/figures" >/dev/null 2>"$out/plot.log"; then
 	cat "$out/plot.log" >&2
