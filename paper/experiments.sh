@@ -1,5 +1,5 @@
 #!/bin/sh
-# experiments.sh: runs the write-up's experiments (paper/experiments) with build/bench, each with a MANIFEST.
+# experiments.sh: runs the write-up's experiments (paper/experiments), each with a MANIFEST.
 # usage: paper/experiments.sh [--dry-run] [NAME...]   (make paper-data runs them all;
 # EXPERIMENTS=FILE reads another list)
 # Every invocation is checked against this tree's bench and hv before anything runs: each

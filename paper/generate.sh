@@ -1,6 +1,6 @@
 #!/bin/sh
 # generate.sh: everything make paper derives from a snapshot: tables, values, summaries, figures.
-# usage: paper/generate.sh [--values] MODEL DATA_DIR OUT_DIR   (--values: the tables and values only)
+# usage: paper/generate.sh [--values] MODEL DATA_DIR OUT_DIR   (--values: tables and values only)
 # OUT_DIR gets the model's tables, TSVs and values (with the data's commit and date from
 # DATA_DIR/MANIFEST), the bench's summary of the snapshot (summary.txt) and of each committed
 # experiment (runs/NAME.txt, from paper/runs/NAME), the ptefree targets of four of them

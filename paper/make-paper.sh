@@ -91,10 +91,11 @@ echo "paper: paper/pagelab.md regenerated from paper/data ($(realpath "$src"))"
 # the data's commit (its MANIFEST): has the code that made the numbers changed since?
 commit=$(sed -n 's/^commit: //p' paper/data/MANIFEST)
 code='hv guests workloads include record harness/bench'
+# shellcheck disable=SC2086 # the folders are words
 if ! git cat-file -e "$commit^{commit}" 2>/dev/null; then
 	echo "paper: warning: the data's commit ${commit:-(none)} is not in this repository;" \
 		"cannot tell whether the code has changed since" >&2
 elif [ -n "$(git diff --stat "$commit" -- $code)" ]; then
 	echo "paper: warning: the code that produced paper/data has changed since its commit" \
-		"$commit ($(git diff --shortstat "$commit" -- $code | sed "s/^ //")); run make paper-data" >&2
+		"$commit ($(git diff --shortstat "$commit" -- $code | sed 's/^ //')); run make paper-data" >&2
 fi

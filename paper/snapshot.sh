@@ -1,5 +1,5 @@
 #!/bin/sh
-# snapshot.sh: copies a results folder into a new folder DEST (make-paper.sh swaps it in as paper/data/).
+# snapshot.sh: copies a results folder into a new folder DEST (make-paper.sh's paper/data/).
 # usage: paper/snapshot.sh RESULTS_DIR TRACE_RESULTS_DIR|"" DEST
 # DEST gets the raw results (results.json, the TSVs) and MANIFEST: RESULTS_DIR's own (written
 # by paper/experiments.sh) or, for a folder made by hand, one taken from results.json's
@@ -27,7 +27,10 @@ else
 	/"command": \[/ { cmd = 1; command = ""; next }
 	cmd && /\]/ { cmd = 0; next }
 	cmd { v = $0; gsub(/^ *"|",?$/, "", v); command = command (command == "" ? "" : " ") v; next }
-	{ k = $1; gsub(/[":]/, "", k); v = $0; sub(/^[^:]*: */, "", v); gsub(/^"|",?$|,$/, "", v); f[k] = v }
+	{
+		k = $1; gsub(/[":]/, "", k)
+		v = $0; sub(/^[^:]*: */, "", v); gsub(/^"|",?$|,$/, "", v); f[k] = v
+	}
 	END {
 		printf "experiment: %s (a results folder made by hand; manifest from its results.json)\n", src
 		printf "command: %s\ncommit: %s\ndirty: %s\nstarted: %s\n", command, f["git_commit"],
