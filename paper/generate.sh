@@ -1,14 +1,52 @@
 #!/bin/sh
-# generate.sh: the model's tables, TSVs and values, and the model's figures, from a snapshot.
-# usage: paper/generate.sh MODEL DATA_DIR OUT_DIR (OUT_DIR/figures gets the figures)
+# generate.sh: everything make paper derives from a snapshot: tables, values, summaries, figures.
+# usage: paper/generate.sh [--values] MODEL DATA_DIR OUT_DIR   (--values: tables and values only)
+# OUT_DIR gets the model's tables, TSVs and values (with the data's commit and date from
+# DATA_DIR/MANIFEST), the bench's summary of the snapshot (summary.txt) and of each committed
+# experiment (runs/NAME.txt, from paper/runs/NAME), the ptefree targets of four of them
+# (targets.txt), the exits by reason of paper/data's trace against lab-after's (exits.md), and
+# every figure as SVG (figures/): the snapshot's (plots/plot.sh) and the model's. SVG is the
+# one figure format the write-up keeps.
 set -e
+values=0
+[ "$1" = --values ] && { values=1; shift; }
 model=$1 data=$2 out=$3
 rm -rf "$out"
-mkdir -p "$out/figures"
+mkdir -p "$out/figures" "$out/runs"
 "$model" paper "$data" paper/hwcosts.json "$out"
-for fmt in png svg; do
-	for fig in model-check projection; do
-		gnuplot -e "fmt='$fmt'; tsv='$out/$fig.tsv'; out='$out/figures/$fig.$fmt'" \
-			plots/$fig.gp
+sed -n 's/^commit: \(.\{12\}\).*/data.commit \1/p; s/^started: \(.\{10\}\).*/data.date \1/p' \
+	"$data/MANIFEST" >>"$out/values.txt"
+grep -q '^data.commit ' "$out/values.txt" ||
+	{ echo "generate: $data/MANIFEST names no commit" >&2; exit 2; }
+[ $values = 0 ] || exit 0
+build/bench --summary "$data" >"$out/summary.txt"
+for run in paper/runs/*/results.json; do
+	[ -e "$run" ] || continue
+	dir=${run%/results.json}
+	build/bench --summary "$dir" >"$out/runs/${dir#paper/runs/}.txt"
+done
+# the summary of experiment $1: of its raw results, or as kept (paper/runs/NAME/summary.txt,
+# or paper/best/NAME.txt, made before the experiments file)
+summary() {
+	for f in "$out/runs/$1.txt" "paper/runs/$1/summary.txt" "paper/best/$1.txt"; do
+		[ ! -e "$f" ] || { echo "$f"; return; }
 	done
+	echo "generate: no summary of experiment $1" >&2
+	exit 2
+}
+for run in hvnative-before hvnative-after lab-after lab-rss16; do
+	echo "== $run"
+	sed -n '/^ptefree targets/,/^$/p' "$(summary $run)" | sed '1d;/^$/d'
+done >"$out/targets.txt"
+after=paper/runs/lab-after/trace-exits.tsv
+[ -e "$after" ] || after=paper/best/lab-after-trace-exits.tsv
+sh paper/exits.sh "$data/trace-exits.tsv" "$after" >"$out/exits.md"
+# plot.sh warns about series a figure has no points for; its errors stop the run
+if ! PLOT_FORMATS=svg sh plots/plot.sh "$data" "$out/figures" >/dev/null 2>"$out/plot.log"; then
+	cat "$out/plot.log" >&2
+	exit 3
+fi
+rm "$out/plot.log"
+for fig in model-check projection; do
+	gnuplot -e "fmt='svg'; tsv='$out/$fig.tsv'; out='$out/figures/$fig.svg'" plots/$fig.gp
 done

@@ -1,7 +1,9 @@
 #!/bin/sh
-# make-paper.sh: regenerates what paper/pagelab.md quotes from a results folder: the snapshot
-# in paper/data/ (paper/snapshot.sh), the model's tables and values in paper/generated/, the
-# figures, and the generated blocks and values spliced into paper/pagelab.md.
+# make-paper.sh: regenerates what paper/pagelab.md quotes from a results folder.
+# It makes the snapshot in paper/data/ (paper/snapshot.sh), everything derived from it in
+# paper/generated/ (tables, values, summaries, figures: paper/generate.sh) and splices the
+# generated blocks and values into paper/pagelab.md; it warns (exit 0) when the code that made
+# the data has changed since the commit in paper/data/MANIFEST.
 # usage: paper/make-paper.sh [RESULTS_DIR [TRACE_RESULTS_DIR]]
 # RESULTS_DIR defaults to results/latest or, where there is none (a fresh clone), to the
 # committed snapshot itself, which is then kept as it is. Everything is made in a temporary
@@ -36,15 +38,6 @@ stage=$(mktemp -d paper/.make-paper.XXXXXX) || exit 4
 trap 'rm -rf "$stage"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-# what the write-up quotes must be there before anything is copied or drawn from it
-rc=0
-"$model" paper "$src" paper/hwcosts.json "$stage/values" >/dev/null &&
-	"$model" splice paper/pagelab.md "$stage/values" "$src" >"$stage/pagelab.md" || rc=$?
-if [ $rc != 0 ]; then
-	echo "paper: $src cannot give what paper/pagelab.md quotes (the values above are" \
-		"missing: a quick or partial run?); nothing changed" >&2
-	exit $rc
-fi
 data=paper/data
 if [ $own = 0 ]; then
 	sh paper/snapshot.sh "$src" "$trace" "$stage/data" || {
@@ -54,8 +47,17 @@ if [ $own = 0 ]; then
 	}
 	data=$stage/data
 fi
+# what the write-up quotes must be there before anything is drawn
+rc=0
+sh paper/generate.sh --values "$model" "$data" "$stage/values" >/dev/null &&
+	"$model" splice paper/pagelab.md "$stage/values" "$data" >"$stage/pagelab.md" || rc=$?
+if [ $rc != 0 ]; then
+	echo "paper: $src cannot give what paper/pagelab.md quotes (the values above are" \
+		"missing: a quick or partial run?); nothing changed" >&2
+	exit $rc
+fi
 sh paper/generate.sh "$model" "$data" "$stage/generated" || {
-	echo "paper: drawing the model's figures failed (above); nothing changed" >&2
+	echo "paper: drawing the tables and figures failed (above); nothing changed" >&2
 	exit 3
 }
 "$model" splice paper/pagelab.md "$stage/generated" "$data" >"$stage/pagelab.md"
@@ -86,3 +88,14 @@ fi
 swap "$stage/generated" paper/generated || unswap
 mv "$stage/pagelab.md" paper/pagelab.md || unswap
 echo "paper: paper/pagelab.md regenerated from paper/data ($(realpath "$src"))"
+# the data's commit (its MANIFEST): has the code that made the numbers changed since?
+commit=$(sed -n 's/^commit: //p' paper/data/MANIFEST)
+code='hv guests workloads include record harness/bench'
+# shellcheck disable=SC2086 # the folders are words
+if ! git cat-file -e "$commit^{commit}" 2>/dev/null; then
+	echo "paper: warning: the data's commit ${commit:-(none)} is not in this repository;" \
+		"cannot tell whether the code has changed since" >&2
+elif [ -n "$(git diff --stat "$commit" -- $code)" ]; then
+	echo "paper: warning: the code that produced paper/data has changed since its commit" \
+		"$commit ($(git diff --shortstat "$commit" -- $code | sed 's/^ //')); run make paper-data" >&2
+fi

@@ -1,11 +1,18 @@
 # paper.mk: `make paper [RESULTS=dir] [TRACE=dir]` regenerates everything the write-up quotes
 # from a results folder (default results/latest; without one, the committed snapshot): the
-# data snapshot in paper/data/, the generated tables and values in paper/generated/, the
-# figures, and the spliced paper/pagelab.md, all or nothing (paper/make-paper.sh). `make test`
-# checks that the write-up matches what its snapshot gives.
+# data snapshot in paper/data/ and everything derived from it in paper/generated/ (tables,
+# values, summaries, SVG figures), and the spliced paper/pagelab.md, all or nothing
+# (paper/make-paper.sh). `make paper-data` runs every experiment of paper/experiments
+# (paper/experiments.sh: about 80 minutes on 2 CPUs; not part of make test), installs their
+# raw results and regenerates the write-up. `make test` checks that every committed derived
+# file is what its inputs give.
 
 paper: $(BUILD)/model $(BUILD)/bench
 	@sh paper/make-paper.sh "$(RESULTS)" "$(TRACE)"
 
+.PHONY: paper-data
+paper-data: all
+	@sh paper/experiments.sh
+
 TESTS += "sh paper/check-generated.sh $(BUILD)/model"
-TEST_DEPS += $(BUILD)/model
+TEST_DEPS += $(BUILD)/model $(BUILD)/bench

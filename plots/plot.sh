@@ -1,6 +1,6 @@
 #!/bin/sh
 # plot.sh: draws the figures of one results folder (results.tsv, exits.tsv) as PNG and SVG.
-# usage: plot.sh RESULTS_DIR OUT_DIR
+# usage: [PLOT_FORMATS="png svg"] plot.sh RESULTS_DIR OUT_DIR   (the write-up keeps svg only)
 # The folder must be a complete results folder of this bench (build/bench --check, or $BENCH);
 # the figures are drawn aside and replace OUT_DIR's only once every one is drawn. Exit
 # status (harness/README.md): 0, 2 bad usage or a foreign, incomplete or truncated results
@@ -37,10 +37,10 @@ out=$tmp/figures
 mkdir "$out"
 tsv="$res/results.tsv"
 
-# draw SCRIPT NAME SETTINGS: writes $out/NAME.png and .svg. A sweep of one point makes
+# draw SCRIPT NAME SETTINGS: writes $out/NAME.png and .svg (PLOT_FORMATS). A sweep of one point makes
 # gnuplot warn about an empty x range; that warning is dropped, any other error shown.
 draw() {
-	for fmt in png svg; do
+	for fmt in ${PLOT_FORMATS:-png svg}; do
 		if ! gnuplot -e "dir='$dir'; fmt='$fmt'; out='$out/$2.$fmt'; $3" "$dir/$1" \
 			2>"$tmp/gnuplot.err"; then
 			cat "$tmp/gnuplot.err" >&2
@@ -49,7 +49,7 @@ draw() {
 		fi
 		grep -v '^Warning: empty [xy] range' "$tmp/gnuplot.err" >&2 || true
 	done
-	echo "plots: $dest/$2.png, $dest/$2.svg"
+	echo "plots: $dest/$2 (${PLOT_FORMATS:-png svg})"
 }
 
 # results.tsv columns: 1 workload, 2 params, 3 mode, 6 label, 7 status, 8..11 parameter

@@ -162,6 +162,13 @@ cp -r paper/data "$tmp/copy" # complete, with every cell; gnuplot fails midway
 mkdir "$tmp/bin" && printf '#!/bin/sh\nexit 1\n' >"$tmp/bin/gnuplot" && chmod +x "$tmp/bin/gnuplot"
 expect "make paper with a failing step" 3 "gnuplot failed" env PATH="$tmp/bin:$PATH" \
 	sh paper/make-paper.sh "$tmp/copy"
+# make paper-data: one invocation this tree's bench refuses stops the whole list before any run
+printf '%s\n' 'name ok' 'what a point' 'into paper/runs/ok' 'minutes 1' \
+	'bench --platforms native --workloads nullsys:' '' 'name bad' 'what a wrong workload' \
+	'into paper/runs/bad' 'minutes 1' 'bench --platforms native --workloads nosuch' \
+	>"$tmp/experiments"
+expect "make paper-data with a refused invocation" 2 "no workload nosuch" \
+	env EXPERIMENTS="$tmp/experiments" sh paper/experiments.sh
 
 # SIGTERM to a running bench: no process of it stays, its results are marked incomplete,
 # results/latest does not move; the new folder is removed afterwards
