@@ -35,8 +35,9 @@ clean:
 	rm -rf $(BUILD)
 
 # Each fragment appends test commands to TESTS (each prints PASS/FAIL/SKIP lines), KVM test
-# scripts to KVM_TESTS (SCRIPT@npt=...: one harness/kvmtests.sh run takes them all, so that one
-# lab boot serves every script), and the files they need to TEST_DEPS; harness/testrun.sh runs
+# scripts to KVM_TESTS (each script's "# kvmtests:" line says where it runs; one
+# harness/kvmtests.sh run takes them all, so that one lab boot serves every script), and the
+# files they need to TEST_DEPS; harness/testrun.sh runs
 # them and prints the totals. What the build and the tests need is installed first
 # (harness/install-deps.sh), then built.
 # make test: every mode here and in both lab MMUs in one lab boot, the guest's SYSCALL entry

@@ -83,10 +83,8 @@ all: $(GUEST_OUT)/kernel.elf
 # Guest integration tests run on KVM: here, or in the lab VM under both NPT and KVM's shadow
 # MMU (see harness/kvmtests.sh).
 GUEST_TEST_SCRIPTS := $(wildcard guests/tests/*.sh)
-# These run several vCPUs: the lab VM gets two CPUs (one per host core here).
-GUEST_SMP_SCRIPTS := $(filter %/smp.sh %/concurrency.sh,$(GUEST_TEST_SCRIPTS))
-KVM_TESTS += $(foreach t,$(filter-out $(GUEST_SMP_SCRIPTS),$(GUEST_TEST_SCRIPTS)),$(t)@npt=0,1) \
-	$(foreach t,$(GUEST_SMP_SCRIPTS),$(t)@npt=0,1@smp=2)
+# Each script's "# kvmtests:" line says where it runs (smp.sh and concurrency.sh: two vCPUs).
+KVM_TESTS += $(GUEST_TEST_SCRIPTS)
 TEST_DEPS += $(GUEST_OUT)/kernel.elf $(BUILD)/hv $(BUILD)/hv-static
 
 # ---- Memory management (kalloc, kmalloc, VMA tree, address spaces, MMU backends) ----

@@ -2,6 +2,8 @@
 # kvmtests.sh: runs KVM integration test scripts on this host's /dev/kvm and in the lab VM.
 #
 # Usage: harness/kvmtests.sh SCRIPT[@npt=LIST][@smp=N]...      (from the repository top)
+# A script states its own needs in a header line "# kvmtests: @npt=LIST[@smp=N]"; a suffix on
+# the command line overrides it.
 # A SCRIPT is a POSIX sh script (busybox sh in the lab) run from the repository top that prints
 # PASS/FAIL/SKIP lines and exits non-zero on failure. Where it runs:
 #   - here, if /dev/kvm can be opened (on whatever MMU the host's kvm module uses: EPT/NPT,
@@ -121,10 +123,13 @@ run_here() {
 }
 
 # Splits argument $1 (SCRIPT[@npt=LIST][@smp=N]) into $script, $npts and $smp; prints a FAIL
-# line and returns 1 for an unknown suffix.
+# line and returns 1 for an unknown suffix. Without a suffix, the script's own header line
+# "# kvmtests: @npt=LIST[@smp=N]" says where it runs (npt=1 and one vCPU without one).
 parse() {
 	script=${1%%@*}
 	npts=1 smp=1 rest=${1#"$script"}
+	[ -n "$rest" ] ||
+		rest=$(sed -n 's/^# kvmtests: *\([^ ]*\).*/\1/p' "$script" 2>/dev/null | head -n 1)
 	while [ -n "$rest" ]; do
 		item=${rest#@}
 		item=${item%%@*}

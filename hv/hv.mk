@@ -87,7 +87,8 @@ $(HV_OUT)/tests/guest_fuzz_long.elf: hv/tests/guest_fuzz.S hv/tests/guest.ld hv/
 all: $(HV_TEST_GUESTS) $(HV_OUT)/tests/guest_fuzz_long.elf
 
 # Integration tests on /dev/kvm: harness/kvmtests.sh runs them here and in the lab VM.
-KVM_TESTS += $(foreach t,$(filter-out hv/tests/hostile.sh,$(wildcard hv/tests/*.sh)),$(t)@npt=0,1)
+# (each script's "# kvmtests:" line says where)
+KVM_TESTS += $(filter-out hv/tests/hostile.sh,$(wildcard hv/tests/*.sh))
 TEST_DEPS += $(BUILD)/hv $(BUILD)/hv-static $(BUILD)/hv-testmode $(HV_TEST_GUESTS)
 
 # Hostile input, refused before anything starts: here only (the few real runs use /dev/kvm if any)
@@ -100,5 +101,5 @@ TEST_DEPS += $(BUILD)/hv-paging
 .PHONY: fuzz
 fuzz: all $(HV_OUT)/tests/guest_fuzz_long.elf
 	@PAGELAB_TEST_ALL=1 LAB_BOOTS="1:syscall 0:syscall" sh harness/testrun.sh \
-		"BUILD=$(BUILD) sh harness/kvmtests.sh hv/tests/fuzz.sh@npt=0,1"
+		"BUILD=$(BUILD) sh harness/kvmtests.sh hv/tests/fuzz.sh"
 .PRECIOUS: $(HV_OUT)/tests/%.o

@@ -3,6 +3,7 @@
 # checks, and an unmap with a reader on the other vCPU costs exactly one shootdown where the
 # guest kernel does one (classic: one IPI; pvmmu: one flush with the other vCPU in its mask;
 # ptefree: none, the hv's change is seen by every vCPU). Run it through harness/kvmtests.sh.
+# kvmtests: @npt=0,1@smp=2 (where harness/kvmtests.sh runs it)
 HV=${HV:-build/hv}
 failed=0
 if ! "$HV" --help 2>&1 | grep -q -- "--cpus"; then

@@ -3,6 +3,7 @@
 # passes on the program's PASS/FAIL/SKIP lines tagged with mode/program. Run it through
 # harness/kvmtests.sh (it needs /dev/kvm). MODES overrides the modes tried.
 # The programs are listed here because the lab VM carries only the image, not the sources.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 PROGRAMS="segv cow sysargs exec procs coherence"
 HV=${HV:-build/hv}
 failed=0

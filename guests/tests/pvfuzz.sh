@@ -5,6 +5,7 @@
 # emulated one instruction at a time, and in the lab's passes with the int3 system-call entry,
 # which the fuzzer's path does not depend on (PVFUZZ_CALLS overrides); in the other modes the
 # program says SKIP.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=pvfuzz
 . harness/check.sh
 [ -f build/guest/kernel.elf ] || { echo "SKIP pvfuzz: no guest kernel"; exit 0; }

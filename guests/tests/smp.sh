@@ -7,6 +7,7 @@
 # reported, not required to fail. Run it through harness/kvmtests.sh.
 # SMP_CPUS (default 2) vCPUs, SMP_ROUNDS (default 3 on a PVM host, 10 elsewhere) rounds per
 # test; the broken runs do only the stale-mapping tests, three times as many rounds.
+# kvmtests: @npt=0,1@smp=2 (where harness/kvmtests.sh runs it)
 HV=${HV:-build/hv}
 CPUS=${SMP_CPUS:-2}
 failed=0

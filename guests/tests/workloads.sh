@@ -1,6 +1,7 @@
 #!/bin/sh
 # workloads.sh: every workload, with small sizes, passes its own checks in each MMU mode.
 # Run it through harness/kvmtests.sh (it needs /dev/kvm). MODES overrides the modes tried.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 HV=${HV:-build/hv}
 failed=0
 workloads=$("$HV" --list | awk '/^[a-z]/ { print $1 }')

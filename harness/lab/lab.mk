@@ -7,9 +7,9 @@ lab-kernel:
 
 # KVM's counters match the MMU (no exit per guest fault with NPT; pf_guest and invlpg with
 # shadow paging), in the lab or on the host's /dev/kvm.
-KVM_TESTS += harness/lab/physics.sh@npt=0,1
+KVM_TESTS += harness/lab/physics.sh
 # bench --trace counts the same exits with perf kvm stat (this machine's perf, taken into the
 # lab VM by harness/kvmtests.sh's caller, LAB_PERF) as with the tracefs histogram, under
 # shadow paging.
-KVM_TESTS += harness/lab/trace.sh@npt=0
+KVM_TESTS += harness/lab/trace.sh
 TEST_DEPS += $(BUILD)/hv-static $(BUILD)/guest/kernel.elf

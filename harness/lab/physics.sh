@@ -13,6 +13,7 @@
 #   ptefree, either MMU: the guest never handles a page fault (pf_guest = 0).
 # The MMU is read from the loaded kvm module here, never assumed; each record is checked against
 # harness/run-record.schema.json.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 HV=${HV:-build/hv}
 VALIDATE=${VALIDATE:-build/validate}
 PAGES_PER_OP=16

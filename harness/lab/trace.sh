@@ -8,6 +8,7 @@
 # must count 4 invlpg per operation, and page-fault exits within 0.5 of each other (a budget
 # of 0.1 s per repetition gives tens of operations, so one stray exit moves little). Each run
 # record the bench writes, with its trace, is checked against harness/run-record.schema.json.
+# kvmtests: @npt=0 (where harness/kvmtests.sh runs it)
 TEST=trace
 . harness/check.sh
 BENCH=${BENCH:-build/bench}

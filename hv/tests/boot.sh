@@ -1,5 +1,6 @@
 #!/bin/sh
 # boot.sh: the hv boots a tiny guest that prints, marks ten empty hypercalls and reports ok.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=boot
 . harness/check.sh
 json=${TMPDIR:-/tmp}/hv-boot.$$.json

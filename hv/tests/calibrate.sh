@@ -1,5 +1,6 @@
 #!/bin/sh
 # calibrate.sh: the hv's hypercall path against a bare KVM_RUN loop (prints both and the ratio).
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=calibrate
 . harness/check.sh
 out=$($HV --calibrate --iters ${CALIBRATE_EXITS:-3000} 2>&1)

@@ -3,6 +3,7 @@
 # vcpu) make it so under every MMU; the hv's stores alone (direct) leave a shadow MMU (KVM's,
 # or PVM's) with stale entries, which the coherence program sees: the test fails without the
 # mechanism. Under EPT/NPT the hv's stores alone are enough.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=coherence
 . harness/check.sh
 [ -f build/guest/kernel.elf ] || { echo "SKIP coherence: no guest kernel"; exit 0; }

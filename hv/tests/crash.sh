@@ -1,5 +1,6 @@
 #!/bin/sh
 # crash.sh: a guest that triple-faults is reported with its registers and a failing status.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=crash
 . harness/check.sh
 run_hv --exec crash --kernel build/hv.d/tests/guest_triple.elf --timeout 60

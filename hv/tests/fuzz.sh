@@ -4,6 +4,7 @@
 # calls, in every mode; 10^6 checked every 10^4 with PAGELAB_TEST_ALL=1 (make test-all, make
 # fuzz), but for the lab's trap entry passes: the fuzzer runs in ring 0, off the system-call
 # entry's path, and the SYSCALL passes make them.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=fuzz FUZZ_ELF=build/hv.d/tests/guest_fuzz.elf FUZZ_TIMEOUT=300 FUZZ_CHECK_EVERY=200
 if [ "${PAGELAB_TEST_ALL:-0}" = 1 ] && [ "${PAGELAB_SYSCALL_ENTRY:-}" != trap ]; then
 	TEST=fuzz_long FUZZ_ELF=build/hv.d/tests/guest_fuzz_long.elf FUZZ_TIMEOUT=3600

@@ -5,6 +5,7 @@
 # That a freed chunk leaves the host's resident set is checked exactly in test_ptefree
 # (mincore); the host RSS printed here moves by 2 MiB huge pages, more than the 1-2 chunks
 # these runs free, so it is shown, not judged.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=kmem
 . harness/check.sh
 [ -f build/guest/kernel.elf ] || { echo "SKIP kmem: no guest kernel"; exit 0; }

@@ -2,6 +2,7 @@
 # maplimit.sh: a guest process with more mappings than the host allows (vm.max_map_count) gets
 # ENOMEM from mprotect and fork in ptefree mode, under both fork policies; the hv goes on,
 # counts the refusals in the run record, and the guest's test program passes.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=maplimit
 . harness/check.sh
 [ -f build/guest/kernel.elf ] || { echo "SKIP maplimit: no guest kernel"; exit 0; }

@@ -3,6 +3,7 @@
 # the guest reports free blocks (answered without error) and the record says so; off: it
 # reports none. Ptefree with --populate write: the record says so, and a map's first touches
 # take fewer faults in KVM than with none.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=memsettings
 . harness/check.sh
 [ -f build/guest/kernel.elf ] || { echo "SKIP memsettings: no guest kernel"; exit 0; }

@@ -2,6 +2,7 @@
 # pvflush.sh: pvmmu with two vCPUs: each of vCPU 0's FLUSH_ALL batches naming vCPU 1 makes the
 # hv kick vCPU 1 (spinning in the guest) out of KVM_RUN and wait for its TLB flush; a mask with
 # a vCPU that does not exist is refused; the caller's own bit alone asks nobody else.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=pvflush
 . harness/check.sh
 json=${TMPDIR:-/tmp}/hv-pvflush.$$.json

@@ -2,6 +2,7 @@
 # readme_examples.sh: each line of the README's "One guest run" example runs as written (in a
 # scratch folder) and exits 0; a workload run states its iteration count, and who chose it;
 # a run long enough shows a progress line on a terminal and clears it.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=readme_examples
 . harness/check.sh
 if [ "${PAGELAB_PLATFORM:-host}" != host ]; then

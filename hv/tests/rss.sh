@@ -1,6 +1,7 @@
 #!/bin/sh
 # rss.sh: ptefree gives freed guest memory back to the host at once (host RSS after a run
 # of mmap/touch/munmap stays near where it started, while the peak shows the memory was used).
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=rss
 . harness/check.sh
 [ -f build/guest/kernel.elf ] || { echo "SKIP rss: no guest kernel"; exit 0; }

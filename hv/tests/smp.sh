@@ -2,6 +2,7 @@
 # smp.sh: vCPU 0 of a tiny guest starts the others with HC_CPU_START (after four refused
 # starts), each makes its own count of hypercalls and halts inside KVM; the record counts
 # every vCPU's exits exactly. Bad --cpus and --shootdown values are usage errors.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=smp
 . harness/check.sh
 json=${TMPDIR:-/tmp}/hv-smp.$$.json

@@ -1,5 +1,6 @@
 #!/bin/sh
 # spin.sh: a guest spinning without exits is stopped by the watchdog within --timeout.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=spin
 . harness/check.sh
 run_hv --exec spin --kernel build/hv.d/tests/guest_spin.elf --timeout 3

@@ -1,6 +1,7 @@
 #!/bin/sh
 # testmode.sh: a mode registered by one file (hv/tests/testmode.c, linked into a test hv) is
 # listed and described, owns its option, and boots a workload with its hooks' output.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=testmode
 HV=${TESTMODE_HV:-build/hv-testmode}
 . harness/check.sh

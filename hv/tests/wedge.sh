@@ -1,6 +1,7 @@
 #!/bin/sh
 # wedge.sh: vCPU 1 spins forever without an exit while vCPU 0 halts inside KVM: the watchdog
 # stops both in time and prints the registers of each.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=wedge
 . harness/check.sh
 run_hv --exec wedge --kernel build/hv.d/tests/guest_wedge.elf --cpus 2 --timeout 3

@@ -1,5 +1,6 @@
 #!/bin/sh
 # windows.sh: ptefree with fewer windows than processes: fork fails cleanly, the hv goes on.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=windows
 . harness/check.sh
 [ -f build/guest/kernel.elf ] || { echo "SKIP windows: no guest kernel"; exit 0; }
