@@ -27,6 +27,7 @@
 #define SEL_DATA 0x10
 
 /* the assembler test guests read these fields at the offsets hv/tests/guest.inc names */
+_Static_assert(offsetof(struct boot_info, mode) == 4 && MODE_PTEFREE == 2, "guest.inc");
 _Static_assert(offsetof(struct boot_info, hv_reserved_gpa) == 32, "guest.inc");
 _Static_assert(offsetof(struct boot_info, pv_pool_gpa) == 608, "guest.inc");
 _Static_assert(offsetof(struct boot_info, ncpus) == 628, "guest.inc");

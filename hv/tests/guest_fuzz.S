@@ -21,8 +21,8 @@
 	.endm
 
 	/* \reg = a guest-physical address in or at the edge of a frame the hv types in some
-	   mode: its boot tables (ptefree's kernel half), the page-table pool (pvmmu), the last
-	   words below its own pages; clobbers RAX */
+	   mode: the boot tables (ptefree: its windows' kernel half), the page-table pool
+	   (pvmmu), the last words below its own pages; clobbers RAX */
 	.macro typed_target reg
 	next
 	mov %r14, \reg
@@ -30,7 +30,7 @@
 	and $0x3ff8, \reg /* an 8-aligned offset below 16 KiB */
 	bt $1, %r14
 	jc 5f
-	add $BOOT_PML4_GPA, \reg
+	add tables_gpa(%rip), \reg
 	jmp 7f
 5:	bt $2, %r14
 	jc 6f
@@ -47,6 +47,12 @@
 _start:
 	mov BOOT_POOL_GPA(%rdi), %rax
 	mov %rax, pool_gpa(%rip)
+	/* the boot tables this guest runs on are typed in ptefree only (its windows' kernel
+	   half); elsewhere they are its own memory, which an aimed count would overwrite */
+	cmpl $MODE_PTEFREE, BOOT_MODE(%rdi)
+	jne 8f
+	mov $BOOT_PML4_GPA, %eax
+8:	mov %rax, tables_gpa(%rip)
 	mov BOOT_HV_RESERVED_GPA(%rdi), %rax
 	mov %rax, hv_reserved_gpa(%rip)
 	movabs $KERNBASE, %r15
@@ -122,4 +128,5 @@ fail:
 	.balign 8
 result:	.skip RESULT_SIZE
 pool_gpa: .skip 8
+tables_gpa: .skip 8
 hv_reserved_gpa: .skip 8
