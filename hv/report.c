@@ -17,6 +17,12 @@ static json_t *cycles_json(const struct run_report *r)
 	return a;
 }
 
+/* What the run's times count: real time, or in the lab its clock (harness/lab/run.sh). */
+static const char *run_clock(const struct run_report *r)
+{
+	return strncmp(r->host.name, "lab-", 4) ? CLOCK_REAL : clock_lab();
+}
+
 /* Latency per operation in ns (record/latency.c, as the bench computes it), or NULL. */
 static json_t *latency_of(const struct run_report *r)
 {
@@ -176,9 +182,10 @@ void report_print(const struct run_report *r, FILE *out)
 			    &ns[2], "p99", &ns[3], "max", &ns[4]);
 		fprintf(out,
 			"  per op over %u reps of %llu: min %.0f  p50 %.0f  p90 %.0f  p99 %.0f  "
-			"max %.0f ns (p50 %.0f cycles)\n",
+			"max %.0f %s (p50 %.0f cycles)\n",
 			g->result.nsamples, (unsigned long long)g->result.iters, ns[0], ns[1],
-			ns[2], ns[3], ns[4], ns[1] * (double)r->tsc_khz / 1e6);
+			ns[2], ns[3], ns[4], clock_time_unit(run_clock(r)),
+			ns[1] * (double)r->tsc_khz / 1e6);
 		json_decref(l);
 	}
 	print_counts(r, out);
@@ -332,9 +339,8 @@ static json_t *run_json(const struct run_report *r)
 			    sizeof params);
 		json_array_append_new(values, json_integer(atol(c->params[i][1])));
 	}
-	const char *note = !strcmp(r->host.mmu, "pvm")	       ? TIME_NOTE_PVM
-			   : !strncmp(r->host.name, "lab-", 4) ? TIME_NOTE_LAB
-							       : NULL;
+	const char *clock = run_clock(r);
+	const char *note = !strcmp(r->host.mmu, "pvm") ? TIME_NOTE_PVM : clock_time_note(clock);
 	json_t *latency = latency_of(r);
 	json_t *run = json_object();
 	json_object_set_new(run, "workload", c->workload ? json_string(c->workload) : json_null());
@@ -352,6 +358,8 @@ static json_t *run_json(const struct run_report *r)
 	json_object_set_new(run, "platform", json_string(r->host.name));
 	json_object_set_new(run, "mmu", json_string(r->host.mmu));
 	json_object_set_new(run, "time_note", note ? json_string(note) : json_null());
+	json_object_set_new(run, "clock", json_string(clock));
+	json_object_set_new(run, "time_unit", json_string(clock_time_unit(clock)));
 	json_object_set_new(run, "status", json_string(r->ok ? "ok" : "failed"));
 	json_object_set_new(run, "ok", json_boolean(r->ok));
 	json_object_set_new(run, "error",

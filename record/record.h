@@ -10,9 +10,26 @@
 #include <sys/stat.h>
 
 /* How a platform distorts times, in a record's time_note: on a PVM host guest ring 0 runs
- * emulated, one instruction at a time; in the lab (QEMU) every guest instruction does. */
-#define TIME_NOTE_PVM "PVM: guest ring 0 emulated"
-#define TIME_NOTE_LAB "emulated time"
+ * emulated, one instruction at a time; in the lab (QEMU) every guest instruction does, and
+ * its clock (a record's "clock") counts either the instructions executed (QEMU's icount:
+ * 1 virtual ns per instruction, the same from run to run) or the emulator's wall time, which
+ * moves with the host's load and never supports a conclusion. */
+#define TIME_NOTE_PVM	    "PVM: guest ring 0 emulated"
+#define TIME_NOTE_LAB_INSNS "instruction clock: 1 ns = 1 instruction"
+#define TIME_NOTE_LAB_TCG   "emulator time: TCG wall clock"
+#define TIME_NOTE_LAB_KVM   "nested KVM time"
+#define CLOCK_REAL	    "real"	   /* the TSC or the host's clock: real time */
+#define CLOCK_INSTRUCTIONS  "instructions" /* the lab under QEMU's icount */
+#define CLOCK_TCG	    "tcg"	   /* the lab's TCG wall time */
+#define CLOCK_KVM	    "kvm"	   /* the lab under nested KVM */
+
+/* clock.c: the clocks the lab can run on (harness/lab/run.sh --clock), NULL-terminated; the
+ * clock inside the lab (PAGELAB_LAB_CLOCK); a clock's time note (NULL for real time) and the
+ * unit its "ns" count ("instructions" on the instruction clock). */
+extern const char *const lab_clocks[];
+const char *clock_lab(void);
+const char *clock_time_note(const char *clock);
+const char *clock_time_unit(const char *clock);
 
 /* The exit status of every tool (harness/README.md has the table). */
 enum tool_status {

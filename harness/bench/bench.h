@@ -63,6 +63,9 @@ struct platform {
 	const char *name;
 	/* optional: how this platform's times are distorted here, or NULL when they are real */
 	const char *(*time_note)(void);
+	/* optional: what a cell's times count (record.h's CLOCK_*; c NULL: the hypercall
+	 * calibration's); without it CLOCK_REAL. A lab clock brings its own time note. */
+	const char *(*clock)(const struct cell *c);
 	bool has_modes; /* false: one cell per workload and parameters, mode "none" */
 	/* 1 when the platform can run here, else 0 with the reason in why */
 	int (*available)(char *why, size_t len);
@@ -88,6 +91,11 @@ struct platform {
 
 /* platform.c */
 const struct platform *platform_find(const char *name);
+/* What the times of cell c (NULL: the calibration) on p count, and how they are distorted
+ * (the time note of its clock, else the platform's own; NULL when they are real). */
+const char *platform_clock(const struct platform *p, const struct cell *c);
+const char *platform_time_note(const struct platform *p, const struct cell *c);
+void lab_clock_set(const char *clock); /* plat_lab.c: --lab-clock */
 const struct platform *platform_at(int i); /* NULL past the end */
 void platform_list_names(char *buf, size_t len);
 
@@ -124,6 +132,9 @@ double rec_pages_copied(json_t *r); /* pages the hv copied per op; NAN outside p
 double rec_pv_updates(json_t *r);   /* page-table updates per op; NAN outside pvmmu */
 double rec_kernel_insns(json_t *r); /* guest kernel instructions per op; NAN but on PVM */
 void rec_series(json_t *r, char *buf, size_t len); /* series_name() of the record */
+double rec_p50(json_t *r);			   /* median latency per op; NAN without */
+/* A time of r as its clock counts it: "350 us", or "142k instr" on the instruction clock. */
+void rec_time_text(json_t *r, double ns, char *buf, size_t len);
 
 /* summary.c: the tables of a results document (its runs, then its calibration) */
 void summary_print(json_t *doc, FILE *f);

@@ -56,8 +56,10 @@ json_t *calibration_measure(const struct platform *p, bool available, const char
 	json_object_set(rec, "status", json_object_get(got, "status"));
 	json_object_update_missing(rec, got);
 	json_decref(got);
-	const char *note = p->time_note ? p->time_note() : NULL;
+	const char *note = platform_time_note(p, NULL), *clock = platform_clock(p, NULL);
 	json_object_set_new(rec, "time_note", note ? json_string(note) : json_null());
+	json_object_set_new(rec, "clock", json_string(clock));
+	json_object_set_new(rec, "time_unit", json_string(clock_time_unit(clock)));
 	json_object_set_new(rec, "target_ratio", json_real(CALIBRATION_TARGET));
 
 	const char *status = rec_str(rec, "status");

@@ -69,13 +69,20 @@ static int select_names(const char *what, char *list, const char *const valid[],
 	return n;
 }
 
-/* --trace-method: one of the valid names. */
-const char *trace_method(char *arg)
+/* An option that takes one of the valid names (NULL-terminated): --trace-method,
+ * --lab-clock. Anything else is a usage error that lists them. */
+const char *choose_one(const char *option, char *arg, const char *const valid[])
 {
-	static const char *const methods[] = {"auto", "perf", "tracefs"};
+	int n = 0;
+	while (valid[n])
+		n++;
 	const char *chosen[1];
-	if (strchr(arg, ',') || select_names("trace method", arg, methods, 3, chosen, 1) != 1) {
-		fprintf(stderr, "bench: --trace-method takes one of auto, perf, tracefs\n");
+	if (strchr(arg, ',') || select_names(option, arg, valid, n, chosen, 1) != 1) {
+		char names[256] = "";
+		for (int i = 0; i < n; i++)
+			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+				 i ? ", " : "", valid[i]);
+		fprintf(stderr, "bench: %s takes one of %s\n", option, names);
 		exit(RC_USAGE);
 	}
 	return chosen[0];

@@ -110,11 +110,6 @@ static void pair_text(char *buf, size_t len, double a, double b)
 	snprintf(buf, len, "%s/%s", ta, tb);
 }
 
-static double p50_ns(json_t *r)
-{
-	return rec_num(json_object_get(json_object_get(r, "latency_ns"), "p50"));
-}
-
 void concurrency_print(json_t *runs, FILE *f)
 {
 	size_t i;
@@ -144,14 +139,7 @@ void concurrency_print(json_t *runs, FILE *f)
 		char series[96], lat[32], ipis[40], rtlb[40], exits[16], shoot[16], lockw[16];
 		char per_vcpu[MAX_VCPU_TEXT];
 		rec_series(r, series, sizeof series);
-		double ns = p50_ns(r);
-		snprintf(lat, sizeof lat,
-			 ns >= 1e9   ? "%.3g s"
-			 : ns >= 1e6 ? "%.3g ms"
-				     : "%.3g us",
-			 ns >= 1e9   ? ns / 1e9
-			 : ns >= 1e6 ? ns / 1e6
-				     : ns / 1e3);
+		rec_time_text(r, rec_p50(r), lat, sizeof lat);
 		pair_text(ipis, sizeof ipis, c[IPIS_SENT], c[IPIS_RECV]);
 		pair_text(rtlb, sizeof rtlb, c[REMOTE_FLUSH], c[REMOTE_FLUSH_REQ]);
 		num_text(exits, sizeof exits, rec_exits(r));

@@ -54,6 +54,10 @@ static void usage(FILE *f)
 	    "                    hardware exit reason (kvm:kvm_exit tracepoint, root)\n"
 	    "  --trace-method M  auto (perf kvm stat where perf can run, else the tracefs\n"
 	    "                    histogram; the default), perf or tracefs\n"
+	    "  --lab-clock C     what lab times count: instructions (the default: QEMU's\n"
+	    "                    icount, 1 virtual ns per instruction executed, the same\n"
+	    "                    loaded or not) or tcg (the emulator's wall time, which\n"
+	    "                    moves with this machine's load: never a result)\n"
 	    "  --calibration-exits N  exits per round of the hypercall calibration that\n"
 	    "                    follows the cells on each KVM platform (default: the hv's)\n"
 	    "  --summary DIR     print the tables of an earlier results folder\n"
@@ -195,6 +199,7 @@ static int saved_results(const char *dir, bool print)
 
 int main(int argc, char **argv)
 {
+	static const char *const trace_methods[] = {"auto", "perf", "tracefs", NULL};
 	static const struct option opts[] = {{"platforms", required_argument, 0, 'p'},
 					     {"modes", required_argument, 0, 'm'},
 					     {"fork-policies", required_argument, 0, 'f'},
@@ -215,6 +220,7 @@ int main(int argc, char **argv)
 					     {"summary", required_argument, 0, 'S'},
 					     {"check", required_argument, 0, 'K'},
 					     {"calibration-exits", required_argument, 0, 'C'},
+					     {"lab-clock", required_argument, 0, 'L'},
 					     {0, 0, 0, 0}};
 	struct matrix m = {0};
 	struct budget b = {
@@ -285,7 +291,10 @@ int main(int argc, char **argv)
 			b.trace = true;
 			break;
 		case 'M':
-			b.trace_method = trace_method(optarg);
+			b.trace_method = choose_one("--trace-method", optarg, trace_methods);
+			break;
+		case 'L':
+			lab_clock_set(choose_one("--lab-clock", optarg, lab_clocks));
 			break;
 		case 'C':
 			b.calibration_exits =

@@ -46,7 +46,8 @@ void select_fork_policies(struct matrix *m, char *list);
 int fork_policy_names(const char *names[2]); /* the hv's, its default first */
 /* --vary NAME=LIST (what: the option as the user gave it, for the messages). */
 void add_vary(struct matrix *m, const char *what, char *name, char *list);
-const char *trace_method(char *arg); /* --trace-method: auto, perf or tracefs */
+/* An option taking one of the valid names (NULL-terminated), e.g. --trace-method. */
+const char *choose_one(const char *option, char *arg, const char *const valid[]);
 
 /* Lists the default sweep of each workload (for --list). */
 void matrix_print_sweeps(FILE *f);

@@ -40,7 +40,7 @@ static int calibration_failed(json_t *rec, json_t *cal, long iters)
 static int trimmed(json_t *rec, const struct cell *c, const struct budget *b, double op_s,
 		   bool at_least)
 {
-	const char *note = c->plat->time_note ? c->plat->time_note() : NULL;
+	const char *note = platform_time_note(c->plat, c);
 	json_object_set_new(rec, "trimmed", json_true());
 	json_object_set_new(rec, "reason",
 			    json_sprintf("trimmed: one operation took %s%.3g s, over the %.3g s "

@@ -1,5 +1,6 @@
 /* record.c: the numbers the TSV files and the summary read out of a run record. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include "bench.h"
 
@@ -64,4 +65,24 @@ double rec_pv_updates(json_t *r)
 {
 	json_t *pv = json_object_get(r, "pvmmu_per_op");
 	return json_is_object(pv) ? rec_num(json_object_get(pv, "updates")) : NAN;
+}
+
+double rec_p50(json_t *r)
+{
+	return rec_num(json_object_get(json_object_get(r, "latency_ns"), "p50"));
+}
+
+/* A time of record r as its clock counts it: "142k instr" on the lab's instruction clock
+ * (1 virtual ns per instruction executed), else "1.2 ms", "350 us", "80 ns". */
+void rec_time_text(json_t *r, double ns, char *buf, size_t len)
+{
+	static const struct {
+		double scale;
+		const char *ns, *insns;
+	} steps[] = {{1e6, " ms", "M instr"}, {1e3, " us", "k instr"}, {1, " ns", " instr"}};
+	bool insns = !strcmp(rec_str(r, "time_unit"), "instructions");
+	int i = 0;
+	while (i < 2 && ns < steps[i].scale)
+		i++;
+	snprintf(buf, len, "%.3g%s", ns / steps[i].scale, insns ? steps[i].insns : steps[i].ns);
 }

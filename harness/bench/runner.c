@@ -50,7 +50,7 @@ static struct plat_state *state_of(struct plat_state *st, int n, const struct pl
 static void label(const struct cell *c, char *buf, size_t len)
 {
 	series_name(c->mode, c->fork_policy, c->variant, c->plat->name, buf, len);
-	const char *note = c->plat->time_note ? c->plat->time_note() : NULL;
+	const char *note = platform_time_note(c->plat, c);
 	if (note)
 		snprintf(buf + strlen(buf), len - strlen(buf), " (%s)", note);
 }
@@ -79,8 +79,10 @@ static void set_identity(json_t *rec, const struct cell *c)
 	json_object_set_new(rec, "platform", json_string(c->plat->name));
 	label(c, text, sizeof text);
 	json_object_set_new(rec, "label", json_string(text));
-	const char *note = c->plat->time_note ? c->plat->time_note() : NULL;
+	const char *note = platform_time_note(c->plat, c), *clock = platform_clock(c->plat, c);
 	json_object_set_new(rec, "time_note", note ? json_string(note) : json_null());
+	json_object_set_new(rec, "clock", json_string(clock));
+	json_object_set_new(rec, "time_unit", json_string(clock_time_unit(clock)));
 }
 
 /* The MMU flavour: what the platform measured inside (e.g. the hv's record), else what
@@ -95,14 +97,9 @@ static void print_outcome(json_t *rec)
 {
 	const char *status = json_string_value(json_object_get(rec, "status"));
 	if (!strcmp(status, "ok")) {
-		double ns =
-		    json_number_value(json_object_get(json_object_get(rec, "latency_ns"), "p50"));
-		if (ns >= 1e6)
-			printf("%.3g ms/op\n", ns / 1e6);
-		else if (ns >= 1e3)
-			printf("%.3g us/op\n", ns / 1e3);
-		else
-			printf("%.3g ns/op\n", ns);
+		char text[32];
+		rec_time_text(rec, rec_p50(rec), text, sizeof text);
+		printf("%s/op\n", text);
 	} else if (!strcmp(status, "skipped")) {
 		printf("skipped: %s\n", json_string_value(json_object_get(rec, "reason")));
 	} else {

@@ -21,21 +21,6 @@ static void column_name(json_t *r, char *buf, size_t len)
 		snprintf(buf + strlen(buf), len - strlen(buf), "*");
 }
 
-static void human_ns(double ns, char *buf, size_t len)
-{
-	if (ns >= 1e6)
-		snprintf(buf, len, "%.3g ms", ns / 1e6);
-	else if (ns >= 1e3)
-		snprintf(buf, len, "%.3g us", ns / 1e3);
-	else
-		snprintf(buf, len, "%.3g ns", ns);
-}
-
-static double p50(json_t *r)
-{
-	return rec_num(json_object_get(json_object_get(r, "latency_ns"), "p50"));
-}
-
 static double rss_after_kib(json_t *r)
 {
 	return rec_num(json_object_get(json_object_get(r, "host_rss_kib"), "after"));
@@ -100,13 +85,13 @@ static void cell_text(enum table t, json_t *r, json_t *native, char *text, size_
 	double base, pages;
 	switch (t) {
 	case LATENCY:
-		human_ns(p50(r), ns, sizeof ns);
+		rec_time_text(r, rec_p50(r), ns, sizeof ns);
 		/* a ratio of a distorted time to a real one would mean nothing */
 		base = native && !rec_str(r, "time_note")[0] && !rec_str(native, "time_note")[0]
-			   ? p50(native)
+			   ? rec_p50(native)
 			   : NAN;
 		if (r != native && base > 0)
-			snprintf(text, len, "%s x%.3g", ns, p50(r) / base);
+			snprintf(text, len, "%s x%.3g", ns, rec_p50(r) / base);
 		else
 			snprintf(text, len, "%s", ns);
 		break;

@@ -1,8 +1,8 @@
 #!/bin/bash
 # run.sh: runs one shell command inside the lab VM (QEMU with SVM, Linux with kvm-amd loaded).
 #
-# Usage: harness/lab/run.sh [--npt 0|1] [--smp N] [--out DIR] [--timeout S] [--mem MB] [--dmesg]
-#                           -- COMMAND
+# Usage: harness/lab/run.sh [--npt 0|1] [--smp N] [--clock tcg|instructions] [--out DIR]
+#                           [--timeout S] [--mem MB] [--dmesg] -- COMMAND
 #        harness/lab/run.sh --probe
 # COMMAND runs as `cd /pagelab && sh -c COMMAND` in busybox sh,
 # where /pagelab holds the project files at their usual paths (see mkinitrd.sh); files it
@@ -11,6 +11,11 @@
 # kvm-amd actually loaded with) go to stderr. --dmesg also brings the VM's kernel log back
 # as DIR/dmesg.txt. --smp gives the VM N vCPUs (default 1): a nested guest's N vCPUs need N
 # lab vCPUs to run side by side. --probe only checks that the lab can run (QEMU, kernel) and says why not.
+# --clock says what the VM's clock (and so every time measured inside) counts: `tcg` (the
+# default) the emulator's wall time, which moves with this machine's load; `instructions`
+# QEMU's -icount shift=0,sleep=off,align=off: each instruction executed advances the clock by
+# 1 ns, the same from run to run, loaded or not, on one TCG thread at about half the speed.
+# COMMAND sees which in PAGELAB_LAB_CLOCK (tcg, instructions, or kvm under the KVM accelerator).
 #
 # Exit status: COMMAND's own, or
 #   124  COMMAND did not finish within --timeout seconds (default 600)
@@ -27,9 +32,10 @@ BUILD=${BUILD:-build}
 QEMU=${QEMU:-qemu-system-x86_64}
 lab_dir=harness/lab
 
-npt=1 smp=1 out='' timeout=600 mem=1024 dmesg=0 probe=0
+npt=1 smp=1 clock=tcg out='' timeout=600 mem=1024 dmesg=0 probe=0
 usage() {
-	echo "usage: $0 [--npt 0|1] [--smp 1..8] [--out DIR] [--timeout S] [--mem MB] [--dmesg] -- COMMAND" >&2
+	echo "usage: $0 [--npt 0|1] [--smp 1..8] [--clock tcg|instructions] [--out DIR] [--timeout S]" \
+		"[--mem MB] [--dmesg] -- COMMAND" >&2
 	echo "       $0 --probe" >&2
 	exit 2
 }
@@ -37,6 +43,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--npt) npt=${2:?}; shift 2 ;;
 	--smp) smp=${2:?}; shift 2 ;;
+	--clock) clock=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--mem) mem=${2:?}; shift 2 ;;
@@ -48,6 +55,7 @@ while [ $# -gt 0 ]; do
 done
 case $npt in 0 | 1) ;; *) usage ;; esac
 case $smp in [1-8]) ;; *) echo "$0: --smp needs 1..8, not '$smp'" >&2; usage ;; esac
+case $clock in tcg | instructions) ;; *) echo "$0: --clock needs tcg or instructions, not '$clock'" >&2; usage ;; esac
 [ $probe = 1 ] || [ $# -gt 0 ] || usage
 command=$*
 # Paths given relative to where run.sh was called from stay so; the rest works from the top.
@@ -89,16 +97,29 @@ esac
 # 133 such runs in a row (14 minutes) under npt=0 and 60 under npt=1 went without one. The
 # price: a 2-vCPU test takes about 2.5x as long, and the vCPUs never run at the same instant.
 # COMMAND sees which in PAGELAB_LAB_TCG (single, multi, or none under KVM).
-tcg_threads=none accel_opts=''
+tcg_threads=none accel_opts='' icount=()
 if [ "$accel" = tcg ]; then
 	tcg_threads=multi
 	if [ "$smp" -gt 1 ] && [ "${LAB_MTTCG:-0}" != 1 ]; then
 		tcg_threads=single accel_opts=,thread=single
 	fi
 fi
+# The instruction clock: icount runs every vCPU on one TCG thread.
+case $accel:$clock in
+tcg:instructions) tcg_threads=single accel_opts=,thread=single
+	icount=(-icount shift=0,sleep=off,align=off) ;;
+kvm:instructions) unavailable "--clock instructions needs TCG (QEMU's icount), and the lab runs under KVM here (LAB_ACCEL=tcg)" ;;
+kvm:*) clock=kvm ;;
+esac
+echo "lab: clock $clock ($(case $clock in
+	instructions) echo "instructions executed: 1 virtual ns = 1 instruction" ;;
+	tcg) echo "TCG wall time: the emulator's cost, moves with this machine's load" ;;
+	kvm) echo "nested KVM wall time" ;;
+	esac))" >&2
 
 mkdir -p "$run_dir/files"
-printf 'PAGELAB_LAB_TCG=%s; export PAGELAB_LAB_TCG\n%s\n' "$tcg_threads" "$command" >"$run_dir/cmd"
+printf 'PAGELAB_LAB_TCG=%s PAGELAB_LAB_CLOCK=%s; export PAGELAB_LAB_TCG PAGELAB_LAB_CLOCK\n%s\n' \
+	"$tcg_threads" "$clock" "$command" >"$run_dir/cmd"
 "$lab_dir/mkinitrd.sh" "$kernel_dir" "$run_dir/cmd" "$run_dir/initrd.gz" ||
 	unavailable "cannot build the initramfs"
 
@@ -132,7 +153,7 @@ start=$(date +%s.%N)
 set +e
 (
 	{
-		timeout -k 5 "$timeout" "$QEMU" -accel "$accel$accel_opts" -cpu "$cpu" -m "$mem" \
+		timeout -k 5 "$timeout" "$QEMU" -accel "$accel$accel_opts" "${icount[@]}" -cpu "$cpu" -m "$mem" \
 			-smp "$smp" -nodefaults -no-user-config -display none -monitor none \
 			-serial stdio -no-reboot -kernel "$kernel" -initrd "$run_dir/initrd.gz" \
 			-append "$append" </dev/null 2>"$run_dir/qemu.err" &
