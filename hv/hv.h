@@ -75,11 +75,17 @@ struct elf_image {
  * with a message in err. */
 int elf_load(const uint8_t *buf, size_t len, const struct gmem *m, uint64_t min_gpa, uint64_t vbase,
 	     struct elf_image *img, char *err, size_t errlen);
-/* The names of the programs a guest kernel image embeds (its embedded_programs table, found by
- * its symbol table), ", "-separated in names. Returns how many: 0 for an image without the
- * table (a test guest); -1 with the reason in err for a malformed image or table. */
-int elf_program_names(const uint8_t *buf, size_t len, char *names, size_t nameslen, char *err,
-		      size_t errlen);
+/* A program a guest kernel image embeds: its name and what it does, strings inside the image. */
+struct elf_program {
+	const char *name, *desc;
+};
+#define ELF_MAX_PROGRAMS 64
+/* The programs a guest kernel image embeds (its embedded_programs table, found by its symbol
+ * table), in the table's order, at most max of them into progs. Returns how many: 0 for an
+ * image without the table (a test guest); -1 with the reason in err for a malformed image or
+ * table (a name or description that is no string in the image) or more than max programs. */
+int elf_programs(const uint8_t *buf, size_t len, struct elf_program *progs, int max, char *err,
+		 size_t errlen);
 
 /* hypercall.c: the guest's view of the hv (no KVM inside, so it is unit-testable). */
 #define HV_MAX_FAULTS  16

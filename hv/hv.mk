@@ -88,11 +88,13 @@ all: $(HV_TEST_GUESTS) $(HV_OUT)/tests/guest_fuzz_long.elf
 
 # Integration tests on /dev/kvm: harness/kvmtests.sh runs them here and in the lab VM.
 # (each script's "# kvmtests:" line says where)
-KVM_TESTS += $(filter-out hv/tests/hostile.sh,$(wildcard hv/tests/*.sh))
+KVM_TESTS += $(filter-out hv/tests/hostile.sh hv/tests/list.sh,$(wildcard hv/tests/*.sh))
 TEST_DEPS += $(BUILD)/hv $(BUILD)/hv-static $(BUILD)/hv-testmode $(HV_TEST_GUESTS)
 
 # Hostile input, refused before anything starts: here only (the few real runs use /dev/kvm if any)
 TESTS += "sh hv/tests/hostile.sh"
+# --list's programs against the kernel image's own table: no KVM, here only
+TESTS += "sh hv/tests/list.sh"
 TEST_DEPS += $(BUILD)/hv-paging
 
 # make fuzz: the fuzzers of make test-all alone (10^6 calls per mode and fork policy, here and

@@ -27,7 +27,7 @@ static const struct hv_option table[] = {
     OPTION_NUMBER("timeout", F(timeout), 1, 86400, 0, 0),
     OPTION_NUMBER("mem", F(mem_mib), 16, MEM_MAX, 0, 0),
     OPTION_TEXT("json", F(run.json_path), RUN_GUEST | RUN_CALIBRATE),
-    OPTION_TEXT("kernel", F(kernel), RUN_GUEST),
+    OPTION_TEXT("kernel", F(kernel), RUN_GUEST | RUN_LIST),
     OPTION_FLAG("list", F(list), RUN_LIST),
     OPTION_FLAG("list-modes", F(list_modes), RUN_LIST),
     OPTION_FLAG("describe", F(describe), RUN_LIST),
@@ -98,7 +98,8 @@ static void usage(FILE *out)
 	fprintf(
 	    out,
 	    "  --workload NAME  run the workload NAME (see --list) in the guest\n"
-	    "  --exec CMD       run an embedded guest program instead of a workload\n"
+	    "  --exec CMD       run a program the guest kernel embeds (see --list) instead of\n"
+	    "                   a workload\n"
 	    "  --iters N        operations per repetition (default: chosen by --budget;\n"
 	    "                   --calibrate: exits per round, default %d)\n"
 	    "  --budget S       without --iters: the guest times a few operations and does as\n"
@@ -109,7 +110,8 @@ static void usage(FILE *out)
 	    "  --timeout S      stop the guest after S seconds (default 30)\n"
 	    "  --mem MiB        guest kernel memory, 16..1024 (default %d)\n"
 	    "  --json FILE      write the run record as JSON (harness/run-record.schema.json)\n"
-	    "  --kernel FILE    guest kernel image (default %s beside the hv binary)\n"
+	    "  --kernel FILE    guest kernel image, for a run or --list (default %s\n"
+	    "                   beside the hv binary)\n"
 	    "  --window-mib M   user address space per process, MiB, even, %llu..%d, every\n"
 	    "                   mode (default %d)\n"
 	    "  --syscall-entry E how guest programs enter the kernel: syscall (the SYSCALL\n"
@@ -127,16 +129,19 @@ static void usage(FILE *out)
 			snprintf(head, sizeof head, "--%s %s", opt->name, opt->arg);
 			fprintf(out, "  %-16s %s: %s\n", head, m->name, opt->help);
 		}
-	fprintf(out,
-		"  --list           the workloads and their parameters\n"
-		"  --list-modes     the modes, one a line: name, then what it is\n"
-		"  --describe       the modes and every option of a guest run, as JSON\n"
-		"  --calibrate      time hypercalls through the hv against a bare KVM_RUN loop\n"
-		"numbers are decimal; an option of another mode is refused, not ignored\n"
-		"exit status (the same for every pagelab tool): 0 ok, 1 the guest failed (the\n"
-		"workload failed, or the guest crashed or timed out), 2 bad usage (refused before\n"
-		"anything started), 3 a host failure, 4 I/O (an input unreadable or an output\n"
-		"unwritable)\n");
+	fprintf(
+	    out,
+	    "  --list           the workloads and their parameters, then the programs that\n"
+	    "                   --exec runs (those the guest kernel embeds), one a line: name,\n"
+	    "                   then what it does\n"
+	    "  --list-modes     the modes, one a line: name, then what it is\n"
+	    "  --describe       the modes and every option of a guest run, as JSON\n"
+	    "  --calibrate      time hypercalls through the hv against a bare KVM_RUN loop\n"
+	    "numbers are decimal; an option of another mode is refused, not ignored\n"
+	    "exit status (the same for every pagelab tool): 0 ok, 1 the guest failed (the\n"
+	    "workload failed, or the guest crashed or timed out), 2 bad usage (refused before\n"
+	    "anything started), 3 a host failure, 4 I/O (an input unreadable or an output\n"
+	    "unwritable)\n");
 }
 
 /* "a, b, c": the names of a choice list. */
