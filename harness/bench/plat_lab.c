@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "bench.h"
@@ -216,6 +217,11 @@ static json_t *lab_boot(struct lab *lab, struct cell *const cells[], int n, int 
 	char split_file[PATH_MAX + 80], why[BENCH_ERR_MAX / 2];
 	snprintf(split_file, sizeof split_file, "%s/%s-split.txt", out, name);
 	unlink(split_file);
+	char lab_dir[PATH_MAX];
+	snprintf(lab_dir, sizeof lab_dir, "%s/lab", bench_bin_dir());
+	if (b->split && ((mkdir(lab_dir, 0755) < 0 && errno != EEXIST) ||
+			 (mkdir(out, 0755) < 0 && errno != EEXIST)))
+		die_io("mkdir %s", out);
 	const char *plugin =
 	    b->split ? split_plugin(repo_root(), split_file, why, sizeof why) : NULL;
 	if (b->split && !plugin)

@@ -100,7 +100,7 @@ static bool shows(enum table t, json_t *r)
 	return false;
 }
 
-/* 3 significant digits with a k or M suffix: "812", "3.63k", "1.2M". */
+/* A count in at most 5 characters: "0.3", "812", "3.63k", "1.2M". */
 static void human_count(double n, char *buf, size_t len)
 {
 	if (n >= 1e6)
@@ -108,7 +108,7 @@ static void human_count(double n, char *buf, size_t len)
 	else if (n >= 1e3)
 		snprintf(buf, len, "%.3gk", n / 1e3);
 	else
-		snprintf(buf, len, "%.3g", n);
+		snprintf(buf, len, n >= 10 ? "%.0f" : "%.1f", n);
 }
 
 static void cell_text(enum table t, json_t *r, json_t *native, char *text, size_t len)
@@ -172,11 +172,12 @@ static void print_cell(FILE *f, enum table t, json_t *r, json_t *native, int wid
 	fprintf(f, "%-*s", width, text);
 }
 
-/* Each column as wide as its name (and at least MIN_COL_WIDTH) plus a gap. */
-static int col_width(json_t *col)
+/* Each column as wide as its name (and at least MIN_COL_WIDTH, or the four counts of the split
+ * table) plus a gap. */
+static int col_width(enum table t, json_t *col)
 {
-	int w = (int)json_string_length(col) + 2;
-	return w > MIN_COL_WIDTH ? w : MIN_COL_WIDTH;
+	int w = (int)json_string_length(col) + 2, min = t == SPLIT ? 26 : MIN_COL_WIDTH;
+	return w > min ? w : min;
 }
 
 /* One block of a table: the rows (parameter points) and columns of workload w, the columns
@@ -201,7 +202,7 @@ static void print_workload(FILE *f, enum table t, json_t *runs, const char *w)
 		    width = (int)json_string_length(point) + 2;
 		fprintf(f, "\n%-*s", width + 2, w);
 		json_array_foreach(cols, c, col)
-		    fprintf(f, "%-*s", col_width(col), json_string_value(col));
+		    fprintf(f, "%-*s", col_width(t, col), json_string_value(col));
 		fputc('\n', f);
 		json_array_foreach(points, i, point)
 		{
@@ -210,7 +211,7 @@ static void print_workload(FILE *f, enum table t, json_t *runs, const char *w)
 			json_t *native = find_run(runs, w, params, "native");
 			json_array_foreach(cols, c, col)
 			    print_cell(f, t, find_run(runs, w, params, json_string_value(col)),
-				       native, col_width(col));
+				       native, col_width(t, col));
 			fputc('\n', f);
 		}
 	}
