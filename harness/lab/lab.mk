@@ -20,3 +20,6 @@ $(BUILD)/lab/insnsplit.so: harness/lab/insnsplit.c
 	$(CC) $(HOST_CFLAGS) -shared -fPIC -fvisibility=hidden -o $@ $<
 
 all: $(BUILD)/lab/insnsplit.so
+# bench --split in one lab boot: the split adds up and each part gets what its code runs.
+TESTS += "sh harness/lab/split-test.sh $(BUILD)"
+TEST_DEPS += $(BUILD)/hv-testmode
