@@ -284,6 +284,7 @@ struct run_state {
 		uint64_t lock_waits, lock_wait_ns;
 	} mark[2];
 	uint64_t injected_faults; /* the mode's fault hook: invalid accesses made guest #PFs */
+	bool lab_marks;		  /* --lab-marks: MARK_BEGIN and MARK_END call labmark.c */
 	/* vcpu.c: the hv lock, its contention, and the remote flush handshake */
 	pthread_mutex_t lock;
 	uint64_t lock_waits, lock_wait_ns;
@@ -336,6 +337,7 @@ struct run_config {
 	const char *syscall_entry; /* how guest programs entered the kernel: syscall or trap */
 	long cpus;		   /* vCPUs */
 	const char *shootdown;	   /* on or skip (boot_info.shootdown) */
+	bool lab_marks;		   /* --lab-marks: call labmark.c's functions */
 };
 struct run_report {
 	const struct run_config *cfg;
@@ -364,6 +366,13 @@ void progress_rep(uint64_t ops, uint64_t cycles); /* MARK_REP's arguments */
 void progress_begin(void);			  /* the measured repetitions start */
 void progress_end(void);			  /* they ended */
 void progress_stop(void);			  /* the run is over: clear the line */
+
+/* labmark.c: with --lab-marks, the hv calls lab_mark_run as it starts and lab_mark_begin /
+ * lab_mark_end around the measured repetitions, for the lab's instruction split (bench --split,
+ * harness/lab/insnsplit.c). */
+void lab_mark_run(void);
+void lab_mark_begin(void);
+void lab_mark_end(void);
 
 /* calibrate.c: the hv's cost per hypercall against a bare KVM_RUN loop. */
 int calibrate(long exits, const char *json_path);

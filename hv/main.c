@@ -124,6 +124,7 @@ static int run_guest(struct options *o, const char *cmdline, const uint8_t *imag
 	vm_create(&vm, (uint64_t)o->mem_mib * MIB, (int)o->cpus, true);
 	run_init(&rs, &vm);
 	rs.mode = o->mode;
+	rs.lab_marks = o->run.lab_marks;
 	rs.g.mem.size = vm.mem_size - reserved;
 	struct gmem image_mem = {.host = vm.mem, .size = image_top};
 
@@ -308,6 +309,8 @@ int main(int argc, char **argv)
 	if (!image)
 		return RC_IO;
 	check_program(o.kernel, image, len, cmdline);
+	if (o.run.lab_marks)
+		lab_mark_run();
 	rc = run_guest(&o, cmdline, image, len);
 	free(image);
 	return rc;

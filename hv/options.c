@@ -38,6 +38,7 @@ static const struct hv_option table[] = {
     OPTION_CHOICE("syscall-entry", F(syscall_entry), entries, 0, 0),
     OPTION_NUMBER("cpus", F(cpus), 1, MAX_CPUS, 0, 0),
     OPTION_CHOICE("shootdown", F(shootdown), shootdowns, 0, 0),
+    OPTION_FLAG("lab-marks", F(run.lab_marks), RUN_GUEST),
 };
 #define NOPTIONS (sizeof table / sizeof table[0])
 
@@ -89,6 +90,7 @@ static void usage(FILE *out)
 	    "          [--reps R] [--warmup W] [--param k=v]... [--timeout S] [--mem MiB]\n"
 	    "          [--json FILE] [--kernel FILE] [--exec \"PROGRAM ARGS\"] [--window-mib M]\n"
 	    "          [--syscall-entry auto|syscall|trap] [--cpus N] [--shootdown on|skip]\n"
+	    "          [--lab-marks]\n"
 	    "          [a mode's own options, below]\n"
 	    "       hv --list | --list-modes | --describe | --calibrate [--iters N] | --help\n"
 	    "  --mode M         the paging mode (default %s):\n",
@@ -120,7 +122,9 @@ static void usage(FILE *out)
 	    "                   $PAGELAB_SYSCALL_ENTRY when set)\n"
 	    "  --cpus N         vCPUs, 1..%d (default 1); the guest kernel starts vCPU 1..N-1\n"
 	    "  --shootdown S    on (default): the guest invalidates other vCPUs' TLBs after it\n"
-	    "                   changes a shared address space; skip (a test knob): it does not\n",
+	    "                   changes a shared address space; skip (a test knob): it does not\n"
+	    "  --lab-marks      call the hv's marker functions the lab's instruction split\n"
+	    "                   watches (bench --split, harness/lab/insnsplit.c)\n",
 	    DEFAULT_CALIBRATE_EXITS, DEFAULT_BUDGET_S, HC_MAX_SAMPLES, DEFAULT_MEM_MIB,
 	    DEFAULT_KERNEL, USER_TOP_MIN / MIB, WINDOW_MIB_MAX, DEFAULT_WINDOW_MIB, MAX_CPUS);
 	for (const struct hv_mode *m = hv_mode_first(); m; m = hv_mode_next(m))

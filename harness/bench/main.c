@@ -54,6 +54,9 @@ static void usage(FILE *f)
 	    "                    hardware exit reason (kvm:kvm_exit tracepoint, root)\n"
 	    "  --trace-method M  auto (perf kvm stat where perf can run, else the tracefs\n"
 	    "                    histogram; the default), perf or tracefs\n"
+	    "  --split           lab platforms: after each measured cell, a marked pass whose\n"
+	    "                    instructions per operation a QEMU plugin splits into guest,\n"
+	    "                    host kernel, hv and other (harness/lab/insnsplit.c)\n"
 	    "  --calibration-exits N  exits per round of the hypercall calibration that\n"
 	    "                    follows the cells on each KVM platform (default: the hv's)\n"
 	    "  --summary DIR     print the tables of an earlier results folder\n"
@@ -212,6 +215,7 @@ int main(int argc, char **argv)
 					     {"help", no_argument, 0, 'h'},
 					     {"trace", no_argument, 0, 'T'},
 					     {"trace-method", required_argument, 0, 'M'},
+					     {"split", no_argument, 0, 'Y'},
 					     {"summary", required_argument, 0, 'S'},
 					     {"check", required_argument, 0, 'K'},
 					     {"calibration-exits", required_argument, 0, 'C'},
@@ -286,6 +290,9 @@ int main(int argc, char **argv)
 			break;
 		case 'M':
 			b.trace_method = trace_method(optarg);
+			break;
+		case 'Y':
+			b.split = true;
 			break;
 		case 'C':
 			b.calibration_exits =
