@@ -7,6 +7,6 @@
  * build fails for a program without exactly one. */
 #define PROGRAM_DESC(text)                                                                         \
 	__asm__(".pushsection .pagelab.desc, \"\", @progbits\n\t.asciz \"" text "\"\n\t."          \
-										"popsection")
+		"popsection")
 
 #endif
