@@ -1,5 +1,6 @@
 # guests.mk: the guest kernel image build/guest/kernel.elf with every user program embedded:
-# `wl` (the workloads and their runner), `true`, and each guests/tests/*.c test program.
+# `wl` (the workloads and their runner), `true`, and each guests/tests/*.c test program, each
+# with the description it declares (PROGRAM_DESC, include/program.h).
 
 GUEST_OUT := $(BUILD)/guest
 GUEST_COMMON_CFLAGS := $(GUEST_CFLAGS) -fno-tree-loop-distribute-patterns -MMD -MP \
@@ -51,9 +52,19 @@ $(addprefix $(GUEST_OUT)/bin/,$(GUEST_PROGRAMS)): guests/user/user.ld $(CRT0) $(
 # The kernel embeds stripped copies; the unstripped ones in bin/ keep symbols for debugging.
 $(GUEST_OUT)/embed/%: $(GUEST_OUT)/bin/%
 	@mkdir -p $(dir $@)
-	objcopy --strip-all $< $@
+	objcopy --strip-all --remove-section=.pagelab.desc $< $@
 
-# exec.c's table of embedded programs: {name, image, size} per program, then a NULL name.
+# What each program does (hv --list): the one string its PROGRAM_DESC put in .pagelab.desc
+# (include/program.h), its terminating NUL included. None, an empty one or two: an error.
+$(GUEST_OUT)/desc/%: $(GUEST_OUT)/bin/%
+	@mkdir -p $(dir $@)
+	objcopy -O binary --only-section=.pagelab.desc --set-section-flags .pagelab.desc=alloc $< $@
+	@[ "$$(tr -cd '\000' <$@ | wc -c)" -eq 1 ] && [ "$$(wc -c <$@)" -gt 1 ] || \
+		{ echo "$<: needs one PROGRAM_DESC(\"what it does\") (include/program.h)" >&2; \
+		  rm -f $@; exit 1; }
+
+# exec.c's table of embedded programs: {name, image, size, description} per program, then a
+# NULL name.
 # Regenerated when a test program comes or goes (the directory changes).
 $(GUEST_OUT)/programs.S: guests/guests.mk guests/tests
 	@mkdir -p $(dir $@)
@@ -62,14 +73,16 @@ $(GUEST_OUT)/programs.S: guests/guests.mk guests/tests
 	  for p in $(GUEST_PROGRAMS); do \
 	    printf '.balign 16\nimage_%s: .incbin "%s"\nimage_%s_end:\n' $$p $(GUEST_OUT)/embed/$$p $$p; \
 	    printf 'name_%s: .asciz "%s"\n' $$p $$p; \
+	    printf 'desc_%s: .incbin "%s"\n' $$p $(GUEST_OUT)/desc/$$p; \
 	  done; \
 	  echo '.balign 8'; echo '.globl embedded_programs'; echo 'embedded_programs:'; \
 	  for p in $(GUEST_PROGRAMS); do \
-	    printf '.quad name_%s, image_%s, image_%s_end - image_%s\n' $$p $$p $$p $$p; \
+	    printf '.quad name_%s, image_%s, image_%s_end - image_%s, desc_%s\n' $$p $$p $$p $$p $$p; \
 	  done; \
-	  echo '.quad 0, 0, 0'; \
+	  echo '.quad 0, 0, 0, 0'; \
 	  echo '.section .note.GNU-stack, "", @progbits'; } > $@
-$(GUEST_OUT)/kobj/programs.o: $(GUEST_OUT)/programs.S $(addprefix $(GUEST_OUT)/embed/,$(GUEST_PROGRAMS))
+$(GUEST_OUT)/kobj/programs.o: $(GUEST_OUT)/programs.S $(addprefix $(GUEST_OUT)/embed/,$(GUEST_PROGRAMS)) \
+		$(addprefix $(GUEST_OUT)/desc/,$(GUEST_PROGRAMS))
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
 

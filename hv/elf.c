@@ -152,19 +152,27 @@ static uint64_t symbol_value(const uint8_t *buf, size_t len, const Elf64_Ehdr *e
 	return 0;
 }
 
-int elf_program_names(const uint8_t *buf, size_t len, char *names, size_t nameslen, char *err,
-		      size_t errlen)
+/* The non-empty string at virtual address va, NUL-terminated inside its segment; else NULL. */
+static const char *string_at(const uint8_t *buf, const Elf64_Ehdr *eh, uint64_t va)
+{
+	size_t avail;
+	const char *s = (const char *)file_at(buf, eh, va, &avail);
+	size_t n = s ? strnlen(s, avail) : 0;
+	return n && n < avail ? s : NULL;
+}
+
+int elf_programs(const uint8_t *buf, size_t len, struct elf_program *progs, int max, char *err,
+		 size_t errlen)
 {
 	Elf64_Ehdr eh;
 	if (read_header(buf, len, &eh, err, errlen) < 0)
 		return -1;
 	uint64_t table = symbol_value(buf, len, &eh, "embedded_programs");
-	names[0] = '\0';
 	if (!table)
 		return 0;
-	size_t used = 0;
 	for (int n = 0;; n++) {
-		uint64_t entry[3]; /* name, image, size (guests/kernel/exec.c's struct program) */
+		/* guests/kernel/exec.c's struct program: name, image, size, description */
+		uint64_t entry[4];
 		size_t avail;
 		const uint8_t *at = file_at(buf, &eh, table + (uint64_t)n * sizeof entry, &avail);
 		if (!at || avail < sizeof entry)
@@ -172,12 +180,12 @@ int elf_program_names(const uint8_t *buf, size_t len, char *names, size_t namesl
 		memcpy(entry, at, sizeof entry);
 		if (entry[0] == 0)
 			return n;
-		const char *name = (const char *)file_at(buf, &eh, entry[0], &avail);
-		size_t nlen = name ? strnlen(name, avail) : avail;
-		if (!name || nlen == avail || nlen == 0 || used + nlen + 3 > nameslen)
-			return errorf(err, errlen, "program %d's name is not a string in the image",
-				      n);
-		used +=
-		    (size_t)snprintf(names + used, nameslen - used, "%s%s", n ? ", " : "", name);
+		if (n == max)
+			return errorf(err, errlen, "it embeds more than %d programs", max);
+		progs[n].name = string_at(buf, &eh, entry[0]);
+		progs[n].desc = string_at(buf, &eh, entry[3]);
+		if (!progs[n].name || !progs[n].desc)
+			return errorf(err, errlen, "program %d's %s is not a string in the image",
+				      n, progs[n].name ? "description" : "name");
 	}
 }

@@ -75,11 +75,17 @@ struct elf_image {
  * with a message in err. */
 int elf_load(const uint8_t *buf, size_t len, const struct gmem *m, uint64_t min_gpa, uint64_t vbase,
 	     struct elf_image *img, char *err, size_t errlen);
-/* The names of the programs a guest kernel image embeds (its embedded_programs table, found by
- * its symbol table), ", "-separated in names. Returns how many: 0 for an image without the
- * table (a test guest); -1 with the reason in err for a malformed image or table. */
-int elf_program_names(const uint8_t *buf, size_t len, char *names, size_t nameslen, char *err,
-		      size_t errlen);
+/* A program a guest kernel image embeds: its name and what it does, strings inside the image. */
+struct elf_program {
+	const char *name, *desc;
+};
+#define ELF_MAX_PROGRAMS 64
+/* The programs a guest kernel image embeds (its embedded_programs table, found by its symbol
+ * table), in the table's order, at most max of them into progs. Returns how many: 0 for an
+ * image without the table (a test guest); -1 with the reason in err for a malformed image or
+ * table (a name or description that is no string in the image) or more than max programs. */
+int elf_programs(const uint8_t *buf, size_t len, struct elf_program *progs, int max, char *err,
+		 size_t errlen);
 
 /* hypercall.c: the guest's view of the hv (no KVM inside, so it is unit-testable). */
 #define HV_MAX_FAULTS  16
@@ -278,6 +284,7 @@ struct run_state {
 		uint64_t lock_waits, lock_wait_ns;
 	} mark[2];
 	uint64_t injected_faults; /* the mode's fault hook: invalid accesses made guest #PFs */
+	bool lab_marks;		  /* --lab-marks: MARK_BEGIN and MARK_END call labmark.c */
 	/* vcpu.c: the hv lock, its contention, and the remote flush handshake */
 	pthread_mutex_t lock;
 	uint64_t lock_waits, lock_wait_ns;
@@ -330,6 +337,7 @@ struct run_config {
 	const char *syscall_entry; /* how guest programs entered the kernel: syscall or trap */
 	long cpus;		   /* vCPUs */
 	const char *shootdown;	   /* on or skip (boot_info.shootdown) */
+	bool lab_marks;		   /* --lab-marks: call labmark.c's functions */
 };
 struct run_report {
 	const struct run_config *cfg;
@@ -358,6 +366,13 @@ void progress_rep(uint64_t ops, uint64_t cycles); /* MARK_REP's arguments */
 void progress_begin(void);			  /* the measured repetitions start */
 void progress_end(void);			  /* they ended */
 void progress_stop(void);			  /* the run is over: clear the line */
+
+/* labmark.c: with --lab-marks, the hv calls lab_mark_run as it starts and lab_mark_begin /
+ * lab_mark_end around the measured repetitions, for the lab's instruction split (bench --split,
+ * harness/lab/insnsplit.c). */
+void lab_mark_run(void);
+void lab_mark_begin(void);
+void lab_mark_end(void);
 
 /* calibrate.c: the hv's cost per hypercall against a bare KVM_RUN loop. */
 int calibrate(long exits, const char *json_path);

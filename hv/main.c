@@ -7,14 +7,16 @@
 #include <unistd.h>
 #include "mode.h"
 
+/* --list's first section: what --workload runs, and each workload's parameters. */
 static void list_workloads(FILE *out)
 {
+	fprintf(out, "workloads (--workload NAME [--param k=v]...):\n");
 	for (const struct workload *w = wl_first(); w; w = wl_next(w)) {
-		fprintf(out, "%-10s %s%s\n", w->name, w->desc,
+		fprintf(out, "  %-10s %s%s\n", w->name, w->desc,
 			w->flags & WL_GUEST_ONLY ? " (guest only)" : "");
 		for (int i = 0; i < wl_nparams(w); i++) {
 			const struct wl_param *p = &w->params[i];
-			fprintf(out, "    %-12s default %ld, range [%ld, %ld]: %s\n", p->name,
+			fprintf(out, "      %-12s default %ld, range [%ld, %ld]: %s\n", p->name,
 				p->def, p->min, p->max, p->help);
 		}
 	}
@@ -122,6 +124,7 @@ static int run_guest(struct options *o, const char *cmdline, const uint8_t *imag
 	vm_create(&vm, (uint64_t)o->mem_mib * MIB, (int)o->cpus, true);
 	run_init(&rs, &vm);
 	rs.mode = o->mode;
+	rs.lab_marks = o->run.lab_marks;
 	rs.g.mem.size = vm.mem_size - reserved;
 	struct gmem image_mem = {.host = vm.mem, .size = image_top};
 
@@ -196,24 +199,69 @@ static const char *default_kernel(void)
 	return path;
 }
 
+/* The guest kernel image: --kernel, else the one beside the hv. NULL (after saying why) when it
+ * cannot be read. */
+static uint8_t *read_kernel(struct options *o, size_t *len)
+{
+	if (!o->kernel)
+		o->kernel = default_kernel();
+	uint8_t *image = read_file(o->kernel, len);
+	if (!image)
+		fprintf(stderr, "hv: cannot read the guest kernel %s: %s\n", o->kernel,
+			strerror(errno));
+	return image;
+}
+
+/* The programs the kernel image embeds; a malformed image or table is refused. */
+static int kernel_programs(const char *kernel, const uint8_t *image, size_t len,
+			   struct elf_program *progs)
+{
+	char err[256];
+	int n = elf_programs(image, len, progs, ELF_MAX_PROGRAMS, err, sizeof err);
+	if (n < 0)
+		usage_error("%s: %s", kernel, err);
+	return n;
+}
+
+/* --list's second section: what --exec runs, as the kernel image embeds it. */
+static int list_programs(struct options *o, FILE *out)
+{
+	size_t len;
+	uint8_t *image = read_kernel(o, &len);
+	if (!image)
+		return RC_IO;
+	struct elf_program progs[ELF_MAX_PROGRAMS];
+	int n = kernel_programs(o->kernel, image, len, progs);
+	fprintf(out, "programs (--exec \"PROGRAM ARGS\"):\n");
+	for (int i = 0; i < n; i++)
+		fprintf(out, "  %-10s %s\n", progs[i].name, progs[i].desc);
+	if (n == 0)
+		fprintf(out, "  (none: %s has no table of programs)\n", o->kernel);
+	free(image);
+	return RC_OK;
+}
+
 /* The program the command line starts (its first word's last path component, as the guest's
  * exec finds it) must be one the kernel image embeds. An image with no table of programs (a
  * test guest) takes any command line. */
 static void check_program(const char *kernel, const uint8_t *image, size_t len, const char *cmdline)
 {
-	char names[1024], err[256], prog[BOOT_CMDLINE_MAX];
-	int n = elf_program_names(image, len, names, sizeof names, err, sizeof err);
-	if (n < 0)
-		usage_error("%s: %s", kernel, err);
+	struct elf_program progs[ELF_MAX_PROGRAMS];
+	int n = kernel_programs(kernel, image, len, progs);
 	if (n == 0)
 		return;
+	char prog[BOOT_CMDLINE_MAX], names[ELF_MAX_PROGRAMS * 32] = "";
 	snprintf(prog, sizeof prog, "%.*s", (int)strcspn(cmdline, " \t"), cmdline);
 	const char *name = strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog;
-	char list[sizeof names + 4], key[sizeof prog + 4];
-	snprintf(list, sizeof list, ", %s,", names);
-	snprintf(key, sizeof key, ", %s,", name);
-	if (*name && strstr(list, key))
-		return;
+	size_t used = 0;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(progs[i].name, name) == 0)
+			return;
+		used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+					 progs[i].name);
+		if (used >= sizeof names)
+			used = sizeof names - 1; /* the list of names is cut short */
+	}
 	usage_error("%s has no program '%s' (valid: %s)", kernel, name, names);
 }
 
@@ -222,13 +270,16 @@ int main(int argc, char **argv)
 	struct options o;
 	parse_args(argc, argv, &o);
 	if (o.list || o.list_modes || o.describe) {
-		if (o.list)
+		int listed = RC_OK;
+		if (o.list) {
 			list_workloads(stdout);
+			listed = list_programs(&o, stdout);
+		}
 		if (o.list_modes)
 			options_list_modes(stdout);
 		if (o.describe)
 			options_describe(&o, stdout);
-		return RC_OK;
+		return listed;
 	}
 	char err[PATH_MAX + 128];
 	int rc = o.run.json_path ? output_check(o.run.json_path, err, sizeof err) : RC_OK;
@@ -241,7 +292,7 @@ int main(int argc, char **argv)
 				 o.run.json_path);
 	if (!o.run.workload == !o.run.exec)
 		usage_error("give exactly one of --workload NAME and --exec \"PROGRAM ARGS\" "
-			    "(--list shows the workloads)");
+			    "(--list shows the workloads and the programs)");
 	if (o.run.iters && o.budget_s)
 		usage_error("--budget chooses the iterations: give --iters or --budget, not both");
 	if (o.run.workload) { /* the time budget applies when --iters does not */
@@ -253,16 +304,13 @@ int main(int argc, char **argv)
 		check_exec_options(&o);
 	char cmdline[BOOT_CMDLINE_MAX];
 	make_cmdline(&o, cmdline, sizeof cmdline);
-	if (!o.kernel)
-		o.kernel = default_kernel();
 	size_t len;
-	uint8_t *image = read_file(o.kernel, &len);
-	if (!image) {
-		fprintf(stderr, "hv: cannot read the guest kernel %s: %s\n", o.kernel,
-			strerror(errno));
+	uint8_t *image = read_kernel(&o, &len);
+	if (!image)
 		return RC_IO;
-	}
 	check_program(o.kernel, image, len, cmdline);
+	if (o.run.lab_marks)
+		lab_mark_run();
 	rc = run_guest(&o, cmdline, image, len);
 	free(image);
 	return rc;

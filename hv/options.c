@@ -27,7 +27,7 @@ static const struct hv_option table[] = {
     OPTION_NUMBER("timeout", F(timeout), 1, 86400, 0, 0),
     OPTION_NUMBER("mem", F(mem_mib), 16, MEM_MAX, 0, 0),
     OPTION_TEXT("json", F(run.json_path), RUN_GUEST | RUN_CALIBRATE),
-    OPTION_TEXT("kernel", F(kernel), RUN_GUEST),
+    OPTION_TEXT("kernel", F(kernel), RUN_GUEST | RUN_LIST),
     OPTION_FLAG("list", F(list), RUN_LIST),
     OPTION_FLAG("list-modes", F(list_modes), RUN_LIST),
     OPTION_FLAG("describe", F(describe), RUN_LIST),
@@ -38,6 +38,7 @@ static const struct hv_option table[] = {
     OPTION_CHOICE("syscall-entry", F(syscall_entry), entries, 0, 0),
     OPTION_NUMBER("cpus", F(cpus), 1, MAX_CPUS, 0, 0),
     OPTION_CHOICE("shootdown", F(shootdown), shootdowns, 0, 0),
+    OPTION_FLAG("lab-marks", F(run.lab_marks), RUN_GUEST),
 };
 #define NOPTIONS (sizeof table / sizeof table[0])
 
@@ -89,6 +90,7 @@ static void usage(FILE *out)
 	    "          [--reps R] [--warmup W] [--param k=v]... [--timeout S] [--mem MiB]\n"
 	    "          [--json FILE] [--kernel FILE] [--exec \"PROGRAM ARGS\"] [--window-mib M]\n"
 	    "          [--syscall-entry auto|syscall|trap] [--cpus N] [--shootdown on|skip]\n"
+	    "          [--lab-marks]\n"
 	    "          [a mode's own options, below]\n"
 	    "       hv --list | --list-modes | --describe | --calibrate [--iters N] | --help\n"
 	    "  --mode M         the paging mode (default %s):\n",
@@ -98,7 +100,8 @@ static void usage(FILE *out)
 	fprintf(
 	    out,
 	    "  --workload NAME  run the workload NAME (see --list) in the guest\n"
-	    "  --exec CMD       run an embedded guest program instead of a workload\n"
+	    "  --exec CMD       run a program the guest kernel embeds (see --list) instead of\n"
+	    "                   a workload\n"
 	    "  --iters N        operations per repetition (default: chosen by --budget;\n"
 	    "                   --calibrate: exits per round, default %d)\n"
 	    "  --budget S       without --iters: the guest times a few operations and does as\n"
@@ -109,7 +112,8 @@ static void usage(FILE *out)
 	    "  --timeout S      stop the guest after S seconds (default 30)\n"
 	    "  --mem MiB        guest kernel memory, 16..1024 (default %d)\n"
 	    "  --json FILE      write the run record as JSON (harness/run-record.schema.json)\n"
-	    "  --kernel FILE    guest kernel image (default %s beside the hv binary)\n"
+	    "  --kernel FILE    guest kernel image, for a run or --list (default %s\n"
+	    "                   beside the hv binary)\n"
 	    "  --window-mib M   user address space per process, MiB, even, %llu..%d, every\n"
 	    "                   mode (default %d)\n"
 	    "  --syscall-entry E how guest programs enter the kernel: syscall (the SYSCALL\n"
@@ -118,7 +122,9 @@ static void usage(FILE *out)
 	    "                   $PAGELAB_SYSCALL_ENTRY when set)\n"
 	    "  --cpus N         vCPUs, 1..%d (default 1); the guest kernel starts vCPU 1..N-1\n"
 	    "  --shootdown S    on (default): the guest invalidates other vCPUs' TLBs after it\n"
-	    "                   changes a shared address space; skip (a test knob): it does not\n",
+	    "                   changes a shared address space; skip (a test knob): it does not\n"
+	    "  --lab-marks      call the hv's marker functions the lab's instruction split\n"
+	    "                   watches (bench --split, harness/lab/insnsplit.c)\n",
 	    DEFAULT_CALIBRATE_EXITS, DEFAULT_BUDGET_S, HC_MAX_SAMPLES, DEFAULT_MEM_MIB,
 	    DEFAULT_KERNEL, USER_TOP_MIN / MIB, WINDOW_MIB_MAX, DEFAULT_WINDOW_MIB, MAX_CPUS);
 	for (const struct hv_mode *m = hv_mode_first(); m; m = hv_mode_next(m))
@@ -127,16 +133,19 @@ static void usage(FILE *out)
 			snprintf(head, sizeof head, "--%s %s", opt->name, opt->arg);
 			fprintf(out, "  %-16s %s: %s\n", head, m->name, opt->help);
 		}
-	fprintf(out,
-		"  --list           the workloads and their parameters\n"
-		"  --list-modes     the modes, one a line: name, then what it is\n"
-		"  --describe       the modes and every option of a guest run, as JSON\n"
-		"  --calibrate      time hypercalls through the hv against a bare KVM_RUN loop\n"
-		"numbers are decimal; an option of another mode is refused, not ignored\n"
-		"exit status (the same for every pagelab tool): 0 ok, 1 the guest failed (the\n"
-		"workload failed, or the guest crashed or timed out), 2 bad usage (refused before\n"
-		"anything started), 3 a host failure, 4 I/O (an input unreadable or an output\n"
-		"unwritable)\n");
+	fprintf(
+	    out,
+	    "  --list           the workloads and their parameters, then the programs that\n"
+	    "                   --exec runs (those the guest kernel embeds), one a line: name,\n"
+	    "                   then what it does\n"
+	    "  --list-modes     the modes, one a line: name, then what it is\n"
+	    "  --describe       the modes and every option of a guest run, as JSON\n"
+	    "  --calibrate      time hypercalls through the hv against a bare KVM_RUN loop\n"
+	    "numbers are decimal; an option of another mode is refused, not ignored\n"
+	    "exit status (the same for every pagelab tool): 0 ok, 1 the guest failed (the\n"
+	    "workload failed, or the guest crashed or timed out), 2 bad usage (refused before\n"
+	    "anything started), 3 a host failure, 4 I/O (an input unreadable or an output\n"
+	    "unwritable)\n");
 }
 
 /* "a, b, c": the names of a choice list. */

@@ -153,6 +153,8 @@ static void on_mark(struct guest *g, int phase, void *arg)
 		progress_rep(g->mark_ops, g->mark_cycles);
 		return;
 	}
+	if (phase == MARK_END && rs->lab_marks) /* the lab's split ends before the hv's work */
+		lab_mark_end();
 	struct mark_snapshot *m = &rs->mark[phase == MARK_BEGIN ? 0 : 1];
 	stats_snapshot(&rs->vm_stats, m->vm_vals);
 	vcpu_stats_snapshot(rs, m->vcpu_vals);
@@ -177,6 +179,8 @@ static void on_mark(struct guest *g, int phase, void *arg)
 		progress_begin();
 	else
 		progress_end();
+	if (phase == MARK_BEGIN && rs->lab_marks) /* and begins after it */
+		lab_mark_begin();
 }
 
 static void open_stats(struct kvm_stats *s, int owner_fd, bool available)

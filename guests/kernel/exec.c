@@ -10,6 +10,7 @@ struct program {
 	const char *name;
 	const uint8_t *image;
 	uint64_t size;
+	const char *desc; /* what it does: for hv --list, which reads this table from the image */
 };
 extern const struct program embedded_programs[];
 

@@ -3,7 +3,10 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "program.h"
 #include "test.h"
+
+PROGRAM_DESC("test: each page-table change is seen at once: no access goes through a stale entry");
 
 #define PAGE  4096
 #define PAGES 64

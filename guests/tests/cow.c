@@ -4,7 +4,10 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "program.h"
 #include "test.h"
+
+PROGRAM_DESC("test: after fork, parent and child each see only their own writes (copy-on-write)");
 
 #define PAGE  4096
 #define PAGES 16

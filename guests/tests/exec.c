@@ -3,7 +3,10 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "program.h"
 #include "test.h"
+
+PROGRAM_DESC("test: execve runs an embedded program with its arguments; a failed execve returns");
 
 static uint64_t zeroed[512]; /* .bss: zero in every new image */
 static int initialised = 42; /* .data */

@@ -4,7 +4,11 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "program.h"
 #include "test.h"
+
+PROGRAM_DESC("test: more mappings than the host allows: mprotect and fork fail, the process goes "
+	     "on (maplimit [PAGES])");
 
 /*
  * In ptefree mode each run of pages with one protection is a host mapping of the hv, and the

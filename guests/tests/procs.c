@@ -2,7 +2,11 @@
 #include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "program.h"
 #include "test.h"
+
+PROGRAM_DESC(
+    "test: process life cycle: pids, exit codes, waiting for any child, orphans, table limits");
 
 static void test_pids(void)
 {

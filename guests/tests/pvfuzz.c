@@ -10,7 +10,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "abi.h"
+#include "program.h"
 #include "test.h"
+
+PROGRAM_DESC("test (pvmmu): random and hostile page-table ops; the hv refuses every bad one and "
+	     "applies nothing after it (pvfuzz [CALLS])");
 
 #define PAGE	     4096
 #define VICTIM_PAGES 64

@@ -3,7 +3,10 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "program.h"
 #include "test.h"
+
+PROGRAM_DESC("test: an invalid access or instruction kills only the child that made it");
 
 #define PAGE 4096
 

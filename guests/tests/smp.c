@@ -5,7 +5,11 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "program.h"
 #include "test.h"
+
+PROGRAM_DESC("test: threads and processes on several CPUs: no stale mapping after a change, no "
+	     "lost write (smp [ROUNDS [stale|nostorms|storms]])");
 
 #define PAGE 4096
 

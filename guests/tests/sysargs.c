@@ -3,7 +3,10 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "program.h"
 #include "test.h"
+
+PROGRAM_DESC("test: system calls check their arguments: -EFAULT, -EINVAL, -ENOSYS, as on Linux");
 
 #define PAGE	    4096
 #define KERNEL_ADDR ((void *)0xffffffff80100000ull)

@@ -4,7 +4,7 @@
 # kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 HV=${HV:-build/hv}
 failed=0
-workloads=$("$HV" --list | awk '/^[a-z]/ { print $1 }')
+workloads=$("$HV" --list | awk '/^[^ ]/ { sect = $1 } sect == "workloads" && /^  [^ ]/ { print $1 }')
 [ -n "$workloads" ] || { echo "FAIL workloads: '$HV --list' listed nothing"; exit 1; }
 
 for mode in ${MODES:-$($HV --list-modes | cut -d" " -f1 | grep . || echo unlisted)}; do

@@ -39,6 +39,7 @@ struct cell {
 	/* the --trace pass: a command line the run goes under ("perf", "kvm", ..., "--",
 	 * NULL-terminated, at most WRAPPER_MAX words), or NULL */
 	char *const *wrapper;
+	bool lab_marks; /* the --split pass: the hv calls the lab's marker functions */
 };
 
 /* How much time a cell may take; the harness derives iterations from it. */
@@ -52,6 +53,7 @@ struct budget {
 	const char
 	    *trace_method; /* "auto" (perf where it can run, else tracefs), "perf", "tracefs" */
 	long calibration_exits; /* exits per round of the hypercall calibration; 0: the hv's */
+	bool split; /* lab: after each measured cell, a marked pass whose instructions are split */
 };
 
 /*
@@ -109,6 +111,17 @@ const char *trace_available(const char *wanted, char *why, size_t len);
 const char *trace_perf_find(void); /* perf in PATH or /usr/bin, or NULL */
 json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, double timeout_s);
 
+/* split.c: the --split pass (lab only). Inside the lab VM (run.sh's PAGELAB_LAB_TCG is set),
+ * split_run runs the cell once more with the hv's lab marks and returns the record's "split"
+ * (the run's number and iterations); outside, split_plugin gives the QEMU plugin's argument
+ * (harness/lab/split.sh, run in the repository top root) that writes out_file, or NULL with
+ * why, and split_attach puts each
+ * marked interval of that file into the "split" of the run record it belongs to. */
+bool split_inside_lab(void);
+json_t *split_run(const struct cell *c, run_once_fn run_once, long iters, double timeout_s);
+const char *split_plugin(const char *root, const char *out_file, char *why, size_t len);
+void split_attach(json_t *runs, const char *path);
+
 /* context.c */
 json_t *context_collect(int argc, char **argv, const struct budget *b);
 const char *mmu_detect(void);
@@ -131,6 +144,7 @@ double rec_hypercalls(json_t *r);		 /* hypercalls per op; NAN without counts */
 double rec_pages_copied(json_t *r); /* pages the hv copied per op; NAN outside ptefree */
 double rec_pv_updates(json_t *r);   /* page-table updates per op; NAN outside pvmmu */
 double rec_kernel_insns(json_t *r); /* guest kernel instructions per op; NAN but on PVM */
+double rec_split(json_t *r, const char *part);	   /* --split: per op in part; NAN without */
 void rec_series(json_t *r, char *buf, size_t len); /* series_name() of the record */
 double rec_p50(json_t *r);			   /* median latency per op; NAN without */
 /* A time of r as its clock counts it: "350 us", or "142k instr" on the instruction clock. */

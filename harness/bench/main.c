@@ -58,6 +58,9 @@ static void usage(FILE *f)
 	    "                    icount, 1 virtual ns per instruction executed, the same\n"
 	    "                    loaded or not) or tcg (the emulator's wall time, which\n"
 	    "                    moves with this machine's load: never a result)\n"
+	    "  --split           lab platforms: after each measured cell, a marked pass whose\n"
+	    "                    instructions per operation a QEMU plugin splits into guest,\n"
+	    "                    host kernel, hv and other (harness/lab/insnsplit.c)\n"
 	    "  --calibration-exits N  exits per round of the hypercall calibration that\n"
 	    "                    follows the cells on each KVM platform (default: the hv's)\n"
 	    "  --summary DIR     print the tables of an earlier results folder\n"
@@ -217,6 +220,7 @@ int main(int argc, char **argv)
 					     {"help", no_argument, 0, 'h'},
 					     {"trace", no_argument, 0, 'T'},
 					     {"trace-method", required_argument, 0, 'M'},
+					     {"split", no_argument, 0, 'Y'},
 					     {"summary", required_argument, 0, 'S'},
 					     {"check", required_argument, 0, 'K'},
 					     {"calibration-exits", required_argument, 0, 'C'},
@@ -295,6 +299,9 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			lab_clock_set(choose_one("--lab-clock", optarg, lab_clocks));
+			break;
+		case 'Y':
+			b.split = true;
 			break;
 		case 'C':
 			b.calibration_exits =

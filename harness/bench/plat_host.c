@@ -116,6 +116,8 @@ static int host_run_once(const struct cell *c, long iters, int reps, int warmup,
 		argv[argc++] = "--param";
 		argv[argc++] = c->kv[i];
 	}
+	if (c->lab_marks)
+		argv[argc++] = "--lab-marks";
 	if (c->cpus > 1) { /* one vCPU per copy or thread of the workload */
 		snprintf(a_cpus, sizeof a_cpus, "%d", c->cpus);
 		argv[argc++] = "--cpus";

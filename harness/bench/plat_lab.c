@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "bench.h"
@@ -140,7 +141,8 @@ static void append_list(char *cmd, size_t len, size_t *used, const char *option,
  * mode and fork policy they use (in the order they come: the first policy is the one of
  * workloads that never fork), on the VM's "host" platform, with the same budget. */
 static void inner_command(struct cell *const cells[], int n, const struct budget *b,
-			  const char *name, long calibration_exits, char *cmd, size_t len)
+			  const char *name, long calibration_exits, bool split, char *cmd,
+			  size_t len)
 {
 	json_t *specs = json_array(), *modes = json_array(), *policies = json_array();
 	json_t *vary = json_object(); /* each variant option: its values, in the cells' order */
@@ -170,6 +172,8 @@ static void inner_command(struct cell *const cells[], int n, const struct budget
 	append(cmd, len, &used, " --timeout %g --max-op %g", b->timeout_s, b->max_op_s);
 	if (b->trace)
 		append(cmd, len, &used, " --trace --trace-method %s", b->trace_method);
+	if (split)
+		append(cmd, len, &used, " --split");
 	append(cmd, len, &used, " --calibration-exits %ld", calibration_exits);
 	append_list(cmd, len, &used, " --modes ", modes);
 	append_list(cmd, len, &used, " --fork-policies ", policies);
@@ -225,10 +229,25 @@ static json_t *lab_boot(struct lab *lab, struct cell *const cells[], int n, int 
 	long exits = !first			? LAB_TOKEN_CALIBRATION_EXITS
 		     : b->calibration_exits > 0 ? b->calibration_exits
 						: LAB_CALIBRATION_EXITS;
-	inner_command(cells, n, b, name, exits, cmd, sizeof cmd);
+	snprintf(out, sizeof out, "%s/lab/bench-out", bench_bin_dir());
+	/* --split: the VM's QEMU runs the instruction-split plugin, writing split_file */
+	char split_file[PATH_MAX + 80], why[BENCH_ERR_MAX / 2];
+	snprintf(split_file, sizeof split_file, "%s/%s-split.txt", out, name);
+	unlink(split_file);
+	char lab_dir[PATH_MAX];
+	snprintf(lab_dir, sizeof lab_dir, "%s/lab", bench_bin_dir());
+	if (b->split && ((mkdir(lab_dir, 0755) < 0 && errno != EEXIST) ||
+			 (mkdir(out, 0755) < 0 && errno != EEXIST)))
+		die_io("mkdir %s", out);
+	const char *plugin =
+	    b->split ? split_plugin(repo_root(), split_file, why, sizeof why) : NULL;
+	if (b->split && !plugin)
+		printf("%s: no instruction split (%s)\n", lab->name, why);
+	if (plugin)
+		setenv("LAB_QEMU_PLUGIN", plugin, 1);
+	inner_command(cells, n, b, name, exits, plugin != NULL, cmd, sizeof cmd);
 	snprintf(smp, sizeof smp, "%d", cpus);
 	snprintf(clock, sizeof clock, "%s", boot_clock(cpus));
-	snprintf(out, sizeof out, "%s/lab/bench-out", bench_bin_dir());
 	snprintf(inner, sizeof inner, "%s/%s", out, name);
 	snprintf(results, sizeof results, "%s/results.json", inner);
 	snprintf(npt, sizeof npt, "%d", lab->npt);
@@ -266,10 +285,12 @@ static json_t *lab_boot(struct lab *lab, struct cell *const cells[], int n, int 
 	       "inside, they are the VM's \"host\" platform\n",
 	       lab->name, n, lab->npt, cpus, clock, clock_time_note(clock));
 	int status = proc_run_visible(argv);
+	unsetenv("LAB_QEMU_PLUGIN");
 	/* an inner run cut short (a timeout) still gives the cells it finished */
-	char why[BENCH_ERR_MAX / 2];
 	int rc;
 	json_t *doc = results_load(inner, 1, why, sizeof why, &rc);
+	if (doc && plugin)
+		split_attach(json_object_get(doc, "runs"), split_file);
 	if (doc)
 		return doc;
 	int code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -55,6 +55,13 @@ double rec_kernel_insns(json_t *r)
 	return rec_num(json_object_get(r, "guest_kernel_insns_per_op"));
 }
 
+/* The --split pass: instructions per op that ran in part (as in insnsplit.c's names). */
+double rec_split(json_t *r, const char *part)
+{
+	json_t *per_op = json_object_get(json_object_get(r, "split"), "instructions_per_op");
+	return rec_num(json_object_get(per_op, part));
+}
+
 void rec_series(json_t *r, char *buf, size_t len)
 {
 	series_name(rec_str(r, "mode"), rec_str(r, "fork_policy_requested"),

@@ -109,7 +109,7 @@ static void print_outcome(json_t *rec)
 }
 
 static json_t *run_one(const struct cell *c, struct plat_state *ps, const struct budget *b,
-		       bool trace_ok)
+		       bool trace_ok, bool split_ok)
 {
 	json_t *rec = json_object();
 	set_identity(rec, c);
@@ -155,7 +155,38 @@ static json_t *run_one(const struct cell *c, struct plat_state *ps, const struct
 				json_integer_value(json_object_get(rec, "iterations")),
 				b->timeout_s));
 	}
+	if (rc == 0 && split_ok && c->plat->run_once) {
+		printf("splitting ... ");
+		fflush(stdout);
+		json_object_set_new(
+		    rec, "split",
+		    split_run(c, c->plat->run_once,
+			      json_integer_value(json_object_get(rec, "iterations")),
+			      b->timeout_s));
+	}
 	return rec;
+}
+
+/* Says once whether the --split pass runs here: the lab platforms split inside their VM, and
+ * the bench inside (on its host platform) runs the marked pass that the lab's QEMU counts. */
+static bool split_check(const struct matrix *m)
+{
+	bool here = false;
+	for (int i = 0; i < m->nplats; i++) {
+		if (m->plats[i]->traces_inside)
+			printf("split: %s splits inside its VM, counted by a QEMU plugin\n",
+			       m->plats[i]->name);
+		else if (m->plats[i]->run_once && split_inside_lab())
+			here = true;
+		else
+			printf(
+			    "split: %s has no instruction counter here (the lab platforms count, "
+			    "with a QEMU plugin)\n",
+			    m->plats[i]->name);
+	}
+	if (here)
+		printf("split: a marked pass after each cell, counted by the lab's QEMU plugin\n");
+	return here;
 }
 
 /* Says once whether the --trace pass can run for the platforms that trace here, and why not. */
@@ -232,6 +263,7 @@ int runner_run(struct matrix *m, const struct budget *b, json_t *doc, const char
 	}
 
 	bool trace_ok = b->trace && trace_check(m, st, b);
+	bool split_ok = b->split && split_check(m);
 	json_t *runs = json_object_get(doc, "runs");
 	int failed = 0;
 	for (int i = 0; i < m->n && !proc_interrupted(); i++) {
@@ -244,7 +276,7 @@ int runner_run(struct matrix *m, const struct budget *b, json_t *doc, const char
 		       c->params[0] ? " " : "", c->params, where);
 		fflush(stdout);
 		double t0 = monotonic_s();
-		json_t *rec = run_one(c, ps, b, trace_ok);
+		json_t *rec = run_one(c, ps, b, trace_ok, split_ok);
 		ps->seconds += monotonic_s() - t0;
 		ps->done++, ps->left--;
 		if (proc_interrupted()) { /* the cell was cut short: no measurement */

@@ -1,7 +1,8 @@
 /* summary.c: the tables printed at the end of a run, grouped by workload. */
 /* One row per parameter point, one column per mode x platform: median latency per op and its
  * ratio to native, exits per op, hypercalls per op in ptefree and pvmmu modes, guest kernel
- * instructions per op on PVM, host RSS after the run; then the notes and the hypercall calibration
+ * instructions per op on PVM, the lab's instructions per op by where they ran (--split), host
+ * RSS after the run; then the notes and the hypercall calibration
  * (calibration.c). */
 #include <math.h>
 #include <stdbool.h>
@@ -45,7 +46,7 @@ static json_t *find_run(json_t *runs, const char *w, const char *params, const c
 /* What a table shows: median latency (with ratios to native where time is real), exits per
  * operation and hypercalls per operation (exact on every platform, emulated or not), host
  * RSS after the run. */
-enum table { LATENCY, EXITS, HYPERCALLS, KERNEL_INSNS, RSS };
+enum table { LATENCY, EXITS, HYPERCALLS, KERNEL_INSNS, SPLIT, RSS };
 
 static const char *const headings[] = {
     [LATENCY] = "Summary: median latency per operation (xN: ratio to native)",
@@ -55,6 +56,9 @@ static const char *const headings[] = {
 		   "pvmmu, page-table updates per operation)",
     [KERNEL_INSNS] = "Guest kernel instructions per operation (exact; PVM hosts only, where KVM "
 		     "emulates and counts each guest ring-0 instruction: insn_emulation)",
+    [SPLIT] = "Instructions per operation by where they ran, guest (its kernel + programs) / "
+	      "host kernel / hv / other L1 user space (lab, --split: counted by QEMU, by code "
+	      "address)",
     [RSS] = "Host RSS after the run (the hv's process as the guest ends; on lab platforms "
 	    "inside the VM)",
 };
@@ -73,10 +77,23 @@ static bool shows(enum table t, json_t *r)
 		       !isnan(rec_hypercalls(r));
 	case KERNEL_INSNS:
 		return !isnan(rec_kernel_insns(r));
+	case SPLIT:
+		return !isnan(rec_split(r, "total"));
 	case RSS:
 		return !isnan(rss_after_kib(r));
 	}
 	return false;
+}
+
+/* A count in at most 5 characters: "0.3", "812", "3.63k", "1.2M". */
+static void human_count(double n, char *buf, size_t len)
+{
+	if (n >= 1e6)
+		snprintf(buf, len, "%.3gM", n / 1e6);
+	else if (n >= 1e3)
+		snprintf(buf, len, "%.3gk", n / 1e3);
+	else
+		snprintf(buf, len, n >= 10 ? "%.0f" : "%.1f", n);
 }
 
 static void cell_text(enum table t, json_t *r, json_t *native, char *text, size_t len)
@@ -110,6 +127,19 @@ static void cell_text(enum table t, json_t *r, json_t *native, char *text, size_
 		snprintf(text, len, rec_kernel_insns(r) >= 100 ? "%.0f" : "%.3g",
 			 rec_kernel_insns(r));
 		break;
+	case SPLIT: {
+		char part[4][16];
+		if (isnan(rec_split(r, "total"))) { /* the pass failed: the notes say why */
+			snprintf(text, len, "-");
+			break;
+		}
+		human_count(rec_split(r, "guest_kernel") + rec_split(r, "guest_user"), part[0], 16);
+		human_count(rec_split(r, "host_kernel"), part[1], 16);
+		human_count(rec_split(r, "hv"), part[2], 16);
+		human_count(rec_split(r, "other"), part[3], 16);
+		snprintf(text, len, "%s/%s/%s/%s", part[0], part[1], part[2], part[3]);
+		break;
+	}
 	case RSS:
 		snprintf(text, len, "%.1f MiB", rss_after_kib(r) / 1024);
 		break;
@@ -127,11 +157,12 @@ static void print_cell(FILE *f, enum table t, json_t *r, json_t *native, int wid
 	fprintf(f, "%-*s", width, text);
 }
 
-/* Each column as wide as its name (and at least MIN_COL_WIDTH) plus a gap. */
-static int col_width(json_t *col)
+/* Each column as wide as its name (and at least MIN_COL_WIDTH, or the four counts of the split
+ * table) plus a gap. */
+static int col_width(enum table t, json_t *col)
 {
-	int w = (int)json_string_length(col) + 2;
-	return w > MIN_COL_WIDTH ? w : MIN_COL_WIDTH;
+	int w = (int)json_string_length(col) + 2, min = t == SPLIT ? 26 : MIN_COL_WIDTH;
+	return w > min ? w : min;
 }
 
 /* One block of a table: the rows (parameter points) and columns of workload w, the columns
@@ -156,7 +187,7 @@ static void print_workload(FILE *f, enum table t, json_t *runs, const char *w)
 		    width = (int)json_string_length(point) + 2;
 		fprintf(f, "\n%-*s", width + 2, w);
 		json_array_foreach(cols, c, col)
-		    fprintf(f, "%-*s", col_width(col), json_string_value(col));
+		    fprintf(f, "%-*s", col_width(t, col), json_string_value(col));
 		fputc('\n', f);
 		json_array_foreach(points, i, point)
 		{
@@ -165,7 +196,7 @@ static void print_workload(FILE *f, enum table t, json_t *runs, const char *w)
 			json_t *native = find_run(runs, w, params, "native");
 			json_array_foreach(cols, c, col)
 			    print_cell(f, t, find_run(runs, w, params, json_string_value(col)),
-				       native, col_width(col));
+				       native, col_width(t, col));
 			fputc('\n', f);
 		}
 	}
@@ -215,6 +246,12 @@ static void print_notes(FILE *f, json_t *runs)
 		if (asked[0] && ran[0] && strcmp(asked, ran)) {
 			snprintf(key, sizeof key, "%s: the hv ran fork policy %s (see its stderr)",
 				 name, ran);
+			count_note(notes, first, key, r);
+		}
+		const char *split_error = rec_str(json_object_get(r, "split"), "error");
+		if (split_error[0]) {
+			snprintf(key, sizeof key, "no instruction split on %s: %s", name,
+				 split_error);
 			count_note(notes, first, key, r);
 		}
 		if (!strcmp(status, "failed")) {

@@ -13,3 +13,13 @@ KVM_TESTS += harness/lab/physics.sh
 # shadow paging.
 KVM_TESTS += harness/lab/trace.sh
 TEST_DEPS += $(BUILD)/hv-static $(BUILD)/guest/kernel.elf
+
+# The instruction split of bench --split: a QEMU TCG plugin, built for this machine's QEMU.
+$(BUILD)/lab/insnsplit.so: harness/lab/insnsplit.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -shared -fPIC -fvisibility=hidden -o $@ $<
+
+all: $(BUILD)/lab/insnsplit.so
+# bench --split in one lab boot: the split adds up and each part gets what its code runs.
+TESTS += "sh harness/lab/split-test.sh $(BUILD)"
+TEST_DEPS += $(BUILD)/hv-testmode

@@ -25,7 +25,8 @@
 # LAB_ACCEL=tcg|kvm to override the accelerator choice, QEMU (default qemu-system-x86_64),
 # LAB_PERF (a perf program to put into the VM, see mkinitrd.sh), LAB_APPEND (more kernel
 # parameters, e.g. loglevel=5 for the lab kernel's warnings in the console lines shown),
-# LAB_MTTCG=1 (a TCG thread per vCPU even with --smp > 1: see below).
+# LAB_MTTCG=1 (a TCG thread per vCPU even with --smp > 1: see below), LAB_QEMU_PLUGIN (a TCG
+# plugin and its arguments, -plugin's value, e.g. harness/lab/split.sh's; the lab then runs TCG).
 set -euo pipefail
 
 BUILD=${BUILD:-build}
@@ -81,7 +82,9 @@ cat "$run_dir/fetch.err" >&2
 
 # KVM acceleration needs a nested-capable AMD host (the VM's kvm-amd needs SVM); otherwise TCG.
 accel=${LAB_ACCEL:-tcg}
-if [ -z "${LAB_ACCEL:-}" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] &&
+plugin=()
+[ -z "${LAB_QEMU_PLUGIN:-}" ] || plugin=(-plugin "$LAB_QEMU_PLUGIN")
+if [ -z "${LAB_ACCEL:-}" ] && [ ${#plugin[@]} = 0 ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] &&
 	grep -qsx '[1Y]' /sys/module/kvm_amd/parameters/nested; then
 	accel=kvm
 fi
@@ -156,7 +159,7 @@ set +e
 		timeout -k 5 "$timeout" "$QEMU" -accel "$accel$accel_opts" "${icount[@]}" -cpu "$cpu" -m "$mem" \
 			-smp "$smp" -nodefaults -no-user-config -display none -monitor none \
 			-serial stdio -no-reboot -kernel "$kernel" -initrd "$run_dir/initrd.gz" \
-			-append "$append" </dev/null 2>"$run_dir/qemu.err" &
+			-append "$append" "${plugin[@]}" </dev/null 2>"$run_dir/qemu.err" &
 		echo $! >"$run_dir/timeout.pid"
 		wait $!
 	} | "${awk_cmd[@]}" -v dir="$run_dir" -v start="$start" -v accel="$accel" -v npt="$npt" \

@@ -4,9 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "abi.h"
+#include "program.h"
 #include "workload.h"
 
 #define USAGE "usage: wl NAME iters=N|budget_us=U reps=R warmup=W [param=value...]"
+
+PROGRAM_DESC("what --workload starts: runs one workload, reports its timings; " USAGE);
 
 /* Takes "key=N" for the runner's own keys; 1 if kv was one of them, -1 if malformed. */
 static int runner_key(const char *kv, const char *key, long *out)
@@ -97,8 +100,8 @@ int main(int argc, char **argv)
 		if (!k)
 			k = runner_key(argv[i], "warmup", &warmup);
 		if (k < 0)
-			fail_usage(&r,
-				   "iters, budget_us, reps and warmup take a non-negative decimal integer");
+			fail_usage(&r, "iters, budget_us, reps and warmup take a non-negative "
+				       "decimal integer");
 		if (!k)
 			params[nparams++] = argv[i];
 	}
