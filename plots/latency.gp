@@ -3,7 +3,7 @@
 # for each of nseries series, whose titles are in the header.
 load dir."/common.gp"
 set title name." : latency per operation"
-set ylabel "us per operation (median, bars p10..p90)"
+set ylabel "us per operation, thousand instructions in [k instructions] series (median, bars p10..p90)"
 set logscale y
 set style data histogram
 set style histogram errorbars gap 2 lw 1

@@ -4,7 +4,7 @@
 load dir."/common.gp"
 set title name
 set xlabel xlabel
-if (!exists("ylabel")) ylabel = "us per operation (median, bars p10..p90)"
+if (!exists("ylabel")) ylabel = "us per operation, thousand instructions in [k instructions] series (median, bars p10..p90)"
 set ylabel ylabel
 set logscale xy 2
 set format x "%g"

@@ -59,6 +59,8 @@ draw() {
 # or hypercalls and pages the hv copied per op, or page-table updates per op in pvmmu
 # (paging.gp); awk expressions.
 latency_y='sprintf("%g\t%g\t%g", $16 / 1000, $15 / 1000, $17 / 1000)'
+# A series on the lab's instruction clock counts thousands of instructions, not us, and says so.
+latency_series='$6 ($col["time_unit"] == "instructions" ? " [k instructions]" : "")'
 paging_y='sprintf("%g\t%g", $21, $25)'
 rss_y='sprintf("%g\t%g\t%g", $23 / 1024, $23 / 1024, $23 / 1024)'
 pvmmu_y='sprintf("%g\t%g", $21, $27)'
@@ -95,7 +97,7 @@ grid() {
 
 # Latency bars per workload: a row per parameter point, (p50, p10, p90) per series.
 for w in $(awk -F'\t' 'NR > 1 && $7 == "ok" && !seen[$1]++ { print $1 }' "$tsv"); do
-	grid '$1 == "'"$w"'" && $7 == "ok"' '$2 == "-" ? "(defaults)" : $2' '$6' "$latency_y" \
+	grid '$1 == "'"$w"'" && $7 == "ok"' '$2 == "-" ? "(defaults)" : $2' "$latency_series" "$latency_y" \
 		'\tp10\tp90' 'NaN\tNaN\tNaN' >"$tmp/$w.lat" 2>"$tmp/$w.n"
 	draw latency.gp "latency-$w" "data='$tmp/$w.lat'; nseries=$(cat "$tmp/$w.n"); name='$w'"
 done
@@ -114,7 +116,8 @@ fi
 
 # series WORKLOAD XCOL FILTER YEXPR COUNTS: blocks of (x, YEXPR) per series, one per label;
 # the series titles go to $tmp/series. FILTER is an awk condition on the row. COUNTS=1 drops
-# the labels' notes on distorted time, which do not concern counts.
+# the labels' notes on distorted time, which do not concern counts; otherwise a series on the
+# lab's instruction clock (results.tsv's last column, time_unit) says so in its title.
 series() {
 	awk -F'\t' -v w="$1" -v x="$2" -v counts="$5" -v titles="$tmp/series" '
 	NR > 1 && $1 == w && $7 == "ok" && ('"$3"') {
@@ -122,6 +125,7 @@ series() {
 			si[$6] = ns++
 			title[si[$6]] = $6
 			if (counts) sub(/ \(.*\)$/, "", title[si[$6]])
+			else if ($NF == "instructions") title[si[$6]] = title[si[$6]] " [k instructions]"
 		}
 		rows[si[$6]] = rows[si[$6]] $x "\t" '"$4"' "\n"
 	}

@@ -97,7 +97,7 @@ const struct platform *platform_find(const char *name);
  * (the time note of its clock, else the platform's own; NULL when they are real). */
 const char *platform_clock(const struct platform *p, const struct cell *c);
 const char *platform_time_note(const struct platform *p, const struct cell *c);
-void lab_clock_set(const char *clock); /* plat_lab.c: --lab-clock */
+void lab_clock_set(const char *clock);	   /* plat_lab.c: --lab-clock */
 const struct platform *platform_at(int i); /* NULL past the end */
 void platform_list_names(char *buf, size_t len);
 
@@ -146,7 +146,8 @@ double rec_pv_updates(json_t *r);   /* page-table updates per op; NAN outside pv
 double rec_kernel_insns(json_t *r); /* guest kernel instructions per op; NAN but on PVM */
 double rec_split(json_t *r, const char *part);	   /* --split: per op in part; NAN without */
 void rec_series(json_t *r, char *buf, size_t len); /* series_name() of the record */
-double rec_p50(json_t *r);			   /* median latency per op; NAN without */
+const char *rec_time_unit(json_t *r); /* what its _ns times count: ns or instructions */
+double rec_p50(json_t *r);	      /* median latency per op; NAN without */
 /* A time of r as its clock counts it: "350 us", or "142k instr" on the instruction clock. */
 void rec_time_text(json_t *r, double ns, char *buf, size_t len);
 

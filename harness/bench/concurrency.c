@@ -173,7 +173,7 @@ void concurrency_write_tsv(FILE *f, json_t *runs)
 	      f);
 	for (int i = 0; i < NCOUNTS; i++)
 		fprintf(f, "\t%s_per_op", count_names[i]);
-	fputs("\texits_per_vcpu_per_op\n", f);
+	fputs("\texits_per_vcpu_per_op\ttime_unit\n", f);
 	size_t i;
 	json_t *r;
 	json_array_foreach(runs, i, r)
@@ -200,6 +200,6 @@ void concurrency_write_tsv(FILE *f, json_t *runs)
 			fprintf(f, isnan(nums[j]) ? "\tNaN" : "\t%.6g", nums[j]);
 		char per_vcpu[MAX_VCPU_TEXT];
 		vcpu_exits(r, per_vcpu, sizeof per_vcpu);
-		fprintf(f, "\t%s\n", per_vcpu);
+		fprintf(f, "\t%s\t%s\n", per_vcpu, rec_time_unit(r));
 	}
 }

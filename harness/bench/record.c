@@ -87,9 +87,15 @@ void rec_time_text(json_t *r, double ns, char *buf, size_t len)
 		double scale;
 		const char *ns, *insns;
 	} steps[] = {{1e6, " ms", "M instr"}, {1e3, " us", "k instr"}, {1, " ns", " instr"}};
-	bool insns = !strcmp(rec_str(r, "time_unit"), "instructions");
+	bool insns = !strcmp(rec_time_unit(r), "instructions");
 	int i = 0;
 	while (i < 2 && ns < steps[i].scale)
 		i++;
 	snprintf(buf, len, "%.3g%s", ns / steps[i].scale, insns ? steps[i].insns : steps[i].ns);
+}
+
+const char *rec_time_unit(json_t *r)
+{
+	const char *unit = rec_str(r, "time_unit");
+	return unit[0] ? unit : "ns";
 }

@@ -53,7 +53,7 @@ static void put_num(FILE *f, double v)
 	"repetitions\tmin_ns\tp10_ns\tp50_ns\tp90_ns\tp99_ns\tmax_ns\texits_per_op\t"              \
 	"hypercalls_per_op\thost_rss_peak_kib\thost_rss_after_kib\tfork_policy\t"                  \
 	"hv_pages_copied_per_op\tguest_kernel_insns_per_op\tpv_updates_per_op\t"                   \
-	"pv_ops_per_batch\tnote"
+	"pv_ops_per_batch\tnote\ttime_unit"
 
 static void write_runs_tsv(FILE *f, json_t *runs)
 {
@@ -104,6 +104,8 @@ static void write_runs_tsv(FILE *f, json_t *runs)
 		fputc('\t', f);
 		/* why a cell failed or was skipped */
 		put_text(f, rec_str(r, "error")[0] ? rec_str(r, "error") : rec_str(r, "reason"));
+		fputc('\t', f);
+		put_text(f, rec_time_unit(r)); /* what the _ns columns count */
 		fputc('\n', f);
 	}
 }

@@ -240,6 +240,9 @@ static void print_notes(FILE *f, json_t *runs)
 			    : !strcmp(platform, "hv-native")
 				? "its times are real here, as native's, and compare to native's "
 				  "of the same run only"
+			    : !strcmp(rec_str(r, "clock"), CLOCK_INSTRUCTIONS)
+				? "its times count the instructions executed, the same from run to "
+				  "run: compare them between lab cells, never with real time"
 				: "compare its counts, not its times");
 			json_object_set_new(notes, key, json_null());
 		}
@@ -277,6 +280,39 @@ static void print_notes(FILE *f, json_t *runs)
 	json_decref(first);
 }
 
+/* How far the repetitions of one lab cell on the instruction clock are apart: the largest
+ * (max - min) / median over the cells, which says how deterministic the clock was. */
+static void print_clock_spread(FILE *f, json_t *runs)
+{
+	size_t i, n = 0;
+	json_t *r, *worst = NULL;
+	double most = -1;
+	json_array_foreach(runs, i, r)
+	{
+		json_t *lat = json_object_get(r, "latency_ns");
+		double p50 = rec_p50(r), spread = (rec_num(json_object_get(lat, "max")) -
+						   rec_num(json_object_get(lat, "min"))) /
+						  p50;
+		if (strcmp(rec_str(r, "clock"), CLOCK_INSTRUCTIONS) ||
+		    strcmp(rec_str(r, "status"), "ok") || !(p50 > 0) || isnan(spread))
+			continue;
+		n++;
+		if (spread > most) {
+			most = spread;
+			worst = r;
+		}
+	}
+	if (!n)
+		return;
+	char name[NAME_MAX_LEN];
+	column_name(worst, name, sizeof name);
+	fprintf(
+	    f,
+	    "instruction clock: the repetitions of each of its %zu lab cells agree within %.3g%% "
+	    "(largest (max - min) / median: %s %s %s)\n",
+	    n, 100 * most, rec_str(worst, "workload"), rec_str(worst, "params"), name);
+}
+
 void summary_print(json_t *doc, FILE *f)
 {
 	json_t *runs = json_object_get(doc, "runs");
@@ -302,5 +338,6 @@ void summary_print(json_t *doc, FILE *f)
 	concurrency_print(runs, f);
 	fputc('\n', f);
 	print_notes(f, runs);
+	print_clock_spread(f, runs);
 	calibration_print(json_object_get(doc, "calibration"), f);
 }

@@ -23,3 +23,5 @@ all: $(BUILD)/lab/insnsplit.so
 # bench --split in one lab boot: the split adds up and each part gets what its code runs.
 TESTS += "sh harness/lab/split-test.sh $(BUILD)"
 TEST_DEPS += $(BUILD)/hv-testmode
+# The instruction clock: the worst-case cell gives the same time quiet and beside a busy loop.
+TESTS += "sh harness/lab/clock-test.sh $(BUILD)"
