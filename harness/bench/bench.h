@@ -77,6 +77,8 @@ struct platform {
 	int (*supports)(const struct workload *w, char *why, size_t len);
 	/* optional: runs all of this platform's cells at once (e.g. in a VM) before run_cell */
 	void (*prepare)(struct cell *const cells[], int n, const struct budget *b);
+	/* optional: after every platform's prepare, waits for what it left running */
+	void (*finish)(const struct platform *p, const struct budget *b);
 	/* measures one cell into rec; returns 0 when the cell produced a valid result, -1 when
 	 * it failed (rec has "error"), 1 when it could not run here (rec has "reason") */
 	int (*run_cell)(const struct cell *c, const struct budget *b, json_t *rec);

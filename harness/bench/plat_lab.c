@@ -46,6 +46,17 @@ static const char *cell_clock(const struct cell *c)
 	return c ? boot_clock(c->cpus) : calibration_clock;
 }
 
+/* One boot of the lab VM, from its start to its end: its command line and its files. */
+struct boot {
+	int cpus;
+	const char *plugin; /* the split plugin's -plugin value, or NULL */
+	pid_t pid;	    /* running beside the others (its console in log), else 0 */
+	int status;	    /* the wait status of run.sh once it ended (-1: unknown) */
+	char name[64], npt[8], timeout[32], smp[16], clock[16];
+	char cmd[16384], out[PATH_MAX], inner[PATH_MAX + 64], split_file[PATH_MAX + 80];
+	char log[PATH_MAX + 80];
+};
+
 struct lab {
 	const char *name;
 	int npt;
@@ -53,10 +64,10 @@ struct lab {
 	json_t *calibration; /* and its calibration array (the VM's host platform) */
 	json_t *context;
 	char error[BENCH_ERR_MAX]; /* why there are no runs */
+	struct cell **cells;	   /* the cells prepare was given */
+	int ncells, next_cpus;	   /* how many; the vCPU count of the next boot */
+	struct boot boot;	   /* the boot running or last run */
 };
-
-static struct lab lab_npt = {.name = "lab-npt", .npt = 1};
-static struct lab lab_shadow = {.name = "lab-shadow", .npt = 0};
 
 /* The repository top: run.sh works from there. */
 static const char *repo_root(void)
@@ -216,45 +227,44 @@ static const char *lab_cpus_refused(const struct cell *c)
 	return NULL;
 }
 
-/* One boot of the lab VM with cpus CPUs for the n cells (the bench inside writes its results
- * into out/NAME): the results document, or NULL with why in lab->error. Only the first boot's
+/* Starts a boot of the lab VM with cpus CPUs for the n cells (the bench inside writes its
+ * results into out/NAME). A boot on the instruction clock runs beside the other lab
+ * platform's (its times do not depend on the load) with its console in a log; any other
+ * runs in the foreground, its console shown, and has ended on return. Only the first boot's
  * hypercall calibration is kept; a later one runs a token round. */
-static json_t *lab_boot(struct lab *lab, struct cell *const cells[], int n, int cpus, bool first,
-			const struct budget *b)
+static void boot_start(struct lab *lab, struct boot *bt, struct cell *const cells[], int n,
+		       int cpus, bool first, const struct budget *b)
 {
-	char cmd[16384], out[PATH_MAX], npt[8], timeout[32], smp[16], clock[16];
-	char inner[PATH_MAX + 64], results[PATH_MAX + 128];
-	char name[64];
-	snprintf(name, sizeof name, cpus == 1 ? "%s" : "%s-smp%d", lab->name, cpus);
+	*bt = (struct boot){.cpus = cpus, .status = -1};
+	snprintf(bt->name, sizeof bt->name, cpus == 1 ? "%s" : "%s-smp%d", lab->name, cpus);
 	long exits = !first			? LAB_TOKEN_CALIBRATION_EXITS
 		     : b->calibration_exits > 0 ? b->calibration_exits
 						: LAB_CALIBRATION_EXITS;
-	snprintf(out, sizeof out, "%s/lab/bench-out", bench_bin_dir());
-	/* --split: the VM's QEMU runs the instruction-split plugin, writing split_file */
-	char split_file[PATH_MAX + 80], why[BENCH_ERR_MAX / 2];
-	snprintf(split_file, sizeof split_file, "%s/%s-split.txt", out, name);
-	unlink(split_file);
+	snprintf(bt->out, sizeof bt->out, "%s/lab/bench-out", bench_bin_dir());
 	char lab_dir[PATH_MAX];
 	snprintf(lab_dir, sizeof lab_dir, "%s/lab", bench_bin_dir());
-	if (b->split && ((mkdir(lab_dir, 0755) < 0 && errno != EEXIST) ||
-			 (mkdir(out, 0755) < 0 && errno != EEXIST)))
-		die_io("mkdir %s", out);
-	const char *plugin =
-	    b->split ? split_plugin(repo_root(), split_file, why, sizeof why) : NULL;
-	if (b->split && !plugin)
+	if ((mkdir(lab_dir, 0755) < 0 && errno != EEXIST) ||
+	    (mkdir(bt->out, 0755) < 0 && errno != EEXIST))
+		die_io("mkdir %s", bt->out);
+	/* --split: the VM's QEMU runs the instruction-split plugin, writing split_file */
+	char why[BENCH_ERR_MAX / 2];
+	snprintf(bt->split_file, sizeof bt->split_file, "%s/%s-split.txt", bt->out, bt->name);
+	unlink(bt->split_file);
+	bt->plugin = b->split ? split_plugin(repo_root(), bt->split_file, why, sizeof why) : NULL;
+	if (b->split && !bt->plugin)
 		printf("%s: no instruction split (%s)\n", lab->name, why);
-	if (plugin)
-		setenv("LAB_QEMU_PLUGIN", plugin, 1);
-	inner_command(cells, n, b, name, exits, plugin != NULL, cmd, sizeof cmd);
-	snprintf(smp, sizeof smp, "%d", cpus);
-	snprintf(clock, sizeof clock, "%s", boot_clock(cpus));
-	snprintf(inner, sizeof inner, "%s/%s", out, name);
-	snprintf(results, sizeof results, "%s/results.json", inner);
-	snprintf(npt, sizeof npt, "%d", lab->npt);
+	inner_command(cells, n, b, bt->name, exits, bt->plugin != NULL, bt->cmd, sizeof bt->cmd);
+	snprintf(bt->smp, sizeof bt->smp, "%d", cpus);
+	snprintf(bt->clock, sizeof bt->clock, "%s", boot_clock(cpus));
+	snprintf(bt->inner, sizeof bt->inner, "%s/%s", bt->out, bt->name);
+	snprintf(bt->npt, sizeof bt->npt, "%d", lab->npt);
+	snprintf(bt->log, sizeof bt->log, "%s/%s.console", bt->out, bt->name);
 	/* A bound, not an estimate: each cell takes a few guest boots at most, and so does the
 	 * calibration after them. */
-	snprintf(timeout, sizeof timeout, "%.0f",
+	snprintf(bt->timeout, sizeof bt->timeout, "%.0f",
 		 LAB_BASE_TIMEOUT + (n + 1) * (b->timeout_s < 60 ? b->timeout_s : 60));
+	char results[PATH_MAX + 128];
+	snprintf(results, sizeof results, "%s/results.json", bt->inner);
 	unlink(results);
 	char *argv[] = {"/bin/sh",
 			"-c",
@@ -262,17 +272,17 @@ static json_t *lab_boot(struct lab *lab, struct cell *const cells[], int n, int 
 			(char *)repo_root(),
 			(char *)bench_bin_dir(),
 			"--npt",
-			npt,
+			bt->npt,
 			"--out",
-			out,
+			bt->out,
 			"--timeout",
-			timeout,
+			bt->timeout,
 			"--clock",
-			clock,
+			bt->clock,
 			"--smp",
-			smp, /* dropped below for one CPU: run.sh's default */
+			bt->smp, /* dropped below for one CPU: run.sh's default */
 			"--",
-			cmd,
+			bt->cmd,
 			NULL};
 	if (cpus == 1)
 		memmove(&argv[13], &argv[15], 3 * sizeof argv[0]);
@@ -281,53 +291,137 @@ static json_t *lab_boot(struct lab *lab, struct cell *const cells[], int n, int 
 	    b->trace && strcmp(b->trace_method, "tracefs") ? trace_perf_find() : NULL;
 	if (perf)
 		setenv("LAB_PERF", perf, 1);
+	if (bt->plugin)
+		setenv("LAB_QEMU_PLUGIN", bt->plugin, 1);
+	bool beside = !strcmp(bt->clock, CLOCK_INSTRUCTIONS);
 	printf("%s: running %d cells in the lab VM (kvm-amd npt=%d, %d CPUs, clock %s: %s); "
-	       "inside, they are the VM's \"host\" platform\n",
-	       lab->name, n, lab->npt, cpus, clock, clock_time_note(clock));
-	int status = proc_run_visible(argv);
+	       "inside, they are the VM's \"host\" platform%s%s\n",
+	       lab->name, n, lab->npt, cpus, bt->clock, clock_time_note(bt->clock),
+	       beside ? "; beside any other lab VM, its console in " : "", beside ? bt->log : "");
+	if (beside) {
+		bt->pid = proc_start_logged(argv, bt->log);
+		if (bt->pid < 0)
+			bt->pid = 0;
+	} else {
+		bt->status = proc_run_visible(argv);
+	}
 	unsetenv("LAB_QEMU_PLUGIN");
-	/* an inner run cut short (a timeout) still gives the cells it finished */
+}
+
+static struct lab lab_npt = {.name = "lab-npt", .npt = 1};
+static struct lab lab_shadow = {.name = "lab-shadow", .npt = 0};
+
+/* The cells each running lab VM has begun, from the "[K/N]" lines of its console. */
+static void boots_progress(void)
+{
+	char line[512];
+	struct lab *labs[] = {&lab_npt, &lab_shadow};
+	printf("lab:");
+	for (int i = 0; i < 2; i++) {
+		struct boot *bt = &labs[i]->boot;
+		FILE *f = bt->pid > 0 ? fopen(bt->log, "r") : NULL;
+		int k = 0, n = 0;
+		while (f && fgets(line, sizeof line, f))
+			sscanf(line, "[%d/%d", &k, &n);
+		if (f)
+			fclose(f);
+		if (bt->pid > 0)
+			printf(" %s at cell %d of %d;", labs[i]->name, k, n);
+	}
+	printf(" running\n");
+	fflush(stdout);
+}
+
+/* Waits for the boot to end: the results document the bench inside wrote (a run cut short,
+ * e.g. by a timeout, still gives the cells it finished), or NULL with why in lab->error. */
+static json_t *boot_end(struct lab *lab, struct boot *bt)
+{
+	if (bt->pid > 0) {
+		bt->status = proc_wait_ticking(bt->pid, boots_progress, 30);
+		bt->pid = 0;
+	}
+	char why[BENCH_ERR_MAX / 2];
 	int rc;
-	json_t *doc = results_load(inner, 1, why, sizeof why, &rc);
-	if (doc && plugin)
-		split_attach(json_object_get(doc, "runs"), split_file);
+	json_t *doc = results_load(bt->inner, 1, why, sizeof why, &rc);
+	if (doc && bt->plugin)
+		split_attach(json_object_get(doc, "runs"), bt->split_file);
 	if (doc)
 		return doc;
-	int code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	char lines[BENCH_ERR_MAX / 2];
+	snprintf(lines, sizeof lines, "see %.200s",
+		 !strcmp(bt->clock, CLOCK_INSTRUCTIONS) ? bt->log : "the lab lines above");
+	int code = bt->status >= 0 && WIFEXITED(bt->status) ? WEXITSTATUS(bt->status) : -1;
 	snprintf(lab->error, sizeof lab->error,
-		 "the lab run of %d CPUs brought back no results (%s)", cpus,
+		 "the lab run of %d CPUs brought back no results (%s)", bt->cpus,
 		 code == 124   ? "timed out after its --timeout"
-		 : code == 125 ? "the VM stopped early; see the lab lines above"
+		 : code == 125 ? "the VM stopped early"
 		 : code == 126 ? "the lab cannot run here"
-		 : rc == RC_IO ? "see the lab lines above"
+		 : rc == RC_IO ? lines
 			       : why);
 	return NULL;
 }
 
+/* Takes over a boot's runs (and the first boot's calibration). */
+static void boot_collect(struct lab *lab, struct boot *bt)
+{
+	json_t *doc = boot_end(lab, bt);
+	json_array_extend(lab->runs, json_object_get(doc, "runs"));
+	if (doc && !lab->calibration) {
+		calibration_clock = bt->clock[0] == 'i' ? CLOCK_INSTRUCTIONS : CLOCK_TCG;
+		lab->calibration = json_incref(json_object_get(doc, "calibration"));
+		lab->context = json_incref(json_object_get(doc, "context"));
+	}
+	json_decref(doc);
+}
+
+/* The cells of cpus vCPUs that the lab can run: how many, into out. */
+static int cells_of(struct lab *lab, int cpus, struct cell **out)
+{
+	int n = 0;
+	for (int i = 0; i < lab->ncells; i++)
+		if (lab->cells[i]->cpus == cpus && !lab_cpus_refused(lab->cells[i]))
+			out[n++] = lab->cells[i];
+	return n;
+}
+
 /* One boot per count of vCPUs the cells ask for, each VM with as many CPUs: the cells of one
- * vCPU run as they always did, apart from those of several. */
+ * vCPU run as they always did, apart from those of several. The first boot starts here and,
+ * on the instruction clock, runs on beside the other lab platform's until lab_finish. */
 static void lab_prepare(struct cell *const all[], int nall, const struct budget *b)
 {
 	if (nall == 0) /* the options refuse an empty matrix; nothing to boot for */
 		return;
 	struct lab *lab = all[0]->plat->priv;
-	struct cell *cells[nall];
 	lab->runs = json_array();
-	for (int cpus = 1; cpus <= LAB_MAX_CPUS; cpus++) {
-		int n = 0;
-		for (int i = 0; i < nall; i++)
-			if (all[i]->cpus == cpus && !lab_cpus_refused(all[i]))
-				cells[n++] = all[i];
+	lab->cells = malloc(nall * sizeof lab->cells[0]);
+	if (!lab->cells)
+		die("malloc");
+	memcpy(lab->cells, all, nall * sizeof lab->cells[0]);
+	lab->ncells = nall;
+	struct cell *cells[nall];
+	for (lab->next_cpus = 1; lab->next_cpus <= LAB_MAX_CPUS; lab->next_cpus++) {
+		int n = cells_of(lab, lab->next_cpus, cells);
+		if (n) {
+			boot_start(lab, &lab->boot, cells, n, lab->next_cpus++, true, b);
+			return;
+		}
+	}
+}
+
+/* The first boot's end, then the boots of more vCPUs, one after the other. */
+static void lab_finish(const struct platform *p, const struct budget *b)
+{
+	struct lab *lab = p->priv;
+	if (!lab->ncells)
+		return;
+	boot_collect(lab, &lab->boot);
+	struct cell *cells[lab->ncells];
+	for (; lab->next_cpus <= LAB_MAX_CPUS && !proc_interrupted(); lab->next_cpus++) {
+		int n = cells_of(lab, lab->next_cpus, cells);
 		if (n == 0)
 			continue;
-		json_t *doc = lab_boot(lab, cells, n, cpus, !lab->calibration, b);
-		json_array_extend(lab->runs, json_object_get(doc, "runs"));
-		if (doc && !lab->calibration) {
-			calibration_clock = boot_clock(cpus);
-			lab->calibration = json_incref(json_object_get(doc, "calibration"));
-			lab->context = json_incref(json_object_get(doc, "context"));
-		}
-		json_decref(doc);
+		boot_start(lab, &lab->boot, cells, n, lab->next_cpus, !lab->calibration, b);
+		boot_collect(lab, &lab->boot);
 	}
 }
 
@@ -397,6 +491,7 @@ const struct platform platform_lab_npt = {
     .available = lab_available,
     .mmu = mmu_npt,
     .prepare = lab_prepare,
+    .finish = lab_finish,
     .run_cell = lab_run_cell,
     .traces_inside = true,
     .calibrate = lab_calibrate,
@@ -410,6 +505,7 @@ const struct platform platform_lab_shadow = {
     .available = lab_available,
     .mmu = mmu_shadow,
     .prepare = lab_prepare,
+    .finish = lab_finish,
     .run_cell = lab_run_cell,
     .traces_inside = true,
     .calibrate = lab_calibrate,

@@ -14,16 +14,27 @@
 
 #define STOP_GRACE_S 10 /* after SIGTERM, how long a child's group may take to end */
 
-/* The signal that interrupted the bench (0: none), and the process group of the child
- * running now (0: none), which the handler stops at once. */
+/* The signal that interrupted the bench (0: none), and the process groups of the children
+ * running now (0: a free slot), which the handler stops at once. */
+#define MAX_CHILDREN 4
 static volatile sig_atomic_t stop_signal;
-static volatile pid_t child_group;
+static volatile pid_t child_groups[MAX_CHILDREN];
 
 static void on_stop(int sig)
 {
 	stop_signal = sig;
-	if (child_group > 0)
-		kill(-child_group, SIGTERM);
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (child_groups[i] > 0)
+			kill(-child_groups[i], SIGTERM);
+}
+
+static void groups_set(pid_t from, pid_t to)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (child_groups[i] == from) {
+			child_groups[i] = to;
+			return;
+		}
 }
 
 void proc_stop_on_signals(void)
@@ -107,7 +118,7 @@ static pid_t start_child(char *const argv[], int out_fd, int err_fd)
 	}
 	if (pid > 0) {
 		setpgid(pid, pid);
-		child_group = pid;
+		groups_set(0, pid);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL); /* a pending signal now stops the child's group */
 	return pid;
@@ -127,7 +138,7 @@ static void wait_child(pid_t pid, int *status, struct rusage *ru)
 			usleep(50000);
 	}
 	kill(-pid, SIGKILL); /* descendants a crashed or stopped child left behind */
-	child_group = 0;
+	groups_set(pid, 0);
 }
 
 int proc_run(char *const argv[], double timeout_s, struct proc_out *o)
@@ -225,5 +236,37 @@ int proc_run_visible(char *const argv[])
 		return -1;
 	int status = -1;
 	wait_child(pid, &status, NULL);
+	return status;
+}
+
+pid_t proc_start_logged(char *const argv[], const char *log)
+{
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	pid_t pid = start_child(argv, fd, fd);
+	int err = errno;
+	close(fd);
+	errno = err;
+	return pid;
+}
+
+int proc_wait_ticking(pid_t pid, void (*tick)(void), double every_s)
+{
+	int status = -1;
+	double next = now_s() + every_s;
+	while (!stop_signal && waitpid(pid, &status, WNOHANG) == 0) {
+		usleep(200000);
+		if (now_s() >= next) {
+			tick();
+			next += every_s;
+		}
+	}
+	if (stop_signal)
+		wait_child(pid, &status, NULL);
+	else {
+		kill(-pid, SIGKILL); /* descendants it left behind */
+		groups_set(pid, 0);
+	}
 	return status;
 }

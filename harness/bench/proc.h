@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define PROC_OUT_MAX 65536
 #define PROC_ERR_MAX 8192
@@ -31,6 +32,13 @@ int proc_run(char *const argv[], double timeout_s, struct proc_out *o);
  * should see), in its own process group, and returns its wait status, or -1 if it could not
  * start. */
 int proc_run_visible(char *const argv[]);
+
+/* Starts argv[0] in its own process group with stdout and stderr into the file log (created
+ * or emptied), to run beside others: its pid, or -1 (errno). A signal stops it as the others.
+ * proc_wait_ticking waits for it and returns its wait status (-1 if unknown), calling tick
+ * every every_s seconds meanwhile. */
+pid_t proc_start_logged(char *const argv[], const char *log);
+int proc_wait_ticking(pid_t pid, void (*tick)(void), double every_s);
 
 /* One line saying how the child ended ("exited with status 2", "timed out after 30 s", ...),
  * followed by the last line of its stderr when there is one. */

@@ -261,6 +261,9 @@ int runner_run(struct matrix *m, const struct budget *b, json_t *doc, const char
 				mine[n++] = &m->cells[c];
 		m->plats[i]->prepare(mine, n, b);
 	}
+	for (int i = 0; i < m->nplats; i++)
+		if (st[i].available && m->plats[i]->finish)
+			m->plats[i]->finish(m->plats[i], b);
 
 	bool trace_ok = b->trace && trace_check(m, st, b);
 	bool split_ok = b->split && split_check(m);
