@@ -59,8 +59,8 @@ static const char *const headings[] = {
     [SPLIT] = "Instructions per operation by where they ran, guest (its kernel + programs) / "
 	      "host kernel / hv / other L1 user space (lab, --split: counted by QEMU, by code "
 	      "address)",
-    [REP_STRINGS] = "Rep string iterations per operation (bytes covered): among the instructions "
-		    "above, where QEMU counts each iteration (lab, --split)",
+    [REP_STRINGS] = "Rep string iterations per operation (bytes), each counted as one of the "
+		    "instructions above (lab, --split)",
     [RSS] = "Host RSS after the run (the hv's process as the guest ends; on lab platforms "
 	    "inside the VM)",
 };
