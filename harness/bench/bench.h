@@ -146,8 +146,8 @@ double rec_hypercalls(json_t *r);		 /* hypercalls per op; NAN without counts */
 double rec_pages_copied(json_t *r); /* pages the hv copied per op; NAN outside ptefree */
 double rec_pv_updates(json_t *r);   /* page-table updates per op; NAN outside pvmmu */
 double rec_kernel_insns(json_t *r); /* guest kernel instructions per op; NAN but on PVM */
-double rec_split(json_t *r, const char *part);	   /* --split: per op in part; NAN without */
-void rec_series(json_t *r, char *buf, size_t len); /* series_name() of the record */
+double rec_split(json_t *r, const char *field, const char *part); /* --split: NAN without */
+void rec_series(json_t *r, char *buf, size_t len);		  /* series_name() of the record */
 const char *rec_time_unit(json_t *r); /* what its _ns times count: ns or instructions */
 double rec_p50(json_t *r);	      /* median latency per op; NAN without */
 /* A time of r as its clock counts it: "350 us", or "142k instr" on the instruction clock. */

@@ -55,10 +55,11 @@ double rec_kernel_insns(json_t *r)
 	return rec_num(json_object_get(r, "guest_kernel_insns_per_op"));
 }
 
-/* The --split pass: instructions per op that ran in part (as in insnsplit.c's names). */
-double rec_split(json_t *r, const char *part)
+/* The --split pass: what field counts per op (instructions_per_op, rep_iterations_per_op,
+ * rep_bytes_per_op) in part (as in insnsplit.c's names). */
+double rec_split(json_t *r, const char *field, const char *part)
 {
-	json_t *per_op = json_object_get(json_object_get(r, "split"), "instructions_per_op");
+	json_t *per_op = json_object_get(json_object_get(r, "split"), field);
 	return rec_num(json_object_get(per_op, part));
 }
 

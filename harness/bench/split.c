@@ -3,8 +3,9 @@
  * --lab-marks: it calls marker functions as it starts and around the guest's measured
  * repetitions. Outside, the lab platform boots QEMU with harness/lab/insnsplit.so (the
  * arguments harness/lab/split.sh prints), which counts every translation block by its code
- * address and writes the counts between the marks, numbered by run; once the VM is done they
- * go into the record of the run that made them. */
+ * address (and the rep string iterations among them, with the bytes they cover) and writes the
+ * counts between the marks, numbered by run; once the VM is done they go into the record of
+ * the run that made them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,16 @@
 static const char *const parts[] = {"guest_kernel", "guest_user", "host_kernel",
 				    "hv",	    "other",	  "total"};
 #define NPARTS (sizeof parts / sizeof parts[0])
+
+/* What the plugin counts in each part: the record's name, and the prefix of its line's keys. */
+static const struct {
+	const char *name, *prefix;
+} kinds[] = {
+    {"instructions", ""},
+    {"rep_iterations", "rep_iterations."}, /* rep string executions, one per iteration */
+    {"rep_bytes", "rep_bytes."},	   /* their element sizes added up */
+};
+#define NKINDS (sizeof kinds / sizeof kinds[0])
 
 static long marked_runs; /* hv runs with --lab-marks so far: the plugin numbers them alike */
 
@@ -61,22 +72,28 @@ const char *split_plugin(const char *root, const char *out_file, char *why, size
 	return value;
 }
 
-/* The counts of the plugin's line "interval run=N total=T guest_kernel=A ...", or NULL. */
+/* The counts of the plugin's line "interval run=N total=T guest_kernel=A ...
+ * rep_iterations.guest_kernel=RA ... rep_bytes.total=BT" by kind, {"instructions": {part: N},
+ * "rep_iterations": ..., "rep_bytes": ...}, or NULL. */
 static json_t *parse_interval(const char *line, long *run)
 {
 	if (sscanf(line, "interval run=%ld", run) != 1)
 		return NULL;
 	json_t *counts = json_object();
-	for (size_t p = 0; p < NPARTS; p++) {
-		char key[32];
-		unsigned long long n;
-		snprintf(key, sizeof key, " %s=", parts[p]);
-		const char *at = strstr(line, key);
-		if (!at || sscanf(at + strlen(key), "%llu", &n) != 1) {
-			json_decref(counts);
-			return NULL;
+	for (size_t k = 0; k < NKINDS; k++) {
+		json_t *of_kind = json_object();
+		json_object_set_new(counts, kinds[k].name, of_kind);
+		for (size_t p = 0; p < NPARTS; p++) {
+			char key[64];
+			unsigned long long n;
+			snprintf(key, sizeof key, " %s%s=", kinds[k].prefix, parts[p]);
+			const char *at = strstr(line, key);
+			if (!at || sscanf(at + strlen(key), "%llu", &n) != 1) {
+				json_decref(counts);
+				return NULL;
+			}
+			json_object_set_new(of_kind, parts[p], json_integer((json_int_t)n));
 		}
-		json_object_set_new(counts, parts[p], json_integer((json_int_t)n));
 	}
 	return counts;
 }
@@ -87,7 +104,7 @@ static json_t *read_intervals(const char *path)
 {
 	json_t *by_run = json_object();
 	FILE *f = fopen(path, "r");
-	char line[512], key[32];
+	char line[2048], key[32];
 	long run;
 	while (f && fgets(line, sizeof line, f)) {
 		json_t *counts = parse_interval(line, &run);
@@ -125,14 +142,20 @@ void split_attach(json_t *runs, const char *path)
 					 counts ? "more than one" : "no", key));
 			continue;
 		}
-		json_t *per_op = json_object();
-		for (size_t p = 0; p < NPARTS; p++)
-			json_object_set_new(per_op, parts[p],
-					    json_real((double)json_integer_value(
-							  json_object_get(counts, parts[p])) /
-						      iters));
-		json_object_set(s, "instructions", counts);
-		json_object_set_new(s, "instructions_per_op", per_op);
+		json_object_set(s, "instructions", json_object_get(counts, "instructions"));
+		for (size_t k = 0; k < NKINDS; k++) {
+			json_t *of_kind = json_object_get(counts, kinds[k].name);
+			json_t *per_op = json_object();
+			char field[64];
+			for (size_t p = 0; p < NPARTS; p++)
+				json_object_set_new(
+				    per_op, parts[p],
+				    json_real((double)json_integer_value(
+						  json_object_get(of_kind, parts[p])) /
+					      iters));
+			snprintf(field, sizeof field, "%s_per_op", kinds[k].name);
+			json_object_set_new(s, field, per_op);
+		}
 	}
 	json_decref(by_run);
 }

@@ -1,9 +1,9 @@
 /* summary.c: the tables printed at the end of a run, grouped by workload. */
 /* One row per parameter point, one column per mode x platform: median latency per op and its
  * ratio to native, exits per op, hypercalls per op in ptefree and pvmmu modes, guest kernel
- * instructions per op on PVM, the lab's instructions per op by where they ran (--split), host
- * RSS after the run; then the notes and the hypercall calibration
- * (calibration.c). */
+ * instructions per op on PVM, the lab's instructions per op by where they ran and the rep
+ * string iterations among them (--split), host RSS after the run; then the notes and the hypercall
+ * calibration (calibration.c). */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -46,7 +46,7 @@ static json_t *find_run(json_t *runs, const char *w, const char *params, const c
 /* What a table shows: median latency (with ratios to native where time is real), exits per
  * operation and hypercalls per operation (exact on every platform, emulated or not), host
  * RSS after the run. */
-enum table { LATENCY, EXITS, HYPERCALLS, KERNEL_INSNS, SPLIT, RSS };
+enum table { LATENCY, EXITS, HYPERCALLS, KERNEL_INSNS, SPLIT, REP_STRINGS, RSS };
 
 static const char *const headings[] = {
     [LATENCY] = "Summary: median latency per operation (xN: ratio to native)",
@@ -59,6 +59,8 @@ static const char *const headings[] = {
     [SPLIT] = "Instructions per operation by where they ran, guest (its kernel + programs) / "
 	      "host kernel / hv / other L1 user space (lab, --split: counted by QEMU, by code "
 	      "address)",
+    [REP_STRINGS] = "Rep string iterations per operation (bytes), each counted as one of the "
+		    "instructions above (lab, --split)",
     [RSS] = "Host RSS after the run (the hv's process as the guest ends; on lab platforms "
 	    "inside the VM)",
 };
@@ -78,7 +80,9 @@ static bool shows(enum table t, json_t *r)
 	case KERNEL_INSNS:
 		return !isnan(rec_kernel_insns(r));
 	case SPLIT:
-		return !isnan(rec_split(r, "total"));
+		return !isnan(rec_split(r, "instructions_per_op", "total"));
+	case REP_STRINGS:
+		return !isnan(rec_split(r, "rep_iterations_per_op", "total"));
 	case RSS:
 		return !isnan(rss_after_kib(r));
 	}
@@ -128,16 +132,29 @@ static void cell_text(enum table t, json_t *r, json_t *native, char *text, size_
 			 rec_kernel_insns(r));
 		break;
 	case SPLIT: {
+		const char *insns = "instructions_per_op";
 		char part[4][16];
-		if (isnan(rec_split(r, "total"))) { /* the pass failed: the notes say why */
+		if (isnan(rec_split(r, insns, "total"))) { /* the pass failed: the notes say why */
 			snprintf(text, len, "-");
 			break;
 		}
-		human_count(rec_split(r, "guest_kernel") + rec_split(r, "guest_user"), part[0], 16);
-		human_count(rec_split(r, "host_kernel"), part[1], 16);
-		human_count(rec_split(r, "hv"), part[2], 16);
-		human_count(rec_split(r, "other"), part[3], 16);
+		human_count(rec_split(r, insns, "guest_kernel") + rec_split(r, insns, "guest_user"),
+			    part[0], 16);
+		human_count(rec_split(r, insns, "host_kernel"), part[1], 16);
+		human_count(rec_split(r, insns, "hv"), part[2], 16);
+		human_count(rec_split(r, insns, "other"), part[3], 16);
 		snprintf(text, len, "%s/%s/%s/%s", part[0], part[1], part[2], part[3]);
+		break;
+	}
+	case REP_STRINGS: {
+		char iterations[16], bytes[16];
+		if (isnan(rec_split(r, "rep_iterations_per_op", "total"))) {
+			snprintf(text, len, "-");
+			break;
+		}
+		human_count(rec_split(r, "rep_iterations_per_op", "total"), iterations, 16);
+		human_count(rec_split(r, "rep_bytes_per_op", "total"), bytes, 16);
+		snprintf(text, len, "%s (%s B)", iterations, bytes);
 		break;
 	}
 	case RSS:

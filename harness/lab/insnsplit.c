@@ -20,12 +20,24 @@
  * 0x400000 like the guest's programs, waits in the bench's shell while a cell runs). A block
  * left early (a fault, an intercepted instruction) counts whole.
  *
+ * A string instruction with a REP, REPE or REPNE prefix (movs, stos, lods, cmps, scas, ins,
+ * outs) runs one iteration per execution under QEMU 7.2's TCG: it ends the block after it and
+ * jumps back to it while the count is not zero (later QEMUs may loop inside the block), so it
+ * counts once per iteration (once, doing nothing, for a count of zero), where hardware clears a
+ * page in tens of cycles. Those executions are counted apart too, by the block's part, with an
+ * inline add on the instruction itself, and so are the bytes they cover: the element size (1
+ * for the byte forms; else 2 with a 66 prefix, 8 with REX.W except ins and outs, 4 otherwise)
+ * per execution.
+ *
  * When a block starting at mark_run executes (the hv started, with --lab-marks) the run count
  * goes up; at mark_begin (the guest's measured repetitions begin) the counters are noted; at
  * mark_end one line goes to the file out=FILE:
  *   interval run=N total=T guest_kernel=A guest_user=B host_kernel=C hv=D other=E
- * with the instructions in between (A + B + C + D + E = T; the counters are not atomic, so
- * with a TCG thread per vCPU and several vCPUs some adds may be lost).
+ *     rep_iterations.guest_kernel=RA ... rep_iterations.other=RE rep_iterations.total=RT
+ *     rep_bytes.guest_kernel=BA ... rep_bytes.other=BE rep_bytes.total=BT
+ * (one line) with the counts in between: A + B + C + D + E = T, the rep string executions of
+ * each part (RA <= A, ..., and their sum RT) and the bytes they cover. The counters are not
+ * atomic, so with a TCG thread per vCPU and several vCPUs some adds may be lost.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -50,6 +62,7 @@ typedef struct {
 	};
 } qemu_info_t;
 struct qemu_plugin_tb;
+struct qemu_plugin_insn;
 enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS };
 enum qemu_plugin_op { QEMU_PLUGIN_INLINE_ADD_U64 };
 typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
@@ -60,7 +73,12 @@ void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, qemu_plugin
 					  enum qemu_plugin_cb_flags flags, void *userdata);
 void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *tb, enum qemu_plugin_op op,
 					      void *ptr, uint64_t imm);
+void qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn *insn,
+						enum qemu_plugin_op op, void *ptr, uint64_t imm);
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
+struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
+const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
+size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
 uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
 
@@ -79,8 +97,12 @@ enum mark { MARK_RUN, MARK_BEGIN, MARK_END, NMARKS };
 static const char *const mark_names[NMARKS] = {"mark_run", "mark_begin", "mark_end"};
 static uint64_t marks[NMARKS];
 
-static uint64_t counts[NCATEGORIES], total;
-static uint64_t at_begin[NCATEGORIES], total_at_begin;
+/* Everything counted since QEMU started; the interval is the difference of two snapshots. */
+struct counters {
+	uint64_t insns[NCATEGORIES], total;
+	uint64_t rep_iterations[NCATEGORIES], rep_bytes[NCATEGORIES];
+};
+static struct counters now, at_begin;
 static long run; /* hv runs with --lab-marks so far */
 static FILE *out;
 
@@ -92,6 +114,18 @@ static enum category classify(uint64_t va)
 	return va >= UPPER_HALF ? HOST_KERNEL : OTHER;
 }
 
+/* " PREFIXpart=N" for each part, then " PREFIXtotal=N" after them: the counts since begin. */
+static void print_parts(const uint64_t *counts, const uint64_t *begin, const char *prefix)
+{
+	uint64_t sum = 0;
+	for (int c = 0; c < NCATEGORIES; c++) {
+		fprintf(out, " %s%s=%" PRIu64, prefix, names[c], counts[c] - begin[c]);
+		sum += counts[c] - begin[c];
+	}
+	if (prefix[0])
+		fprintf(out, " %stotal=%" PRIu64, prefix, sum);
+}
+
 static void on_mark(unsigned int vcpu, void *udata)
 {
 	(void)vcpu;
@@ -100,29 +134,70 @@ static void on_mark(unsigned int vcpu, void *udata)
 		run++;
 		break;
 	case MARK_BEGIN:
-		memcpy(at_begin, counts, sizeof counts);
-		total_at_begin = total;
+		at_begin = now;
 		break;
 	default:
-		fprintf(out, "interval run=%ld total=%" PRIu64, run, total - total_at_begin);
-		for (int c = 0; c < NCATEGORIES; c++)
-			fprintf(out, " %s=%" PRIu64, names[c], counts[c] - at_begin[c]);
+		fprintf(out, "interval run=%ld total=%" PRIu64, run, now.total - at_begin.total);
+		print_parts(now.insns, at_begin.insns, "");
+		print_parts(now.rep_iterations, at_begin.rep_iterations, "rep_iterations.");
+		print_parts(now.rep_bytes, at_begin.rep_bytes, "rep_bytes.");
 		fprintf(out, "\n");
 		fflush(out);
 	}
+}
+
+/* The element size in bytes of a string instruction with a REP, REPE or REPNE prefix (its
+ * bytes, 64-bit code), 0 for any other instruction. */
+static unsigned rep_string_size(const uint8_t *insn, size_t len)
+{
+	static const uint8_t legacy[] = {0xf2, 0xf3, 0x66, 0x67, 0x2e,
+					 0x36, 0x3e, 0x26, 0x64, 0x65};
+	static const uint8_t strings[] = {0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac,
+					  0xad, 0xae, 0xaf, 0x6c, 0x6d, 0x6e, 0x6f};
+	bool rep = false, operand16 = false, rex_w = false;
+	size_t i = 0;
+	for (; i < len; i++) {
+		if ((insn[i] & 0xf0) == 0x40) { /* REX: it counts only right before the opcode */
+			rex_w = insn[i] & 0x08;
+			continue;
+		}
+		if (!memchr(legacy, insn[i], sizeof legacy))
+			break;
+		rep |= insn[i] == 0xf2 || insn[i] == 0xf3;
+		operand16 |= insn[i] == 0x66;
+		rex_w = false;
+	}
+	if (!rep || i == len || !memchr(strings, insn[i], sizeof strings))
+		return 0;
+	if (!(insn[i] & 1)) /* movsb, cmpsb, stosb, lodsb, scasb, insb, outsb */
+		return 1;
+	if (rex_w && insn[i] >= 0xa4) /* ins and outs have no 64-bit form */
+		return 8;
+	return operand16 ? 2 : 4;
 }
 
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	(void)id;
 	uint64_t va = qemu_plugin_tb_vaddr(tb), n = qemu_plugin_tb_n_insns(tb);
+	enum category c = classify(va);
 	for (int m = 0; m < NMARKS; m++)
 		if (va == marks[m])
 			qemu_plugin_register_vcpu_tb_exec_cb(tb, on_mark, QEMU_PLUGIN_CB_NO_REGS,
 							     (void *)(uintptr_t)m);
-	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
-						 &counts[classify(va)], n);
-	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &total, n);
+	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &now.insns[c], n);
+	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &now.total, n);
+	for (size_t i = 0; i < n; i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+		unsigned size =
+		    rep_string_size(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn));
+		if (!size)
+			continue;
+		qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
+							   &now.rep_iterations[c], 1);
+		qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
+							   &now.rep_bytes[c], size);
+	}
 }
 
 static void on_quit(qemu_plugin_id_t id, void *udata)
