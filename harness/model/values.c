@@ -1,5 +1,4 @@
-/* values.c: the model's leaf helpers: a record's numbers, a run's concurrency, event costs, times.
- */
+/* values.c: the model's leaf helpers: a record's numbers, a run's concurrency, times, counts. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,15 +24,6 @@ long run_concurrency(json_t *r)
 	return 1;
 }
 
-double cell_events_ns(const struct model_cell *c, const double cost[NEV])
-{
-	double sum = 0;
-	for (int k = 0; k < NEV; k++)
-		if (k != EV_INSN) /* the guest's own execution, G */
-			sum += c->n[k] * cost[k];
-	return sum;
-}
-
 /* A time in ns with 3 significant digits and a unit; "-" for NAN. */
 const char *fmt_ns(double ns, char *buf, size_t len)
 {
@@ -46,5 +36,20 @@ const char *fmt_ns(double ns, char *buf, size_t len)
 	while (fabs(ns) >= 1000 && u < 3)
 		ns /= 1000, u++;
 	snprintf(buf, len, "%.*f %s", fabs(ns) >= 100 ? 0 : fabs(ns) >= 10 ? 1 : 2, ns, unit[u]);
+	return buf;
+}
+
+/* A count with 3 significant digits and a k, M or G suffix; "-" for NAN. */
+const char *fmt_count(double v, char *buf, size_t len)
+{
+	static const char *const unit[] = {"", "k", "M", "G"};
+	int u = 0;
+	if (isnan(v)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	while (fabs(v) >= 1000 && u < 3)
+		v /= 1000, u++;
+	snprintf(buf, len, "%.*f%s", fabs(v) >= 100 ? 0 : fabs(v) >= 10 ? 1 : 2, v, unit[u]);
 	return buf;
 }
