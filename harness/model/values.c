@@ -24,25 +24,10 @@ long run_concurrency(json_t *r)
 	return 1;
 }
 
-/* A time in ns with 3 significant digits and a unit; "-" for NAN. */
-const char *fmt_ns(double ns, char *buf, size_t len)
+/* v with 3 significant digits and the largest of four units (each 1000 times the last) that
+ * keeps it under 1000; "-" for NAN. */
+static const char *fmt_scaled(double v, const char *const unit[4], char *buf, size_t len)
 {
-	static const char *const unit[] = {"ns", "us", "ms", "s"};
-	int u = 0;
-	if (isnan(ns)) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	while (fabs(ns) >= 1000 && u < 3)
-		ns /= 1000, u++;
-	snprintf(buf, len, "%.*f %s", fabs(ns) >= 100 ? 0 : fabs(ns) >= 10 ? 1 : 2, ns, unit[u]);
-	return buf;
-}
-
-/* A count with 3 significant digits and a k, M or G suffix; "-" for NAN. */
-const char *fmt_count(double v, char *buf, size_t len)
-{
-	static const char *const unit[] = {"", "k", "M", "G"};
 	int u = 0;
 	if (isnan(v)) {
 		snprintf(buf, len, "-");
@@ -52,4 +37,16 @@ const char *fmt_count(double v, char *buf, size_t len)
 		v /= 1000, u++;
 	snprintf(buf, len, "%.*f%s", fabs(v) >= 100 ? 0 : fabs(v) >= 10 ? 1 : 2, v, unit[u]);
 	return buf;
+}
+
+const char *fmt_ns(double ns, char *buf, size_t len)
+{
+	static const char *const unit[] = {" ns", " us", " ms", " s"};
+	return fmt_scaled(ns, unit, buf, len);
+}
+
+const char *fmt_count(double v, char *buf, size_t len)
+{
+	static const char *const unit[] = {"", "k", "M", "G"};
+	return fmt_scaled(v, unit, buf, len);
 }
