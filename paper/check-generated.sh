@@ -78,8 +78,8 @@ caught() { # $1: what was edited, $2: the awk program that edits paper/pagelab.m
 		failed=1
 	fi
 }
-caught "number in a generated table" '/^<!-- gen:model-summary -->/ { g = 1 }
-	g && /%/ && !done { sub(/[0-9]+%/, "999%"); done = 1 } { print }'
+caught "number in a generated table" '/^<!-- gen:reproduce -->/ { g = 1 }
+	g && /[0-9][.][0-9][0-9]/ && !done { sub(/[0-9][.][0-9][0-9]/, "9.99"); done = 1 } { print }'
 caught "generated value in the text" '/<!-- val:/ && !done {
 	sub(/-->[^<]*<!-- \/val -->/, "-->999 us<!-- /val -->"); done = 1 } { print }'
 exit $failed

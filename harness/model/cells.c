@@ -4,10 +4,21 @@
 #include <string.h>
 #include "model.h"
 
-const char *const event_name[NEV] = {"exit to the hv", "in-KVM page fault", "other in-KVM exit",
-				     "uffd page (hv thread)", "emulated guest instruction"};
+const char *const event_name[NEV] = {"exit to the hv",
+				     "in-KVM page fault",
+				     "other in-KVM exit",
+				     "KVM TLB flush",
+				     "uffd page (hv thread)",
+				     "page copied at fork (hv)",
+				     "address space created or destroyed",
+				     "fork hypercall",
+				     "range hypercall (map, unmap, protect)",
+				     "pvmmu page-table update",
+				     "pvmmu store routine run"};
 
-const char *const event_key[NEV] = {"hv_exit", "kvm_pf", "kvm_other", "uffd", "insn"};
+const char *const event_key[NEV] = {"hv_exit",	"kvm_pf",      "kvm_other", "tlb_flush",
+				    "uffd",	"fork_copied", "hc_as",	    "hc_fork",
+				    "hc_range", "pv_update",   "pv_sync"};
 
 static const char *str(json_t *r, const char *key)
 {
@@ -31,57 +42,44 @@ static double hv_exits(json_t *exits)
 	return sum;
 }
 
-/* ns per op in the hv's handlers: each hypercall's calls per op times its mean host time
- * over the run (the measurement's own marks left out). */
-static double hv_handler_ns(json_t *r, bool *have)
-{
-	json_t *per_op = json_object_get(r, "hypercalls_per_op");
-	json_t *total = json_object_get(r, "hypercalls_total");
-	const char *k;
-	json_t *v;
-	double sum = 0;
-	*have = json_is_object(total);
-	json_object_foreach(per_op, k, v)
-	{
-		json_t *t = json_object_get(total, k);
-		double calls = rec_number(json_object_get(t, "calls"));
-		double ns = rec_number(json_object_get(t, "host_ns"));
-		if (strcmp(k, "mark") && calls > 0 && !isnan(ns))
-			sum += rec_number(v) * ns / calls;
-	}
-	return sum;
-}
-
-static enum plat_kind kind_of(json_t *r)
-{
-	const char *plat = str(r, "platform"), *mmu = str(r, "mmu");
-	if (!strcmp(mmu, "none") || !strcmp(plat, "native"))
-		return KIND_NATIVE;
-	if (!strncmp(plat, "lab-", 4))
-		return KIND_LAB;
-	if (!strcmp(mmu, "pvm"))
-		return KIND_PVM;
-	return KIND_OTHER;
-}
-
-struct plat *model_plat(struct model *m, const char *name)
+struct plat *model_plat(const struct model *m, const char *name)
 {
 	for (int i = 0; i < m->nplats; i++)
 		if (!strcmp(m->plats[i].name, name))
-			return &m->plats[i];
+			return (struct plat *)&m->plats[i];
 	return NULL;
 }
 
 static void add_plat(struct model *m, json_t *r)
 {
-	if (model_plat(m, str(r, "platform")) || m->nplats == MAX_PLATS)
+	if (model_plat(m, str(r, "platform")) || m->nplats == MAX_PLATS ||
+	    !strcmp(str(r, "mmu"), "none"))
 		return;
 	struct plat *p = &m->plats[m->nplats++];
 	memset(p, 0, sizeof *p);
 	p->name = str(r, "platform");
 	p->mmu = str(r, "mmu");
-	p->kind = kind_of(r);
+	p->lab = !strncmp(p->name, "lab-", 4);
 	p->in_kvm_exit_ns = p->hv_hypercall_ns = p->bare_ns = p->ratio = NAN;
+	p->median = p->worst = NAN;
+}
+
+/* The split's parts per op: the guest's (counted, kernel and programs), the lab kernel's and
+ * the hv's (shown, never used to predict), and the rep strings of every part when recorded. */
+static void read_split(struct model_cell *c, json_t *split)
+{
+	json_t *per_op = json_object_get(split, "instructions_per_op");
+	c->split = json_is_object(per_op);
+	if (!c->split)
+		return;
+	c->guest = num_or0(per_op, "guest_kernel") + num_or0(per_op, "guest_user");
+	c->host = num_or0(per_op, "host_kernel");
+	c->hv = num_or0(per_op, "hv");
+	json_t *iter = json_object_get(split, "rep_iterations_per_op");
+	json_t *bytes = json_object_get(split, "rep_bytes_per_op");
+	c->have_rep = json_is_object(iter) && json_is_object(bytes);
+	c->rep_iter = num_or0(iter, "total");
+	c->rep_bytes = num_or0(bytes, "total");
 }
 
 static void read_cell(struct model_cell *c, json_t *r)
@@ -95,32 +93,38 @@ static void read_cell(struct model_cell *c, json_t *r)
 								: str(r, "fork_policy");
 	c->platform = str(r, "platform");
 	c->mmu = str(r, "mmu");
+	c->clock = str(r, "clock");
 	c->t = rec_number(json_object_get(json_object_get(r, "latency_ns"), "p50"));
-	c->cal = c->sibling = -1;
-	json_t *stats = json_object_get(r, "kvm_stats_per_op");
-	json_t *vcpu = json_object_get(stats, "vcpu");
+	c->pred = NAN;
+	json_t *vcpu = json_object_get(json_object_get(r, "kvm_stats_per_op"), "vcpu");
 	json_t *exits = json_object_get(r, "exits_per_op");
 	c->n[EV_HV_EXIT] = hv_exits(exits);
 	double in_kvm = rec_number(json_object_get(exits, "in KVM"));
 	if (isnan(in_kvm))
-		in_kvm = num_or0(vcpu, "exits") - c->n[EV_HV_EXIT];
+		in_kvm = fmax(0, num_or0(vcpu, "exits") - c->n[EV_HV_EXIT]);
+	c->exits = c->n[EV_HV_EXIT] + in_kvm;
 	c->n[EV_KVM_PF] = num_or0(vcpu, "pf_taken");
 	c->n[EV_KVM_OTHER] = fmax(0, in_kvm - c->n[EV_KVM_PF]);
+	c->n[EV_TLB_FLUSH] = num_or0(vcpu, "tlb_flush");
 	json_t *paging = json_object_get(r, "hv_paging_per_op");
 	c->n[EV_UFFD] = num_or0(paging, "lazy_pages_copied") + num_or0(paging, "lazy_zero_pages");
-	/* guest ring-0 instructions: counted exactly on PVM only (elsewhere insn_emulation counts
-	 * the few instructions KVM itself emulates inside the exits above) */
-	double insns = rec_number(json_object_get(r, "guest_kernel_insns_per_op"));
-	c->n[EV_INSN] = kind_of(r) != KIND_PVM ? 0
-			: isnan(insns)	       ? num_or0(vcpu, "insn_emulation")
-					       : insns;
-	c->h = hv_handler_ns(r, &c->have_h);
+	c->n[EV_COPIED] = num_or0(paging, "fork_pages_copied");
+	json_t *hc = json_object_get(r, "hypercalls_per_op");
+	c->n[EV_HC_AS] = num_or0(hc, "as_create") + num_or0(hc, "as_destroy");
+	c->n[EV_HC_FORK] = num_or0(hc, "as_fork");
+	c->n[EV_HC_RANGE] = num_or0(hc, "map") + num_or0(hc, "unmap") + num_or0(hc, "protect");
+	json_t *pv = json_object_get(r, "pvmmu_per_op");
+	c->n[EV_PV_UPDATE] = num_or0(pv, "updates");
+	c->n[EV_PV_SYNC] = num_or0(pv, "syncs");
 	const char *k;
 	json_t *v;
-	json_object_foreach(json_object_get(r, "hypercalls_per_op"), k, v) if (strcmp(k, "mark"))
-	    c->hc += rec_number(v);
+	json_object_foreach(hc, k, v) if (strcmp(k, "mark")) c->hc += rec_number(v);
 	c->copied = num_or0(paging, "fork_pages_copied") + num_or0(paging, "lazy_pages_copied");
 	c->rss_kib = rec_number(json_object_get(json_object_get(r, "host_rss_kib"), "after"));
+	read_split(c, json_object_get(r, "split"));
+	/* times from TCG's wall clock or a PVM host never enter the fit */
+	c->fitted =
+	    !strncmp(c->platform, "lab-", 4) && !strcmp(c->clock, "instructions") && c->split;
 }
 
 int cell_find(const struct model *m, const char *workload, const char *params, const char *mode,
@@ -136,7 +140,7 @@ int cell_find(const struct model *m, const char *workload, const char *params, c
 	return -1;
 }
 
-/* The hv --calibrate entries: the cost of an exit KVM answers itself, and of the hv's path. */
+/* The hv --calibrate entries of the run, quoted as they are. */
 static void read_calibration(struct model *m)
 {
 	size_t i;
@@ -174,21 +178,8 @@ int model_load(struct model *m, json_t *doc)
 		if (isnan(c->t) || c->t <= 0)
 			continue;
 		add_plat(m, r);
+		m->nfitted += c->fitted;
 		m->ncells++;
-	}
-	/* lab siblings: the same guest work under the other lab MMU */
-	for (int k = 0; k < m->ncells; k++) {
-		struct model_cell *c = &m->cells[k];
-		if (strncmp(c->platform, "lab-", 4))
-			continue;
-		for (int j = 0; j < m->ncells; j++) {
-			struct model_cell *s = &m->cells[j];
-			if (j != k && !strncmp(s->platform, "lab-", 4) &&
-			    strcmp(s->platform, c->platform) &&
-			    cell_find(m, c->workload, c->params, c->mode, c->policy, s->platform) ==
-				j)
-				c->sibling = j;
-		}
 	}
 	read_calibration(m);
 	return 0;

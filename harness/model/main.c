@@ -6,24 +6,28 @@
 #include <sys/stat.h>
 #include "model.h"
 
+#define HW_COSTS "paper/hwcosts.json" /* model check's default, from the source tree */
+
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: model check RESULTS_DIR        the calibrated costs and the model check\n"
-		"       model paper RESULTS_DIR HW_COSTS OUT_DIR\n"
-		"                                        every generated table, TSV and value of\n"
-		"                                        the write-up into OUT_DIR\n"
-		"       model splice DOC GEN_DIR RESULTS_DIR\n"
-		"                                        DOC with its generated blocks and values\n"
-		"                                        replaced from GEN_DIR (values also by\n"
-		"                                        query of RESULTS_DIR), on stdout\n"
-		"RESULTS_DIR holds results.json (a bench run); HW_COSTS is the JSON file of\n"
-		"published per-event hardware costs (paper/hwcosts.json).\n"
-		"Exit status: 0 ok, 2 bad usage or a results folder that is foreign, of another\n"
-		"schema version or incomplete, 4 a file unreadable or unwritable.\n");
+	fprintf(
+	    f, "usage: model check RESULTS_DIR [HW_COSTS]\n"
+	       "                                        the fitted costs, the model check and the\n"
+	       "                                        projection (HW_COSTS: paper/hwcosts.json)\n"
+	       "       model paper RESULTS_DIR HW_COSTS OUT_DIR\n"
+	       "                                        every generated table, TSV and value of\n"
+	       "                                        the write-up into OUT_DIR\n"
+	       "       model splice DOC GEN_DIR RESULTS_DIR\n"
+	       "                                        DOC with its generated blocks and values\n"
+	       "                                        replaced from GEN_DIR (values also by\n"
+	       "                                        query of RESULTS_DIR), on stdout\n"
+	       "RESULTS_DIR holds results.json (a bench run); HW_COSTS is the JSON file of\n"
+	       "cited hardware costs (paper/hwcosts.json).\n"
+	       "Exit status: 0 ok, 2 bad usage or a results folder that is foreign, of another\n"
+	       "schema version or incomplete, 4 a file unreadable or unwritable.\n");
 }
 
-/* The results folder dir, checked (results_load) and calibrated: 0, or the exit status. */
+/* The results folder dir, checked (results_load) and fitted: 0, or the exit status. */
 static int load(struct model *m, const char *dir)
 {
 	char err[1024];
@@ -35,7 +39,7 @@ static int load(struct model *m, const char *dir)
 	}
 	if (model_load(m, doc) < 0)
 		return RC_HOST;
-	model_calibrate(m);
+	model_fit(m);
 	return 0;
 }
 
@@ -94,17 +98,23 @@ static int cmd_paper(const char *results, const char *hw, const char *out)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "check")) {
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "check")) {
 		struct model m;
 		int rc = load(&m, argv[2]);
 		if (rc)
 			return rc;
-		printf("Per-event costs\n\n");
+		printf(
+		    "Per-event costs (instructions; each lab platform's fitted to its cells)\n\n");
 		write_costs(&m, stdout);
-		printf("\nModel check: every cell predicted from its counts\n\n");
+		printf("\nModel check: each cell predicted from its counts, costs fitted without "
+		       "it\n\n");
 		write_check(&m, stdout);
 		printf("\n");
 		write_check_summary(&m, stdout);
+		const char *hw = argc == 4 ? argv[3] : HW_COSTS;
+		printf("\nProjection to hardware: the costs (%s)\n\n", hw);
+		if (write_projection(&m, hw, stdout, stdout, NULL))
+			return RC_IO;
 		return fflush(stdout) || ferror(stdout) ? RC_IO : 0;
 	}
 	if (argc == 5 && !strcmp(argv[1], "paper"))

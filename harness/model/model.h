@@ -1,4 +1,4 @@
-/* model.h: the cost model: cells of a results file, per-event costs, predictions, tables. */
+/* model.h: the cost model: cells of a results file, per-event instruction costs, projection. */
 #ifndef PAGELAB_MODEL_H
 #define PAGELAB_MODEL_H
 
@@ -7,91 +7,89 @@
 #include <stdio.h>
 #include "record.h"
 
-/* The events a cell's time per operation is decomposed into, each counted per operation. */
+/* The events a lab cell's host and hv instructions per operation are decomposed into, each
+ * counted per operation by the run record. */
 enum event {
-	EV_HV_EXIT,   /* an exit to the hv (hypercall or other user exit), round trip */
-	EV_KVM_PF,    /* a page-fault exit handled inside KVM (NPF or shadow #PF) */
-	EV_KVM_OTHER, /* any other exit handled inside KVM (invlpg, CR3 write, ...) */
+	EV_HV_EXIT,   /* an exit to the hv (hypercall or other user exit) and back */
+	EV_KVM_PF,    /* a page-fault exit KVM handles itself (NPF or shadow #PF) */
+	EV_KVM_OTHER, /* any other exit KVM handles itself (invlpg, CR3 write, interrupt) */
+	EV_TLB_FLUSH, /* a TLB flush KVM performs for the vCPU (shadow: a root resync) */
 	EV_UFFD,      /* a page the hv's userfaultfd thread resolved (lazy fork) */
-	EV_INSN,      /* a guest ring-0 instruction emulated by the host (PVM) */
+	EV_COPIED,    /* a page the hv copied at fork (copy policy) */
+	EV_HC_AS,     /* ptefree: an address space created or destroyed (as_create, as_destroy) */
+	EV_HC_FORK,   /* ptefree: a fork hypercall (as_fork) */
+	EV_HC_RANGE,  /* ptefree: a range hypercall (map, unmap, protect) */
+	EV_PV_UPDATE, /* pvmmu: a page-table update the hv validated and applied */
+	EV_PV_SYNC,   /* pvmmu: a run of the hv's store routine on the vCPU */
 	NEV
 };
 extern const char *const event_name[NEV];
-extern const char *const event_key[NEV]; /* short names, as in paper/hwcosts.json */
-
-/* Where a platform's times come from, which decides how the guest's own execution is had. */
-enum plat_kind {
-	KIND_LAB,    /* emulated (TCG): guest execution timed on the sibling lab platform */
-	KIND_PVM,    /* PVM host: guest ring 0 counted exactly (insn_emulation) */
-	KIND_NATIVE, /* no virtualization: the reference, not modelled */
-	KIND_OTHER,  /* hardware KVM: guest execution not countable here */
-};
+extern const char *const event_key[NEV]; /* short names, as in the values */
 
 struct model_cell {
-	const char *workload, *params, *mode, *policy, *platform, *mmu;
-	double t;	/* measured median ns per operation */
-	double n[NEV];	/* events per operation */
-	double h;	/* ns per operation in the hv's hypercall handlers (recorded) */
-	bool have_h;	/* the record has per-hypercall host times */
-	double hc;	/* hypercalls per op (the measurement's marks left out) */
-	double copied;	/* pages the hv copied per op (fork and lazy copies) */
-	double rss_kib; /* the hv's host RSS after the run */
-	int cal;	/* the event this cell calibrates, or -1 */
-	int sibling;	/* the same cell on the other lab platform, or -1 */
-	double g;	/* the guest's own execution, ns per op (derived) */
-	double pred[2]; /* predicted ns per op: direct calibration, fit */
+	const char *workload, *params, *mode, *policy, *platform, *mmu, *clock;
+	double t;	 /* measured median per operation (instructions on the instruction clock) */
+	double n[NEV];	 /* events per operation */
+	double exits;	 /* every exit per operation (to the hv and inside KVM) */
+	bool split;	 /* the record has a split (instructions by part) */
+	double guest;	 /* split: the guest's instructions per op (kernel and programs) */
+	double host, hv; /* split: the lab kernel's and the hv's instructions per op (shown only) */
+	bool have_rep;	 /* split: rep string iterations and bytes recorded */
+	double rep_iter, rep_bytes; /* per op, every part together */
+	double hc;		    /* hypercalls per op (the measurement's marks left out) */
+	double copied;		    /* pages the hv copied per op (fork and lazy copies) */
+	double rss_kib;		    /* the hv's host RSS after the run */
+	bool fitted;		    /* a lab cell on the instruction clock with a split */
+	double pred;		    /* its instructions per op predicted with itself left out */
 };
-
-enum method { M_DIRECT, M_FIT, NMETHODS };
-extern const char *const method_name[NMETHODS];
 
 struct plat {
 	const char *name, *mmu;
-	enum plat_kind kind;
-	double c[NMETHODS][NEV]; /* ns per event */
-	double speed[NMETHODS];	 /* lab: guest time relative to the first lab platform's */
-	const char *src[NEV];	 /* the direct calibration's source cell, or why none */
-	double in_kvm_exit_ns;	 /* hv --calibrate's in-KVM exit, NAN when absent */
-	double hv_hypercall_ns;	 /* hv --calibrate's hypercall path, NAN when absent */
-	double bare_ns, ratio;	 /* hv --calibrate's bare KVM_RUN loop and hv/bare */
-	struct err_stats {
-		int n;			    /* cells checked */
-		double median, worst;	    /* |error| */
-	} all[NMETHODS], counted[NMETHODS]; /* all cells; those the counted parts dominate */
+	bool lab;		/* lab-npt, lab-shadow: instruction-clock cells can be fitted */
+	int ncells, nparams;	/* fitted cells, costs fitted (events some cell counts) */
+	bool used[NEV];		/* the events some fitted cell counts */
+	double c[NEV];		/* instructions per event, fitted to every cell */
+	int n, over;		/* cells checked; of them, over the worst-error target */
+	double median, worst;	/* |error| of the leave-one-out predictions */
+	double bare_ns, ratio;	/* hv --calibrate's bare KVM_RUN loop and hv/bare */
+	double in_kvm_exit_ns;	/* hv --calibrate's in-KVM exit, NAN when absent */
+	double hv_hypercall_ns; /* hv --calibrate's hypercall path, NAN when absent */
 };
 
-#define MAX_PLATS 8
+#define MAX_PLATS     8
+#define TARGET_MEDIAN 0.05 /* the model check's targets: median and worst |error| */
+#define TARGET_WORST  0.20
+#define NO_ICOUNT     "no lab cells on the instruction clock: run make paper-data"
 
 struct model {
 	json_t *doc;
 	struct model_cell *cells;
-	int ncells;
+	int ncells, nfitted;
 	struct plat plats[MAX_PLATS];
 	int nplats;
 };
 
 /* values.c: helpers every part uses */
-double rec_number(json_t *v);	   /* NAN when v is no number */
-long run_concurrency(json_t *run); /* the run's copies or threads, 1 without */
-/* ns per op of a cell's exits and uffd pages (the instruction term is G, not counted here) */
-double cell_events_ns(const struct model_cell *c, const double cost[NEV]);
-const char *fmt_ns(double ns, char *buf, size_t len); /* "12.3 us", "-" for NAN */
+double rec_number(json_t *v);				/* NAN when v is no number */
+long run_concurrency(json_t *run);			/* the run's copies or threads, 1 without */
+const char *fmt_ns(double ns, char *buf, size_t len);	/* "12.3 us", "-" for NAN */
+const char *fmt_count(double v, char *buf, size_t len); /* "12.3k", "-" for NAN */
 
 /* cells.c */
 /* The cells of a results document that results_load accepted (the model keeps doc); 0, or -1
  * with a message. */
 int model_load(struct model *m, json_t *doc);
-struct plat *model_plat(struct model *m, const char *name);
+struct plat *model_plat(const struct model *m, const char *name);
 int cell_find(const struct model *m, const char *workload, const char *params, const char *mode,
 	      const char *policy, const char *platform); /* index or -1 */
 
-/* calibrate.c: per-event costs of each platform, then the prediction of every cell */
-void model_calibrate(struct model *m);
+/* fit.c: each lab platform's costs fitted to its cells, each cell predicted with itself left
+ * out, the errors */
+void model_fit(struct model *m);
+/* The guest's counted instructions plus the events at costs c */
+double cell_model(const struct model_cell *c, const double cost[NEV]);
 
-/* fit.c: the costs fitted to every cell at once, each cell predicted with itself left out */
-void fit_all(struct model *m);
-
-/* nnls.c: min |A x - b| with x >= 0, for few columns (A row-major, rows x cols) */
+/* nnls.c: min |A x - b| with x >= 0 (A row-major, rows x cols, cols <= NEV) */
 void nnls(const double *a, const double *b, int rows, int cols, double *x);
 
 /* tables.c: the generated markdown tables, TSVs and values */
@@ -102,8 +100,8 @@ void write_check_tsv(const struct model *m, FILE *f);
 void write_values(const struct model *m, FILE *f);
 const char *model_value(const struct model *m, const char *query, char *buf, size_t len);
 
-/* project.c: modelled hardware time from published per-event costs */
-/* costs: the published costs table; md, tsv: the projection */
+/* project.c: modelled hardware time from the lab's instructions and counts, published costs */
+/* costs: the cited costs table; md, tsv (NULL: none): the projection */
 int write_projection(const struct model *m, const char *hw_json, FILE *costs, FILE *md, FILE *tsv);
 
 /* reproduce.c: the published anchors against pagelab's counts and model */

@@ -1,36 +1,42 @@
-/* project.c: modelled hardware time per cell from published per-event costs, as a range. */
+/* project.c: modelled hardware time per op from a lab cell's instructions and counts. */
 /*
- * For each cell measured in the lab (exact counts under real NPT and real shadow paging), the
- * events per op times a low and a high hardware cost per event from paper/hwcosts.json. Where
- * the results also hold the same cell on the PVM host, its hv handler time (the hv runs at
- * real speed there) and its guest ring-0 instruction count times the hardware cost of an
- * instruction are added; else where they hold it on hv-native, the hv's paging timed there;
- * otherwise the range covers the exits alone. Each row says which.
+ * For each lab cell on the instruction clock (all three modes, under NPT and under shadow
+ * paging), a low and a high hardware time per operation:
+ *   (instructions - rep string iterations) x ns per instruction
+ *   + rep string bytes x ns per byte (page zeroing and copies)
+ *   + exits x the hardware exit and entry transition (KVM's and the hv's software path is
+ *     in the instructions already)
+ *   + uffd pages x the wait for the hv's handler thread
+ * with the costs of paper/hwcosts.json, each cited there. Only counts from the lab enter it:
+ * no time measured on a nested VM or a PVM host. Where the split recorded no rep strings,
+ * their iterations count as instructions, and the row says so.
  */
 #include <math.h>
 #include <string.h>
 #include "model.h"
 
+enum hw_cost { HW_INSN, HW_REP_BYTE, HW_EXIT, HW_UFFD, NHW };
+static const char *const hw_key[NHW] = {"insn", "rep_byte", "exit", "uffd"};
+
 struct hw {
-	double low[NEV], high[NEV];
-	bool have[NEV];
+	double low[NHW], high[NHW];
 	json_t *doc;
 };
 
-/* The costs table: event, low, high, source, as the JSON file has them. */
+/* The costs table: what, unit, low, high, source, as the JSON file has them. */
 static void write_hw(const struct hw *hw, FILE *f)
 {
 	size_t i;
 	json_t *e;
-	char lo[32], hi[32];
-	fprintf(f, "| event | low | high | source |\n|---|---|---|---|\n");
+	fprintf(f, "| cost | unit | low | high | source |\n|---|---|---|---|---|\n");
 	json_array_foreach(json_object_get(hw->doc, "costs"), i, e)
 	{
-		json_t *what = json_object_get(e, "what"), *src = json_object_get(e, "source");
-		fprintf(f, "| %s | %s | %s | %s |\n", json_string_value(what) ?: "-",
-			fmt_ns(rec_number(json_object_get(e, "low_ns")), lo, sizeof lo),
-			fmt_ns(rec_number(json_object_get(e, "high_ns")), hi, sizeof hi),
-			json_string_value(src) ?: "-");
+		const char *what = json_string_value(json_object_get(e, "what"));
+		const char *unit = json_string_value(json_object_get(e, "unit"));
+		const char *src = json_string_value(json_object_get(e, "source"));
+		fprintf(f, "| %s | %s | %.3g | %.3g | %s |\n", what ? what : "-", unit ? unit : "-",
+			rec_number(json_object_get(e, "low")),
+			rec_number(json_object_get(e, "high")), src ? src : "-");
 	}
 }
 
@@ -39,6 +45,7 @@ static int load_hw(const char *path, struct hw *hw)
 	json_error_t err;
 	json_t *doc = json_load_file(path, 0, &err), *e;
 	size_t i;
+	bool have[NHW] = {false};
 	memset(hw, 0, sizeof *hw);
 	hw->doc = doc;
 	if (!json_is_array(json_object_get(doc, "costs"))) {
@@ -47,87 +54,79 @@ static int load_hw(const char *path, struct hw *hw)
 	}
 	json_array_foreach(json_object_get(doc, "costs"), i, e)
 	{
-		const char *key = json_string_value(json_object_get(e, "event"));
-		for (int k = 0; key && k < NEV; k++)
-			if (!strcmp(key, event_key[k])) {
-				hw->low[k] = rec_number(json_object_get(e, "low_ns"));
-				hw->high[k] = rec_number(json_object_get(e, "high_ns"));
-				hw->have[k] = !isnan(hw->low[k]) && !isnan(hw->high[k]);
+		const char *key = json_string_value(json_object_get(e, "cost"));
+		for (int k = 0; key && k < NHW; k++)
+			if (!strcmp(key, hw_key[k])) {
+				hw->low[k] = rec_number(json_object_get(e, "low"));
+				hw->high[k] = rec_number(json_object_get(e, "high"));
+				have[k] = !isnan(hw->low[k]) && !isnan(hw->high[k]);
 			}
 	}
-	for (int k = 0; k < NEV; k++)
-		if (!hw->have[k]) {
-			fprintf(stderr, "model: %s: no low_ns/high_ns for event %s\n", path,
-				event_key[k]);
+	for (int k = 0; k < NHW; k++)
+		if (!have[k]) {
+			fprintf(stderr, "model: %s: no low/high for cost %s\n", path, hw_key[k]);
 			return -1;
 		}
 	return 0;
 }
 
-#define HV_NATIVE "hv-native" /* the hv's ptefree paging timed on host memory, no KVM */
-
-/* The range of one lab cell on hardware, and which parts it holds: the exits always; from
- * the PVM host's same cell, the hv's handler time and the guest's instructions; else, for
- * ptefree, the hv's paging timed natively (hv-native). */
-static const char *project_cell(const struct model *m, const struct model_cell *c,
-				const struct hw *hw, double *lo, double *hi)
+/* The range of one cell on hardware: at the low costs and at the high ones. */
+static void project_cell(const struct model_cell *c, const struct hw *hw, double *lo, double *hi)
 {
-	*lo = *hi = 0;
-	for (int k = 0; k < NEV; k++)
-		if (k != EV_INSN) {
-			*lo += c->n[k] * hw->low[k];
-			*hi += c->n[k] * hw->high[k];
-		}
-	for (int i = 0; i < m->nplats; i++) {
-		if (m->plats[i].kind != KIND_PVM)
-			continue;
-		int j = cell_find(m, c->workload, c->params, c->mode, c->policy, m->plats[i].name);
-		if (j < 0)
-			continue;
-		const struct model_cell *h = &m->cells[j];
-		*lo += h->h + h->n[EV_INSN] * hw->low[EV_INSN];
-		*hi += h->h + h->n[EV_INSN] * hw->high[EV_INSN];
-		return "exits, hv handlers, guest instructions";
-	}
-	int j = cell_find(m, c->workload, c->params, c->mode, c->policy, HV_NATIVE);
-	if (j < 0)
-		j = cell_find(m, c->workload, c->params, c->mode, "", HV_NATIVE);
-	if (j >= 0) {
-		*lo += m->cells[j].t;
-		*hi += m->cells[j].t;
-		return "exits, hv paging (" HV_NATIVE ")";
-	}
-	return "exits only";
+	const double *cost[2] = {hw->low, hw->high};
+	double *out[2] = {lo, hi};
+	for (int b = 0; b < 2; b++)
+		*out[b] = (c->t - c->rep_iter) * cost[b][HW_INSN] +
+			  c->rep_bytes * cost[b][HW_REP_BYTE] + c->exits * cost[b][HW_EXIT] +
+			  c->n[EV_UFFD] * cost[b][HW_UFFD];
 }
 
 int write_projection(const struct model *m, const char *hw_json, FILE *costs, FILE *md, FILE *tsv)
 {
 	struct hw hw;
-	int rc = load_hw(hw_json, &hw);
-	if (rc == 0)
-		write_hw(&hw, costs);
-	if (rc < 0) {
+	if (load_hw(hw_json, &hw) < 0) {
 		json_decref(hw.doc);
 		return -1;
 	}
-	fprintf(md, "| workload | params | mode | MMU | modelled hardware time per op, low - high "
-		    "| parts |\n|---|---|---|---|---|---|\n");
-	fprintf(tsv, "workload\tparams\tseries\tmmu\tlow_ns\thigh_ns\tparts\n");
+	write_hw(&hw, costs);
+	if (md == costs)
+		fprintf(md, "\n");
+	fprintf(md, "| workload | params | mode | MMU | instructions per op | rep string bytes "
+		    "| exits | uffd pages | modelled hardware time per op, low - high |\n"
+		    "|---|---|---|---|---|---|---|---|---|\n");
+	if (tsv)
+		fprintf(tsv, "workload\tparams\tseries\tmmu\tlow_ns\thigh_ns\trep_strings\n");
+	int rows = 0, no_rep = 0;
 	for (int i = 0; i < m->ncells; i++) {
 		const struct model_cell *c = &m->cells[i];
-		const struct plat *p = model_plat((struct model *)m, c->platform);
-		if (p->kind != KIND_LAB)
+		if (!c->fitted)
 			continue;
 		double lo, hi;
-		char a[32], b[32];
-		const char *parts = project_cell(m, c, &hw, &lo, &hi);
-		fprintf(md, "| %s | %s | %s%s%s | %s | %s - %s | %s |\n", c->workload,
-			c->params[0] ? c->params : "-", c->mode, c->policy[0] ? "/" : "", c->policy,
-			c->mmu, fmt_ns(lo, a, sizeof a), fmt_ns(hi, b, sizeof b), parts);
-		fprintf(tsv, "%s\t%s\t%s%s%s\t%s\t%.6g\t%.6g\t%s\n", c->workload,
-			c->params[0] ? c->params : "-", c->mode, c->policy[0] ? "/" : "", c->policy,
-			c->mmu, lo, hi, parts);
+		char t[32], rb[32], a[32], b[32];
+		project_cell(c, &hw, &lo, &hi);
+		no_rep += !c->have_rep;
+		fprintf(md, "| %s | %s | %s%s%s | %s | %s | %s | %.2f | %.2f | %s - %s |\n",
+			c->workload, c->params[0] ? c->params : "-", c->mode,
+			c->policy[0] ? "/" : "", c->policy, c->mmu, fmt_count(c->t, t, sizeof t),
+			c->have_rep ? fmt_count(c->rep_bytes, rb, sizeof rb) : "not recorded",
+			c->exits, c->n[EV_UFFD], fmt_ns(lo, a, sizeof a), fmt_ns(hi, b, sizeof b));
+		if (tsv)
+			fprintf(tsv, "%s\t%s\t%s%s%s\t%s\t%.6g\t%.6g\t%s\n", c->workload,
+				c->params[0] ? c->params : "-", c->mode, c->policy[0] ? "/" : "",
+				c->policy, c->mmu, lo, hi,
+				c->have_rep ? "separated" : "not recorded");
+		rows++;
 	}
+	if (!rows)
+		fprintf(md, "| - | - | - | - | %s | - | - | - | - |\n", NO_ICOUNT);
+	if (no_rep)
+		fprintf(
+		    md,
+		    "\n%d of %d rows: the split recorded no rep string iterations or bytes "
+		    "(split.rep_iterations_per_op, split.rep_bytes_per_op), so page zeroing and "
+		    "copies count there as instructions at the instruction's cost, not at the "
+		    "cost per byte: those rows overstate such work.\n",
+		    no_rep, rows);
 	json_decref(hw.doc);
 	return 0;
 }

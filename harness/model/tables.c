@@ -3,15 +3,12 @@
 #include <string.h>
 #include "model.h"
 
-#define TARGET_MEDIAN 0.15 /* the model check's targets: median and worst |error| */
-#define TARGET_WORST  0.35
-
 static const char *fmt_err(double pred, double t, char *buf, size_t len)
 {
 	if (isnan(pred))
 		snprintf(buf, len, "-");
 	else
-		snprintf(buf, len, "%+.0f%%", 100 * (pred - t) / t);
+		snprintf(buf, len, "%+.1f%%", 100 * (pred - t) / t);
 	return buf;
 }
 
@@ -20,38 +17,8 @@ static const char *fmt_pct(double v, char *buf, size_t len)
 	if (isnan(v))
 		snprintf(buf, len, "-");
 	else
-		snprintf(buf, len, "%.0f%%", 100 * v);
+		snprintf(buf, len, "%.1f%%", 100 * v);
 	return buf;
-}
-
-static bool modelled(const struct plat *p)
-{
-	return p->kind != KIND_NATIVE;
-}
-
-void write_costs(const struct model *m, FILE *f)
-{
-	char a[32], b[32];
-	fprintf(f, "| platform | event | ns per event, direct | ns per event, fit | "
-		   "calibrated from |\n|---|---|---|---|---|\n");
-	for (int i = 0; i < m->nplats; i++) {
-		const struct plat *p = &m->plats[i];
-		if (!modelled(p))
-			continue;
-		if (p->kind == KIND_LAB)
-			fprintf(
-			    f,
-			    "| %s | guest speed (time of the same guest code, relative) | %.2f | "
-			    "%.2f | cells without events, against the first lab platform |\n",
-			    p->name, p->speed[M_DIRECT], p->speed[M_FIT]);
-		for (int k = 0; k < NEV; k++) {
-			if (k == EV_INSN && p->kind != KIND_PVM)
-				continue;
-			fprintf(f, "| %s | %s | %s | %s | %s |\n", p->name, event_name[k],
-				fmt_ns(p->c[M_DIRECT][k], a, sizeof a),
-				fmt_ns(p->c[M_FIT][k], b, sizeof b), p->src[k]);
-		}
-	}
 }
 
 static const char *series(const struct model_cell *c, char *buf, size_t len)
@@ -60,74 +27,117 @@ static const char *series(const struct model_cell *c, char *buf, size_t len)
 	return buf;
 }
 
-void write_check(const struct model *m, FILE *f)
+/* Why p has no costs: no cells, or too few for its events. */
+static const char *unfitted(const struct plat *p, char *buf, size_t len)
 {
-	char s[64], t[32], g[32], e[32], h[32], p0[32], e0[16], p1[32], e1[16];
-	fprintf(f, "| workload | params | mode | platform | measured | guest | events | hv "
-		   "handlers | model (direct) | error | model (fit) | error |\n"
-		   "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-	for (int i = 0; i < m->ncells; i++) {
-		const struct model_cell *c = &m->cells[i];
-		const struct plat *p = model_plat((struct model *)m, c->platform);
-		if (!modelled(p))
+	if (p->ncells == 0)
+		snprintf(buf, len, "no cell on the instruction clock with a split");
+	else
+		snprintf(buf, len, "not fitted: %d cells for %d costs (at most a third as many)",
+			 p->ncells, p->nparams);
+	return buf;
+}
+
+void write_costs(const struct model *m, FILE *f)
+{
+	char a[32], why[128];
+	fprintf(f, "| platform | event | instructions per event | cells counting it |\n"
+		   "|---|---|---|---|\n");
+	if (m->nfitted == 0)
+		fprintf(f, "| - | %s | - | - |\n", NO_ICOUNT);
+	for (int i = 0; i < m->nplats; i++) {
+		const struct plat *p = &m->plats[i];
+		if (!p->lab || m->nfitted == 0)
 			continue;
-		fprintf(f, "| %s | %s | %s | %s%s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			c->workload, c->params[0] ? c->params : "-", series(c, s, sizeof s),
-			c->platform, c->cal >= 0 ? " (cal)" : "", fmt_ns(c->t, t, sizeof t),
-			fmt_ns(c->g, g, sizeof g),
-			fmt_ns(cell_events_ns(c, p->c[M_DIRECT]), e, sizeof e),
-			fmt_ns(c->h, h, sizeof h), fmt_ns(c->pred[M_DIRECT], p0, sizeof p0),
-			fmt_err(c->pred[M_DIRECT], c->t, e0, sizeof e0),
-			fmt_ns(c->pred[M_FIT], p1, sizeof p1),
-			fmt_err(c->pred[M_FIT], c->t, e1, sizeof e1));
+		if (p->n == 0) {
+			fprintf(f, "| %s | %s | - | %d |\n", p->name, unfitted(p, why, sizeof why),
+				p->ncells);
+			continue;
+		}
+		for (int k = 0; k < NEV; k++) {
+			int n = 0;
+			for (int j = 0; j < m->ncells; j++)
+				n += m->cells[j].fitted && !strcmp(m->cells[j].platform, p->name) &&
+				     m->cells[j].n[k] > 0;
+			fprintf(f, "| %s | %s | %s | %d |\n", p->name, event_name[k],
+				p->used[k] ? fmt_count(p->c[k], a, sizeof a) : "- (never counted)",
+				n);
+		}
 	}
 }
 
-static const char *verdict(const struct err_stats *s)
+void write_check(const struct model *m, FILE *f)
 {
-	if (s->n == 0)
-		return "no cell";
-	bool med = s->median <= TARGET_MEDIAN, worst = s->worst <= TARGET_WORST;
+	char s[64], t[32], g[32], h[32], v[32], p[32], e[16];
+	fprintf(f, "| workload | params | mode | platform | measured | guest (counted) | host "
+		   "kernel (split) | hv (split) | model (cell left out) | error |\n"
+		   "|---|---|---|---|---|---|---|---|---|---|\n");
+	if (m->nfitted == 0)
+		fprintf(f, "| - | - | - | - | %s | - | - | - | - | - |\n", NO_ICOUNT);
+	for (int i = 0; i < m->ncells; i++) {
+		const struct model_cell *c = &m->cells[i];
+		if (!c->fitted)
+			continue;
+		fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c->workload,
+			c->params[0] ? c->params : "-", series(c, s, sizeof s), c->platform,
+			fmt_count(c->t, t, sizeof t), fmt_count(c->guest, g, sizeof g),
+			fmt_count(c->host, h, sizeof h), fmt_count(c->hv, v, sizeof v),
+			fmt_count(c->pred, p, sizeof p), fmt_err(c->pred, c->t, e, sizeof e));
+	}
+}
+
+static const char *verdict(const struct plat *p)
+{
+	bool med = p->median <= TARGET_MEDIAN, worst = p->worst <= TARGET_WORST;
 	return med && worst ? "yes" : med ? "median only" : worst ? "worst only" : "no";
 }
 
-/* One row per platform, method and set of cells: all, or those the counted parts dominate. */
+/* One row per lab platform, then the cells over the worst-error target by name. */
 void write_check_summary(const struct model *m, FILE *f)
 {
-	char a[16], b[16];
+	char a[16], b[16], why[128], s[64], e[16];
 	fprintf(f,
-		"| platform | method | cells | cells checked | median error | worst error | "
-		"targets (%.0f%% / %.0f%%) met |\n|---|---|---|---|---|---|---|\n",
-		100 * TARGET_MEDIAN, 100 * TARGET_WORST);
+		"| platform | cells | costs fitted | median error | worst error | cells over "
+		"%.0f%% | targets (%.0f%% / %.0f%%) met |\n|---|---|---|---|---|---|---|\n",
+		100 * TARGET_WORST, 100 * TARGET_MEDIAN, 100 * TARGET_WORST);
+	if (m->nfitted == 0)
+		fprintf(f, "| - | %s | - | - | - | - | - |\n", NO_ICOUNT);
 	for (int i = 0; i < m->nplats; i++) {
 		const struct plat *p = &m->plats[i];
-		if (!modelled(p))
+		if (!p->lab || m->nfitted == 0)
 			continue;
-		for (int meth = 0; meth < NMETHODS; meth++)
-			for (int set = 0; set < 2; set++) {
-				const struct err_stats *s = set ? &p->counted[meth] : &p->all[meth];
-				fprintf(f, "| %s | %s | %s | %d | %s | %s | %s |\n", p->name,
-					method_name[meth],
-					set ? "events and hv >= half the time" : "all", s->n,
-					fmt_pct(s->median, a, sizeof a),
-					fmt_pct(s->worst, b, sizeof b), verdict(s));
-			}
+		if (p->n == 0)
+			fprintf(f, "| %s | %d | - | - | - | - | %s |\n", p->name, p->ncells,
+				unfitted(p, why, sizeof why));
+		else
+			fprintf(f, "| %s | %d | %d | %s | %s | %d | %s |\n", p->name, p->n,
+				p->nparams, fmt_pct(p->median, a, sizeof a),
+				fmt_pct(p->worst, b, sizeof b), p->over, verdict(p));
+	}
+	bool first = true;
+	for (int i = 0; i < m->ncells; i++) {
+		const struct model_cell *c = &m->cells[i];
+		if (!c->fitted || isnan(c->pred) || fabs(c->pred - c->t) <= TARGET_WORST * c->t)
+			continue;
+		fprintf(f, "%s- over %.0f%%: %s %s %s %s (%s)\n", first ? "\n" : "",
+			100 * TARGET_WORST, c->platform, c->workload,
+			c->params[0] ? c->params : "-", series(c, s, sizeof s),
+			fmt_err(c->pred, c->t, e, sizeof e));
+		first = false;
 	}
 }
 
-/* One row per modelled cell, for the check plot: measured against predicted. */
+/* One row per fitted cell, for the check plot: measured against predicted instructions. */
 void write_check_tsv(const struct model *m, FILE *f)
 {
-	fprintf(f, "workload\tparams\tseries\tplatform\tcal\tmeasured_ns\tdirect_ns\tfit_ns\n");
+	fprintf(f, "workload\tparams\tseries\tplatform\tguest\tmeasured\tpredicted\n");
 	for (int i = 0; i < m->ncells; i++) {
 		const struct model_cell *c = &m->cells[i];
 		char s[64];
-		if (!modelled(model_plat((struct model *)m, c->platform)) ||
-		    isnan(c->pred[M_DIRECT]))
-			continue;
-		fprintf(f, "%s\t%s\t%s\t%s\t%d\t%.6g\t%.6g\t%.6g\n", c->workload,
-			c->params[0] ? c->params : "-", series(c, s, sizeof s), c->platform,
-			c->cal >= 0, c->t, c->pred[M_DIRECT], c->pred[M_FIT]);
+		if (c->fitted && !isnan(c->pred))
+			fprintf(f, "%s\t%s\t%s\t%s\t%.6g\t%.6g\t%.6g\n", c->workload,
+				c->params[0] ? c->params : "-", series(c, s, sizeof s), c->platform,
+				c->guest, c->t, c->pred);
 	}
 }
 
@@ -137,29 +147,21 @@ void write_values(const struct model *m, FILE *f)
 	char a[32];
 	for (int i = 0; i < m->nplats; i++) {
 		const struct plat *p = &m->plats[i];
-		if (!modelled(p))
-			continue;
-		for (int meth = 0; meth < NMETHODS; meth++)
-			for (int set = 0; set < 2; set++) {
-				const struct err_stats *st =
-				    set ? &p->counted[meth] : &p->all[meth];
-				const char *name = set ? "counted" : "all";
-				fprintf(f, "check.%s.%s.%s.median %s\n", p->name, method_name[meth],
-					name, fmt_pct(st->median, a, sizeof a));
-				fprintf(f, "check.%s.%s.%s.worst %s\n", p->name, method_name[meth],
-					name, fmt_pct(st->worst, a, sizeof a));
-				fprintf(f, "check.%s.%s.%s.cells %d\n", p->name, method_name[meth],
-					name, st->n);
-			}
-		fprintf(f, "speed.%s.direct %.2f\n", p->name, p->speed[M_DIRECT]);
+		if (p->lab && p->n > 0) {
+			fprintf(f, "check.%s.median %s\n", p->name,
+				fmt_pct(p->median, a, sizeof a));
+			fprintf(f, "check.%s.worst %s\n", p->name, fmt_pct(p->worst, a, sizeof a));
+			fprintf(f, "check.%s.cells %d\n", p->name, p->n);
+			fprintf(f, "check.%s.over %d\n", p->name, p->over);
+			for (int k = 0; k < NEV; k++)
+				if (p->used[k])
+					fprintf(f, "cost.%s.%s %s\n", p->name, event_key[k],
+						fmt_count(p->c[k], a, sizeof a));
+		}
 		fprintf(f, "calib.%s.bare %s\n", p->name, fmt_ns(p->bare_ns, a, sizeof a));
 		fprintf(f, "calib.%s.hv %s\n", p->name, fmt_ns(p->hv_hypercall_ns, a, sizeof a));
 		fprintf(f, "calib.%s.in_kvm %s\n", p->name, fmt_ns(p->in_kvm_exit_ns, a, sizeof a));
 		fprintf(f, "calib.%s.ratio %.2f\n", p->name, p->ratio);
-		for (int k = 0; k < NEV; k++)
-			for (int meth = 0; meth < NMETHODS; meth++)
-				fprintf(f, "cost.%s.%s.%s %s\n", p->name, method_name[meth],
-					event_key[k], fmt_ns(p->c[meth][k], a, sizeof a));
 	}
 }
 
@@ -189,14 +191,16 @@ const char *model_value(const struct model *m, const char *query, char *buf, siz
 		return NULL;
 	const struct model_cell *c = &m->cells[i];
 	if (!strcmp(what, "t"))
-		return fmt_ns(c->t, buf, len);
+		return !strcmp(c->clock, "instructions") ? fmt_count(c->t, buf, len)
+							 : fmt_ns(c->t, buf, len);
 	if (!strcmp(what, "rss")) {
 		snprintf(buf, len, "%.1f MiB", c->rss_kib / 1024);
 		return isnan(c->rss_kib) ? NULL : buf;
 	}
-	double v = !strcmp(ev, "hc") ? c->hc : !strcmp(ev, "copied") ? c->copied : NAN;
-	if (!strcmp(ev, "exits"))
-		v = c->n[EV_HV_EXIT] + c->n[EV_KVM_PF] + c->n[EV_KVM_OTHER];
+	double v = !strcmp(ev, "hc")	   ? c->hc
+		   : !strcmp(ev, "copied") ? c->copied
+		   : !strcmp(ev, "exits")  ? c->exits
+					   : NAN;
 	for (int k = 0; k < NEV; k++)
 		if (!strcmp(ev, event_key[k]))
 			v = c->n[k];

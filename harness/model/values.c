@@ -1,5 +1,4 @@
-/* values.c: the model's leaf helpers: a record's numbers, a run's concurrency, event costs, times.
- */
+/* values.c: the model's leaf helpers: a record's numbers, a run's concurrency, times, counts. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,26 +24,29 @@ long run_concurrency(json_t *r)
 	return 1;
 }
 
-double cell_events_ns(const struct model_cell *c, const double cost[NEV])
+/* v with 3 significant digits and the largest of four units (each 1000 times the last) that
+ * keeps it under 1000; "-" for NAN. */
+static const char *fmt_scaled(double v, const char *const unit[4], char *buf, size_t len)
 {
-	double sum = 0;
-	for (int k = 0; k < NEV; k++)
-		if (k != EV_INSN) /* the guest's own execution, G */
-			sum += c->n[k] * cost[k];
-	return sum;
-}
-
-/* A time in ns with 3 significant digits and a unit; "-" for NAN. */
-const char *fmt_ns(double ns, char *buf, size_t len)
-{
-	static const char *const unit[] = {"ns", "us", "ms", "s"};
 	int u = 0;
-	if (isnan(ns)) {
+	if (isnan(v)) {
 		snprintf(buf, len, "-");
 		return buf;
 	}
-	while (fabs(ns) >= 1000 && u < 3)
-		ns /= 1000, u++;
-	snprintf(buf, len, "%.*f %s", fabs(ns) >= 100 ? 0 : fabs(ns) >= 10 ? 1 : 2, ns, unit[u]);
+	while (fabs(v) >= 1000 && u < 3)
+		v /= 1000, u++;
+	snprintf(buf, len, "%.*f%s", fabs(v) >= 100 ? 0 : fabs(v) >= 10 ? 1 : 2, v, unit[u]);
 	return buf;
+}
+
+const char *fmt_ns(double ns, char *buf, size_t len)
+{
+	static const char *const unit[] = {" ns", " us", " ms", " s"};
+	return fmt_scaled(ns, unit, buf, len);
+}
+
+const char *fmt_count(double v, char *buf, size_t len)
+{
+	static const char *const unit[] = {"", "k", "M", "G"};
+	return fmt_scaled(v, unit, buf, len);
 }
