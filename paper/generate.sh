@@ -6,7 +6,8 @@
 # experiment (runs/NAME.txt, from paper/runs/NAME), the ptefree targets of four of them
 # (targets.txt), the exits by reason of paper/data's trace against lab-after's (exits.md), and
 # every figure as SVG (figures/): the snapshot's (plots/plot.sh) and the model's. SVG is the
-# one figure format the write-up keeps.
+# one figure format the write-up keeps. complexity.md and .tsv (paper/complexity.sh) come from
+# the source tree itself, not from the data.
 set -e
 values=0
 [ "$1" = --values ] && { values=1; shift; }
@@ -14,6 +15,7 @@ model=$1 data=$2 out=$3
 rm -rf "$out"
 mkdir -p "$out/figures" "$out/runs"
 "$model" paper "$data" paper/hwcosts.json "$out"
+sh paper/complexity.sh . "$out"
 sed -n 's/^commit: \(.\{12\}\).*/data.commit \1/p; s/^started: \(.\{10\}\).*/data.date \1/p' \
 	"$data/MANIFEST" >>"$out/values.txt"
 grep -q '^data.commit ' "$out/values.txt" ||

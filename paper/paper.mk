@@ -5,7 +5,8 @@
 # (paper/make-paper.sh). `make paper-data` runs every experiment of paper/experiments
 # (paper/experiments.sh: about 80 minutes on 2 CPUs; not part of make test), installs their
 # raw results and regenerates the write-up. `make test` checks that every committed derived
-# file is what its inputs give.
+# file is what its inputs give (complexity.md: what the source tree gives, paper/complexity.sh)
+# and that the complexity counts follow the source (paper/tests/complexity.sh).
 
 paper: $(BUILD)/model $(BUILD)/bench
 	@sh paper/make-paper.sh "$(RESULTS)" "$(TRACE)"
@@ -16,3 +17,4 @@ paper-data: all
 
 TESTS += "sh paper/check-generated.sh $(BUILD)/model"
 TEST_DEPS += $(BUILD)/model $(BUILD)/bench
+TESTS += "sh paper/tests/complexity.sh"
