@@ -7,6 +7,19 @@
 #define CALIBRATION_ROUNDS 4
 #define BOOT_SLACK_S	   5 /* the first round's bound: boot, then two operations */
 
+/* The clock a cell's times are on (the platform's own, real time by default), and the note
+ * its times carry; here rather than with the table of platforms, which needs measure_cell. */
+const char *platform_clock(const struct platform *p, const struct cell *c)
+{
+	return p->clock ? p->clock(c) : CLOCK_REAL;
+}
+
+const char *platform_time_note(const struct platform *p, const struct cell *c)
+{
+	const char *note = clock_time_note(platform_clock(p, c));
+	return note ? note : p->time_note ? p->time_note() : NULL;
+}
+
 /* Seconds of the first repetition in rec, or -1 when rec has no usable sample. */
 static double first_rep_s(json_t *rec)
 {

@@ -30,14 +30,3 @@ void platform_list_names(char *buf, size_t len)
 		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? ", " : "",
 			 platform_at(i)->name);
 }
-
-const char *platform_clock(const struct platform *p, const struct cell *c)
-{
-	return p->clock ? p->clock(c) : CLOCK_REAL;
-}
-
-const char *platform_time_note(const struct platform *p, const struct cell *c)
-{
-	const char *note = clock_time_note(platform_clock(p, c));
-	return note ? note : p->time_note ? p->time_note() : NULL;
-}

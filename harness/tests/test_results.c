@@ -21,7 +21,7 @@
 /* Cells: native, classic, ptefree and pvmmu host for each point, and for the two points of
  * forkstorm (which forks) ptefree host under both fork policies. */
 #define NCELLS	   (4 * 4 + 2)
-#define TSV_FIELDS 29
+#define TSV_FIELDS 30
 
 static const char *bench, *plot_sh, *schema_path;
 static char dir[] = "/tmp/pagelab-test-results-XXXXXX";
