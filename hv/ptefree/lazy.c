@@ -263,6 +263,7 @@ static int mark_child(struct ptefree *pf, int parent, int child, uint64_t first,
 		bool has_content = (pf->vec[i] & 1) || (pw->pages[first + i] & PAGE_PENDING);
 		cw->pages[first + i] = page | (has_content ? PAGE_PENDING : 0);
 		cw->npending += has_content;
+		pf->counts.fork_pages_pending += has_content;
 	}
 	return 0;
 }

@@ -99,6 +99,9 @@ static const struct counter_field fields[] = {
     COUNTER(struct ptefree_counts, lazy_pages_copied),
     COUNTER(struct ptefree_counts, lazy_zero_pages),
     COUNTER(struct ptefree_counts, lazy_wp_faults),
+    COUNTER(struct ptefree_counts, fork_pages_pending),
+    COUNTER(struct ptefree_counts, range_pages),
+    COUNTER(struct ptefree_counts, populated_pages),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 

@@ -91,6 +91,7 @@ static int checked_prot_range(struct ptefree *pf, const struct hc_args *a, uint6
 static void populate(struct ptefree *pf, int wi, uint64_t first, uint64_t n)
 {
 	int done = pf->lazy ? lazy_populate(pf, wi, first, n) : 0;
+	pf->counts.populated_pages += n;
 	if (done == 0 &&
 	    madvise(pf->w[wi].host + first * PAGE_SIZE, n * PAGE_SIZE, MADV_POPULATE_WRITE) < 0)
 		note_refusal(pf, "madvise populate (map)", errno);
@@ -102,6 +103,7 @@ static int64_t do_map(struct ptefree *pf, const struct hc_args *a)
 	int wi = checked_prot_range(pf, a, &first, &n);
 	if (wi < 0)
 		return wi;
+	pf->counts.range_pages += n;
 	struct window *w = &pf->w[wi];
 	int ret = any_mapped(w, first, n) ? discard(pf, wi, first, n) : 0; /* starts zeroed */
 	uint8_t page = PAGE_MAPPED | (uint8_t)a->a3;
@@ -122,6 +124,7 @@ static int64_t do_unmap(struct ptefree *pf, const struct hc_args *a)
 	int wi = checked_range(pf, a->a0, a->a1, a->a2, &first, &n);
 	if (wi < 0)
 		return wi;
+	pf->counts.range_pages += n;
 	return any_mapped(&pf->w[wi], first, n) ? discard(pf, wi, first, n) : 0;
 }
 
@@ -131,6 +134,7 @@ static int64_t do_protect(struct ptefree *pf, const struct hc_args *a)
 	int wi = checked_prot_range(pf, a, &first, &n);
 	if (wi < 0)
 		return wi;
+	pf->counts.range_pages += n;
 	struct window *w = &pf->w[wi];
 	for (uint64_t i = first; i < first + n; i++)
 		if (!(w->pages[i] & PAGE_MAPPED))

@@ -163,6 +163,9 @@ static void test_fork_copy(void)
 	struct ptefree_counts n;
 	ptefree_counts_get(ptefree_of(&g), &n);
 	CHECK(n.fork_pages_copied == 3, "copied %lu resident pages", n.fork_pages_copied);
+	CHECK(n.range_pages == 9 && n.fork_pages_pending == 0 && n.populated_pages == 0,
+	      "counted: %lu range pages (map 8, protect 1), %lu pending, %lu populated",
+	      n.range_pages, n.fork_pages_pending, n.populated_pages);
 	CHECK(ptefree_page(ptefree_of(&g), (int)c, 4 * PAGE_SIZE) == PAGE_MAPPED,
 	      "protection copied");
 	CHECK(hc(HC_PROTECT, c, 4 * PAGE_SIZE, PAGE_SIZE, HC_PROT_READ) == 0, "child protect");
@@ -193,6 +196,8 @@ static void test_fork_lazy(void)
 	struct ptefree_counts n;
 	ptefree_counts_get(ptefree_of(&g), &n);
 	CHECK(c > 0 && n.fork_pages_copied == 0, "lazy fork copies nothing");
+	CHECK(n.fork_pages_pending == 2, "the child shares the 2 resident pages: %lu",
+	      n.fork_pages_pending);
 	at(p, 0)[0] = 'X'; /* write-protect fault: the child gets 'A' first */
 	CHECK(at(c, 0)[0] == 'A', "child keeps the pre-fork page after the parent wrote");
 	CHECK(at(c, PAGE_SIZE)[0] == 'B', "child reads a page the parent never wrote");
@@ -293,6 +298,11 @@ static void populate_write(enum fork_policy policy)
 	CHECK(hc(HC_MAP, p, 0, 2 * PAGE_SIZE, rw) == 0 && at(p, 0)[0] == 0 && at(c, 0)[0] == 'P',
 	      "a remap in the parent starts zeroed, the child keeps its copy");
 	CHECK(host_failure_message() == NULL, "no host failure");
+	struct ptefree_counts n;
+	ptefree_counts_get(ptefree_of(&g), &n);
+	CHECK(n.populated_pages == 64 + 32 + 2 && n.range_pages == 64 + 8 + 32 + 2,
+	      "counted: %lu pages populated (the writable maps'), %lu covered", n.populated_pages,
+	      n.range_pages);
 }
 
 static void test_populate_copy(void)
