@@ -93,6 +93,8 @@ static int cmd_paper(const char *results, const char *hw, const char *out)
 	write_values(&m, f[7]);
 	write_shootdown(&m, f[9]);
 	rc = close_all(f, n);
+	if (!rc && !hw_rc)
+		rc = write_summary(out);
 	return rc ? rc : hw_rc;
 }
 

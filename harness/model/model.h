@@ -104,6 +104,9 @@ const char *model_value(const struct model *m, const char *query, char *buf, siz
 /* costs: the cited costs table; md, tsv (NULL: none): the projection */
 int write_projection(const struct model *m, const char *hw_json, FILE *costs, FILE *md, FILE *tsv);
 
+/* summary.c: OUT_DIR/abstract.md and relative.tsv from OUT_DIR/projection.tsv: 0 or RC_IO */
+int write_summary(const char *out_dir);
+
 /* reproduce.c: the published anchors against pagelab's counts and model */
 void write_reproduce(const struct model *m, FILE *f);
 
