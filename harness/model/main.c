@@ -91,6 +91,8 @@ static int cmd_paper(const char *results, const char *hw, const char *out)
 	int hw_rc = write_projection(&m, hw, f[8], f[4], f[5]) ? RC_IO : 0;
 	write_reproduce(&m, f[6]);
 	write_values(&m, f[7]);
+	write_run_values(&m, f[7]);
+	write_hw_values(hw, f[7]);
 	write_shootdown(&m, f[9]);
 	rc = close_all(f, n);
 	if (!rc && !hw_rc)

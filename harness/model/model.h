@@ -104,6 +104,11 @@ const char *model_value(const struct model *m, const char *query, char *buf, siz
 /* costs: the cited costs table; md, tsv (NULL: none): the projection */
 int write_projection(const struct model *m, const char *hw_json, FILE *costs, FILE *md, FILE *tsv);
 
+/* values.c: the run's own values (data.platforms) and the cited costs (hw.COST) as values.txt
+ * lines */
+void write_run_values(const struct model *m, FILE *f);
+void write_hw_values(const char *hw_json, FILE *f);
+
 /* summary.c: OUT_DIR/abstract.md and relative.tsv from OUT_DIR/projection.tsv: 0 or RC_IO */
 int write_summary(const char *out_dir);
 
