@@ -59,6 +59,23 @@ static int read_projection(const char *path, struct prow *rows)
 	return n;
 }
 
+bool projected(const char *out_dir, const char *workload, const char *params, const char *series,
+	       const char *mmu, double *lo, double *hi)
+{
+	static struct prow rows[MAX_ROWS];
+	char path[4096];
+	snprintf(path, sizeof path, "%s/projection.tsv", out_dir);
+	int n = read_projection(path, rows);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(rows[i].workload, workload) && !strcmp(rows[i].params, params) &&
+		    !strcmp(rows[i].series, series) && !strcmp(rows[i].mmu, mmu)) {
+			*lo = rows[i].lo;
+			*hi = rows[i].hi;
+			return true;
+		}
+	return false;
+}
+
 static bool in_class(int c, const char *workload)
 {
 	char w[80];

@@ -51,7 +51,8 @@ const char *fmt_count(double v, char *buf, size_t len)
 	return fmt_scaled(v, unit, buf, len);
 }
 
-/* "data.platforms": the platforms the run has cells on, each with its MMU, in run order. */
+/* "data.platforms": the platforms the run has cells on, each with its MMU, in run order; the
+ * model check's targets. */
 void write_run_values(const struct model *m, FILE *f)
 {
 	char seen[1024] = " ";
@@ -71,7 +72,8 @@ void write_run_values(const struct model *m, FILE *f)
 		fprintf(f, "%s %s (MMU: %s)", k++ ? "," : "", p,
 			mmu && strcmp(mmu, "none") ? mmu : "none, no VM");
 	}
-	fprintf(f, "\n");
+	fprintf(f, "\nmodel.target_median %.0f%%\nmodel.target_worst %.0f%%\n", 100 * TARGET_MEDIAN,
+		100 * TARGET_WORST);
 }
 
 /* "hw.COST low - high unit" for each cited cost of HW_JSON (paper/hwcosts.json). */
