@@ -50,7 +50,7 @@ if ! PLOT_FORMATS=svg sh plots/plot.sh "$data" "$out/figures" >/dev/null 2>"$out
 fi
 rm "$out/plot.log"
 # the model's figures; without instruction-clock cells (only a header), a figure that says so
-for fig in model-check projection; do
+for fig in model-check projection relative; do
 	if [ "$(wc -l <"$out/$fig.tsv")" -gt 1 ]; then
 		gnuplot -e "fmt='svg'; tsv='$out/$fig.tsv'; out='$out/figures/$fig.svg'" plots/$fig.gp
 	else

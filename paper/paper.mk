@@ -6,7 +6,8 @@
 # (paper/experiments.sh: about 45 minutes on 2 CPUs; not part of make test), installs their
 # raw results and regenerates the write-up. `make test` checks that every committed derived
 # file is what its inputs give (complexity.md: what the source tree gives, paper/complexity.sh)
-# and that the complexity counts follow the source (paper/tests/complexity.sh).
+# and that the complexity counts follow the source (paper/tests/complexity.sh), and that
+# every number of the prose is generated (paper/numbers.sh, paper/tests/numbers.sh).
 
 paper: $(BUILD)/model $(BUILD)/bench
 	@sh paper/make-paper.sh "$(RESULTS)" "$(TRACE)"
@@ -18,3 +19,5 @@ paper-data: all
 TESTS += "sh paper/check-generated.sh $(BUILD)/model"
 TEST_DEPS += $(BUILD)/model $(BUILD)/bench
 TESTS += "sh paper/tests/complexity.sh"
+TESTS += "sh paper/numbers.sh"
+TESTS += "sh paper/tests/numbers.sh"

@@ -78,8 +78,8 @@ static int cmd_paper(const char *results, const char *hw, const char *out)
 	FILE *f[] = {out_file(out, "model-costs.md"), out_file(out, "model-summary.md"),
 		     out_file(out, "model-check.md"), out_file(out, "model-check.tsv"),
 		     out_file(out, "projection.md"),  out_file(out, "projection.tsv"),
-		     out_file(out, "reproduce.md"),   out_file(out, "values.txt"),
-		     out_file(out, "hwcosts.md"),     out_file(out, "shootdown.md")};
+		     out_file(out, "values.txt"),     out_file(out, "hwcosts.md"),
+		     out_file(out, "shootdown.md")};
 	int n = sizeof f / sizeof f[0];
 	for (int i = 0; i < n; i++)
 		if (!f[i])
@@ -88,12 +88,20 @@ static int cmd_paper(const char *results, const char *hw, const char *out)
 	write_check_summary(&m, f[1]);
 	write_check(&m, f[2]);
 	write_check_tsv(&m, f[3]);
-	int hw_rc = write_projection(&m, hw, f[8], f[4], f[5]) ? RC_IO : 0;
-	write_reproduce(&m, f[6]);
-	write_values(&m, f[7]);
-	write_shootdown(&m, f[9]);
+	int hw_rc = write_projection(&m, hw, f[7], f[4], f[5]) ? RC_IO : 0;
+	write_values(&m, f[6]);
+	write_run_values(&m, f[6]);
+	write_hw_values(hw, f[6]);
+	write_shootdown(&m, f[8]);
 	rc = close_all(f, n);
-	return rc ? rc : hw_rc;
+	if (rc || hw_rc)
+		return rc ? rc : hw_rc;
+	/* what reads the projection's TSV, now written */
+	FILE *rep = out_file(out, "reproduce.md");
+	if (rep)
+		write_reproduce(&m, out, rep);
+	rc = close_all(&rep, 1);
+	return rc ? rc : write_summary(out);
 }
 
 int main(int argc, char **argv)

@@ -104,8 +104,20 @@ const char *model_value(const struct model *m, const char *query, char *buf, siz
 /* costs: the cited costs table; md, tsv (NULL: none): the projection */
 int write_projection(const struct model *m, const char *hw_json, FILE *costs, FILE *md, FILE *tsv);
 
+/* values.c: the run's own values (data.platforms) and the cited costs (hw.COST) as values.txt
+ * lines */
+void write_run_values(const struct model *m, FILE *f);
+void write_hw_values(const char *hw_json, FILE *f);
+
+/* summary.c: OUT_DIR/abstract.md and relative.tsv from OUT_DIR/projection.tsv: 0 or RC_IO */
+int write_summary(const char *out_dir);
+/* A cell's modelled hardware time per op, low and high, from OUT_DIR/projection.tsv (params
+ * "-" for none, series "classic", "ptefree/lazy"); false when the projection has no such row */
+bool projected(const char *out_dir, const char *workload, const char *params, const char *series,
+	       const char *mmu, double *lo, double *hi);
+
 /* reproduce.c: the published anchors against pagelab's counts and model */
-void write_reproduce(const struct model *m, FILE *f);
+void write_reproduce(const struct model *m, const char *out_dir, FILE *f); /* after projection */
 
 /* concurrency.c: runs of several vCPUs (copies or threads > 1) stay out of the model */
 void write_concurrent_fork_anchor(const struct model *m, FILE *f); /* a reproduce row */
