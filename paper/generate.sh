@@ -27,10 +27,9 @@ for run in paper/runs/*/results.json; do
 	dir=${run%/results.json}
 	build/bench --summary "$dir" >"$out/runs/${dir#paper/runs/}.txt"
 done
-# the summary of experiment $1: of its raw results, or as kept (paper/runs/NAME/summary.txt,
-# or paper/best/NAME.txt, made before the experiments file)
+# the summary of experiment $1: of its raw results, or as kept (paper/runs/NAME/summary.txt)
 summary() {
-	for f in "$out/runs/$1.txt" "paper/runs/$1/summary.txt" "paper/best/$1.txt"; do
+	for f in "$out/runs/$1.txt" "paper/runs/$1/summary.txt"; do
 		[ ! -e "$f" ] || { echo "$f"; return; }
 	done
 	echo "generate: no summary of experiment $1" >&2
@@ -40,9 +39,7 @@ for run in hvnative-before hvnative-after lab-after lab-rss16; do
 	echo "== $run"
 	sed -n '/^ptefree targets/,/^$/p' "$(summary $run)" | sed '1d;/^$/d'
 done >"$out/targets.txt"
-after=paper/runs/lab-after/trace-exits.tsv
-[ -e "$after" ] || after=paper/best/lab-after-trace-exits.tsv
-sh paper/exits.sh "$data/trace-exits.tsv" "$after" >"$out/exits.md"
+sh paper/exits.sh "$data/trace-exits.tsv" paper/runs/lab-after/trace-exits.tsv >"$out/exits.md"
 # plot.sh warns about series a figure has no points for; its errors stop the run
 if ! PLOT_FORMATS=svg sh plots/plot.sh "$data" "$out/figures" >/dev/null 2>"$out/plot.log"; then
 	cat "$out/plot.log" >&2
