@@ -47,6 +47,17 @@ int64_t gmem_discard(const struct gmem *m, uint64_t gpa, uint64_t len)
 	return r;
 }
 
+uint64_t gmem_resident(const uint8_t *host, uint64_t size)
+{
+	static unsigned char vec[KERNEL_MAX_MEM / PAGE_SIZE];
+	uint64_t n = 0, pages = size / PAGE_SIZE;
+	if (pages > sizeof vec || mincore((void *)host, size, vec) < 0)
+		die("mincore on guest memory (%llu bytes)", (unsigned long long)size);
+	for (uint64_t i = 0; i < pages; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
 bool gmem_overlaps(uint64_t gpa, uint64_t len, uint64_t start, uint64_t end)
 {
 	return len && gpa < end && (gpa >= start || start - gpa < len); /* no overflow */

@@ -62,6 +62,9 @@ int64_t gmem_store(const struct gmem *m, uint64_t gpa, const void *src, uint64_t
 /* Gives [gpa, gpa + len) back to the host (MADV_DONTNEED: it reads zeros afterwards) after
  * gmem_check_store; its answer, or host_failure's if the host refused. */
 int64_t gmem_discard(const struct gmem *m, uint64_t gpa, uint64_t len);
+/* Pages of [host, host + size) (guest memory, size <= KERNEL_MAX_MEM) the host backs now
+ * (mincore): a guest frame's first touch since boot, or since the hv discarded it, adds one. */
+uint64_t gmem_resident(const uint8_t *host, uint64_t size);
 /* Whether [gpa, gpa + len) and [start, end) share a byte (overflow-safe), for typed hooks. */
 bool gmem_overlaps(uint64_t gpa, uint64_t len, uint64_t start, uint64_t end);
 
@@ -282,6 +285,7 @@ struct run_state {
 		bool have_kcounts;
 		struct hc_kcounts kc;
 		uint64_t lock_waits, lock_wait_ns;
+		uint64_t ram_backed; /* pages of kernel memory the host backs (gmem_resident) */
 	} mark[2];
 	uint64_t injected_faults; /* the mode's fault hook: invalid accesses made guest #PFs */
 	bool lab_marks;		  /* --lab-marks: MARK_BEGIN and MARK_END call labmark.c */
@@ -337,6 +341,7 @@ struct run_config {
 	const char *syscall_entry; /* how guest programs entered the kernel: syscall or trap */
 	long cpus;		   /* vCPUs */
 	const char *shootdown;	   /* on or skip (boot_info.shootdown) */
+	const char *frames;	   /* reused or fresh (boot_info.frames) */
 	bool lab_marks;		   /* --lab-marks: call labmark.c's functions */
 };
 struct run_report {

@@ -147,6 +147,8 @@ static int run_guest(struct options *o, const char *cmdline, const uint8_t *imag
 	bi->shootdown = o->shootdown;
 	o->run.cpus = o->cpus;
 	o->run.shootdown = o->shootdown == SHOOTDOWN_SKIP ? "skip" : "on";
+	bi->frames = (uint32_t)o->frames;
+	o->run.frames = o->frames == FRAMES_FRESH ? "fresh" : "reused";
 	bi->cmdline_len = (uint32_t)strlen(cmdline);
 	memcpy(bi->cmdline, cmdline, bi->cmdline_len + 1);
 	rs.g.calls = o->mode->calls;

@@ -10,6 +10,8 @@
 static const struct choice entries[] = {
     {"auto", 0}, {"syscall", ENTRY_SYSCALL}, {"trap", ENTRY_TRAP}, {0}};
 static const struct choice shootdowns[] = {{"on", SHOOTDOWN_ON}, {"skip", SHOOTDOWN_SKIP}, {0}};
+static const struct choice frame_orders[] = {
+    {"reused", FRAMES_REUSED}, {"fresh", FRAMES_FRESH}, {0}};
 
 #define F(member)      offsetof(struct options, member)
 #define WINDOW_MIB_MAX (512 * 1024) /* the largest user address space a mode maps */
@@ -38,6 +40,7 @@ static const struct hv_option table[] = {
     OPTION_CHOICE("syscall-entry", F(syscall_entry), entries, 0, 0),
     OPTION_NUMBER("cpus", F(cpus), 1, MAX_CPUS, 0, 0),
     OPTION_CHOICE("shootdown", F(shootdown), shootdowns, 0, 0),
+    OPTION_CHOICE("frames", F(frames), frame_orders, 0, 0),
     OPTION_FLAG("lab-marks", F(run.lab_marks), RUN_GUEST),
 };
 #define NOPTIONS (sizeof table / sizeof table[0])
@@ -90,7 +93,7 @@ static void usage(FILE *out)
 	    "          [--reps R] [--warmup W] [--param k=v]... [--timeout S] [--mem MiB]\n"
 	    "          [--json FILE] [--kernel FILE] [--exec \"PROGRAM ARGS\"] [--window-mib M]\n"
 	    "          [--syscall-entry auto|syscall|trap] [--cpus N] [--shootdown on|skip]\n"
-	    "          [--lab-marks]\n"
+	    "          [--frames reused|fresh] [--lab-marks]\n"
 	    "          [a mode's own options, below]\n"
 	    "       hv --list | --list-modes | --describe | --calibrate [--iters N] | --help\n"
 	    "  --mode M         the paging mode (default %s):\n",
@@ -123,6 +126,11 @@ static void usage(FILE *out)
 	    "  --cpus N         vCPUs, 1..%d (default 1); the guest kernel starts vCPU 1..N-1\n"
 	    "  --shootdown S    on (default): the guest invalidates other vCPUs' TLBs after it\n"
 	    "                   changes a shared address space; skip (a test knob): it does not\n"
+	    "  --frames F       which free frames the guest kernel hands out first: reused (the\n"
+	    "                   most recently freed: warm, their nested or shadow entry and host\n"
+	    "                   page exist; the default) or fresh (never used since boot while\n"
+	    "                   any are left: cold); a ptefree process's memory is the hv's,\n"
+	    "                   given back to the host at munmap: fresh either way\n"
 	    "  --lab-marks      call the hv's marker functions the lab's instruction split\n"
 	    "                   watches (bench --split, harness/lab/insnsplit.c)\n",
 	    DEFAULT_CALIBRATE_EXITS, DEFAULT_BUDGET_S, HC_MAX_SAMPLES, DEFAULT_MEM_MIB,
@@ -292,6 +300,7 @@ void parse_args(int argc, char **argv, struct options *o)
 	    .window_mib = DEFAULT_WINDOW_MIB,
 	    .cpus = 1,
 	    .shootdown = SHOOTDOWN_ON,
+	    .frames = FRAMES_REUSED,
 	};
 	opterr = 0;
 	int c;

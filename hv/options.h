@@ -24,6 +24,7 @@ struct options {
 	int syscall_entry; /* 0 (auto: trap on PVM, else syscall) or enum syscall_entry */
 	long cpus;
 	int shootdown; /* enum shootdown */
+	int frames;    /* enum frame_order */
 	bool list, list_modes, describe, calibrate, help;
 	char *kv[WL_MAX_PARAMS * 2];
 	int nkv;

@@ -166,8 +166,9 @@ void report_print(const struct run_report *r, FILE *out)
 	fprintf(out, "%s %s: mode %s, platform %s, mmu %s", c->workload ? "workload" : "exec",
 		c->workload ? c->workload : c->exec, c->mode, r->host.name, r->host.mmu);
 	mode_print(r, REPORT_SETTINGS, out);
-	fprintf(out, ", host THP %s, system calls by %s, vCPUs %ld, shootdown %s\n",
-		r->host.thp[0] ? r->host.thp : "unknown", c->syscall_entry, c->cpus, c->shootdown);
+	fprintf(out, ", host THP %s, system calls by %s, vCPUs %ld, shootdown %s, frames %s\n",
+		r->host.thp[0] ? r->host.thp : "unknown", c->syscall_entry, c->cpus, c->shootdown,
+		c->frames);
 	mode_print(r, REPORT_HEAD, out);
 	if (g->have_result && g->result.start_tsc > r->boot_tsc)
 		fprintf(out, "  boot to first workload instruction: %.3f ms\n",
@@ -192,6 +193,12 @@ void report_print(const struct run_report *r, FILE *out)
 	fprintf(out, "  host RSS: before %llu KiB, peak %llu KiB, after %llu KiB\n",
 		(unsigned long long)r->rss_before.rss_kib, (unsigned long long)r->rss_after.hwm_kib,
 		(unsigned long long)r->rss_after.rss_kib);
+	if (r->rs->mark[1].taken)
+		fprintf(
+		    out,
+		    "  kernel memory the host backs: %llu pages at the start, %llu at the end\n",
+		    (unsigned long long)r->rs->mark[0].ram_backed,
+		    (unsigned long long)r->rs->mark[1].ram_backed);
 	mode_print(r, REPORT_MEMORY, out);
 	print_errors(r, out);
 	if (g->nfaults || r->rs->injected_faults)
@@ -355,6 +362,7 @@ static json_t *run_json(const struct run_report *r)
 	json_object_set_new(run, "syscall_entry", json_string(c->syscall_entry));
 	json_object_set_new(run, "cpus", json_integer(c->cpus));
 	json_object_set_new(run, "shootdown", json_string(c->shootdown));
+	json_object_set_new(run, "frames", json_string(c->frames));
 	json_object_set_new(run, "platform", json_string(r->host.name));
 	json_object_set_new(run, "mmu", json_string(r->host.mmu));
 	json_object_set_new(run, "time_note", note ? json_string(note) : json_null());
@@ -387,6 +395,12 @@ static json_t *run_json(const struct run_report *r)
 			    json_pack("{sI sI sI}", "before", (json_int_t)r->rss_before.rss_kib,
 				      "peak", (json_int_t)r->rss_after.hwm_kib, "after",
 				      (json_int_t)r->rss_after.rss_kib));
+	json_object_set_new(run, "ram_backed_pages",
+			    r->rs->mark[1].taken
+				? json_pack("{sI sI}", "begin",
+					    (json_int_t)r->rs->mark[0].ram_backed, "end",
+					    (json_int_t)r->rs->mark[1].ram_backed)
+				: json_null());
 	set_hv_fields(r, run);
 	struct mode_view v = mode_view(r);
 	if (r->rs->mode->record)

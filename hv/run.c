@@ -172,6 +172,7 @@ static void on_mark(struct guest *g, int phase, void *arg)
 	m->lock_waits = rs->lock_waits;
 	m->lock_wait_ns = rs->lock_wait_ns;
 	m->hc = g->hc;
+	m->ram_backed = gmem_resident(rs->vm->mem, rs->vm->mem_size);
 	if (rs->mode && rs->mode->counts)
 		rs->mode->counts(g->mode_state, m->mode_counts);
 	m->taken = true;

@@ -58,6 +58,15 @@ enum shootdown {
 			       and never the others, which must let a stale mapping be read */
 };
 
+/* Which free frames the guest's page allocator hands out first (its own memory; a ptefree
+ * process's memory is the hv's window, which munmap gives back to the host: always fresh). */
+enum frame_order {
+	FRAMES_REUSED = 1, /* the most recently freed (a LIFO free list): its nested or shadow entry
+			      and its host page still exist */
+	FRAMES_FRESH = 2,  /* never handed out since boot while there are any, so that a first touch
+			      finds no nested entry and no host page; then the freed ones */
+};
+
 struct boot_info {
 	uint32_t magic;		  /* BOOT_MAGIC */
 	uint32_t mode;		  /* enum mmu_mode */
@@ -83,6 +92,7 @@ struct boot_info {
 	uint32_t ncpus;	    /* vCPUs (hv --cpus, 1..MAX_CPUS): vCPU 0 enters at the ELF entry,
 			       the kernel starts the others with HC_CPU_START */
 	uint32_t shootdown; /* enum shootdown */
+	uint32_t frames;    /* enum frame_order */
 };
 
 /*

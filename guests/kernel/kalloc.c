@@ -34,6 +34,7 @@ static struct {
 	uint64_t npfn;
 	/* ptefree: chunk slot i covers [chunk_base + i * chunk_size, + chunk_size) */
 	uint64_t chunk_base, chunk_size, chunk_pages, nchunks;
+	int fresh;  /* FRAMES_FRESH: pages never handed out go first, then freed ones */
 	int report; /* classic free page reporting: the slots are the guest's, and a wholly
 			free chunk is reported (HC_FREE_REPORT) rather than given back */
 	struct kchunk *chunks;
@@ -65,6 +66,7 @@ void kalloc_init(void)
 		panic("kalloc: mem_size %lx or hv_reserved_gpa %lx out of range", bi->mem_size,
 		      top);
 	memset(&km, 0, sizeof(km));
+	km.fresh = bi->frames == FRAMES_FRESH;
 	km.boot_start = PAGE_ROUND_UP(bi->kernel_end);
 	km.boot_end = PAGE_ROUND_DOWN(top);
 	/* chunks the hv hands out (kmem_chunk: ptefree), or blocks the kernel reports free */
@@ -151,7 +153,7 @@ static struct kchunk *chunk_get(int kind)
 static uint64_t chunk_take(struct kchunk *c)
 {
 	uint64_t pa;
-	if (c->free) {
+	if (c->free && !(km.fresh && c->carved < km.chunk_pages)) {
 		pa = V2P(c->free);
 		c->free = c->free->next;
 	} else {
@@ -163,16 +165,19 @@ static uint64_t chunk_take(struct kchunk *c)
 }
 
 /* Kernel pages come from boot memory first; user pages from chunks of their own first,
- * so that their chunks can be reported when they are freed. */
+ * so that their chunks can be reported when they are freed. Within boot memory and within a
+ * chunk, the most recently freed page goes first (its nested entry and host page exist), or,
+ * with FRAMES_FRESH, a page never handed out while there is one. */
 static void *alloc_page(int kind)
 {
 	uint64_t pa;
+	int untouched = km.boot_next < km.boot_end;
 	if (kind == KIND_USER && (km.partial[kind] || (km.nchunks && chunk_get(kind)))) {
 		pa = chunk_take(km.partial[kind]);
-	} else if (km.free) {
+	} else if (km.free && !(km.fresh && untouched)) {
 		pa = V2P(km.free);
 		km.free = km.free->next;
-	} else if (km.boot_next < km.boot_end) {
+	} else if (untouched) {
 		pa = km.boot_next;
 		km.boot_next += PAGE_SIZE;
 	} else if (km.partial[KIND_KERNEL] || (km.nchunks && chunk_get(KIND_KERNEL))) {

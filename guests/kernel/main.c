@@ -22,6 +22,8 @@ static void boot_info_check(struct boot_info *bi)
 		panic("ncpus %u out of range 1..%u", bi->ncpus, MAX_CPUS);
 	if (bi->shootdown != SHOOTDOWN_ON && bi->shootdown != SHOOTDOWN_SKIP)
 		panic("shootdown %u unknown", bi->shootdown);
+	if (bi->frames != FRAMES_REUSED && bi->frames != FRAMES_FRESH)
+		panic("frames %u unknown", bi->frames);
 	boot_info = bi;
 }
 
