@@ -119,6 +119,7 @@ refused 2 "unknown workload 'bogus' (valid: forkexec," $HV --workload bogus
 refused 2 "unknown parameter 'bogus' (valid: rss_kib," $HV --workload forkstorm --param bogus=1
 refused 2 "unknown or ambiguous option '--bogus' (valid: --mode," $HV --bogus
 refused 2 "unknown --shootdown 'off' (valid: on, skip)" $HV --workload nullhc --shootdown off
+refused 2 "unknown --frames 'cold' (valid: reused, fresh)" $HV --workload nullhc --frames cold
 refused 2 "unknown PAGELAB_SYSCALL_ENTRY 'bogus' (valid: auto, syscall, trap)" \
 	env PAGELAB_SYSCALL_ENTRY=bogus $HV --workload nullhc
 refused 2 "iters needs a value" $HV --workload nullhc --iters
