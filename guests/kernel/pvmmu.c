@@ -22,15 +22,24 @@ static struct pv_cpu {
 } pvc[MAX_CPUS];
 static unsigned batch;
 static struct spinlock pool_lock;
-static uint64_t pool_free; /* first free pool frame (0: none); page_meta links the others */
+static uint64_t pool_free; /* first freed pool frame (0: none); page_meta links the others */
+static uint64_t pool_next, pool_end; /* pool frames never handed out: [pool_next, pool_end) */
 static unsigned user_slots;
 
+/* The most recently freed frame, or with FRAMES_FRESH one never handed out while there is one
+ * (as kalloc's pages). */
 static uint64_t *pool_alloc(void)
 {
 	spin_lock(&pool_lock);
-	uint64_t pa = pool_free;
-	if (pa)
+	uint64_t pa = 0;
+	int untouched = pool_next < pool_end;
+	if (pool_free && !(boot_info->frames == FRAMES_FRESH && untouched)) {
+		pa = pool_free;
 		pool_free = (uint64_t)*page_meta(pa) * PAGE_SIZE;
+	} else if (untouched) {
+		pa = pool_next;
+		pool_next += PAGE_SIZE;
+	}
 	spin_unlock(&pool_lock);
 	return pa ? P2V(pa) : NULL;
 }
@@ -149,8 +158,8 @@ static int pvmmu_init(void)
 		return -1;
 	batch = bi->pv_batch;
 	user_slots = (bi->user_top + (1ull << 39) - 1) >> 39;
-	for (uint64_t pa = end - PAGE_SIZE; pa >= bi->pv_pool_gpa; pa -= PAGE_SIZE)
-		pool_put(pa);
+	pool_next = bi->pv_pool_gpa;
+	pool_end = end;
 	pvmmu_as_switch(NULL); /* the hv's kernel half: the pool is read-only from now on */
 	return 0;
 }

@@ -17,6 +17,9 @@ static void usage(FILE *f)
 	       "       model paper RESULTS_DIR HW_COSTS OUT_DIR\n"
 	       "                                        every generated table, TSV and value of\n"
 	       "                                        the write-up into OUT_DIR\n"
+	       "       model frames RESULTS_DIR\n"
+	       "                                        the cold-warm table of a run with --vary\n"
+	       "                                        frames=reused,fresh, on stdout\n"
 	       "       model splice DOC GEN_DIR RESULTS_DIR\n"
 	       "                                        DOC with its generated blocks and values\n"
 	       "                                        replaced from GEN_DIR (values also by\n"
@@ -127,6 +130,18 @@ int main(int argc, char **argv)
 	}
 	if (argc == 5 && !strcmp(argv[1], "paper"))
 		return cmd_paper(argv[2], argv[3], argv[4]);
+	if (argc == 3 && !strcmp(argv[1], "frames")) {
+		char err[1024];
+		int rc;
+		json_t *doc = results_load(argv[2], 0, err, sizeof err, &rc);
+		if (!doc) {
+			fprintf(stderr, "model: %s\n", err);
+			return rc;
+		}
+		write_frames(doc, stdout);
+		json_decref(doc);
+		return fflush(stdout) || ferror(stdout) ? RC_IO : 0;
+	}
 	if (argc == 5 && !strcmp(argv[1], "splice")) {
 		struct model m;
 		int rc = load(&m, argv[4]);
@@ -139,7 +154,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "model: unknown command or arguments (valid: check, paper, splice)\n");
+	fprintf(stderr,
+		"model: unknown command or arguments (valid: check, paper, frames, splice)\n");
 	usage(stderr);
 	return RC_USAGE;
 }

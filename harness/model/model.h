@@ -71,6 +71,7 @@ struct model {
 
 /* values.c: helpers every part uses */
 double rec_number(json_t *v);				/* NAN when v is no number */
+const char *rec_str(json_t *r, const char *key);	/* r's string key, "" when none */
 long run_concurrency(json_t *run);			/* the run's copies or threads, 1 without */
 const char *fmt_ns(double ns, char *buf, size_t len);	/* "12.3 us", "-" for NAN */
 const char *fmt_count(double v, char *buf, size_t len); /* "12.3k", "-" for NAN */
@@ -115,6 +116,10 @@ int write_summary(const char *out_dir);
  * "-" for none, series "classic", "ptefree/lazy"); false when the projection has no such row */
 bool projected(const char *out_dir, const char *workload, const char *params, const char *series,
 	       const char *mmu, double *lo, double *hi);
+
+/* frames.c: the cold-warm table of a results document that runs cells under --frames reused
+ * and fresh: each cell's faults, exits, instructions and newly backed pages side by side */
+void write_frames(json_t *doc, FILE *f);
 
 /* reproduce.c: the published anchors against pagelab's counts and model */
 void write_reproduce(const struct model *m, const char *out_dir, FILE *f); /* after projection */

@@ -10,6 +10,12 @@ double rec_number(json_t *v)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
+const char *rec_str(json_t *r, const char *key)
+{
+	const char *s = json_string_value(json_object_get(r, key));
+	return s ? s : "";
+}
+
 long run_concurrency(json_t *r)
 {
 	const char *params = json_string_value(json_object_get(r, "params"));
