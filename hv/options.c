@@ -129,8 +129,8 @@ static void usage(FILE *out)
 	    "  --frames F       which free frames the guest kernel hands out first: reused (the\n"
 	    "                   most recently freed: warm, their nested or shadow entry and host\n"
 	    "                   page exist; the default) or fresh (never used since boot while\n"
-	    "                   any are left: cold); a ptefree process's memory is the hv's,\n"
-	    "                   given back to the host at munmap: fresh either way\n"
+	    "                   any are left: cold); process memory that a mode keeps in\n"
+	    "                   the hv and gives back to the host at munmap is fresh either way\n"
 	    "  --lab-marks      call the hv's marker functions the lab's instruction split\n"
 	    "                   watches (bench --split, harness/lab/insnsplit.c)\n",
 	    DEFAULT_CALIBRATE_EXITS, DEFAULT_BUDGET_S, HC_MAX_SAMPLES, DEFAULT_MEM_MIB,

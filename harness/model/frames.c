@@ -12,8 +12,8 @@ static json_t *with_frames(json_t *runs, json_t *r, const char *frames)
 	size_t i;
 	json_array_foreach(runs, i, o)
 	{
-		bool match = !strcmp(rec_str(o, "status"), "ok") &&
-			     !strcmp(rec_str(o, "frames"), frames);
+		bool match =
+		    !strcmp(rec_str(o, "status"), "ok") && !strcmp(rec_str(o, "frames"), frames);
 		for (size_t k = 0; match && k < sizeof same / sizeof same[0]; k++)
 			match = !strcmp(rec_str(o, same[k]), rec_str(r, same[k]));
 		if (match)
@@ -46,8 +46,8 @@ static double hv_exits(json_t *r)
 	const char *k;
 	json_t *v;
 	double sum = 0;
-	json_object_foreach(json_object_get(r, "exits_per_op"), k, v) if (strcmp(k, "in KVM")) sum +=
-	    rec_number(v);
+	json_object_foreach(json_object_get(r, "exits_per_op"), k, v) if (strcmp(k, "in KVM"))
+	    sum += rec_number(v);
 	return sum;
 }
 

@@ -5,7 +5,8 @@
 # prediction; cells on TCG's wall clock and a PVM host's stay out of the fit; a file without
 # instruction-clock cells gets the plain message; the projection adds its parts as the costs
 # file says; runs of several vCPUs fill their own tables; splice fills a block and a value and
-# refuses an unknown one; bad usage exits 2.
+# refuses an unknown one; the cold-warm table pairs each cell's reused and fresh runs; bad usage
+# exits 2.
 # usage: harness/model/tests/model.sh MODEL
 model=${1:-build/model}
 tmp=$(mktemp -d)
@@ -174,6 +175,29 @@ else
 	fail "abstract: $(cat "$tmp/sum/abstract.md" "$tmp/sum/relative.tsv" "$tmp/none-paper/abstract.md" | tr '\n' ' ')"
 fi
 
+# frames: a cell under reused and fresh frames side by side (faults, exits, instructions, their
+# ratio, kernel pages newly backed per op); a cell without its fresh twin stays out
+mkdir "$tmp/frames"
+cw() { # FRAMES PLATFORM T FAULTS BACKED_END
+	printf '{"workload":"mmapchurn","params":"kib=64","mode":"classic","platform":"%s",' "$2"
+	printf '"mmu":"%s","time_unit":"instructions","status":"ok","frames":"%s",' "${2#lab-}" "$1"
+	printf '"latency_ns":{"p50":%s},"exits_per_op":{"io":1,"in KVM":%s},' "$3" "$4"
+	printf '"kvm_stats_per_op":{"vcpu":{"pf_taken":%s}},"iterations":4,"repetitions":2,' "$4"
+	printf '"ram_backed_pages":{"begin":100,"end":%s}}' "$5"
+}
+{
+	echo '{"schema":"pagelab-results/2","complete":true,"context":{},"runs":['
+	cw reused lab-npt 143000 0 100; echo ,
+	cw fresh lab-npt 209000 16 228; echo ,
+	cw reused lab-shadow 426000 48 100
+	echo ']}'
+} >"$tmp/frames/results.json"
+"$model" frames "$tmp/frames" >"$tmp/frames.md" &&
+	[ "$(grep -c '^| mmapchurn' "$tmp/frames.md")" = 1 ] &&
+	grep -q '^| mmapchurn kib=64 | classic | npt | 0.00 / 16.0 | 1.00 / 1.00 | 143k / 209k | 1.46x | 0.00 / 16.0 |$' "$tmp/frames.md" &&
+	pass "frames: a cell's reused and fresh counts side by side" ||
+	fail "frames: $(tr '\n' ' ' <"$tmp/frames.md")"
+
 # splice: a block and a value (from values.txt and by query), unchanged text around them
 mkdir "$tmp/gen"
 printf '| a |\n' >"$tmp/gen/tbl.md"
@@ -188,6 +212,6 @@ printf '<!-- val:nosuch -->1<!-- /val -->\n' >"$tmp/bad.md"
 
 "$model" frobnicate >/dev/null 2>"$tmp/usage"
 rc=$?
-[ $rc -eq 2 ] && grep -q "valid: check, paper, splice" "$tmp/usage" && pass "bad usage exits 2 and lists the commands" ||
+[ $rc -eq 2 ] && grep -q "valid: check, paper, frames, splice" "$tmp/usage" && pass "bad usage exits 2 and lists the commands" ||
 	fail "bad usage: exit $rc, $(head -1 "$tmp/usage")"
 exit $failed
