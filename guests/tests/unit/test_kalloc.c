@@ -179,6 +179,35 @@ static void test_page_meta_zeroed(void)
 	CHECK(*page_meta(V2P(p)) == 0, "page_meta %u on a fresh page", *page_meta(V2P(p)));
 }
 
+/* FRAMES_REUSED hands out the page just freed again; FRAMES_FRESH a page never handed out
+ * while there is one (boot memory, and a chunk's pages), then the freed ones. */
+static void test_frame_order(void)
+{
+	static void *pages[4096];
+	for (uint32_t order = FRAMES_REUSED; order <= FRAMES_FRESH; order++) {
+		shim_boot(MODE_CLASSIC, 4 * MIB, 1 * MIB, 0, 0, 1ull << 32);
+		boot_info->frames = order;
+		kalloc_init();
+		void *a = kalloc_page(), *b = kalloc_page();
+		kfree_page(a);
+		void *c = kalloc_page();
+		CHECK(order == FRAMES_FRESH ? V2P(c) > V2P(b) : c == a,
+		      "frames %u: page %lx after freeing %lx", order, V2P(c), V2P(a));
+		uint64_t n = drain(pages, 4096, 1 * MIB, 4 * MIB);
+		CHECK(order == FRAMES_REUSED || (n > 0 && pages[0] == a),
+		      "frames %u: the freed page not handed out once the others ran out", order);
+		const uint64_t chunk = 64 * 1024;
+		shim_boot(MODE_PTEFREE, 4 * MIB, 1 * MIB, 2 * MIB, chunk, 1ull << 32);
+		boot_info->frames = order;
+		kalloc_init();
+		void *u = kalloc_user_page(), *v = kalloc_user_page();
+		kfree_page(u);
+		void *w = kalloc_user_page();
+		CHECK(order == FRAMES_FRESH ? V2P(w) == V2P(v) + PAGE_SIZE : w == u,
+		      "frames %u: chunk page %lx after freeing %lx", order, V2P(w), V2P(u));
+	}
+}
+
 int main(void)
 {
 	RUN_TEST(test_classic_exhaust_reuse);
@@ -187,5 +216,6 @@ int main(void)
 	RUN_TEST(test_ptefree_chunks);
 	RUN_TEST(test_classic_free_report);
 	RUN_TEST(test_page_meta_zeroed);
+	RUN_TEST(test_frame_order);
 	TEST_EXIT();
 }
