@@ -27,8 +27,11 @@ static double hv_exits(json_t *r)
 	const char *k;
 	json_t *v;
 	double sum = 0;
-	json_object_foreach(json_object_get(r, "exits_per_op"), k, v) if (strcmp(k, "in KVM")) sum +=
-	    rec_number(v);
+	json_object_foreach(json_object_get(r, "exits_per_op"), k, v)
+	{
+		if (strcmp(k, "in KVM"))
+			sum += rec_number(v);
+	}
 	return sum;
 }
 
@@ -61,9 +64,7 @@ const struct event_def events[NEV] = {
     [EV_HOST_REP] = {"host_rep",
 		     "rep string iteration (host kernel, hv)",
 		     {REP("host_kernel"), REP("hv")}},
-    [EV_UFFD] = {"uffd",
-		 "uffd page (hv thread)",
-		 {HV("lazy_pages_copied"), HV("lazy_zero_pages")}},
+    [EV_UFFD] = {"uffd", "uffd page (hv thread)", {HV("lazy_pages_copied"), HV("lazy_zero_pages")}},
     [EV_COPIED] = {"fork_copied", "page copied at fork (hv)", {HV("fork_pages_copied")}},
     [EV_PENDING] = {"fork_pending",
 		    "page a lazy fork left the child to share",
