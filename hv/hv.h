@@ -286,6 +286,7 @@ struct run_state {
 		struct hc_kcounts kc;
 		uint64_t lock_waits, lock_wait_ns;
 		uint64_t ram_backed; /* pages of kernel memory the host backs (gmem_resident) */
+		uint64_t host_minflt, host_majflt; /* the hv process's host page faults */
 	} mark[2];
 	uint64_t injected_faults; /* the mode's fault hook: invalid accesses made guest #PFs */
 	bool lab_marks;		  /* --lab-marks: MARK_BEGIN and MARK_END call labmark.c */

@@ -225,7 +225,8 @@ static void set_stat(const char *name, double v, void *arg)
 /* The per-op counts between the marks (null without a measured section): exits to the hv by
  * KVM exit reason plus "in KVM" (the rest of KVM's exits counter, e.g. shadow page faults KVM
  * handled itself) so that they add up to every exit, hypercalls by name, KVM stats by name,
- * the running mode's own (its record hook), and on PVM the guest kernel instructions. */
+ * the hv process's host page faults, the running mode's own (its record hook), and on PVM the
+ * guest kernel instructions. */
 static void set_counts(const struct run_report *r, json_t *run)
 {
 	const struct run_state *rs = r->rs;
@@ -236,6 +237,7 @@ static void set_counts(const struct run_report *r, json_t *run)
 		json_object_set_new(run, "hypercalls_per_op", json_null());
 		json_object_set_new(run, "kvm_stats_per_op", json_null());
 		json_object_set_new(run, "smp_per_op", json_null());
+		json_object_set_new(run, "host_faults_per_op", json_null());
 		return;
 	}
 	json_t *vcpu = json_object(), *vm = json_object(), *exits = json_object();
@@ -262,6 +264,10 @@ static void set_counts(const struct run_report *r, json_t *run)
 	json_object_set_new(run, "kvm_stats_per_op",
 			    json_pack("{s:o, s:o}", "vcpu", vcpu, "vm", vm));
 	json_object_set_new(run, "smp_per_op", smp_json(r->rs, n));
+	json_object_set_new(run, "host_faults_per_op",
+			    json_pack("{s:f, s:f}", "minor",
+				      (double)(b->host_minflt - a->host_minflt) / n, "major",
+				      (double)(b->host_majflt - a->host_majflt) / n));
 	if (guest_kernel_insns(r, &insns))
 		json_object_set_new(run, "guest_kernel_insns_per_op", json_real(insns));
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include "mode.h"
 
 static const char *const exit_names[] = {
@@ -173,6 +174,11 @@ static void on_mark(struct guest *g, int phase, void *arg)
 	m->lock_wait_ns = rs->lock_wait_ns;
 	m->hc = g->hc;
 	m->ram_backed = gmem_resident(rs->vm->mem, rs->vm->mem_size);
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0) { /* KVM's faults through GUP count as the vCPU's */
+		m->host_minflt = (uint64_t)ru.ru_minflt;
+		m->host_majflt = (uint64_t)ru.ru_majflt;
+	}
 	if (rs->mode && rs->mode->counts)
 		rs->mode->counts(g->mode_state, m->mode_counts);
 	m->taken = true;

@@ -4,22 +4,6 @@
 #include <string.h>
 #include "model.h"
 
-const char *const event_name[NEV] = {"exit to the hv",
-				     "in-KVM page fault",
-				     "other in-KVM exit",
-				     "KVM TLB flush",
-				     "uffd page (hv thread)",
-				     "page copied at fork (hv)",
-				     "address space created or destroyed",
-				     "fork hypercall",
-				     "range hypercall (map, unmap, protect)",
-				     "pvmmu page-table update",
-				     "pvmmu store routine run"};
-
-const char *const event_key[NEV] = {"hv_exit",	"kvm_pf",      "kvm_other", "tlb_flush",
-				    "uffd",	"fork_copied", "hc_as",	    "hc_fork",
-				    "hc_range", "pv_update",   "pv_sync"};
-
 static const char *str(json_t *r, const char *key)
 {
 	const char *s = json_string_value(json_object_get(r, key));
@@ -30,16 +14,6 @@ static double num_or0(json_t *obj, const char *key)
 {
 	double v = rec_number(json_object_get(obj, key));
 	return isnan(v) ? 0 : v;
-}
-
-/* Exits to the hv per op: every user exit reason (the record's "in KVM" entry excluded). */
-static double hv_exits(json_t *exits)
-{
-	const char *k;
-	json_t *v;
-	double sum = 0;
-	json_object_foreach(exits, k, v) if (strcmp(k, "in KVM")) sum += rec_number(v);
-	return sum;
 }
 
 struct plat *model_plat(const struct model *m, const char *name)
@@ -96,26 +70,11 @@ static void read_cell(struct model_cell *c, json_t *r)
 	c->clock = str(r, "clock");
 	c->t = rec_number(json_object_get(json_object_get(r, "latency_ns"), "p50"));
 	c->pred = NAN;
-	json_t *vcpu = json_object_get(json_object_get(r, "kvm_stats_per_op"), "vcpu");
-	json_t *exits = json_object_get(r, "exits_per_op");
-	c->n[EV_HV_EXIT] = hv_exits(exits);
-	double in_kvm = rec_number(json_object_get(exits, "in KVM"));
-	if (isnan(in_kvm))
-		in_kvm = fmax(0, num_or0(vcpu, "exits") - c->n[EV_HV_EXIT]);
-	c->exits = c->n[EV_HV_EXIT] + in_kvm;
-	c->n[EV_KVM_PF] = num_or0(vcpu, "pf_taken");
-	c->n[EV_KVM_OTHER] = fmax(0, in_kvm - c->n[EV_KVM_PF]);
-	c->n[EV_TLB_FLUSH] = num_or0(vcpu, "tlb_flush");
+	for (int k = 0; k < NEV; k++)
+		c->n[k] = event_count(&events[k], r);
+	c->exits = c->n[EV_HV_EXIT] + in_kvm_exits(r);
 	json_t *paging = json_object_get(r, "hv_paging_per_op");
-	c->n[EV_UFFD] = num_or0(paging, "lazy_pages_copied") + num_or0(paging, "lazy_zero_pages");
-	c->n[EV_COPIED] = num_or0(paging, "fork_pages_copied");
 	json_t *hc = json_object_get(r, "hypercalls_per_op");
-	c->n[EV_HC_AS] = num_or0(hc, "as_create") + num_or0(hc, "as_destroy");
-	c->n[EV_HC_FORK] = num_or0(hc, "as_fork");
-	c->n[EV_HC_RANGE] = num_or0(hc, "map") + num_or0(hc, "unmap") + num_or0(hc, "protect");
-	json_t *pv = json_object_get(r, "pvmmu_per_op");
-	c->n[EV_PV_UPDATE] = num_or0(pv, "updates");
-	c->n[EV_PV_SYNC] = num_or0(pv, "syncs");
 	const char *k;
 	json_t *v;
 	json_object_foreach(hc, k, v) if (strcmp(k, "mark")) c->hc += rec_number(v);

@@ -8,23 +8,40 @@
 #include "record.h"
 
 /* The events a lab cell's host and hv instructions per operation are decomposed into, each
- * counted per operation by the run record. */
+ * counted per operation by the run record; events.c says how (adding one: a name here and a
+ * row there). */
 enum event {
-	EV_HV_EXIT,   /* an exit to the hv (hypercall or other user exit) and back */
-	EV_KVM_PF,    /* a page-fault exit KVM handles itself (NPF or shadow #PF) */
-	EV_KVM_OTHER, /* any other exit KVM handles itself (invlpg, CR3 write, interrupt) */
-	EV_TLB_FLUSH, /* a TLB flush KVM performs for the vCPU (shadow: a root resync) */
-	EV_UFFD,      /* a page the hv's userfaultfd thread resolved (lazy fork) */
-	EV_COPIED,    /* a page the hv copied at fork (copy policy) */
-	EV_HC_AS,     /* ptefree: an address space created or destroyed (as_create, as_destroy) */
-	EV_HC_FORK,   /* ptefree: a fork hypercall (as_fork) */
-	EV_HC_RANGE,  /* ptefree: a range hypercall (map, unmap, protect) */
-	EV_PV_UPDATE, /* pvmmu: a page-table update the hv validated and applied */
-	EV_PV_SYNC,   /* pvmmu: a run of the hv's store routine on the vCPU */
+	EV_HV_EXIT,    /* an exit to the hv (hypercall or other user exit) and back */
+	EV_KVM_PF,     /* a page-fault exit KVM handles itself (NPF or shadow #PF) */
+	EV_KVM_OTHER,  /* any other exit KVM handles itself (invlpg, CR3 write, interrupt) */
+	EV_TLB_FLUSH,  /* a TLB flush KVM performs for the vCPU (shadow: a root resync) */
+	EV_HOST_FAULT, /* a host page fault of the hv process (its own, KVM's for a vCPU, populate)
+			*/
+	EV_HOST_REP,   /* a rep string iteration of the host kernel or the hv (page zeroing, copies)
+			*/
+	EV_UFFD,       /* a page the hv's userfaultfd thread resolved (lazy fork) */
+	EV_COPIED,     /* a page the hv copied at fork (copy policy) */
+	EV_PENDING,    /* a page a lazy fork left the child to share (write-protected) */
+	EV_HC_FORK, /* ptefree: a fork hypercall (as_fork; the as_create and as_destroy that go with
+		       it) */
+	EV_HC_RANGE,   /* ptefree: a range hypercall (map, unmap, protect) */
+	EV_RANGE_PAGE, /* ptefree: a page a range hypercall covered */
+	EV_POPULATED,  /* ptefree: a page the host backed at map (populate=write) */
+	EV_PV_UPDATE,  /* pvmmu: a page-table update the hv validated and applied */
+	EV_PV_PIN,     /* pvmmu: a page-table page pinned (all its entries validated) */
+	EV_PV_SYNC,    /* pvmmu: a run of the hv's store routine on the vCPU */
 	NEV
 };
-extern const char *const event_name[NEV];
-extern const char *const event_key[NEV]; /* short names, as in the values */
+
+#define EVENT_FIELDS 4
+/* An event: its key (values, queries), its name (tables) and how a record counts it per op:
+ * read, or else the sum of the fields named (paths of object keys joined by dots). */
+struct event_def {
+	const char *key, *name;
+	const char *fields[EVENT_FIELDS];
+	double (*read)(json_t *r);
+};
+extern const struct event_def events[NEV]; /* events.c, in enum event's order */
 
 struct model_cell {
 	const char *workload, *params, *mode, *policy, *platform, *mmu, *clock;
@@ -68,6 +85,10 @@ struct model {
 	struct plat plats[MAX_PLATS];
 	int nplats;
 };
+
+/* events.c */
+double event_count(const struct event_def *e, json_t *r); /* per op, 0 where not counted */
+double in_kvm_exits(json_t *r);				  /* exits KVM handled itself, per op */
 
 /* values.c: helpers every part uses */
 double rec_number(json_t *v);				/* NAN when v is no number */

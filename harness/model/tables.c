@@ -59,7 +59,7 @@ void write_costs(const struct model *m, FILE *f)
 			for (int j = 0; j < m->ncells; j++)
 				n += m->cells[j].fitted && !strcmp(m->cells[j].platform, p->name) &&
 				     m->cells[j].n[k] > 0;
-			fprintf(f, "| %s | %s | %s | %d |\n", p->name, event_name[k],
+			fprintf(f, "| %s | %s | %s | %d |\n", p->name, events[k].name,
 				p->used[k] ? fmt_count(p->c[k], a, sizeof a) : "- (never counted)",
 				n);
 		}
@@ -155,7 +155,7 @@ void write_values(const struct model *m, FILE *f)
 			fprintf(f, "check.%s.over %d\n", p->name, p->over);
 			for (int k = 0; k < NEV; k++)
 				if (p->used[k])
-					fprintf(f, "cost.%s.%s %s\n", p->name, event_key[k],
+					fprintf(f, "cost.%s.%s %s\n", p->name, events[k].key,
 						fmt_count(p->c[k], a, sizeof a));
 		}
 		fprintf(f, "calib.%s.bare %s\n", p->name, fmt_ns(p->bare_ns, a, sizeof a));
@@ -202,7 +202,7 @@ const char *model_value(const struct model *m, const char *query, char *buf, siz
 		   : !strcmp(ev, "exits")  ? c->exits
 					   : NAN;
 	for (int k = 0; k < NEV; k++)
-		if (!strcmp(ev, event_key[k]))
+		if (!strcmp(ev, events[k].key))
 			v = c->n[k];
 	if (isnan(v))
 		return NULL;

@@ -1,0 +1,91 @@
+/* events.c: the events the model costs: key, name and the record fields that count each. */
+#include <math.h>
+#include <string.h>
+#include "model.h"
+
+/* The number at path ("hv_paging_per_op.range_pages": object keys joined by dots) in r; 0 where
+ * the record lacks it (a field added since a record was written counts as zero). */
+static double field(json_t *r, const char *path)
+{
+	char key[64];
+	for (const char *p = path; r && *p;) {
+		size_t n = strcspn(p, ".");
+		if (n >= sizeof key)
+			return 0;
+		memcpy(key, p, n);
+		key[n] = 0;
+		r = json_object_get(r, key);
+		p += n + (p[n] == '.');
+	}
+	double v = rec_number(r);
+	return isnan(v) ? 0 : v;
+}
+
+/* Exits to the hv per op: every user exit reason (the record's "in KVM" entry excluded). */
+static double hv_exits(json_t *r)
+{
+	const char *k;
+	json_t *v;
+	double sum = 0;
+	json_object_foreach(json_object_get(r, "exits_per_op"), k, v)
+	{
+		if (strcmp(k, "in KVM"))
+			sum += rec_number(v);
+	}
+	return sum;
+}
+
+double in_kvm_exits(json_t *r)
+{
+	double n = rec_number(json_object_get(json_object_get(r, "exits_per_op"), "in KVM"));
+	return isnan(n) ? fmax(0, field(r, "kvm_stats_per_op.vcpu.exits") - hv_exits(r)) : n;
+}
+
+/* In-KVM exits that are no page fault (invlpg, CR3 writes, interrupts, ...). */
+static double kvm_other(json_t *r)
+{
+	return fmax(0, in_kvm_exits(r) - field(r, "kvm_stats_per_op.vcpu.pf_taken"));
+}
+
+#define VCPU(f) "kvm_stats_per_op.vcpu." f
+#define HV(f)	"hv_paging_per_op." f
+#define HC(f)	"hypercalls_per_op." f
+#define PV(f)	"pvmmu_per_op." f
+#define REP(f)	"split.rep_iterations_per_op." f
+
+const struct event_def events[NEV] = {
+    [EV_HV_EXIT] = {"hv_exit", "exit to the hv", {NULL}, hv_exits},
+    [EV_KVM_PF] = {"kvm_pf", "in-KVM page fault", {VCPU("pf_taken")}},
+    [EV_KVM_OTHER] = {"kvm_other", "other in-KVM exit", {NULL}, kvm_other},
+    [EV_TLB_FLUSH] = {"tlb_flush", "KVM TLB flush", {VCPU("tlb_flush")}},
+    [EV_HOST_FAULT] = {"host_fault",
+		       "host page fault (the hv process, KVM's for it)",
+		       {"host_faults_per_op.minor", "host_faults_per_op.major"}},
+    [EV_HOST_REP] = {"host_rep",
+		     "rep string iteration (host kernel, hv)",
+		     {REP("host_kernel"), REP("hv")}},
+    [EV_UFFD] = {"uffd", "uffd page (hv thread)", {HV("lazy_pages_copied"), HV("lazy_zero_pages")}},
+    [EV_COPIED] = {"fork_copied", "page copied at fork (hv)", {HV("fork_pages_copied")}},
+    [EV_PENDING] = {"fork_pending",
+		    "page a lazy fork left the child to share",
+		    {HV("fork_pages_pending")}},
+    [EV_HC_FORK] = {"hc_fork", "fork hypercall", {HC("as_fork")}},
+    [EV_HC_RANGE] = {"hc_range",
+		     "range hypercall (map, unmap, protect)",
+		     {HC("map"), HC("unmap"), HC("protect")}},
+    [EV_RANGE_PAGE] = {"range_page", "page a range hypercall covered", {HV("range_pages")}},
+    [EV_POPULATED] = {"populated", "page the host backed at map", {HV("populated_pages")}},
+    [EV_PV_UPDATE] = {"pv_update", "pvmmu page-table update", {PV("updates")}},
+    [EV_PV_PIN] = {"pv_pin", "pvmmu page-table page pinned", {PV("pins")}},
+    [EV_PV_SYNC] = {"pv_sync", "pvmmu store routine run", {PV("syncs")}},
+};
+
+double event_count(const struct event_def *e, json_t *r)
+{
+	if (e->read)
+		return e->read(r);
+	double sum = 0;
+	for (int i = 0; i < EVENT_FIELDS && e->fields[i]; i++)
+		sum += field(r, e->fields[i]);
+	return sum;
+}
