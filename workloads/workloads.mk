@@ -46,5 +46,13 @@ $(BUILD)/native/true: $(BUILD)/host/workloads/lib/true.o
 all: $(BUILD)/native/wl $(BUILD)/native/true
 
 TESTS += "sh workloads/tests/native.sh $(BUILD)/native/wl"
+# The replay workload against malformed traces of its own (test_replay.c's table stands in for
+# the built-in one), and each built-in trace's minor faults natively against its recording's.
+$(BUILD)/host/test_replay: workloads/tests/test_replay.c harness/test.h $(BUILD)/host/workloads/replay.o \
+		$(BUILD)/host/workloads/lib/memtrace.o $(BUILD)/host/workloads/lib/registry.o \
+		$(BUILD)/host/workloads/lib/native.o
+	$(CC) $(HOST_CFLAGS) $(WL_INCLUDES) -Iharness -o $@ $(filter %.c %.o,$^)
+TESTS += $(BUILD)/host/test_replay "sh workloads/tests/replay.sh $(BUILD)"
+TEST_DEPS += $(BUILD)/host/test_replay $(BUILD)/pagelab-trace
 TEST_DEPS += $(BUILD)/native/wl $(BUILD)/native/true
 TESTS += "sh workloads/tests/readme.sh"
