@@ -1,6 +1,7 @@
 /* main.c: pagelab-trace, the memory-trace tool: runs a program counting its tree's minor
  * faults, and converts a `perf script` recording into a trace (harness/trace/record.sh). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,23 +64,35 @@ static void write_whole(const char *path, const void *buf, size_t n)
 		die("%s", err);
 }
 
-/* Runs the program; writes "minflt N status S" for it and every descendant it waited for. */
+/* Runs the program; writes "minflt N status S" for it and every descendant it waited for,
+ * from its execve on (the faults of the forked child before it are not the program's). */
 static int run(const char *out, char **argv)
 {
+	int pre[2];
+	if (pipe2(pre, O_CLOEXEC) < 0)
+		die("pipe: %s", strerror(errno));
 	pid_t pid = fork();
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
 	if (pid == 0) {
+		struct rusage self;
+		getrusage(RUSAGE_SELF, &self);
+		if (write(pre[1], &self.ru_minflt, sizeof self.ru_minflt) != sizeof self.ru_minflt)
+			_exit(127);
 		execvp(argv[0], argv);
 		fprintf(stderr, "pagelab-trace: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	close(pre[1]);
+	long before = 0;
+	if (read(pre[0], &before, sizeof before) != sizeof before)
+		die("the child did not report its faults before execve");
 	int status;
 	struct rusage ru;
 	if (wait4(pid, &status, 0, &ru) != pid)
 		die("wait4: %s", strerror(errno));
 	char line[64];
-	int n = snprintf(line, sizeof line, "minflt %ld status %d\n", ru.ru_minflt,
+	int n = snprintf(line, sizeof line, "minflt %ld status %d\n", ru.ru_minflt - before,
 			 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	if (strcmp(out, "-") == 0)
 		fputs(line, stdout);

@@ -8,10 +8,11 @@ rec=$root/harness/trace/record.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 version() { # the Debian package that owns a program, and its version
-	pkg=$(dpkg-query -S "$(readlink -f "$1")" | cut -d: -f1)
+	path=$(readlink -f "$1")
+	pkg=$( (dpkg-query -S "$path" 2>/dev/null || dpkg-query -S "${path#/usr}") | cut -d: -f1)
 	echo "$pkg $(dpkg-query -W -f='${Version}' "$pkg")"
 }
-names=${*:-gcc make python sort}
+names=${*:-gcc make python sort true}
 for name in $names; do
 	cd "$work"
 	case $name in
@@ -31,8 +32,10 @@ for name in $names; do
 			>"$work/numbers.txt"
 		sh "$rec" "$out/sort.trace" sort "$(version /usr/bin/sort)" \
 			sort -n -o "$work/sorted.txt" "$work/numbers.txt" ;;
+	true) # the smallest dynamically linked program: what a process start costs
+		sh "$rec" "$out/true.trace" true "$(version /usr/bin/true)" /usr/bin/true ;;
 	*)
-		echo "record-all.sh: unknown trace '$name' (valid: gcc make python sort)" >&2
+		echo "record-all.sh: unknown trace '$name' (valid: gcc make python sort true)" >&2
 		exit 2 ;;
 	esac
 done
