@@ -19,7 +19,8 @@
  * sizes and order). An op is one byte followed by its operands:
  *   IMAGE span      the root's first op: a fresh image of span pages (no execve)
  *   EXEC span       execve: a fresh image of span pages
- *   MAP off len prot   an anonymous private mapping (file mappings became anonymous ones)
+ *   MAP off len prot kind   a mapping, replayed anonymous and private; kind (enum mt_kind)
+ *                           says what the program had
  *   UNMAP off len  PROTECT off len prot  DISCARD off len (madvise DONTNEED)
  *   REMAP off len newoff newlen   (mremap)
  *   READ delta n / WRITE delta n  touch n pages in a row, starting delta (zigzag) pages
@@ -47,6 +48,15 @@ enum mt_op {
 	MT_WAIT,
 	MT_EXIT,
 	MT_OP_END,
+};
+
+/* What a MAP was in the recorded program (bits). */
+enum mt_kind {
+	MT_SHARED = 1,	 /* MAP_SHARED (replayed private) */
+	MT_FILE = 2,	 /* a file mapping (replayed anonymous) */
+	MT_FIXED = 4,	 /* MAP_FIXED */
+	MT_HEAP = 8,	 /* brk's growth of the heap */
+	MT_EXECMAP = 16, /* made by execve (program, ld.so, stack, vDSO): its touched extent */
 };
 
 /* A parsed trace: the header's numbers and where each process's stream lies. */

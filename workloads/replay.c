@@ -30,6 +30,7 @@ struct replay {
 	long index;
 	int expect[MT_MAX_PROCS]; /* each process's exit status */
 	long ops[MT_OP_END];	  /* ops of each kind in the whole trace */
+	long kinds[5];		  /* MAPs with each bit of enum mt_kind */
 	uint64_t pages;		  /* pages touched in the whole trace */
 	/* the running process's own state (a child inherits its parent's copy) */
 	unsigned self;
@@ -57,6 +58,8 @@ static int validate(struct wl_ctx *ctx)
 			for (int i = 0; i < n; i++)
 				a[i] = mt_varint(&c);
 			R.ops[last]++;
+			for (int b = 0; last == MT_MAP && b < 5; b++)
+				R.kinds[b] += (a[3] >> b) & 1;
 			if (last == MT_READ || last == MT_WRITE)
 				R.pages += a[1];
 			if ((last == MT_IMAGE) != (k == 0 && first))
@@ -343,17 +346,19 @@ static int op(struct wl_ctx *ctx)
 static int check(struct wl_ctx *ctx)
 {
 	(void)ctx;
-	printf("replay %s: %u processes (%ld execve), %ld mmap, %ld munmap, %ld mprotect, "
-	       "%ld discard, %ld mremap (%s), %llu page touches in %ld runs (%ld write runs); "
-	       "file mappings replayed as anonymous, each image packed into its own range\n",
-	       R.t.name, R.t.nprocs, R.ops[MT_EXEC], R.ops[MT_MAP], R.ops[MT_UNMAP],
-	       R.ops[MT_PROTECT], R.ops[MT_DISCARD], R.ops[MT_REMAP],
+	printf(
+	    "replay %s: %u processes (%ld execve); %ld mmap (%ld of files and %ld shared, replayed "
+	    "anonymous and private; %ld heap growths of brk, %ld regions of execve), %ld munmap, "
+	    "%ld mprotect, %ld discard (as a fresh mapping), %ld mremap (%s); %llu page touches "
+	    "in %ld runs (%ld write runs); each image packed into its own range\n",
+	    R.t.name, R.t.nprocs, R.ops[MT_EXEC], R.ops[MT_MAP], R.kinds[1], R.kinds[0], R.kinds[3],
+	    R.kinds[4], R.ops[MT_UNMAP], R.ops[MT_PROTECT], R.ops[MT_DISCARD], R.ops[MT_REMAP],
 #ifdef MREMAP_MAYMOVE
-	       "as mremap",
+	    "as mremap",
 #else
-	       "as a new mapping and munmap",
+	    "as a new mapping and munmap",
 #endif
-	       (unsigned long long)R.pages, R.ops[MT_READ] + R.ops[MT_WRITE], R.ops[MT_WRITE]);
+	    (unsigned long long)R.pages, R.ops[MT_READ] + R.ops[MT_WRITE], R.ops[MT_WRITE]);
 	return 0;
 }
 

@@ -190,7 +190,9 @@ static void on_sys_exit(struct state *s, int tid, const char *rest)
 	switch (nr) {
 	case 9: /* mmap */
 		start = (uint64_t)ret / MT_PAGE;
-		ev_add(p, MT_MAP, start, n, a[2] & 7, 0);
+		ev_add(p, MT_MAP, start, n, a[2] & 7,
+		       (a[3] & MAP_SHARED ? MT_SHARED : 0) | (a[3] & MAP_FIXED ? MT_FIXED : 0) |
+			   (a[3] & MAP_ANONYMOUS ? 0 : MT_FILE));
 		map_live(p, start, start + n, (int)(a[2] & 7));
 		image_range(im, start, start + n);
 		break;
@@ -220,7 +222,7 @@ static void on_sys_exit(struct state *s, int tid, const char *rest)
 	case 12: { /* brk: the heap's pages come and go as mappings */
 		uint64_t old = pages_up(p->brk), now = pages_up((uint64_t)ret);
 		if (p->brk && now > old) {
-			ev_add(p, MT_MAP, old, now - old, PROT_READ | PROT_WRITE, 0);
+			ev_add(p, MT_MAP, old, now - old, PROT_READ | PROT_WRITE, MT_HEAP);
 			map_live(p, old, now, PROT_READ | PROT_WRITE);
 			image_range(im, old, now);
 		} else if (p->brk && now < old) {

@@ -5,7 +5,7 @@
 #include <sys/mman.h>
 #include "trace.h"
 
-#define IMPLIED_GAP 16 /* implied pages this close together form one region */
+#define IMPLIED_GAP 256 /* implied pages this close together form one region */
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -153,8 +153,8 @@ static void start_image(struct enc *e, int op, const struct image *im)
 	e->next = 0;
 	for (size_t i = 0; i < im->nimplied; i += 2) {
 		uint64_t s = reloc(im, im->implied[i]), n = im->implied[i + 1] - im->implied[i] + 1;
-		uint64_t a[3] = {s, n, PROT_READ | PROT_WRITE};
-		put(e, MT_MAP, 3, a);
+		uint64_t a[4] = {s, n, PROT_READ | PROT_WRITE, MT_EXECMAP};
+		put(e, MT_MAP, 4, a);
 		set_map(e, s, s + n, PROT_READ | PROT_WRITE);
 	}
 }
@@ -169,8 +169,8 @@ static void encode_event(struct recording *r, struct enc *e, struct mt_map *chil
 		s = reloc(im, v->a);
 	switch (v->op) {
 	case MT_MAP:
-		a[0] = s, a[1] = v->b, a[2] = v->c;
-		put(e, MT_MAP, 3, a);
+		a[0] = s, a[1] = v->b, a[2] = v->c, a[3] = v->d;
+		put(e, MT_MAP, 4, a);
 		set_map(e, s, s + v->b, (int)v->c);
 		break;
 	case MT_UNMAP:

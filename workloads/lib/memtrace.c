@@ -45,7 +45,7 @@ uint64_t mt_zigzag(int64_t v)
 int mt_op_operands(int op)
 {
 	static const signed char n[MT_OP_END] = {
-	    [MT_IMAGE] = 1,   [MT_EXEC] = 1,	[MT_MAP] = 3,	[MT_UNMAP] = 2,
+	    [MT_IMAGE] = 1,   [MT_EXEC] = 1,	[MT_MAP] = 4,	[MT_UNMAP] = 2,
 	    [MT_PROTECT] = 3, [MT_DISCARD] = 2, [MT_REMAP] = 4, [MT_READ] = 2,
 	    [MT_WRITE] = 2,   [MT_FORK] = 1,	[MT_WAIT] = 1,	[MT_EXIT] = 1,
 	};

@@ -28,10 +28,10 @@ const struct embedded_trace memtrace_table[] = {
     T("child-range", MT_MAGIC "processes 1\nbody 7\n\x06\x01\x00\x0a\x05\x0c\x00"),
     T("never-forked", MT_MAGIC "processes 2\nbody 8\n\x04\x01\x00\x0c\x00\x02\x0c\x00"),
     /* runs, but reads page 3 of a 4-page image where only pages 0-1 are mapped */
-    T("unmapped-touch", MT_MAGIC "name unmapped\nprocesses 1\nbody 12\n"
-				 "\x0b\x01\x04\x03\x00\x02\x03\x08\x06\x01\x0c\x00"),
-    T("good", MT_MAGIC "name good\nprocesses 2\nbody 22\n"
-		       "\x0f\x01\x04\x03\x00\x02\x03\x09\x00\x02\x0a\x01\x0b\x01\x0c\x00"
+    T("unmapped-touch", MT_MAGIC "name unmapped\nprocesses 1\nbody 13\n"
+				 "\x0c\x01\x04\x03\x00\x02\x03\x00\x08\x06\x01\x0c\x00"),
+    T("good", MT_MAGIC "name good\nprocesses 2\nbody 23\n"
+		       "\x10\x01\x04\x03\x00\x02\x03\x00\x09\x00\x02\x0a\x01\x0b\x01\x0c\x00"
 		       "\x05\x08\x00\x02\x0c\x00"),
     {NULL, NULL, 0},
 };
