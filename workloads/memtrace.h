@@ -58,6 +58,7 @@ enum mt_kind {
 	MT_HEAP = 8,	 /* brk's growth of the heap */
 	MT_EXECMAP = 16, /* made by execve (program, ld.so, stack, vDSO): its touched extent */
 };
+#define MT_KINDS 5 /* bits of enum mt_kind */
 
 /* A parsed trace: the header's numbers and where each process's stream lies. */
 struct mt_trace {

@@ -30,7 +30,7 @@ struct replay {
 	long index;
 	int expect[MT_MAX_PROCS]; /* each process's exit status */
 	long ops[MT_OP_END];	  /* ops of each kind in the whole trace */
-	long kinds[5];		  /* MAPs with each bit of enum mt_kind */
+	long kinds[MT_KINDS];	  /* MAPs with each bit of enum mt_kind */
 	uint64_t pages;		  /* pages touched in the whole trace */
 	/* the running process's own state (a child inherits its parent's copy) */
 	unsigned self;
@@ -48,7 +48,8 @@ static int validate(struct wl_ctx *ctx)
 	for (unsigned k = 0; k < R.t.nprocs; k++) {
 		struct mt_cursor c = {R.t.body + R.t.start[k], R.t.body + R.t.start[k] + R.t.len[k],
 				      0};
-		int last = 0, first = 1, mine[MT_MAX_PROCS / 32 + 1] = {0};
+		int last = 0, first = 1;
+		unsigned mine[MT_MAX_PROCS / 32 + 1] = {0}; /* the children it forked */
 		while (c.p < c.end && !c.bad) {
 			last = *c.p++;
 			int n = mt_op_operands(last);
@@ -58,7 +59,7 @@ static int validate(struct wl_ctx *ctx)
 			for (int i = 0; i < n; i++)
 				a[i] = mt_varint(&c);
 			R.ops[last]++;
-			for (int b = 0; last == MT_MAP && b < 5; b++)
+			for (int b = 0; last == MT_MAP && b < MT_KINDS; b++)
 				R.kinds[b] += (a[3] >> b) & 1;
 			if (last == MT_READ || last == MT_WRITE)
 				R.pages += a[1];
@@ -74,8 +75,8 @@ static int validate(struct wl_ctx *ctx)
 				return wl_fail(ctx, "process %llu is forked twice",
 					       (unsigned long long)a[0]);
 			if (last == MT_FORK)
-				mine[a[0] / 32] |= 1 << (a[0] % 32);
-			if (last == MT_WAIT && !(mine[a[0] / 32] & (1 << (a[0] % 32))))
+				mine[a[0] / 32] |= 1u << (a[0] % 32);
+			if (last == MT_WAIT && !(mine[a[0] / 32] & (1u << (a[0] % 32))))
 				return wl_fail(ctx, "process %u waits for %llu, not its child", k,
 					       (unsigned long long)a[0]);
 			if (last == MT_EXIT)
