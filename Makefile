@@ -1,6 +1,6 @@
 # Makefile: builds the hv, the guest image, the workloads (guest and native) and the harness.
 # Each part has its own fragment (record/record.mk, hv/hv.mk, guests/guests.mk,
-# workloads/workloads.mk, harness/harness.mk, harness/model/model.mk, paper/paper.mk); outputs
+# workloads/workloads.mk, harness/harness.mk, harness/trace/trace.mk, harness/model/model.mk, paper/paper.mk); outputs
 # go under build/.
 
 BUILD := build
@@ -21,6 +21,7 @@ include workloads/workloads.mk
 include hv/hv.mk
 include guests/guests.mk
 include harness/harness.mk
+include harness/trace/trace.mk
 include harness/lab/lab.mk
 include harness/model/model.mk
 -include paper/paper.mk

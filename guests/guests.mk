@@ -42,7 +42,8 @@ $(LIBC): $(LIBC_OBJS)
 # One rule links every user program from its objects, crt0 and the C library.
 GUEST_USER_LINK = $(CC) $(GUEST_LDFLAGS) -T guests/user/user.ld -o $@ $(CRT0) $(filter-out $(CRT0),$(filter %.o,$^)) \
 	$(LIBC)
-$(GUEST_OUT)/bin/wl: $(patsubst %.c,$(GUEST_OUT)/uobj/%.o,$(WL_SRCS) $(WL_LIB_SRCS))
+$(GUEST_OUT)/bin/wl: $(patsubst %.c,$(GUEST_OUT)/uobj/%.o,$(WL_SRCS) $(WL_LIB_SRCS)) \
+	$(BUILD)/host/memtraces.o
 $(GUEST_OUT)/bin/true: $(GUEST_OUT)/uobj/workloads/lib/true.o
 $(addprefix $(GUEST_OUT)/bin/,$(GUEST_TESTS)): $(GUEST_OUT)/bin/%: $(GUEST_OUT)/uobj/guests/tests/%.o
 $(addprefix $(GUEST_OUT)/bin/,$(GUEST_PROGRAMS)): guests/user/user.ld $(CRT0) $(LIBC)

@@ -77,6 +77,7 @@ void pl_progress(long ops, uint64_t cycles);
 long pl_nullhc(void);		       /* a syscall that issues one empty hypercall */
 long pl_kalloc(long size, long count); /* kernel allocates, checks and frees objects */
 const char *pl_true_path(void);	       /* the tiny program that forkexec executes */
+const char *pl_wl_path(void);	       /* this program (replay executes it again) */
 struct hc_result;
 void pl_report(const struct hc_result *r); /* hand the result to the hv / the harness */
 

@@ -25,6 +25,8 @@ static const struct sweep sweeps[] = {
     /* concurrency: the hv gets one vCPU per copy or thread (copies=1 is the rss_kib=64 point) */
     {"forkstorm", NULL, "copies", {1, 2, 4}, {1, 2}},
     {"shootdown", NULL, "threads", {1, 2, 4}, {1, 2}},
+    /* recorded programs (workloads/traces by name: gcc, make, python, sort, true) */
+    {"replay", NULL, "trace", {1, 2, 3, 4, 5}, {5}},
 };
 
 static const char *const concurrency[] = {"copies", "threads"};
@@ -38,7 +40,7 @@ bool param_is_concurrency(const char *name)
 }
 
 /* The workloads that fork: where the hv's fork policy makes a difference. */
-static const char *const forking[] = {"forkexec", "forkstorm"};
+static const char *const forking[] = {"forkexec", "forkstorm", "replay"};
 
 static bool forks(const struct workload *w)
 {

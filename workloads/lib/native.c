@@ -50,6 +50,11 @@ const char *pl_true_path(void)
 	return path;
 }
 
+const char *pl_wl_path(void)
+{
+	return "/proc/self/exe";
+}
+
 static double now_ns(void)
 {
 	struct timespec ts;

@@ -41,6 +41,11 @@ const char *pl_true_path(void)
 	return "true"; /* exec finds embedded programs by name */
 }
 
+const char *pl_wl_path(void)
+{
+	return "wl";
+}
+
 void pl_report(const struct hc_result *r)
 {
 	long err = syscall6(SYS_pl_report, (long)r, 0, 0, 0, 0, 0);

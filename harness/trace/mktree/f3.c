@@ -1,0 +1,6 @@
+/* f3.c: one function of the small tree whose build harness/trace/record-all.sh records. */
+#include <stdio.h>
+int f3(int x)
+{
+	return x * 3;
+}
