@@ -8,7 +8,8 @@
 # every figure as SVG (figures/): the snapshot's (plots/plot.sh) and the model's. SVG is the
 # one figure format the write-up keeps. complexity.md and .tsv (paper/complexity.sh) come from
 # the source tree itself, not from the data; cold-warm.md (build/model frames) from experiment
-# cold-warm's raw results (paper/runs/cold-warm).
+# cold-warm's raw results (paper/runs/cold-warm); replay.md (paper/replay.sh) the recorded
+# programs beside the microbenchmarks' verdict.
 set -e
 values=0
 [ "$1" = --values ] && { values=1; shift; }
@@ -18,6 +19,7 @@ mkdir -p "$out/figures" "$out/runs"
 "$model" paper "$data" paper/hwcosts.json "$out"
 sh paper/complexity.sh . "$out"
 "$model" frames paper/runs/cold-warm >"$out/cold-warm.md"
+sh paper/replay.sh "$data" "$out" >"$out/replay.md"
 sed -n 's/^commit: \(.\{12\}\).*/data.commit \1/p; s/^started: \(.\{10\}\).*/data.date \1/p' \
 	"$data/MANIFEST" >>"$out/values.txt"
 grep -q '^data.commit ' "$out/values.txt" ||

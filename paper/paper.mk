@@ -19,5 +19,6 @@ paper-data: all
 TESTS += "sh paper/check-generated.sh $(BUILD)/model"
 TEST_DEPS += $(BUILD)/model $(BUILD)/bench
 TESTS += "sh paper/tests/complexity.sh"
+TESTS += "sh paper/tests/replay.sh"
 TESTS += "sh paper/numbers.sh"
 TESTS += "sh paper/tests/numbers.sh"
