@@ -20,6 +20,8 @@ mkdir -p "$out/figures" "$out/runs"
 sh paper/complexity.sh . "$out"
 "$model" frames paper/runs/cold-warm >"$out/cold-warm.md"
 sh paper/replay.sh "$data" "$out" >"$out/replay.md"
+sed -n 's/.*cheapest in \([0-9]*\) of \([0-9]*\) programs.*/replay.agree \1\nreplay.pairs \2/p' \
+	"$out/replay.md" >>"$out/values.txt"
 sed -n 's/^commit: \(.\{12\}\).*/data.commit \1/p; s/^started: \(.\{10\}\).*/data.date \1/p' \
 	"$data/MANIFEST" >>"$out/values.txt"
 grep -q '^data.commit ' "$out/values.txt" ||

@@ -3,7 +3,7 @@
 # data snapshot in paper/data/ and everything derived from it in paper/generated/ (tables,
 # values, summaries, SVG figures), and the spliced paper/pagelab.md, all or nothing
 # (paper/make-paper.sh). `make paper-data` runs every experiment of paper/experiments
-# (paper/experiments.sh: about 45 minutes on 2 CPUs; not part of make test), installs their
+# (paper/experiments.sh: about an hour on 2 CPUs; not part of make test), installs their
 # raw results and regenerates the write-up. `make test` checks that every committed derived
 # file is what its inputs give (complexity.md: what the source tree gives, paper/complexity.sh)
 # and that the complexity counts follow the source (paper/tests/complexity.sh), and that
