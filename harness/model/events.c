@@ -47,6 +47,13 @@ static double kvm_other(json_t *r)
 	return fmax(0, in_kvm_exits(r) - field(r, "kvm_stats_per_op.vcpu.pf_taken"));
 }
 
+/* Pages populate=write backed with madvise: those not backed through userfaultfd. */
+static double madvised(json_t *r)
+{
+	return fmax(0, field(r, "hv_paging_per_op.populated_pages") -
+			   field(r, "hv_paging_per_op.uffd_populated_pages"));
+}
+
 #define VCPU(f) "kvm_stats_per_op.vcpu." f
 #define HV(f)	"hv_paging_per_op." f
 #define HC(f)	"hypercalls_per_op." f
@@ -65,6 +72,9 @@ const struct event_def events[NEV] = {
 		     "rep string iteration (host kernel, hv)",
 		     {REP("host_kernel"), REP("hv")}},
     [EV_UFFD] = {"uffd", "uffd page (hv thread)", {HV("lazy_pages_copied"), HV("lazy_zero_pages")}},
+    [EV_UFFD_FAULT] = {"uffd_fault",
+		       "uffd fault (the hv thread woken)",
+		       {HV("lazy_missing_faults"), HV("lazy_wp_faults")}},
     [EV_COPIED] = {"fork_copied", "page copied at fork (hv)", {HV("fork_pages_copied")}},
     [EV_PENDING] = {"fork_pending",
 		    "page a lazy fork left the child to share",
@@ -74,7 +84,10 @@ const struct event_def events[NEV] = {
 		     "range hypercall (map, unmap, protect)",
 		     {HC("map"), HC("unmap"), HC("protect")}},
     [EV_RANGE_PAGE] = {"range_page", "page a range hypercall covered", {HV("range_pages")}},
-    [EV_POPULATED] = {"populated", "page the host backed at map", {HV("populated_pages")}},
+    [EV_POPULATED] = {"populated", "page the host backed at map (madvise)", {NULL}, madvised},
+    [EV_POPULATED_UFFD] = {"populated_uffd",
+			   "page backed at map through userfaultfd",
+			   {HV("uffd_populated_pages")}},
     [EV_PV_UPDATE] = {"pv_update", "pvmmu page-table update", {PV("updates")}},
     [EV_PV_PIN] = {"pv_pin", "pvmmu page-table page pinned", {PV("pins")}},
     [EV_PV_SYNC] = {"pv_sync", "pvmmu store routine run", {PV("syncs")}},

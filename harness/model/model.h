@@ -20,16 +20,18 @@ enum event {
 	EV_HOST_REP,   /* a rep string iteration of the host kernel or the hv (page zeroing, copies)
 			*/
 	EV_UFFD,       /* a page the hv's userfaultfd thread resolved (lazy fork) */
+	EV_UFFD_FAULT, /* a fault that woke that thread (missing or write-protect) */
 	EV_COPIED,     /* a page the hv copied at fork (copy policy) */
 	EV_PENDING,    /* a page a lazy fork left the child to share (write-protected) */
 	EV_HC_FORK, /* ptefree: a fork hypercall (as_fork; the as_create and as_destroy that go with
 		       it) */
-	EV_HC_RANGE,   /* ptefree: a range hypercall (map, unmap, protect) */
-	EV_RANGE_PAGE, /* ptefree: a page a range hypercall covered */
-	EV_POPULATED,  /* ptefree: a page the host backed at map (populate=write) */
-	EV_PV_UPDATE,  /* pvmmu: a page-table update the hv validated and applied */
-	EV_PV_PIN,     /* pvmmu: a page-table page pinned (all its entries validated) */
-	EV_PV_SYNC,    /* pvmmu: a run of the hv's store routine on the vCPU */
+	EV_HC_RANGE,	   /* ptefree: a range hypercall (map, unmap, protect) */
+	EV_RANGE_PAGE,	   /* ptefree: a page a range hypercall covered */
+	EV_POPULATED,	   /* ptefree: a page the host backed at map (populate=write, madvise) */
+	EV_POPULATED_UFFD, /* ptefree: one backed through userfaultfd (a lazy child's window) */
+	EV_PV_UPDATE,	   /* pvmmu: a page-table update the hv validated and applied */
+	EV_PV_PIN,	   /* pvmmu: a page-table page pinned (all its entries validated) */
+	EV_PV_SYNC,	   /* pvmmu: a run of the hv's store routine on the vCPU */
 	NEV
 };
 

@@ -228,7 +228,8 @@ int lazy_populate(struct ptefree *pf, int w, uint64_t first, uint64_t n)
 	struct lazy *lz = pf->lazy;
 	if (!(lz->reg[w] & REG_MISSING))
 		return 0;
-	for (uint64_t done = 0; done < n * PAGE_SIZE;) {
+	uint64_t done = 0;
+	while (done < n * PAGE_SIZE) {
 		uint64_t len =
 		    n * PAGE_SIZE - done < ZERO_SOURCE ? n * PAGE_SIZE - done : ZERO_SOURCE;
 		struct uffdio_copy c = {.dst =
@@ -239,12 +240,14 @@ int lazy_populate(struct ptefree *pf, int w, uint64_t first, uint64_t n)
 		if (ioctl(lz->uffd, UFFDIO_COPY, &c) < 0 && c.copy <= 0) {
 			if (errno != EEXIST && errno != EAGAIN) {
 				note_refusal(pf, "userfaultfd populate (map)", errno);
-				return 1;
+				break;
 			}
 			c.copy = PAGE_SIZE;
 		}
 		done += c.copy > 0 ? (uint64_t)c.copy : len;
 	}
+	/* counted apart from madvise's: the host's work per page differs */
+	pf->counts.uffd_populated_pages += done / PAGE_SIZE;
 	return 1;
 }
 
@@ -290,6 +293,7 @@ static int serve(struct ptefree *pf, const struct uffd_msg *m)
 	if (!(m->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP)) {
 		/* fault-around: the pending pages that follow come with it, each without a
 		 * fault and its two thread switches (a first touch is most often sequential) */
+		pf->counts.lazy_missing_faults++;
 		int ret = fill(pf, w, i);
 		for (uint64_t j = i + 1; ret == 0 && j < i + FAULT_AROUND && j < pf->npages &&
 					 (pf->w[w].pages[j] & PAGE_PENDING);

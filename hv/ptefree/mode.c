@@ -99,9 +99,11 @@ static const struct counter_field fields[] = {
     COUNTER(struct ptefree_counts, lazy_pages_copied),
     COUNTER(struct ptefree_counts, lazy_zero_pages),
     COUNTER(struct ptefree_counts, lazy_wp_faults),
+    COUNTER(struct ptefree_counts, lazy_missing_faults),
     COUNTER(struct ptefree_counts, fork_pages_pending),
     COUNTER(struct ptefree_counts, range_pages),
     COUNTER(struct ptefree_counts, populated_pages),
+    COUNTER(struct ptefree_counts, uffd_populated_pages),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 

@@ -55,9 +55,11 @@ void *ptefree_host(const struct ptefree *pf, int w, uint64_t va); /* NULL if va 
 uint64_t ptefree_window_size(const struct ptefree *pf);
 struct ptefree_counts {
 	uint64_t forks, fork_pages_copied, lazy_pages_copied, lazy_zero_pages, lazy_wp_faults;
-	uint64_t fork_pages_pending; /* lazy fork: pages whose content the child shares */
-	uint64_t range_pages;	     /* pages map, unmap and protect hypercalls covered */
-	uint64_t populated_pages;    /* pages populate=write had the host back at map */
+	uint64_t lazy_missing_faults;  /* missing faults the handler thread served */
+	uint64_t fork_pages_pending;   /* lazy fork: pages whose content the child shares */
+	uint64_t range_pages;	       /* pages map, unmap and protect hypercalls covered */
+	uint64_t populated_pages;      /* pages populate=write had the host back at map */
+	uint64_t uffd_populated_pages; /* of them, through userfaultfd (a lazy child's window) */
 };
 void ptefree_counts_get(struct ptefree *pf, struct ptefree_counts *out);
 struct ptefree_kmem {

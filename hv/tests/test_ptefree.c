@@ -221,6 +221,27 @@ static void test_fork_lazy(void)
 	      n.lazy_wp_faults, n.lazy_zero_pages);
 }
 
+/* A missing fault fills the pending pages that follow it too, and counts once. */
+static void test_lazy_fault_count(void)
+{
+	REQUIRE(lazy_works(), "userfaultfd unavailable here, the hv fell back to copy");
+	fresh(FORK_LAZY);
+	int64_t p = hc(HC_AS_CREATE, 0, 0, 0, 0);
+	CHECK(hc(HC_MAP, p, 0, 10 * PAGE_SIZE, HC_PROT_READ | HC_PROT_WRITE) == 0, "map");
+	for (int i = 0; i < 8; i++)
+		at(p, i * PAGE_SIZE)[0] = (uint8_t)('a' + i);
+	int64_t c = hc(HC_AS_FORK, (uint64_t)p, 0, 0, 0);
+	bool same = c > 0;
+	for (int i = 0; i < 8; i++)
+		same = same && at(c, i * PAGE_SIZE)[0] == 'a' + i;
+	CHECK(same && at(c, 8 * PAGE_SIZE)[0] == 0, "the child reads its 8 pages and a fresh one");
+	struct ptefree_counts n;
+	ptefree_counts_get(ptefree_of(&g), &n);
+	CHECK(n.lazy_missing_faults == 2 && n.lazy_pages_copied == 8 && n.lazy_zero_pages == 1,
+	      "counted: %lu missing faults (2), %lu copies (8), %lu zero pages (1)",
+	      n.lazy_missing_faults, n.lazy_pages_copied, n.lazy_zero_pages);
+}
+
 /* How many of the host pages of [p, p + len) are resident. */
 static unsigned long resident_pages(const uint8_t *p, uint64_t len)
 {
@@ -303,6 +324,9 @@ static void populate_write(enum fork_policy policy)
 	CHECK(n.populated_pages == 64 + 32 + 2 && n.range_pages == 64 + 8 + 32 + 2,
 	      "counted: %lu pages populated (the writable maps'), %lu covered", n.populated_pages,
 	      n.range_pages);
+	uint64_t through_uffd = policy == FORK_LAZY ? 32 : 0; /* the child's map only */
+	CHECK(n.uffd_populated_pages == through_uffd, "counted: %lu populated through userfaultfd",
+	      n.uffd_populated_pages);
 }
 
 static void test_populate_copy(void)
@@ -543,6 +567,7 @@ int main(void)
 	RUN_TEST(test_populate_copy);
 	RUN_TEST(test_fuzz_isolation_copy);
 	RUN_TEST(test_fork_lazy);
+	RUN_TEST(test_lazy_fault_count);
 	RUN_TEST(test_lazy_orphan_reuse);
 	RUN_TEST(test_window_ends_lazy);
 	RUN_TEST(test_populate_lazy);

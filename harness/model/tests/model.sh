@@ -20,8 +20,9 @@ fail() { echo "FAIL model: $1"; failed=1; }
 # in-KVM page fault exits, other in-KVM exits, lazily copied pages, the guest's instructions per
 # op (split), the host kernel's share of the rest (split; the hv has the remainder), optionally
 # the rep string iterations and bytes per op of every part, and then the pages the range
-# hypercalls covered, the hv process's host page faults and the host kernel's rep string
-# iterations (8 bytes each).
+# hypercalls covered, the hv process's host page faults, the host kernel's rep string
+# iterations (8 bytes each) and the pages populated through userfaultfd (all the cell's
+# populated pages: none with madvise, an event no cell counts then).
 run() {
 	printf '{"workload":"%s","params":"%s","mode":"%s","fork_policy_requested":"%s",' "$2" "$3" "$4" "$5"
 	mmu=${1#lab-}
@@ -29,7 +30,8 @@ run() {
 	printf '"platform":"%s","mmu":"%s","clock":"%s","status":"ok","latency_ns":{"p50":%s},' "$1" "$mmu" "$6" "$7"
 	printf '"exits_per_op":{"io":%s,"in KVM":%s},' "$8" "$(awk "BEGIN { print $9 + ${10} }")"
 	printf '"kvm_stats_per_op":{"vcpu":{"pf_taken":%s}},"host_faults_per_op":{"minor":%s,"major":0},' "$9" "${17:-0}"
-	printf '"hv_paging_per_op":{"lazy_pages_copied":%s,"range_pages":%s},"hypercalls_per_op":{"nop":%s}' "${11}" "${16:-0}" "$8"
+	printf '"hv_paging_per_op":{"lazy_pages_copied":%s,"range_pages":%s,' "${11}" "${16:-0}"
+	printf '"populated_pages":%s,"uffd_populated_pages":%s},"hypercalls_per_op":{"nop":%s}' "${19:-0}" "${19:-0}" "$8"
 	[ -n "${12}" ] || { printf '}'; return; }
 	awk -v t="$7" -v g="${12}" -v hk="${13}" -v ri="${14}" -v rb="${15}" -v hr="${18:-0}" 'BEGIN {
 		printf ",\"split\":{\"instructions_per_op\":{\"guest_kernel\":%s,\"guest_user\":0,", g
@@ -40,24 +42,26 @@ run() {
 }
 # lab cells: the same 24 made-up cells on each lab platform; instructions per event:
 # lab-npt hv exit 4000, page fault 3000, other in-KVM exit 2000, uffd page 30000, range
-# hypercall page 250, host page fault 3900, host rep string iteration 1; lab-shadow 3900, 6000,
-# 4000, 26000, 200, 3600, 1. t = guest + events. Cells 9 and 18 have no rep strings.
-cells() { # PLATFORM C_HV C_PF C_OTHER C_UFFD C_RANGE C_FAULT C_REP
+# hypercall page 250, host page fault 3900, host rep string iteration 1, page populated through
+# userfaultfd 3300; lab-shadow 3900, 6000, 4000, 26000, 200, 3600, 1, 3100. t = guest + events.
+# Cells 9 and 18 have no rep strings.
+cells() { # PLATFORM C_HV C_PF C_OTHER C_UFFD C_RANGE C_FAULT C_REP C_UPOP
 	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24; do
-		awk -v i=$i -v p=$1 -v a=$2 -v b=$3 -v c=$4 -v d=$5 -v e=$6 -v f=$7 -v h=$8 'BEGIN {
+		awk -v i=$i -v p=$1 -v a=$2 -v b=$3 -v c=$4 -v d=$5 -v e=$6 -v f=$7 -v h=$8 -v u=$9 'BEGIN {
 			hv = i % 3; pf = (i * 7) % 5; other = (i * 3) % 4; uffd = (i % 4 == 1) ? i : 0
 			range = (i * 5) % 7 * 16; fault = (i * 11) % 6; rep = (i * 13) % 9 * 512
-			g = 1000 * i; t = g + hv * a + pf * b + other * c + uffd * d + range * e + fault * f + rep * h
-			print p, "w" i, t, hv, pf, other, uffd, g, 0.9 * (t - g), range, fault, rep }'
-	done | while read -r p w t hv pf other uffd g hk range fault rep; do
-		run "$p" "$w" "" classic "" instructions "$t" "$hv" "$pf" "$other" "$uffd" "$g" "$hk" "" "" "$range" "$fault" "$rep"
+			upop = (i % 5 == 2) ? 8 * i : 0
+			g = 1000 * i; t = g + hv * a + pf * b + other * c + uffd * d + range * e + fault * f + rep * h + upop * u
+			print p, "w" i, t, hv, pf, other, uffd, g, 0.9 * (t - g), range, fault, rep, upop }'
+	done | while read -r p w t hv pf other uffd g hk range fault rep upop; do
+		run "$p" "$w" "" classic "" instructions "$t" "$hv" "$pf" "$other" "$uffd" "$g" "$hk" "" "" "$range" "$fault" "$rep" "$upop"
 		echo ,
 	done
 }
 doc() { # the body's extra runs on stdin
 	echo '{"schema":"pagelab-results/2","complete":true,"context":{},"runs":['
-	cells lab-npt 4000 3000 2000 30000 250 3900 1
-	cells lab-shadow 3900 6000 4000 26000 200 3600 1
+	cells lab-npt 4000 3000 2000 30000 250 3900 1 3300
+	cells lab-shadow 3900 6000 4000 26000 200 3600 1 3100
 	cat
 	echo '],"calibration":[{"platform":"lab-npt","status":"ok","in_kvm_exit_ns":20000}]}'
 }
@@ -108,6 +112,9 @@ for want in "lab-npt/exit to the hv=4.00k;" "lab-npt/in-KVM page fault=3.00k;" \
 	"lab-shadow/host page fault (the hv process, KVM's for it)=3.60k;" \
 	"lab-npt/rep string iteration (host kernel, hv)=1.00;" \
 	"lab-shadow/rep string iteration (host kernel, hv)=1.00;" \
+	"lab-npt/page backed at map through userfaultfd=3.30k;" \
+	"lab-shadow/page backed at map through userfaultfd=3.10k;" \
+	"lab-npt/page the host backed at map (madvise)=-(nevercounted);" \
 	"lab-npt/pvmmu page-table update=-(nevercounted);"; do
 	case $costs in *"$want"*) ;; *) fail "costs: no '$want' in '$costs'"; continue ;; esac
 done
@@ -118,7 +125,7 @@ errors=$(awk -F'|' 'NF == 12 && /^\| (w[0-9]+|proj) / { gsub(/[ +-]/, "", $11); 
 rows=$(awk -F'|' 'NF == 12 && /^\| (w[0-9]+|proj) /' "$tmp/out" | wc -l)
 [ "$errors" = "0.0% " ] || fail "left-out errors: '$errors', want 0.0% only"
 [ "$rows" = 49 ] && ! grep -q 'tcgcell\|nosplit' "$tmp/out" &&
-	grep -q '^| lab-npt | 24 | 7 | 0.0% | 0.0% | 0 | yes |$' "$tmp/out" &&
+	grep -q '^| lab-npt | 24 | 8 | 0.0% | 0.0% | 0 | yes |$' "$tmp/out" &&
 	pass "every cell left out is predicted exactly; TCG-clock cells and cells without a split stay out" ||
 	fail "check rows: $rows (want 49), $(grep '^| lab-npt | 24' "$tmp/out")"
 
@@ -213,7 +220,7 @@ mkdir "$tmp/gen"
 printf '| a |\n' >"$tmp/gen/tbl.md"
 printf 'k.one 7%%\n' >"$tmp/gen/values.txt"
 printf 'x\n<!-- gen:tbl -->\nold\n<!-- /gen -->\nv <!-- val:k.one -->1%%<!-- /val --> t <!-- val:t w2 - classic lab-npt -->?<!-- /val -->\n' >"$tmp/doc.md"
-printf 'x\n<!-- gen:tbl -->\n| a |\n<!-- /gen -->\nv <!-- val:k.one -->7%%<!-- /val --> t <!-- val:t w2 - classic lab-npt -->57.7k<!-- /val -->\n' >"$tmp/want.md"
+printf 'x\n<!-- gen:tbl -->\n| a |\n<!-- /gen -->\nv <!-- val:k.one -->7%%<!-- /val --> t <!-- val:t w2 - classic lab-npt -->110k<!-- /val -->\n' >"$tmp/want.md"
 "$model" splice "$tmp/doc.md" "$tmp/gen" "$tmp/a" >"$tmp/got.md" && cmp -s "$tmp/got.md" "$tmp/want.md" &&
 	pass "splice fills a block and values" || fail "splice: $(diff "$tmp/want.md" "$tmp/got.md" | tr '\n' ' ')"
 printf '<!-- val:nosuch -->1<!-- /val -->\n' >"$tmp/bad.md"
