@@ -44,12 +44,13 @@ struct cell {
 
 /* How much time a cell may take; the harness derives iterations from it. */
 struct budget {
-	double rep_s;	  /* target duration of one measured repetition */
-	int reps;	  /* measured repetitions */
-	int warmup;	  /* unmeasured repetitions before them */
-	double timeout_s; /* one process (one calibration or measured run) */
-	double max_op_s;  /* a cell whose one operation takes longer is trimmed (skipped) */
-	bool trace;	  /* after each measured cell, a traced pass (exits by hardware reason) */
+	double rep_s;	       /* target duration of one measured repetition */
+	double emulated_rep_s; /* the same where times are emulation (a PVM host's) */
+	int reps;	       /* measured repetitions */
+	int warmup;	       /* unmeasured repetitions before them */
+	double timeout_s;      /* one process (one calibration or measured run) */
+	double max_op_s;       /* a cell whose one operation takes longer is trimmed (skipped) */
+	bool trace; /* after each measured cell, a traced pass (exits by hardware reason) */
 	const char
 	    *trace_method; /* "auto" (perf where it can run, else tracefs), "perf", "tracefs" */
 	long calibration_exits; /* exits per round of the hypercall calibration; 0: the hv's */
