@@ -66,6 +66,9 @@ struct platform {
 	const char *name;
 	/* optional: how this platform's times are distorted here, or NULL when they are real */
 	const char *(*time_note)(void);
+	/* optional: true when this platform's times are emulation here (a PVM host): its cells
+	 * run while the lab's VMs do, which count instructions; real times run alone after */
+	bool (*times_emulated)(void);
 	/* optional: what a cell's times count (record.h's CLOCK_*; c NULL: the hypercall
 	 * calibration's); without it CLOCK_REAL. A lab clock brings its own time note. */
 	const char *(*clock)(const struct cell *c);

@@ -167,6 +167,7 @@ const struct platform platform_host = {
     .available = host_available,
     .mmu = mmu_detect,
     .time_note = host_time_note,
+    .times_emulated = on_pvm,
     .clock = host_clock,
     .run_cell = host_run_cell,
     .run_once = host_run_once,

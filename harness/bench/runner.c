@@ -23,15 +23,19 @@ static double monotonic_s(void)
 }
 
 /* " ~N min left": each platform's cells to come at the mean time of its cells so far (of all
- * cells so far where it has none yet); nothing before the first cell. */
+ * cells so far where it has none yet); nothing before the first cell. A platform that runs
+ * its cells in the background (the lab's VMs) counts nothing: its wait prints its own
+ * progress. */
 static void time_left(const struct plat_state *st, int n, char *buf, size_t len)
 {
 	double all = 0, left = 0;
 	int done = 0;
 	for (int i = 0; i < n; i++)
-		all += st[i].seconds, done += st[i].done;
+		if (!st[i].plat->prepare)
+			all += st[i].seconds, done += st[i].done;
 	for (int i = 0; i < n && done; i++)
-		left += st[i].left * (st[i].done ? st[i].seconds / st[i].done : all / done);
+		if (!st[i].plat->prepare)
+			left += st[i].left * (st[i].done ? st[i].seconds / st[i].done : all / done);
 	buf[0] = '\0';
 	if (done && left >= 90)
 		snprintf(buf, len, ", ~%.0f min left", left / 60);
@@ -242,6 +246,61 @@ static void calibrate_platforms(const struct matrix *m, const struct plat_state 
 	}
 }
 
+/* Whether cell c runs while the lab's VMs do: a platform whose times are emulation here. */
+static bool beside_lab(const struct cell *c)
+{
+	return c->plat->times_emulated && c->plat->times_emulated();
+}
+
+struct pass {
+	struct matrix *m;
+	struct plat_state *st;
+	const struct budget *b;
+	bool trace_ok, split_ok, *done;
+	json_t *doc, *runs;
+	const char *out_dir;
+	int failed;
+};
+
+/* Runs the cells that are not done and whose beside_lab is beside, each record filed at its
+ * place in the matrix's order; false when interrupted. */
+static bool run_pass(struct pass *p, bool beside)
+{
+	struct matrix *m = p->m;
+	for (int i = 0; i < m->n; i++) {
+		const struct cell *c = &m->cells[i];
+		if (p->done[i] || beside_lab(c) != beside)
+			continue;
+		if (proc_interrupted())
+			return false;
+		struct plat_state *ps = state_of(p->st, m->nplats, c->plat);
+		char where[128], left[48];
+		label(c, where, sizeof where);
+		time_left(p->st, m->nplats, left, sizeof left);
+		int ndone = 0, before = 0;
+		for (int k = 0; k < m->n; k++)
+			ndone += p->done[k], before += p->done[k] && k < i;
+		printf("[%d/%d%s] %s%s%s %s: ", ndone + 1, m->n, left, c->wl->name,
+		       c->params[0] ? " " : "", c->params, where);
+		fflush(stdout);
+		double t0 = monotonic_s();
+		json_t *rec = run_one(c, ps, p->b, p->trace_ok, p->split_ok);
+		ps->seconds += monotonic_s() - t0;
+		ps->done++, ps->left--;
+		if (proc_interrupted()) { /* the cell was cut short: no measurement */
+			printf("interrupted\n");
+			json_decref(rec);
+			return false;
+		}
+		print_outcome(rec);
+		p->failed += !strcmp(json_string_value(json_object_get(rec, "status")), "failed");
+		json_array_insert_new(p->runs, before, rec);
+		p->done[i] = true;
+		results_write(p->out_dir, p->doc); /* after every cell: a crash keeps the rest */
+	}
+	return true;
+}
+
 int runner_run(struct matrix *m, const struct budget *b, json_t *doc, const char *out_dir)
 {
 	struct plat_state st[8];
@@ -261,41 +320,22 @@ int runner_run(struct matrix *m, const struct budget *b, json_t *doc, const char
 				mine[n++] = &m->cells[c];
 		m->plats[i]->prepare(mine, n, b);
 	}
-	for (int i = 0; i < m->nplats; i++)
+	bool done[m->n];
+	memset(done, 0, sizeof done);
+	struct pass p = {m,	  st, b, false, false, done, doc, json_object_get(doc, "runs"),
+			 out_dir, 0};
+	p.trace_ok = b->trace && trace_check(m, st, b);
+	p.split_ok = b->split && split_check(m);
+	bool going = run_pass(&p, true);    /* while the lab's VMs run */
+	for (int i = 0; i < m->nplats; i++) /* also when interrupted: they stop there */
 		if (st[i].available && m->plats[i]->finish)
 			m->plats[i]->finish(m->plats[i], b);
-
-	bool trace_ok = b->trace && trace_check(m, st, b);
-	bool split_ok = b->split && split_check(m);
-	json_t *runs = json_object_get(doc, "runs");
-	int failed = 0;
-	for (int i = 0; i < m->n && !proc_interrupted(); i++) {
-		const struct cell *c = &m->cells[i];
-		struct plat_state *ps = state_of(st, m->nplats, c->plat);
-		char where[128], left[48];
-		label(c, where, sizeof where);
-		time_left(st, m->nplats, left, sizeof left);
-		printf("[%d/%d%s] %s%s%s %s: ", i + 1, m->n, left, c->wl->name,
-		       c->params[0] ? " " : "", c->params, where);
-		fflush(stdout);
-		double t0 = monotonic_s();
-		json_t *rec = run_one(c, ps, b, trace_ok, split_ok);
-		ps->seconds += monotonic_s() - t0;
-		ps->done++, ps->left--;
-		if (proc_interrupted()) { /* the cell was cut short: no measurement */
-			printf("interrupted\n");
-			json_decref(rec);
-			break;
-		}
-		print_outcome(rec);
-		failed += !strcmp(json_string_value(json_object_get(rec, "status")), "failed");
-		json_array_append_new(runs, rec);
-		results_write(out_dir, doc); /* after every cell: a crash keeps what was measured */
-	}
+	if (going)
+		run_pass(&p, false);
 	calibrate_platforms(m, st, b, doc, out_dir);
 	if (!proc_interrupted()) {
 		json_object_set_new(doc, "complete", json_true());
 		results_write(out_dir, doc);
 	}
-	return failed;
+	return p.failed;
 }
