@@ -9,9 +9,10 @@
  * counts (HC_MARK's struct hc_kcounts), each per op. */
 static const char *const remote_stats[] = {"remote_tlb_flush", "remote_tlb_flush_requests"};
 static const struct counter_field kc_fields[] = {
-    COUNTER(struct hc_kcounts, ipis_sent),  COUNTER(struct hc_kcounts, ipis_recv),
-    COUNTER(struct hc_kcounts, shootdowns), COUNTER(struct hc_kcounts, lock_spins),
-    COUNTER(struct hc_kcounts, pte_stores),
+    COUNTER(struct hc_kcounts, ipis_sent),
+    COUNTER(struct hc_kcounts, ipis_recv),
+    COUNTER(struct hc_kcounts, shootdowns),
+    COUNTER(struct hc_kcounts, lock_spins),
 };
 #define NKC_FIELDS (sizeof kc_fields / sizeof kc_fields[0])
 struct smp_counts {

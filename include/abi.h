@@ -263,7 +263,6 @@ struct hc_kcounts {	     /* IN */
 	uint64_t ipis_recv;  /* interrupts the kernel handled */
 	uint64_t shootdowns; /* address-space changes that needed other CPUs to invalidate */
 	uint64_t lock_spins; /* spin iterations waiting for a kernel lock held by another CPU */
-	uint64_t pte_stores; /* classic: leaf entries stored into live page tables */
 };
 
 struct hc_assert { /* IN */

@@ -1,5 +1,4 @@
 /* classic.c: the classic MMU backend: guest-owned x86-64 page tables, demand-zero and COW. */
-#include "proc.h"
 #include "pte.h"
 
 static uint64_t kernel_pml4; /* GPA of the kernel-only PML4, loaded when no mm is current */
@@ -105,11 +104,9 @@ static int range_apply(struct mm *mm, uint64_t va, uint64_t len, pte_fn fn, void
 	return walk_range(P2V(mm->backend), 3, 0, va, va + len, fn, arg);
 }
 
-/* Counted: under a shadow MMU each store into a live leaf table has KVM re-read that table. */
 static void store(uint64_t *pte, uint64_t val)
 {
 	*pte = val;
-	mycpu()->counts.pte_stores++;
 }
 
 static int classic_unmap(struct mm *mm, uint64_t va, uint64_t len)
@@ -141,7 +138,6 @@ static int share_pte(uint64_t *pte, uint64_t va, void *arg)
 	if (!cpte)
 		return -MM_ENOMEM;
 	*pte = (*pte & ~PTE_W) | PTE_COW;
-	mycpu()->counts.pte_stores++; /* the parent's, live; the child's tables are new */
 	*cpte = *pte;
 	get_page(*pte & PTE_ADDR);
 	return 0;

@@ -184,6 +184,5 @@ void smp_counts(struct hc_kcounts *sum)
 		sum->ipis_recv += cpus[i].counts.ipis_recv;
 		sum->shootdowns += cpus[i].counts.shootdowns;
 		sum->lock_spins += cpus[i].counts.lock_spins;
-		sum->pte_stores += cpus[i].counts.pte_stores;
 	}
 }

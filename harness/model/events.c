@@ -91,12 +91,6 @@ const struct event_def events[NEV] = {
     [EV_PV_UPDATE] = {"pv_update", "pvmmu page-table update", {PV("updates")}},
     [EV_PV_PIN] = {"pv_pin", "pvmmu page-table page pinned", {PV("pins")}},
     [EV_PV_SYNC] = {"pv_sync", "pvmmu store routine run", {PV("syncs")}},
-    [EV_PV_RESYNC] = {"pv_resync",
-		      "entry of a leaf table a pvmmu batch changed",
-		      {PV("resync_entries")}},
-    [EV_PTE_STORE] = {"pte_store",
-		      "leaf entry the classic kernel stored",
-		      {"smp_per_op.guest_kcounts.pte_stores"}},
 };
 
 double event_count(const struct event_def *e, json_t *r)

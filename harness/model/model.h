@@ -32,8 +32,6 @@ enum event {
 	EV_PV_UPDATE,	   /* pvmmu: a page-table update the hv validated and applied */
 	EV_PV_PIN,	   /* pvmmu: a page-table page pinned (all its entries validated) */
 	EV_PV_SYNC,	   /* pvmmu: a run of the hv's store routine on the vCPU */
-	EV_PV_RESYNC,	   /* pvmmu: a present entry of a leaf table a batch changed */
-	EV_PTE_STORE,	   /* classic: a leaf entry the guest kernel stored into a live table */
 	NEV
 };
 

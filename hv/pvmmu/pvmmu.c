@@ -192,8 +192,6 @@ static int64_t op_update(struct pvmmu *pv, uint64_t gpa, uint64_t val)
 		pool_frame(pv, old & E_ADDR)->refs--;
 	if (t->level > 1 && (val & E_P))
 		pool_frame(pv, val & E_ADDR)->refs++;
-	t->present = (uint16_t)(t->present + !!(val & E_P) - !!(old & E_P));
-	pv->cleared += t->level == 1 && (old & E_P) && !(val & E_P);
 	pv->counts.updates++;
 	if (val != old) {
 		*e = val;
@@ -215,10 +213,8 @@ static int64_t op_pin(struct pvmmu *pv, uint64_t gpa, int level)
 			return -HC_EINVAL; /* a free frame is zero unless written behind the hv */
 	f->level = (uint8_t)level;
 	f->refs = 0;
-	f->present = 0;
 	if (level == 4) {
 		t[KERNEL_SLOT] = entries(pv, pv->c.reserved_gpa + R_KERNEL_PML4)[KERNEL_SLOT];
-		f->present = !!(t[KERNEL_SLOT] & E_P);
 		list_add(pv, gpa + KERNEL_SLOT * 8);
 	}
 	pv->counts.pins++;
@@ -290,27 +286,6 @@ static int64_t do_op(struct pvmmu *pv, unsigned self, const struct pv_op *op)
 	}
 }
 
-/* The entries present before or after the batch in the distinct leaf tables it changed. Under
- * KVM's shadow MMU the vCPU's stores into a leaf table let KVM mark it unsync, and the
- * routine's CR3 load has KVM re-read every entry of it that it shadows: at most these. */
-static uint64_t resync_entries(struct pvmmu *pv)
-{
-	if (++pv->batch_no == 0) { /* wrapped: no frame may look counted already */
-		for (uint64_t i = 0; i < pv->nframes; i++)
-			pv->frames[i].seen = 0;
-		pv->batch_no = 1;
-	}
-	uint64_t sum = pv->cleared;
-	for (unsigned i = 0; i < pv->nlist; i++) {
-		struct pv_frame *f = pool_frame(pv, pv->list[i]);
-		if (f && f->level == 1 && f->seen != pv->batch_no) {
-			f->seen = pv->batch_no;
-			sum += f->present;
-		}
-	}
-	return sum;
-}
-
 static unsigned hist_bucket(uint64_t n)
 {
 	unsigned b = 0;
@@ -342,7 +317,6 @@ int64_t pv_hc_batch(struct guest *g, const struct hc_args *a)
 	pv->nlist = 0;
 	pv->flush = false;
 	pv->remote = 0;
-	pv->cleared = 0;
 	int64_t r = 0;
 	uint64_t i;
 	for (i = 0; i < n && r == 0; i++)
@@ -354,7 +328,6 @@ int64_t pv_hc_batch(struct guest *g, const struct hc_args *a)
 	if (r < 0)
 		pv->counts.refused++;
 	pv->counts.stores += pv->nlist;
-	pv->counts.resync_entries += resync_entries(pv);
 	int64_t ret = r < 0 ? r : (int64_t)n;
 	if ((pv->nlist || pv->flush) && pv->sync) {
 		int s = pv->sync(pv->sync_arg, a->cpu, pv->nlist, pv->flush, ret);

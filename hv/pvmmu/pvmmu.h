@@ -24,7 +24,6 @@ struct pvmmu_counts {
 	uint64_t batches, ops, updates, pins, unpins, invlpgs, flush_alls, refused;
 	uint64_t stores;	 /* entries changed (vcpu: each stored again by the vCPU) */
 	uint64_t syncs;		 /* store routine runs */
-	uint64_t resync_entries; /* entries present before or after each batch in its leaf tables */
 	uint64_t new_bases;	 /* HC_PV_NEW_BASE calls answered with a CR3 */
 	uint64_t remote_flushes; /* other vCPUs an INVLPG / FLUSH_ALL mask named */
 	uint64_t kicks;		 /* of those, running ones kicked out of KVM_RUN and waited for */

@@ -12,7 +12,7 @@ static const struct counter_field fields[] = {
     COUNTER(struct pvmmu_counts, flush_alls), COUNTER(struct pvmmu_counts, refused),
     COUNTER(struct pvmmu_counts, stores),     COUNTER(struct pvmmu_counts, syncs),
     COUNTER(struct pvmmu_counts, new_bases),  COUNTER(struct pvmmu_counts, remote_flushes),
-    COUNTER(struct pvmmu_counts, kicks),      COUNTER(struct pvmmu_counts, resync_entries),
+    COUNTER(struct pvmmu_counts, kicks),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 

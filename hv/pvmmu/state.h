@@ -35,10 +35,8 @@ enum {
 };
 
 struct pv_frame {
-	uint8_t level;	  /* 0 free, 1..4 pinned table */
-	uint16_t present; /* its present entries */
-	uint32_t refs;	  /* present upper entries pointing at it */
-	uint32_t seen;	  /* the batch that last counted it in resync_entries */
+	uint8_t level; /* 0 free, 1..4 pinned table */
+	uint32_t refs; /* present upper entries pointing at it */
 };
 
 struct pvmmu {
@@ -51,9 +49,7 @@ struct pvmmu {
 	uint64_t *list;		 /* host view of the calling vCPU's R_LIST */
 	unsigned nlist;
 	bool flush;
-	uint32_t batch_no; /* for pv_frame.seen; 0 never */
-	uint64_t cleared;  /* present leaf entries the batch so far made non-present */
-	uint32_t remote;   /* the batch's vCPU mask of INVLPG / FLUSH_ALL, the caller's bit off */
+	uint32_t remote; /* the batch's vCPU mask of INVLPG / FLUSH_ALL, the caller's bit off */
 	pv_sync_fn sync;
 	pv_remote_fn remote_flush;
 	void *sync_arg;

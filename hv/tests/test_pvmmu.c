@@ -183,33 +183,6 @@ static void test_batch_stops(void)
 	CHECK(batch(fl, 1, &done) == 1 && synced.flush && synced.n == 0, "a flush alone syncs");
 }
 
-/* Counted, not a rule: each batch adds the entries present before or after it in the distinct
- * leaf tables it changed (what KVM's shadow MMU re-reads after the routine's stores). */
-static void test_resync_count(void)
-{
-	fresh();
-	chain();
-	struct pv_op fill[] = {{frame(3), KPAGE | P},
-			       {frame(3) + 8, KPAGE | P},
-			       {frame(3) + 16, KPAGE | P},
-			       {frame(2) + 8, 0}};
-	struct pv_op change[] = {
-	    {frame(3) + 8, 0}, {frame(3) + 40, KPAGE | P}, {frame(3), KPAGE | P}};
-	struct pv_op flush[] = {{PV_OP_FLUSH_ALL, 0}};
-	uint64_t done;
-	struct pvmmu_counts c;
-	pvmmu_counts_get(pvmmu_of(&g), &c);
-	CHECK(c.resync_entries == 0, "the chain changed no leaf table (%lu)", c.resync_entries);
-	CHECK(batch(fill, 4, &done) == 4, "three entries in the L1");
-	pvmmu_counts_get(pvmmu_of(&g), &c);
-	CHECK(c.resync_entries == 3, "one table of 3 present entries (%lu)", c.resync_entries);
-	CHECK(batch(change, 3, &done) == 3 && batch(flush, 1, &done) == 1, "change, flush");
-	pvmmu_counts_get(pvmmu_of(&g), &c);
-	CHECK(c.resync_entries == 3 + 4,
-	      "then 3 and the cleared one; an unchanged entry and a flush add none (%lu)",
-	      c.resync_entries);
-}
-
 int main(void)
 {
 	RUN_TEST(test_layout);
@@ -222,6 +195,5 @@ int main(void)
 	RUN_TEST(test_batch_stops);
 	RUN_TEST(test_flush_masks);
 	RUN_TEST(test_base_per_vcpu);
-	RUN_TEST(test_resync_count);
 	TEST_EXIT();
 }
