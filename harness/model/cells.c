@@ -4,12 +4,6 @@
 #include <string.h>
 #include "model.h"
 
-static const char *str(json_t *r, const char *key)
-{
-	const char *s = json_string_value(json_object_get(r, key));
-	return s ? s : "";
-}
-
 static double num_or0(json_t *obj, const char *key)
 {
 	double v = rec_number(json_object_get(obj, key));
@@ -26,13 +20,13 @@ struct plat *model_plat(const struct model *m, const char *name)
 
 static void add_plat(struct model *m, json_t *r)
 {
-	if (model_plat(m, str(r, "platform")) || m->nplats == MAX_PLATS ||
-	    !strcmp(str(r, "mmu"), "none"))
+	if (model_plat(m, rec_str(r, "platform")) || m->nplats == MAX_PLATS ||
+	    !strcmp(rec_str(r, "mmu"), "none"))
 		return;
 	struct plat *p = &m->plats[m->nplats++];
 	memset(p, 0, sizeof *p);
-	p->name = str(r, "platform");
-	p->mmu = str(r, "mmu");
+	p->name = rec_str(r, "platform");
+	p->mmu = rec_str(r, "mmu");
 	p->lab = !strncmp(p->name, "lab-", 4);
 	p->in_kvm_exit_ns = p->hv_hypercall_ns = p->bare_ns = p->ratio = NAN;
 	p->median = p->worst = NAN;
@@ -59,15 +53,16 @@ static void read_split(struct model_cell *c, json_t *split)
 static void read_cell(struct model_cell *c, json_t *r)
 {
 	memset(c, 0, sizeof *c);
-	c->workload = str(r, "workload");
-	c->params = str(r, "params");
-	c->mode = str(r, "mode");
+	c->workload = rec_str(r, "workload");
+	c->params = rec_str(r, "params");
+	c->mode = rec_str(r, "mode");
 	/* the bench's record names the policy asked; the hv's own, the one that ran */
-	c->policy = json_object_get(r, "fork_policy_requested") ? str(r, "fork_policy_requested")
-								: str(r, "fork_policy");
-	c->platform = str(r, "platform");
-	c->mmu = str(r, "mmu");
-	c->clock = str(r, "clock");
+	c->policy = json_object_get(r, "fork_policy_requested")
+			? rec_str(r, "fork_policy_requested")
+			: rec_str(r, "fork_policy");
+	c->platform = rec_str(r, "platform");
+	c->mmu = rec_str(r, "mmu");
+	c->clock = rec_str(r, "clock");
 	c->t = rec_number(json_object_get(json_object_get(r, "latency_ns"), "p50"));
 	c->pred = NAN;
 	for (int k = 0; k < NEV; k++)
@@ -106,8 +101,8 @@ static void read_calibration(struct model *m)
 	json_t *e;
 	json_array_foreach(json_object_get(m->doc, "calibration"), i, e)
 	{
-		struct plat *p = model_plat(m, str(e, "platform"));
-		if (!p || strcmp(str(e, "status"), "ok"))
+		struct plat *p = model_plat(m, rec_str(e, "platform"));
+		if (!p || strcmp(rec_str(e, "status"), "ok"))
 			continue;
 		p->in_kvm_exit_ns = rec_number(json_object_get(e, "in_kvm_exit_ns"));
 		p->hv_hypercall_ns = rec_number(json_object_get(e, "hv_hypercall_ns"));
@@ -130,7 +125,7 @@ int model_load(struct model *m, json_t *doc)
 	json_t *r;
 	json_array_foreach(runs, i, r)
 	{
-		if (strcmp(str(r, "status"), "ok") || run_concurrency(r) > 1)
+		if (strcmp(rec_str(r, "status"), "ok") || run_concurrency(r) > 1)
 			continue; /* concurrency.c has the runs of several vCPUs */
 		struct model_cell *c = &m->cells[m->ncells];
 		read_cell(c, r);

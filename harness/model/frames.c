@@ -40,17 +40,6 @@ static double instructions(json_t *r)
 	return strcmp(rec_str(r, "time_unit"), "instructions") ? NAN : at(r, "latency_ns", "p50");
 }
 
-/* Exits to the hv per op (every reason but the ones KVM handled itself). */
-static double hv_exits(json_t *r)
-{
-	const char *k;
-	json_t *v;
-	double sum = 0;
-	json_object_foreach(json_object_get(r, "exits_per_op"), k, v) if (strcmp(k, "in KVM"))
-	    sum += rec_number(v);
-	return sum;
-}
-
 /* Kernel pages the host newly backed per operation of the measured repetitions. */
 static double backed(json_t *r)
 {
@@ -83,7 +72,8 @@ void write_frames(json_t *doc, FILE *f)
 			*rec_str(warm, "params") ? " " : "", rec_str(warm, "params"),
 			rec_str(warm, "mode"), *policy ? "/" : "", policy, rec_str(warm, "mmu"));
 		pair(f, kvm_faults(warm), kvm_faults(cold));
-		pair(f, hv_exits(warm), hv_exits(cold));
+		pair(f, event_count(&events[EV_HV_EXIT], warm),
+		     event_count(&events[EV_HV_EXIT], cold));
 		pair(f, instructions(warm), instructions(cold));
 		double ratio = instructions(cold) / instructions(warm);
 		fprintf(f, isnan(ratio) ? " - |" : " %.2fx |", ratio);
