@@ -11,8 +11,9 @@ struct plat_state {
 	const struct platform *plat;
 	int available;
 	char why[BENCH_ERR_MAX];
-	int done, left; /* cells measured so far, and still to come */
-	double seconds; /* that the measured ones took */
+	int done, left;	 /* cells measured so far, and still to come */
+	double seconds;	 /* that the measured ones took */
+	bool beside_lab; /* its times are emulation here: its cells run while the lab's VMs do */
 };
 
 static double monotonic_s(void)
@@ -246,12 +247,6 @@ static void calibrate_platforms(const struct matrix *m, const struct plat_state 
 	}
 }
 
-/* Whether cell c runs while the lab's VMs do: a platform whose times are emulation here. */
-static bool beside_lab(const struct cell *c)
-{
-	return c->plat->times_emulated && c->plat->times_emulated();
-}
-
 struct pass {
 	struct matrix *m;
 	struct plat_state *st;
@@ -262,26 +257,26 @@ struct pass {
 	int failed;
 };
 
-/* Runs the cells that are not done and whose beside_lab is beside, each record filed at its
- * place in the matrix's order; false when interrupted. */
+/* Runs the cells of the platforms whose beside_lab is beside, each record filed at its place
+ * in the matrix's order; false when interrupted. */
 static bool run_pass(struct pass *p, bool beside)
 {
 	struct matrix *m = p->m;
 	for (int i = 0; i < m->n; i++) {
 		const struct cell *c = &m->cells[i];
-		if (p->done[i] || beside_lab(c) != beside)
+		struct plat_state *ps = state_of(p->st, m->nplats, c->plat);
+		if (ps->beside_lab != beside)
 			continue;
 		if (proc_interrupted())
 			return false;
-		struct plat_state *ps = state_of(p->st, m->nplats, c->plat);
 		char where[128], left[48];
 		label(c, where, sizeof where);
 		time_left(p->st, m->nplats, left, sizeof left);
-		int ndone = 0, before = 0;
-		for (int k = 0; k < m->n; k++)
-			ndone += p->done[k], before += p->done[k] && k < i;
-		printf("[%d/%d%s] %s%s%s %s: ", ndone + 1, m->n, left, c->wl->name,
-		       c->params[0] ? " " : "", c->params, where);
+		int before = 0;
+		for (int k = 0; k < i; k++)
+			before += p->done[k];
+		printf("[%zu/%d%s] %s%s%s %s: ", json_array_size(p->runs) + 1, m->n, left,
+		       c->wl->name, c->params[0] ? " " : "", c->params, where);
 		fflush(stdout);
 		double t0 = monotonic_s();
 		json_t *rec = run_one(c, ps, p->b, p->trace_ok, p->split_ok);
@@ -307,6 +302,7 @@ int runner_run(struct matrix *m, const struct budget *b, json_t *doc, const char
 	for (int i = 0; i < m->nplats; i++) {
 		st[i] = (struct plat_state){.plat = m->plats[i]};
 		st[i].available = m->plats[i]->available(st[i].why, sizeof st[i].why);
+		st[i].beside_lab = m->plats[i]->times_emulated && m->plats[i]->times_emulated();
 	}
 	for (int c = 0; c < m->n; c++)
 		state_of(st, m->nplats, m->cells[c].plat)->left++;
