@@ -196,8 +196,6 @@ while IFS='|' read -r name into minutes args what; do
 	new=''
 done <"$tmp/chosen"
 if grep -q '^full|' "$tmp/chosen"; then
-	trace=''
-	grep -q '^trace|' "$tmp/chosen" && trace=$base/trace
-	sh paper/make-paper.sh "$base/full" "$trace"
+	sh paper/make-paper.sh "$base/full"
 fi
 echo "experiments: done in $((($(date +%s) - start) / 60)) min; raw results in $base"

@@ -5,7 +5,7 @@
 # by paper/experiments.sh) or, for a folder made by hand, one taken from results.json's
 # context (commit, dirty, command, date, machine, KVM module; QEMU's version is not recorded
 # there). The second folder, from a `bench --trace` run, gives DEST/trace-exits.tsv and
-# trace-summary.txt (without it, the snapshot keeps paper/data's). Both must be complete
+# trace-summary.txt (without it, RESULTS_DIR's own when it ran with --trace, else paper/data's). Both must be complete
 # results folders of this bench, and DEST must not exist. What is derived from DEST (tables,
 # summaries, figures) is paper/generate.sh's. Exit status as in harness/README.md (2: a
 # refused input).
@@ -39,6 +39,7 @@ else
 		printf "kvm: %s (mmu %s)\nqemu: not recorded\n", f["kvm_module"], f["mmu"]
 	}' "$src/results.json" >"$dst/MANIFEST"
 fi
+[ -n "$trace" ] || [ ! -e "$src/trace-exits.tsv" ] || trace=$src
 if [ -n "$trace" ]; then
 	cp "$trace/trace-exits.tsv" "$dst/trace-exits.tsv" || exit 4
 	build/bench --summary "$trace" >"$dst/trace-summary.txt"

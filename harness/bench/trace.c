@@ -1,10 +1,12 @@
-/* trace.c: the --trace pass: exits per operation by hardware exit reason. */
+/* trace.c: the --trace pass: exits per operation by hardware exit reason, KVM's guest reads. */
 /* Counted from the kvm:kvm_exit tracepoint, apart from the timed pass because tracing
  * perturbs timing: by `perf kvm stat` where perf can run (the hv runs under `perf kvm stat
  * record`, which counts that hv's exits only), else by a histogram trigger in tracefs (which
  * counts every VM's). */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,13 @@
 #define KVM_EXIT    TRACEFS "/events/kvm/kvm_exit"
 #define HIST	    "hist:keys=isa,exit_reason:size=2048"
 #define HIST_METHOD "tracefs kvm:kvm_exit hist"
+/* KVM's reads of guest memory from its own context: under shadow paging, every guest page-table
+ * entry it re-reads when it syncs an unsync shadow page (FNAME(sync_page), Linux 6.1). */
+#define READS_FN    "kvm_vcpu_read_guest_atomic"
+#define KPROBES	    TRACEFS "/kprobe_events"
+#define READS_PROBE "pagelab/guest_read"
+#define READS_EVENT TRACEFS "/events/" READS_PROBE
+#define READS_HIST  "hist:keys=common_type"
 #define PERF_METHOD "perf kvm stat"
 
 static char perf[4096];	     /* the perf program, when it can record kvm events here */
@@ -69,13 +78,18 @@ static void exit_name(unsigned isa, unsigned code, char *buf, size_t len)
 	snprintf(buf, len, "%s_0x%x", isa == KVM_ISA_SVM ? "svm" : "vmx", code);
 }
 
-static int write_file(const char *path, const char *text)
+/* Writes text to a tracefs file in one write; append where truncating would clear the file's
+ * other entries (write(2) directly: stdio's append mode seeks, which kprobe_events refuses). */
+static int write_file(const char *path, bool append, const char *text)
 {
-	FILE *f = fopen(path, "w");
-	if (!f)
+	int fd = open(path, O_WRONLY | (append ? O_APPEND : O_TRUNC));
+	if (fd < 0)
 		return -1;
-	int ok = fputs(text, f) >= 0;
-	return fclose(f) == 0 && ok ? 0 : -1;
+	ssize_t n = write(fd, text, strlen(text));
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
 const char *trace_perf_find(void)
@@ -230,24 +244,77 @@ static json_t *perf_count(const struct cell *c, run_once_fn run_once, long iters
 static json_t *hist_count(const struct cell *c, run_once_fn run_once, long iters, double timeout_s,
 			  json_t *rec, char *err, size_t len)
 {
-	write_file(KVM_EXIT "/trigger", "!" HIST); /* a trigger left by an interrupted run */
-	if (write_file(KVM_EXIT "/trigger", HIST) != 0) {
+	write_file(KVM_EXIT "/trigger", false, "!" HIST); /* a trigger left by an interrupted run */
+	if (write_file(KVM_EXIT "/trigger", false, HIST) != 0) {
 		snprintf(err, len, "cannot set a hist trigger on kvm:kvm_exit: %s",
 			 strerror(errno));
 		return NULL;
 	}
 	json_t *counts = run_once(c, iters, 1, 0, timeout_s, rec) == 0 ? hist_read() : NULL;
-	write_file(KVM_EXIT "/trigger", "!" HIST);
+	write_file(KVM_EXIT "/trigger", false, "!" HIST);
 	return counts;
 }
 
-/* Exits by reason during one run of iters operations (whole run, boot included). */
+/* Removes the guest-read probe and its trigger (also those an interrupted run left). */
+static void reads_disarm(void)
+{
+	write_file(READS_EVENT "/trigger", false, "!" READS_HIST);
+	write_file(KPROBES, true, "-:" READS_PROBE);
+}
+
+/* A kprobe on READS_FN with a hist trigger that counts its calls: 0, or -1 with the reason. */
+static int reads_arm(char *why, size_t len)
+{
+	if (access(KPROBES, F_OK) != 0) {
+		snprintf(why, len, "this kernel has no kprobe events (no " KPROBES ")");
+		return -1;
+	}
+	reads_disarm();
+	if (write_file(KPROBES, true, "p:" READS_PROBE " " READS_FN) != 0) {
+		snprintf(why, len, "cannot set a kprobe on " READS_FN " in " KPROBES ": %s",
+			 strerror(errno));
+		return -1;
+	}
+	if (write_file(READS_EVENT "/trigger", false, READS_HIST) != 0) {
+		snprintf(why, len, "cannot set a hist trigger on " READS_PROBE ": %s",
+			 strerror(errno));
+		reads_disarm();
+		return -1;
+	}
+	return 0;
+}
+
+/* The probe's calls since it was armed ("    Hits: 123" among the histogram's totals), or
+ * NAN with the reason. */
+static double reads_count(char *why, size_t len)
+{
+	FILE *f = fopen(READS_EVENT "/hist", "r");
+	char line[256];
+	unsigned long long hits;
+	double n = NAN;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, " Hits: %llu", &hits) == 1)
+			n = (double)hits;
+	if (f)
+		fclose(f);
+	if (isnan(n))
+		snprintf(why, len, READS_EVENT "/hist has no totals");
+	return n;
+}
+
+/* Exits by reason during one run of iters operations (whole run, boot included), and into
+ * *reads KVM's calls of READS_FN unless reads_why holds why they cannot be counted. */
 static json_t *count_run(const struct cell *c, run_once_fn run_once, long iters, double timeout_s,
-			 char *err, size_t len)
+			 char *err, size_t len, double *reads, char *reads_why, size_t why_len)
 {
 	json_t *rec = json_object();
+	bool armed = !reads_why[0] && reads_arm(reads_why, why_len) == 0;
 	json_t *counts = perf[0] ? perf_count(c, run_once, iters, timeout_s, rec, err, len)
 				 : hist_count(c, run_once, iters, timeout_s, rec, err, len);
+	if (armed) {
+		*reads = reads_count(reads_why, why_len);
+		reads_disarm();
+	}
 	if (!counts && !err[0])
 		snprintf(err, len, "traced run failed: %s",
 			 json_string_value(json_object_get(rec, "error")) ?: "no reason");
@@ -265,8 +332,13 @@ json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, doub
 	char err[BENCH_ERR_MAX] = "";
 	const char *method = perf[0] ? PERF_METHOD : HIST_METHOD;
 	long n = iters > 1 ? iters : 2;
-	json_t *one = count_run(c, run_once, 1, timeout_s, err, sizeof err);
-	json_t *many = one ? count_run(c, run_once, n, timeout_s, err, sizeof err) : NULL;
+	double reads_1 = NAN, reads_n = NAN;
+	char why[BENCH_ERR_MAX] = "";
+	json_t *one =
+	    count_run(c, run_once, 1, timeout_s, err, sizeof err, &reads_1, why, sizeof why);
+	json_t *many =
+	    one ? count_run(c, run_once, n, timeout_s, err, sizeof err, &reads_n, why, sizeof why)
+		: NULL;
 	if (!many) {
 		json_decref(one);
 		return json_pack("{s:s, s:s}", "method", method, "error", err);
@@ -278,8 +350,11 @@ json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, doub
 		double d = json_number_value(v) - json_number_value(json_object_get(one, k));
 		json_object_set_new(per_op, k, json_real(d / (n - 1)));
 	}
-	json_t *t =
-	    json_pack("{s:s, s:I, s:o, s:o, s:o}", "method", method, "iterations", (json_int_t)n,
-		      "exits_per_op", per_op, "run_of_1", one, "run_of_n", many);
-	return t;
+	json_t *reads =
+	    why[0] ? json_pack("{s:s, s:s}", "function", READS_FN, "error", why)
+		   : json_pack("{s:s, s:f, s:f, s:f}", "function", READS_FN, "run_of_1", reads_1,
+			       "run_of_n", reads_n, "per_op", (reads_n - reads_1) / (n - 1));
+	return json_pack("{s:s, s:I, s:o, s:o, s:o, s:o}", "method", method, "iterations",
+			 (json_int_t)n, "exits_per_op", per_op, "run_of_1", one, "run_of_n", many,
+			 "guest_reads", reads);
 }

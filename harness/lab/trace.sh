@@ -6,8 +6,10 @@
 # in the lab VM). Classic mmapchurn kib=16 under KVM's shadow MMU: each of the 4 fresh pages
 # per operation costs page-fault exits, and munmap one invlpg exit per page. Both methods
 # must count 4 invlpg per operation, and page-fault exits within 0.5 of each other (a budget
-# of 0.1 s per repetition gives tens of operations, so one stray exit moves little). Each run
-# record the bench writes, with its trace, is checked against harness/run-record.schema.json.
+# of 0.1 s per repetition gives tens of operations, so one stray exit moves little). The
+# kprobe on kvm_vcpu_read_guest_atomic (KVM re-reading the guest's page-table entries) must
+# count reads in each run, the same per op in both. Each run record the bench writes, with its
+# trace, is checked against harness/run-record.schema.json.
 # kvmtests: @npt=0 (where harness/kvmtests.sh runs it)
 TEST=trace
 . harness/check.sh
@@ -36,6 +38,11 @@ per_op() {
 	awk -F'\t' -v r="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == r) c = i; next }
 		NR == 2 && c { print $c }' "$dir/$1/trace-exits.tsv" 2>/dev/null
 }
+# The trace's guest_reads per op of method $1 (KVM's calls of kvm_vcpu_read_guest_atomic).
+guest_reads() {
+	tr -d ' \n' <"$dir/$1/results.json" | grep -o '"guest_reads":{[^}]*}' |
+		sed -n 's/.*"per_op":\([0-9.e+-]*\).*/\1/p' | head -1
+}
 # True if the numbers $1 and $2 differ by at most $3.
 near() { awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { x = a - b; exit !(a != "" && b != "" && x <= d && -x <= d) }'; }
 
@@ -45,6 +52,7 @@ for method in tracefs perf; do
 	rc=$?
 	if [ $method = perf ] && grep -q 'cannot be used here' "$dir/$method.log"; then
 		echo "SKIP trace perf: $(grep 'cannot be used here' "$dir/$method.log")"
+		rm -rf "$dir/perf"
 		continue
 	fi
 	check "$method: bench exit status 0 (got $rc)" [ $rc -eq 0 ]
@@ -54,12 +62,18 @@ for method in tracefs perf; do
 		sed 's/^/    /' "$dir/$method.log"
 	invlpg=$(per_op $method invlpg)
 	check "$method: invlpg per op ${invlpg:-none} = $PAGES_PER_OP" near "$invlpg" $PAGES_PER_OP 0.01
+	reads=$(guest_reads $method)
+	check "$method: KVM's guest page-table reads per op (kprobe) ${reads:-none} > 0" \
+		awk -v a="$reads" 'BEGIN { exit !(a != "" && a > 0) }'
 	pf=$(per_op $method pf_excp)
 	check "$method: pf_excp per op ${pf:-none} >= $PAGES_PER_OP" \
 		awk -v a="$pf" -v b=$PAGES_PER_OP 'BEGIN { exit !(a != "" && a >= b) }'
 done
-if [ -f "$dir/perf/trace-exits.tsv" ]; then
+if [ -d "$dir/perf" ]; then
 	a=$(per_op perf pf_excp) b=$(per_op tracefs pf_excp)
 	check "pf_excp per op: perf ${a:-none}, tracefs ${b:-none}, within 0.5" near "$a" "$b" 0.5
+	a=$(guest_reads perf) b=$(guest_reads tracefs)
+	check "guest reads per op: perf run ${a:-none}, tracefs run ${b:-none}, within 0.5" \
+		near "$a" "$b" 0.5
 fi
 exit $fail

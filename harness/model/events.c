@@ -91,6 +91,9 @@ const struct event_def events[NEV] = {
     [EV_PV_UPDATE] = {"pv_update", "pvmmu page-table update", {PV("updates")}},
     [EV_PV_PIN] = {"pv_pin", "pvmmu page-table page pinned", {PV("pins")}},
     [EV_PV_SYNC] = {"pv_sync", "pvmmu store routine run", {PV("syncs")}},
+    [EV_GUEST_READ] = {"guest_read",
+		       "guest entry KVM re-read (kprobe, --trace pass)",
+		       {"trace.guest_reads.per_op"}},
 };
 
 double event_count(const struct event_def *e, json_t *r)

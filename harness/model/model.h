@@ -32,6 +32,7 @@ enum event {
 	EV_PV_UPDATE,	   /* pvmmu: a page-table update the hv validated and applied */
 	EV_PV_PIN,	   /* pvmmu: a page-table page pinned (all its entries validated) */
 	EV_PV_SYNC,	   /* pvmmu: a run of the hv's store routine on the vCPU */
+	EV_GUEST_READ,	   /* a guest page-table entry KVM re-read (shadow paging: unsync sync) */
 	NEV
 };
 
