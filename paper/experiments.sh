@@ -149,14 +149,16 @@ kvm_kind() {
 		echo "unknown module"
 	fi
 }
+# the tree as the experiments start (the build they run): a later commit or edit is not theirs
+commit=$(git rev-parse HEAD)
+dirty=no
+[ -z "$(git status --porcelain --untracked-files=no)" ] || dirty=yes
 manifest() { # NAME WHAT COMMAND START
-	dirty=no
-	[ -z "$(git status --porcelain --untracked-files=no)" ] || dirty=yes
 	cat <<-EOF
 		experiment: $1
 		what: $2
 		command: $3
-		commit: $(git rev-parse HEAD)
+		commit: $commit
 		dirty: $dirty
 		started: $4
 		ended: $(date -u +%Y-%m-%dT%H:%M:%SZ)

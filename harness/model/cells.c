@@ -76,6 +76,8 @@ static void read_cell(struct model_cell *c, json_t *r)
 	c->copied = num_or0(paging, "fork_pages_copied") + num_or0(paging, "lazy_pages_copied");
 	c->rss_kib = rec_number(json_object_get(json_object_get(r, "host_rss_kib"), "after"));
 	read_split(c, json_object_get(r, "split"));
+	json_t *reads = json_object_get(json_object_get(r, "trace"), "guest_reads");
+	c->traced = json_is_number(json_object_get(reads, "per_op"));
 	/* times from TCG's wall clock or a PVM host never enter the fit */
 	c->fitted =
 	    !strncmp(c->platform, "lab-", 4) && !strcmp(c->clock, "instructions") && c->split;

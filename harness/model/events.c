@@ -55,6 +55,7 @@ static double madvised(json_t *r)
 }
 
 #define VCPU(f) "kvm_stats_per_op.vcpu." f
+#define VM(f)	"kvm_stats_per_op.vm." f
 #define HV(f)	"hv_paging_per_op." f
 #define HC(f)	"hypercalls_per_op." f
 #define PV(f)	"pvmmu_per_op." f
@@ -94,6 +95,9 @@ const struct event_def events[NEV] = {
     [EV_GUEST_READ] = {"guest_read",
 		       "guest entry KVM re-read (kprobe, --trace pass)",
 		       {"trace.guest_reads.per_op"}},
+    [EV_EMULATE] = {"emulate", "instruction KVM emulated", {VCPU("insn_emulation")}},
+    [EV_SP_NEW] = {"sp_new", "shadow page KVM allocated", {VM("mmu_cache_miss")}},
+    [EV_SP_ZAP] = {"sp_zap", "shadow page KVM zapped", {VM("mmu_shadow_zapped")}},
 };
 
 double event_count(const struct event_def *e, json_t *r)

@@ -33,6 +33,9 @@ enum event {
 	EV_PV_PIN,	   /* pvmmu: a page-table page pinned (all its entries validated) */
 	EV_PV_SYNC,	   /* pvmmu: a run of the hv's store routine on the vCPU */
 	EV_GUEST_READ,	   /* a guest page-table entry KVM re-read (shadow paging: unsync sync) */
+	EV_EMULATE, /* an instruction KVM's x86 emulator ran (shadow: invlpg, page-table writes) */
+	EV_SP_NEW,  /* a shadow page KVM allocated (a guest table it starts to shadow) */
+	EV_SP_ZAP,  /* a shadow page KVM zapped */
 	NEV
 };
 
@@ -55,6 +58,7 @@ struct model_cell {
 	double guest;	 /* split: the guest's instructions per op (kernel and programs) */
 	double host, hv; /* split: the lab kernel's and the hv's instructions per op (shown only) */
 	bool have_rep;	 /* split: rep string iterations and bytes recorded */
+	bool traced;	 /* a --trace pass counted KVM's guest-entry re-reads */
 	double rep_iter, rep_bytes; /* per op, every part together */
 	double hc;		    /* hypercalls per op (the measurement's marks left out) */
 	double copied;		    /* pages the hv copied per op (fork and lazy copies) */

@@ -114,6 +114,14 @@ void write_check_summary(const struct model *m, FILE *f)
 				p->nparams, fmt_pct(p->median, a, sizeof a),
 				fmt_pct(p->worst, b, sizeof b), p->over, verdict(p));
 	}
+	int untraced = 0;
+	for (int i = 0; i < m->ncells; i++)
+		untraced += m->cells[i].fitted && !m->cells[i].traced;
+	if (untraced)
+		fprintf(f,
+			"\n%d of %d fitted cells had no --trace pass: KVM's re-reads of guest "
+			"page-table entries count as none there (run the bench with --trace)\n",
+			untraced, m->nfitted);
 	bool first = true;
 	for (int i = 0; i < m->ncells; i++) {
 		const struct model_cell *c = &m->cells[i];

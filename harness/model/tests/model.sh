@@ -130,7 +130,8 @@ rows=$(awk -F'|' 'NF == 12 && /^\| (w[0-9]+|proj) /' "$tmp/out" | wc -l)
 [ "$errors" = "0.0% " ] || fail "left-out errors: '$errors', want 0.0% only"
 [ "$rows" = 55 ] && ! grep -q 'tcgcell\|nosplit' "$tmp/out" &&
 	grep -q '^| lab-npt | 27 | 9 | 0.0% | 0.0% | 0 | yes |$' "$tmp/out" &&
-	pass "every cell left out is predicted exactly; TCG-clock cells and cells without a split stay out" ||
+	grep -q "^1 of 55 fitted cells had no --trace pass" "$tmp/out" &&
+	pass "every cell left out is predicted exactly; TCG-clock cells and cells without a split stay out; the one without a trace pass is named" ||
 	fail "check rows: $rows (want 55), $(grep '^| lab-npt | 27' "$tmp/out")"
 
 "$model" check "$tmp/b" "$tmp/hw.json" >"$tmp/out-b" 2>&1
