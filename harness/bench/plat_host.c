@@ -122,6 +122,10 @@ static int host_run_once(const struct cell *c, long iters, int reps, int warmup,
 	}
 	if (c->lab_marks)
 		argv[argc++] = "--lab-marks";
+	if (c->count_resident) {
+		argv[argc++] = "--count-resident";
+		argv[argc++] = "on";
+	}
 	if (c->cpus > 1) { /* one vCPU per copy or thread of the workload */
 		snprintf(a_cpus, sizeof a_cpus, "%d", c->cpus);
 		argv[argc++] = "--cpus";

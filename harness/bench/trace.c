@@ -302,24 +302,41 @@ static double reads_count(char *why, size_t len)
 	return n;
 }
 
-/* Exits by reason during one run of iters operations (whole run, boot included), and into
- * *reads KVM's calls of READS_FN unless reads_why holds why they cannot be counted. */
-static json_t *count_run(const struct cell *c, run_once_fn run_once, long iters, double timeout_s,
-			 char *err, size_t len, double *reads, char *reads_why, size_t why_len)
+/* What one traced run of iters operations counted. */
+struct traced {
+	json_t *exits;	 /* by reason, the whole run (boot included) */
+	double reads;	 /* KVM's calls of READS_FN, the whole run; NAN when not counted */
+	double resident; /* ptefree: the resident pages its range hypercalls changed, per op */
+};
+
+/* One run of c with the counters on: the exits (NULL with the reason in err), KVM's guest
+ * reads unless reads_why holds why they cannot be counted, and where the mode counts them
+ * (hv --count-resident, which costs host instructions: never in the timed pass) the pages
+ * found resident by range hypercalls. */
+static struct traced count_run(const struct cell *c, run_once_fn run_once, long iters,
+			       double timeout_s, char *err, size_t len, char *reads_why,
+			       size_t why_len)
 {
+	struct traced t = {NULL, NAN, NAN};
+	struct cell counted = *c;
+	counted.count_resident = hv_option_applies(hv_option("count-resident"), c->mode);
 	json_t *rec = json_object();
 	bool armed = !reads_why[0] && reads_arm(reads_why, why_len) == 0;
-	json_t *counts = perf[0] ? perf_count(c, run_once, iters, timeout_s, rec, err, len)
-				 : hist_count(c, run_once, iters, timeout_s, rec, err, len);
+	t.exits = perf[0] ? perf_count(&counted, run_once, iters, timeout_s, rec, err, len)
+			  : hist_count(&counted, run_once, iters, timeout_s, rec, err, len);
 	if (armed) {
-		*reads = reads_count(reads_why, why_len);
+		t.reads = reads_count(reads_why, why_len);
 		reads_disarm();
 	}
-	if (!counts && !err[0])
+	json_t *resident =
+	    json_object_get(json_object_get(rec, "hv_paging_per_op"), "range_resident_pages");
+	if (counted.count_resident && json_is_number(resident))
+		t.resident = json_number_value(resident);
+	if (!t.exits && !err[0])
 		snprintf(err, len, "traced run failed: %s",
 			 json_string_value(json_object_get(rec, "error")) ?: "no reason");
 	json_decref(rec);
-	return counts;
+	return t;
 }
 
 /*
@@ -332,29 +349,30 @@ json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, doub
 	char err[BENCH_ERR_MAX] = "";
 	const char *method = perf[0] ? PERF_METHOD : HIST_METHOD;
 	long n = iters > 1 ? iters : 2;
-	double reads_1 = NAN, reads_n = NAN;
 	char why[BENCH_ERR_MAX] = "";
-	json_t *one =
-	    count_run(c, run_once, 1, timeout_s, err, sizeof err, &reads_1, why, sizeof why);
-	json_t *many =
-	    one ? count_run(c, run_once, n, timeout_s, err, sizeof err, &reads_n, why, sizeof why)
-		: NULL;
-	if (!many) {
-		json_decref(one);
+	struct traced one = count_run(c, run_once, 1, timeout_s, err, sizeof err, why, sizeof why);
+	struct traced many = {NULL, NAN, NAN};
+	if (one.exits)
+		many = count_run(c, run_once, n, timeout_s, err, sizeof err, why, sizeof why);
+	if (!many.exits) {
+		json_decref(one.exits);
 		return json_pack("{s:s, s:s}", "method", method, "error", err);
 	}
 	json_t *per_op = json_object(), *v;
 	const char *k;
-	json_object_foreach(many, k, v)
+	json_object_foreach(many.exits, k, v)
 	{
-		double d = json_number_value(v) - json_number_value(json_object_get(one, k));
+		double d = json_number_value(v) - json_number_value(json_object_get(one.exits, k));
 		json_object_set_new(per_op, k, json_real(d / (n - 1)));
 	}
-	json_t *reads =
-	    why[0] ? json_pack("{s:s, s:s}", "function", READS_FN, "error", why)
-		   : json_pack("{s:s, s:f, s:f, s:f}", "function", READS_FN, "run_of_1", reads_1,
-			       "run_of_n", reads_n, "per_op", (reads_n - reads_1) / (n - 1));
-	return json_pack("{s:s, s:I, s:o, s:o, s:o, s:o}", "method", method, "iterations",
-			 (json_int_t)n, "exits_per_op", per_op, "run_of_1", one, "run_of_n", many,
-			 "guest_reads", reads);
+	json_t *reads = why[0] ? json_pack("{s:s, s:s}", "function", READS_FN, "error", why)
+			       : json_pack("{s:s, s:f, s:f, s:f}", "function", READS_FN, "run_of_1",
+					   one.reads, "run_of_n", many.reads, "per_op",
+					   (many.reads - one.reads) / (n - 1));
+	json_t *t = json_pack("{s:s, s:I, s:o, s:o, s:o, s:o}", "method", method, "iterations",
+			      (json_int_t)n, "exits_per_op", per_op, "run_of_1", one.exits,
+			      "run_of_n", many.exits, "guest_reads", reads);
+	if (!isnan(many.resident)) /* the hv's own count per op, of the run of n */
+		json_object_set_new(t, "range_resident_pages_per_op", json_real(many.resident));
+	return t;
 }

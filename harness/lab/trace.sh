@@ -9,7 +9,8 @@
 # of 0.1 s per repetition gives tens of operations, so one stray exit moves little). The
 # kprobe on kvm_vcpu_read_guest_atomic (KVM re-reading the guest's page-table entries) must
 # count reads in each run, the same per op in both. Each run record the bench writes, with its
-# trace, is checked against harness/run-record.schema.json.
+# trace, is checked against harness/run-record.schema.json. ptefree's traced runs count the
+# resident pages of its range hypercalls.
 # kvmtests: @npt=0 (where harness/kvmtests.sh runs it)
 TEST=trace
 . harness/check.sh
@@ -69,6 +70,17 @@ for method in tracefs perf; do
 	check "$method: pf_excp per op ${pf:-none} >= $PAGES_PER_OP" \
 		awk -v a="$pf" -v b=$PAGES_PER_OP 'BEGIN { exit !(a != "" && a >= b) }'
 done
+# ptefree: the traced runs count the resident pages its range hypercalls change (hv
+# --count-resident): mmapchurn kib=16 maps 4 fresh pages, touches them and unmaps them, so 4
+# per op; the timed run does not count them (0)
+$BENCH --platforms host --modes ptefree --workloads mmapchurn:kib=16 --quick --budget 0.1 --trace \
+	--trace-method tracefs --calibration-exits 100 --out "$dir/resident" >"$dir/resident.log" 2>&1
+rc=$?
+flat=$(tr -d ' \n' <"$dir/resident/results.json" 2>/dev/null)
+traced=$(echo "$flat" | sed -n 's/.*"range_resident_pages_per_op":\([0-9.e+-]*\).*/\1/p')
+timed=$(echo "$flat" | sed -n 's/.*"range_resident_pages":\([0-9.e+-]*\).*/\1/p')
+check "ptefree mmapchurn kib=16: resident range pages per op traced ${traced:-none} = 4, timed ${timed:-none} = 0 (bench status $rc)" \
+	awk -v a="$traced" -v b="$timed" 'BEGIN { exit !(a == 4 && b == 0 && a != "" && b != "") }'
 if [ -d "$dir/perf" ]; then
 	a=$(per_op perf pf_excp) b=$(per_op tracefs pf_excp)
 	check "pf_excp per op: perf ${a:-none}, tracefs ${b:-none}, within 0.5" near "$a" "$b" 0.5

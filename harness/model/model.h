@@ -27,6 +27,7 @@ enum event {
 		       it) */
 	EV_HC_RANGE,	   /* ptefree: a range hypercall (map, unmap, protect) */
 	EV_RANGE_PAGE,	   /* ptefree: a page a range hypercall covered */
+	EV_RANGE_RESIDENT, /* ptefree: a resident page a range hypercall changed (--trace pass) */
 	EV_POPULATED,	   /* ptefree: a page the host backed at map (populate=write, madvise) */
 	EV_POPULATED_UFFD, /* ptefree: one backed through userfaultfd (a lazy child's window) */
 	EV_PV_UPDATE,	   /* pvmmu: a page-table update the hv validated and applied */

@@ -12,11 +12,13 @@
 static struct {
 	long windows, kmem_boot_mib; /* kmem_boot_mib 0: automatic */
 	int fork_policy, populate;   /* enum fork_policy, enum populate_policy */
-} config = {DEFAULT_WINDOWS, 0, FORK_LAZY, POPULATE_WRITE};
+	int count_resident;	     /* 0 off, 1 on */
+} config = {DEFAULT_WINDOWS, 0, FORK_LAZY, POPULATE_WRITE, 0};
 #define C(member) offsetof(typeof(config), member)
 
 static const struct choice fork_policies[] = {{"copy", FORK_COPY}, {"lazy", FORK_LAZY}, {0}};
 static const struct choice populates[] = {{"none", POPULATE_NONE}, {"write", POPULATE_WRITE}, {0}};
+static const struct choice off_on[] = {{"off", 0}, {"on", 1}, {0}};
 static const struct hv_option options[] = {
     OPTION_NUMBER("windows", C(windows), 1, 4096, "N",
 		  "address-space windows = live processes (default 16)"),
@@ -25,6 +27,9 @@ static const struct hv_option options[] = {
     OPTION_CHOICE("populate", C(populate), populates, "P",
 		  "none (pages backed at first touch) or write (map backs\n"
 		  "                   writable pages at once; default write)"),
+    OPTION_CHOICE("count-resident", C(count_resident), off_on, "C",
+		  "on: count the resident pages range hypercalls change\n"
+		  "                   (mincore, host instructions of its own; default off)"),
     OPTION_NUMBER("kmem-boot-mib", C(kmem_boot_mib), 1, (long)(KERNEL_MAX_MEM / MIB), "K",
 		  "kernel memory the guest owns from boot above its\n"
 		  "                   image, 1..1024 MiB; the rest comes and goes in 1024 KiB "
@@ -39,7 +44,8 @@ static struct ptefree_config paging_config(const struct options *o)
 				       .window_size = (uint64_t)o->window_mib * MIB,
 				       .policy = (enum fork_policy)config.fork_policy,
 				       .kmem_chunk = KMEM_CHUNK,
-				       .populate = (enum populate_policy)config.populate};
+				       .populate = (enum populate_policy)config.populate,
+				       .count_resident = config.count_resident};
 }
 
 /* The window tables go to the top of kernel memory. */
@@ -104,6 +110,7 @@ static const struct counter_field fields[] = {
     COUNTER(struct ptefree_counts, range_pages),
     COUNTER(struct ptefree_counts, populated_pages),
     COUNTER(struct ptefree_counts, uffd_populated_pages),
+    COUNTER(struct ptefree_counts, range_resident_pages),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 

@@ -23,6 +23,7 @@ struct ptefree_config {
 	enum fork_policy policy;
 	uint64_t kmem_chunk;
 	enum populate_policy populate;
+	bool count_resident; /* count the resident pages range hypercalls change (mincore) */
 };
 /* "none" / "write" and back; populate_parse answers -1 for an unknown name. */
 const char *populate_name(enum populate_policy p);
@@ -60,6 +61,8 @@ struct ptefree_counts {
 	uint64_t range_pages;	       /* pages map, unmap and protect hypercalls covered */
 	uint64_t populated_pages;      /* pages populate=write had the host back at map */
 	uint64_t uffd_populated_pages; /* of them, through userfaultfd (a lazy child's window) */
+	uint64_t range_resident_pages; /* pages unmap, protect and a map over a mapping found
+					* resident (count_resident only) */
 };
 void ptefree_counts_get(struct ptefree *pf, struct ptefree_counts *out);
 struct ptefree_kmem {

@@ -15,6 +15,8 @@ static struct guest g;
 
 static uint8_t *kmem;
 
+static bool count_resident; /* the next fresh state counts resident range pages */
+
 static void fresh_config(enum fork_policy policy, uint64_t window, enum populate_policy populate)
 {
 	if (!kmem)
@@ -23,7 +25,7 @@ static void fresh_config(enum fork_policy policy, uint64_t window, enum populate
 	memset(&g, 0, sizeof g);
 	g.mem = (struct gmem){.host = kmem, .size = KMEM_SIZE};
 	g.console = stdout;
-	struct ptefree_config c = {NWINDOWS, window, policy, MIB, populate};
+	struct ptefree_config c = {NWINDOWS, window, policy, MIB, populate, count_resident};
 	char err[200];
 	uint64_t tables = KMEM_SIZE - ptefree_tables_size(&c);
 	struct ptefree *pf = ptefree_create(&c, &g.mem, KMEM_BASE, tables, tables, err, sizeof err);
@@ -345,7 +347,7 @@ static void test_kmem(void)
 	fresh(FORK_COPY);
 	uint64_t nchunks = (KMEM_SIZE -
 			    ptefree_tables_size(&(struct ptefree_config){
-				NWINDOWS, WINDOW, FORK_COPY, MIB, POPULATE_NONE}) -
+				NWINDOWS, WINDOW, FORK_COPY, MIB, POPULATE_NONE, false}) -
 			    KMEM_BASE) /
 			   MIB;
 	for (uint64_t i = 0; i < nchunks; i++)
@@ -556,6 +558,31 @@ static void test_map_limit_lazy(void)
 	map_limit(FORK_LAZY);
 }
 
+/* count-resident: unmap, protect and a map over a mapping count the pages the host backed in
+ * their range, by mincore, before they change them; without it nothing is counted. */
+static void test_resident_pages(void)
+{
+	for (int on = 0; on <= 1; on++) {
+		count_resident = on;
+		fresh(FORK_COPY);
+		int64_t p = hc(HC_AS_CREATE, 0, 0, 0, 0);
+		CHECK(hc(HC_MAP, p, 0, 8 * PAGE_SIZE, HC_PROT_READ | HC_PROT_WRITE) == 0, "map");
+		for (int i = 0; i < 3; i++)
+			at(p, (uint64_t)i * 2 * PAGE_SIZE)[1] = 1; /* pages 0, 2, 4 resident */
+		CHECK(hc(HC_PROTECT, p, 0, 8 * PAGE_SIZE, HC_PROT_READ) == 0, "protect");
+		CHECK(hc(HC_MAP, p, 4 * PAGE_SIZE, 4 * PAGE_SIZE, HC_PROT_READ) == 0, "map over");
+		CHECK(hc(HC_UNMAP, p, 0, 8 * PAGE_SIZE, 0) == 0, "unmap");
+		struct ptefree_counts n;
+		ptefree_counts_get(ptefree_of(&g), &n);
+		/* protect 3, the map over pages 4..7 finds page 4, unmap finds 0 and 2 */
+		CHECK(n.range_resident_pages == (on ? 3u + 1 + 2 : 0u),
+		      "count-resident %s: %lu resident range pages", on ? "on" : "off",
+		      n.range_resident_pages);
+		CHECK(n.range_pages == 8 + 8 + 4 + 8, "%lu range pages", n.range_pages);
+	}
+	count_resident = false;
+}
+
 int main(void)
 {
 	RUN_TEST(test_tables);
@@ -575,5 +602,6 @@ int main(void)
 	RUN_TEST(test_kmem);
 	RUN_TEST(test_map_limit_copy);
 	RUN_TEST(test_map_limit_lazy);
+	RUN_TEST(test_resident_pages);
 	TEST_EXIT();
 }

@@ -135,7 +135,7 @@ static struct guest *instance(uint64_t window_mib, enum fork_policy policy, enum
 		die("hv-paging state");
 	g->mem = (struct gmem){.host = kmem, .size = KMEM_SIZE};
 	g->console = stderr;
-	struct ptefree_config c = {NWINDOWS, window_mib * MIB, policy, MIB, pp};
+	struct ptefree_config c = {NWINDOWS, window_mib * MIB, policy, MIB, pp, false};
 	uint64_t tables = KMEM_SIZE - ptefree_tables_size(&c);
 	char err[200];
 	struct ptefree *pf =
