@@ -29,9 +29,6 @@ static bool any_mapped(const struct window *w, uint64_t first, uint64_t n)
 	return false;
 }
 
-/* Gives pages [first, first + n) of w back to the host and makes them inaccessible. Making
- * them inaccessible comes first, since that is the step the host may refuse, and then
- * nothing has changed yet. */
 /* With count_resident, counts the pages of a range the host has backed before a range
  * hypercall changes them: its host work goes by them, not by the pages it covers. mincore
  * costs host instructions of its own, so the bench asks for it in its untimed --trace pass
@@ -48,6 +45,9 @@ static int count_resident(struct ptefree *pf, int wi, uint64_t first, uint64_t n
 	return 0;
 }
 
+/* Gives pages [first, first + n) of w back to the host and makes them inaccessible. Counting
+ * them and making them inaccessible come first, since those are the steps the host may
+ * refuse, and then nothing has changed yet. */
 static int discard(struct ptefree *pf, int wi, uint64_t first, uint64_t n)
 {
 	struct window *w = &pf->w[wi];
