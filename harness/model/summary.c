@@ -59,13 +59,19 @@ static int read_projection(const char *path, struct prow *rows)
 	return n;
 }
 
+/* The projection's rows are read once per OUT_DIR (each reproduce anchor asks twice). */
 bool projected(const char *out_dir, const char *workload, const char *params, const char *series,
 	       const char *mmu, double *lo, double *hi)
 {
 	static struct prow rows[MAX_ROWS];
+	static char read_from[4096];
+	static int n;
 	char path[4096];
 	snprintf(path, sizeof path, "%s/projection.tsv", out_dir);
-	int n = read_projection(path, rows);
+	if (strcmp(path, read_from)) {
+		n = read_projection(path, rows);
+		snprintf(read_from, sizeof read_from, "%s", n < 0 ? "" : path);
+	}
 	for (int i = 0; i < n; i++)
 		if (!strcmp(rows[i].workload, workload) && !strcmp(rows[i].params, params) &&
 		    !strcmp(rows[i].series, series) && !strcmp(rows[i].mmu, mmu)) {
