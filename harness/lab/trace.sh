@@ -39,11 +39,13 @@ per_op() {
 	awk -F'\t' -v r="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == r) c = i; next }
 		NR == 2 && c { print $c }' "$dir/$1/trace-exits.tsv" 2>/dev/null
 }
-# The trace's guest_reads per op of method $1 (KVM's calls of kvm_vcpu_read_guest_atomic).
-guest_reads() {
-	tr -d ' \n' <"$dir/$1/results.json" | grep -o '"guest_reads":{[^}]*}' |
-		sed -n 's/.*"per_op":\([0-9.e+-]*\).*/\1/p' | head -1
+# The number after the pattern $2 (a key with its context, blanks left out) in results folder
+# $1's results.json; empty when there is none.
+json_num() {
+	tr -d ' \n' <"$dir/$1/results.json" 2>/dev/null | sed -n "s/.*$2\([0-9.e+-]*\).*/\1/p"
 }
+# The trace's guest_reads per op of method $1 (KVM's calls of kvm_vcpu_read_guest_atomic).
+guest_reads() { json_num "$1" '"guest_reads":{[^}]*"per_op":'; }
 # True if the numbers $1 and $2 differ by at most $3.
 near() { awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { x = a - b; exit !(a != "" && b != "" && x <= d && -x <= d) }'; }
 
@@ -76,9 +78,8 @@ done
 $BENCH --platforms host --modes ptefree --workloads mmapchurn:kib=16 --quick --budget 0.1 --trace \
 	--trace-method tracefs --calibration-exits 100 --out "$dir/resident" >"$dir/resident.log" 2>&1
 rc=$?
-flat=$(tr -d ' \n' <"$dir/resident/results.json" 2>/dev/null)
-traced=$(echo "$flat" | sed -n 's/.*"range_resident_pages_per_op":\([0-9.e+-]*\).*/\1/p')
-timed=$(echo "$flat" | sed -n 's/.*"range_resident_pages":\([0-9.e+-]*\).*/\1/p')
+traced=$(json_num resident '"range_resident_pages_per_op":')
+timed=$(json_num resident '"range_resident_pages":')
 check "ptefree mmapchurn kib=16: resident range pages per op traced ${traced:-none} = 4, timed ${timed:-none} = 0 (bench status $rc)" \
 	awk -v a="$traced" -v b="$timed" 'BEGIN { exit !(a == 4 && b == 0 && a != "" && b != "") }'
 if [ -d "$dir/perf" ]; then
