@@ -5,10 +5,10 @@
 # by paper/experiments.sh) or, for a folder made by hand, one taken from results.json's
 # context (commit, dirty, command, date, machine, KVM module; QEMU's version is not recorded
 # there). The second folder, from a `bench --trace` run, gives DEST/trace-exits.tsv and
-# trace-summary.txt (without it, RESULTS_DIR's own when it ran with --trace, else paper/data's). Both must be complete
-# results folders of this bench, and DEST must not exist. What is derived from DEST (tables,
-# summaries, figures) is paper/generate.sh's. Exit status as in harness/README.md (2: a
-# refused input).
+# trace-summary.txt (without it, RESULTS_DIR's own when it ran with --trace, else
+# paper/data's). Both must be complete results folders of this bench, and DEST must not exist.
+# What is derived from DEST (tables, summaries, figures) is paper/generate.sh's. Exit status as
+# in harness/README.md (2: a refused input).
 set -e
 src=${1:?usage: paper/snapshot.sh RESULTS_DIR TRACE_DIR|\"\" DEST}
 trace=$2
