@@ -33,7 +33,8 @@ static void add_plat(struct model *m, json_t *r)
 }
 
 /* The split's parts per op: the guest's (counted, kernel and programs), the lab kernel's and
- * the hv's (shown, never used to predict), and the rep strings of every part when recorded. */
+ * the hv's (shown, never used to predict), and the rep strings of every part when recorded
+ * (the lab kernel's and the hv's counted: one instruction each on the lab's clock). */
 static void read_split(struct model_cell *c, json_t *split)
 {
 	json_t *per_op = json_object_get(split, "instructions_per_op");
@@ -47,6 +48,7 @@ static void read_split(struct model_cell *c, json_t *split)
 	json_t *bytes = json_object_get(split, "rep_bytes_per_op");
 	c->have_rep = json_is_object(iter) && json_is_object(bytes);
 	c->rep_iter = num_or0(iter, "total");
+	c->host_rep = num_or0(iter, "host_kernel") + num_or0(iter, "hv");
 	c->rep_bytes = num_or0(bytes, "total");
 }
 

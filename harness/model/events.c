@@ -59,7 +59,6 @@ static double madvised(json_t *r)
 #define HV(f)	"hv_paging_per_op." f
 #define HC(f)	"hypercalls_per_op." f
 #define PV(f)	"pvmmu_per_op." f
-#define REP(f)	"split.rep_iterations_per_op." f
 
 const struct event_def events[NEV] = {
     [EV_HV_EXIT] = {"hv_exit", "exit to the hv", {NULL}, hv_exits},
@@ -69,9 +68,6 @@ const struct event_def events[NEV] = {
     [EV_HOST_FAULT] = {"host_fault",
 		       "host page fault (the hv process, KVM's for it)",
 		       {"host_faults_per_op.minor", "host_faults_per_op.major"}},
-    [EV_HOST_REP] = {"host_rep",
-		     "rep string iteration (host kernel, hv)",
-		     {REP("host_kernel"), REP("hv")}},
     [EV_UFFD] = {"uffd", "uffd page (hv thread)", {HV("lazy_pages_copied"), HV("lazy_zero_pages")}},
     [EV_UFFD_FAULT] = {"uffd_fault",
 		       "uffd fault (the hv thread woken)",

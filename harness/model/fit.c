@@ -1,14 +1,17 @@
 /* fit.c: each lab platform's per-event instruction costs, fitted; leave-one-out predictions. */
 /*
  * On the lab's instruction clock a cell's measured instructions per operation t is
- *   t = guest + sum_e n_e * C_e
+ *   t = guest + rep + sum_e n_e * C_e
  * guest: the guest's own instructions per op, counted by the split (kernel and programs);
+ * rep: the lab kernel's and the hv's rep string iterations per op, counted by the split (icount
+ * counts each iteration as one instruction, so they cost exactly 1 and are not fitted);
  * n_e: the events of the cell counted per op by its record; C_e: instructions per event, one
  * set per lab platform, global to its cells, fitted by non-negative least squares of the
  * relative error. Only events some cell of the platform counts get a cost, and at most a third
  * as many costs as cells are fitted (else none). Each cell is predicted from costs fitted
- * without it: it contributes only its counts and guest instructions, never its own time nor
- * its host or hv instructions. Cells on TCG's wall clock, or without a split, are not fitted.
+ * without it: it contributes only its counts, guest instructions and rep iterations, never its
+ * own time nor its host or hv instructions. Cells on TCG's wall clock, or without a split, are not
+ * fitted.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -17,7 +20,7 @@
 
 double cell_model(const struct model_cell *c, const double cost[NEV])
 {
-	double sum = c->guest;
+	double sum = c->guest + c->host_rep;
 	for (int k = 0; k < NEV; k++)
 		sum += c->n[k] * cost[k];
 	return sum;
@@ -42,7 +45,7 @@ static void fit_costs(const struct model *m, const struct plat *p, int skip, dou
 			continue;
 		for (int k = 0; k < cols; k++)
 			a[rows * cols + k] = c->n[idx[k]] / c->t;
-		b[rows++] = (c->t - c->guest) / c->t;
+		b[rows++] = (c->t - c->guest - c->host_rep) / c->t;
 	}
 	double x[NEV];
 	nnls(a, b, rows, cols, x);

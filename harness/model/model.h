@@ -17,8 +17,6 @@ enum event {
 	EV_TLB_FLUSH,  /* a TLB flush KVM performs for the vCPU (shadow: a root resync) */
 	EV_HOST_FAULT, /* a host page fault of the hv process (its own, KVM's for a vCPU, populate)
 			*/
-	EV_HOST_REP,   /* a rep string iteration of the host kernel or the hv (page zeroing, copies)
-			*/
 	EV_UFFD,       /* a page the hv's userfaultfd thread resolved (lazy fork) */
 	EV_UFFD_FAULT, /* a fault that woke that thread (missing or write-protect) */
 	EV_COPIED,     /* a page the hv copied at fork (copy policy) */
@@ -57,6 +55,7 @@ struct model_cell {
 	double exits;	 /* every exit per operation (to the hv and inside KVM) */
 	bool split;	 /* the record has a split (instructions by part) */
 	double guest;	 /* split: the guest's instructions per op (kernel and programs) */
+	double host_rep; /* split: the lab kernel's and the hv's rep string iterations per op */
 	double host, hv; /* split: the lab kernel's and the hv's instructions per op (shown only) */
 	bool have_rep;	 /* split: rep string iterations and bytes recorded */
 	bool traced;	 /* a --trace pass counted KVM's guest-entry re-reads */
