@@ -20,8 +20,9 @@ static const struct sweep sweeps[] = {
     {"forkstorm", NULL, "rss_kib", {64, 256, 1024, 4096, 16384, 65536}, {64, 1024, 16384}},
     {"forkstorm", "rss_kib=4096", "touch_pages", {1, 16, 256}, {16}},
     {"mmapchurn", NULL, "kib", {4, 16, 64, 256, 1024, 4096, 16384}, {4, 256, 4096}},
-    /* one page: a TLB flush by invlpg; 64 pages: past the guest's limit, a CR3 reload */
-    {"mprotect", NULL, "pages", {1, 64}, {1, 64}},
+    /* 1 and 8 pages: TLB flushes by invlpg; 64 and 512: past the guest's limit, a CR3 reload
+     * (two points on each side give the model a fixed and a per-page cost of each path) */
+    {"mprotect", NULL, "pages", {1, 8, 64, 512}, {1, 64}},
     /* concurrency: the hv gets one vCPU per copy or thread (copies=1 is the rss_kib=64 point) */
     {"forkstorm", NULL, "copies", {1, 2, 4}, {1, 2}},
     {"shootdown", NULL, "threads", {1, 2, 4}, {1, 2}},
