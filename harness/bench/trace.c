@@ -1,4 +1,4 @@
-/* trace.c: the --trace pass: exits per operation by hardware exit reason, KVM's guest reads. */
+/* trace.c: the --trace pass: exits per operation by hardware exit reason, KVM calls by kprobe. */
 /* Counted from the kvm:kvm_exit tracepoint, apart from the timed pass because tracing
  * perturbs timing: by `perf kvm stat` where perf can run (the hv runs under `perf kvm stat
  * record`, which counts that hv's exits only), else by a histogram trigger in tracefs (which
@@ -20,14 +20,23 @@
 #define KVM_EXIT    TRACEFS "/events/kvm/kvm_exit"
 #define HIST	    "hist:keys=isa,exit_reason:size=2048"
 #define HIST_METHOD "tracefs kvm:kvm_exit hist"
-/* KVM's reads of guest memory from its own context: under shadow paging, every guest page-table
- * entry it re-reads when it syncs an unsync shadow page (FNAME(sync_page), Linux 6.1). */
-#define READS_FN    "kvm_vcpu_read_guest_atomic"
 #define KPROBES	    TRACEFS "/kprobe_events"
-#define READS_PROBE "pagelab/guest_read"
-#define READS_EVENT TRACEFS "/events/" READS_PROBE
-#define READS_HIST  "hist:keys=common_type"
+#define PROBE_HIST  "hist:keys=common_type"
 #define PERF_METHOD "perf kvm stat"
+
+/* KVM functions whose calls a kprobe counts in the traced runs (each recorded as trace.KEY). */
+static const struct probe {
+	const char *key, *fn, *event; /* event: the kprobe's group/name */
+} probes[] = {
+    /* KVM's reads of guest memory from its own context: under shadow paging, every guest
+     * page-table entry it re-reads when it syncs an unsync shadow page (FNAME(sync_page),
+     * Linux 6.1) */
+    {"guest_reads", "kvm_vcpu_read_guest_atomic", "pagelab/guest_read"},
+    /* every leaf entry KVM builds for its shadow or NPT tables: at a fault, for the pages it
+     * maps ahead of it (pte prefetch, up to 8 per fault), when it syncs a shadow page */
+    {"sptes_made", "make_spte", "pagelab/make_spte"},
+};
+#define NPROBES (sizeof probes / sizeof probes[0])
 
 static char perf[4096];	     /* the perf program, when it can record kvm events here */
 static char perf_data[4200]; /* its recording, in the scratch folder */
@@ -255,41 +264,55 @@ static json_t *hist_count(const struct cell *c, run_once_fn run_once, long iters
 	return counts;
 }
 
-/* Removes the guest-read probe and its trigger (also those an interrupted run left). */
-static void reads_disarm(void)
+/* The tracefs path of file of probe p's event. */
+static void probe_path(const struct probe *p, const char *file, char *buf, size_t len)
 {
-	write_file(READS_EVENT "/trigger", false, "!" READS_HIST);
-	write_file(KPROBES, true, "-:" READS_PROBE);
+	snprintf(buf, len, TRACEFS "/events/%s/%s", p->event, file);
 }
 
-/* A kprobe on READS_FN with a hist trigger that counts its calls: 0, or -1 with the reason. */
-static int reads_arm(char *why, size_t len)
+/* Removes probe p and its trigger (also those an interrupted run left). */
+static void probe_disarm(const struct probe *p)
 {
+	char path[256], cmd[128];
+	probe_path(p, "trigger", path, sizeof path);
+	write_file(path, false, "!" PROBE_HIST);
+	snprintf(cmd, sizeof cmd, "-:%s", p->event);
+	write_file(KPROBES, true, cmd);
+}
+
+/* A kprobe on p's function with a hist trigger that counts its calls: 0, or -1 with the
+ * reason. */
+static int probe_arm(const struct probe *p, char *why, size_t len)
+{
+	char path[256], cmd[128];
 	if (access(KPROBES, F_OK) != 0) {
 		snprintf(why, len, "this kernel has no kprobe events (no " KPROBES ")");
 		return -1;
 	}
-	reads_disarm();
-	if (write_file(KPROBES, true, "p:" READS_PROBE " " READS_FN) != 0) {
-		snprintf(why, len, "cannot set a kprobe on " READS_FN " in " KPROBES ": %s",
+	probe_disarm(p);
+	snprintf(cmd, sizeof cmd, "p:%s %s", p->event, p->fn);
+	if (write_file(KPROBES, true, cmd) != 0) {
+		snprintf(why, len, "cannot set a kprobe on %s in " KPROBES ": %s", p->fn,
 			 strerror(errno));
 		return -1;
 	}
-	if (write_file(READS_EVENT "/trigger", false, READS_HIST) != 0) {
-		snprintf(why, len, "cannot set a hist trigger on " READS_PROBE ": %s",
+	probe_path(p, "trigger", path, sizeof path);
+	if (write_file(path, false, PROBE_HIST) != 0) {
+		snprintf(why, len, "cannot set a hist trigger on %s: %s", p->event,
 			 strerror(errno));
-		reads_disarm();
+		probe_disarm(p);
 		return -1;
 	}
 	return 0;
 }
 
-/* The probe's calls since it was armed ("    Hits: 123" among the histogram's totals), or
- * NAN with the reason. */
-static double reads_count(char *why, size_t len)
+/* Probe p's calls since it was armed ("    Hits: 123" among the histogram's totals), or NAN
+ * with the reason. */
+static double probe_count(const struct probe *p, char *why, size_t len)
 {
-	FILE *f = fopen(READS_EVENT "/hist", "r");
-	char line[256];
+	char path[128], line[256];
+	probe_path(p, "hist", path, sizeof path);
+	FILE *f = fopen(path, "r");
 	unsigned long long hits;
 	double n = NAN;
 	while (f && fgets(line, sizeof line, f))
@@ -298,40 +321,60 @@ static double reads_count(char *why, size_t len)
 	if (f)
 		fclose(f);
 	if (isnan(n))
-		snprintf(why, len, READS_EVENT "/hist has no totals");
+		snprintf(why, len, "%s has no totals", path);
 	return n;
 }
 
+/* ptefree's counts of resident pages that its range hypercalls change (hv --count-resident),
+ * recorded per op as NAME_per_op: the host frees the unmapped ones and changes the entries of
+ * the protected ones. */
+static const char *const resident_counts[] = {"unmapped_resident_pages",
+					      "protected_resident_pages"};
+
+/* Why each probe cannot count ("" while it can): the first failure stands for the cell. */
+typedef char probe_why[BENCH_ERR_MAX / 2];
+
 /* What one traced run of iters operations counted. */
 struct traced {
-	json_t *exits;	 /* by reason, the whole run (boot included) */
-	double reads;	 /* KVM's calls of READS_FN, the whole run; NAN when not counted */
-	double resident; /* ptefree: the resident pages its range hypercalls changed, per op */
+	json_t *exits;	       /* by reason, the whole run (boot included) */
+	double calls[NPROBES]; /* each probe's calls, the whole run; NAN when not counted */
+	json_t *resident;      /* ptefree: {NAME_per_op: count} of resident_counts; NULL: none */
 };
 
-/* One run of c with the counters on: the exits (NULL with the reason in err), KVM's guest
- * reads unless reads_why holds why they cannot be counted, and where the mode counts them
- * (hv --count-resident, which costs host instructions: never in the timed pass) the pages
- * found resident by range hypercalls. */
+/* One run of c with the counters on: the exits (NULL with the reason in err), the calls of
+ * each probe's function unless why holds the reason it cannot count them, and where the mode
+ * counts them (hv --count-resident, which costs host instructions: never in the timed pass)
+ * the pages found resident by range hypercalls. */
 static struct traced count_run(const struct cell *c, run_once_fn run_once, long iters,
-			       double timeout_s, char *err, size_t len, char *reads_why,
-			       size_t why_len)
+			       double timeout_s, char *err, size_t len, probe_why why[NPROBES])
 {
-	struct traced t = {NULL, NAN, NAN};
+	struct traced t = {.exits = NULL};
+	bool armed[NPROBES];
 	struct cell counted = *c;
 	counted.count_resident = hv_option_applies(hv_option("count-resident"), c->mode);
 	json_t *rec = json_object();
-	bool armed = !reads_why[0] && reads_arm(reads_why, why_len) == 0;
+	for (size_t i = 0; i < NPROBES; i++) {
+		t.calls[i] = NAN;
+		armed[i] = !why[i][0] && probe_arm(&probes[i], why[i], sizeof why[i]) == 0;
+	}
 	t.exits = perf[0] ? perf_count(&counted, run_once, iters, timeout_s, rec, err, len)
 			  : hist_count(&counted, run_once, iters, timeout_s, rec, err, len);
-	if (armed) {
-		t.reads = reads_count(reads_why, why_len);
-		reads_disarm();
+	for (size_t i = 0; i < NPROBES; i++)
+		if (armed[i]) {
+			t.calls[i] = probe_count(&probes[i], why[i], sizeof why[i]);
+			probe_disarm(&probes[i]);
+		}
+	json_t *paging = counted.count_resident ? json_object_get(rec, "hv_paging_per_op") : NULL;
+	for (size_t i = 0; paging && i < sizeof resident_counts / sizeof *resident_counts; i++) {
+		json_t *v = json_object_get(paging, resident_counts[i]);
+		char key[64];
+		snprintf(key, sizeof key, "%s_per_op", resident_counts[i]);
+		if (!json_is_number(v))
+			continue;
+		if (!t.resident)
+			t.resident = json_object();
+		json_object_set_new(t.resident, key, json_real(json_number_value(v)));
 	}
-	json_t *resident =
-	    json_object_get(json_object_get(rec, "hv_paging_per_op"), "range_resident_pages");
-	if (counted.count_resident && json_is_number(resident))
-		t.resident = json_number_value(resident);
 	if (!t.exits && !err[0])
 		snprintf(err, len, "traced run failed: %s",
 			 json_string_value(json_object_get(rec, "error")) ?: "no reason");
@@ -349,13 +392,15 @@ json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, doub
 	char err[BENCH_ERR_MAX] = "";
 	const char *method = perf[0] ? PERF_METHOD : HIST_METHOD;
 	long n = iters > 1 ? iters : 2;
-	char why[BENCH_ERR_MAX] = "";
-	struct traced one = count_run(c, run_once, 1, timeout_s, err, sizeof err, why, sizeof why);
-	struct traced many = {NULL, NAN, NAN};
+	probe_why why[NPROBES] = {""};
+	struct traced one = count_run(c, run_once, 1, timeout_s, err, sizeof err, why);
+	struct traced many = {.exits = NULL};
 	if (one.exits)
-		many = count_run(c, run_once, n, timeout_s, err, sizeof err, why, sizeof why);
+		many = count_run(c, run_once, n, timeout_s, err, sizeof err, why);
+	json_decref(one.resident);
 	if (!many.exits) {
 		json_decref(one.exits);
+		json_decref(many.resident);
 		return json_pack("{s:s, s:s}", "method", method, "error", err);
 	}
 	json_t *per_op = json_object(), *v;
@@ -365,14 +410,20 @@ json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, doub
 		double d = json_number_value(v) - json_number_value(json_object_get(one.exits, k));
 		json_object_set_new(per_op, k, json_real(d / (n - 1)));
 	}
-	json_t *reads = why[0] ? json_pack("{s:s, s:s}", "function", READS_FN, "error", why)
-			       : json_pack("{s:s, s:f, s:f, s:f}", "function", READS_FN, "run_of_1",
-					   one.reads, "run_of_n", many.reads, "per_op",
-					   (many.reads - one.reads) / (n - 1));
-	json_t *t = json_pack("{s:s, s:I, s:o, s:o, s:o, s:o}", "method", method, "iterations",
-			      (json_int_t)n, "exits_per_op", per_op, "run_of_1", one.exits,
-			      "run_of_n", many.exits, "guest_reads", reads);
-	if (!isnan(many.resident)) /* the hv's own count per op, of the run of n */
-		json_object_set_new(t, "range_resident_pages_per_op", json_real(many.resident));
+	json_t *t =
+	    json_pack("{s:s, s:I, s:o, s:o, s:o}", "method", method, "iterations", (json_int_t)n,
+		      "exits_per_op", per_op, "run_of_1", one.exits, "run_of_n", many.exits);
+	for (size_t i = 0; i < NPROBES; i++) {
+		const char *fn = probes[i].fn;
+		double a = one.calls[i], b = many.calls[i];
+		json_object_set_new(
+		    t, probes[i].key,
+		    why[i][0] ? json_pack("{s:s, s:s}", "function", fn, "error", why[i])
+			      : json_pack("{s:s, s:f, s:f, s:f}", "function", fn, "run_of_1", a,
+					  "run_of_n", b, "per_op", (b - a) / (n - 1)));
+	}
+	if (many.resident) /* the hv's own counts per op, of the run of n */
+		json_object_update(t, many.resident);
+	json_decref(many.resident);
 	return t;
 }

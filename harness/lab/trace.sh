@@ -8,7 +8,8 @@
 # must count 4 invlpg per operation, and page-fault exits within 0.5 of each other (a budget
 # of 0.1 s per repetition gives tens of operations, so one stray exit moves little). The
 # kprobe on kvm_vcpu_read_guest_atomic (KVM re-reading the guest's page-table entries) must
-# count reads in each run, the same per op in both. Each run record the bench writes, with its
+# count reads in each run, and the one on make_spte at least one shadow entry built per fresh
+# page, each the same per op in both. Each run record the bench writes, with its
 # trace, is checked against harness/run-record.schema.json. ptefree's traced runs count the
 # resident pages of its range hypercalls.
 # kvmtests: @npt=0 (where harness/kvmtests.sh runs it)
@@ -44,8 +45,9 @@ per_op() {
 json_num() {
 	tr -d ' \n' <"$dir/$1/results.json" 2>/dev/null | sed -n "s/.*$2\([0-9.e+-]*\).*/\1/p"
 }
-# The trace's guest_reads per op of method $1 (KVM's calls of kvm_vcpu_read_guest_atomic).
-guest_reads() { json_num "$1" '"guest_reads":{[^}]*"per_op":'; }
+# The trace's calls per op of kprobe $2 (guest_reads: kvm_vcpu_read_guest_atomic; sptes_made:
+# make_spte) by method $1.
+calls() { json_num "$1" "\"$2\":{[^}]*\"per_op\":"; }
 # True if the numbers $1 and $2 differ by at most $3.
 near() { awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { x = a - b; exit !(a != "" && b != "" && x <= d && -x <= d) }'; }
 
@@ -65,28 +67,34 @@ for method in tracefs perf; do
 		sed 's/^/    /' "$dir/$method.log"
 	invlpg=$(per_op $method invlpg)
 	check "$method: invlpg per op ${invlpg:-none} = $PAGES_PER_OP" near "$invlpg" $PAGES_PER_OP 0.01
-	reads=$(guest_reads $method)
+	reads=$(calls $method guest_reads)
 	check "$method: KVM's guest page-table reads per op (kprobe) ${reads:-none} > 0" \
 		awk -v a="$reads" 'BEGIN { exit !(a != "" && a > 0) }'
+	made=$(calls $method sptes_made)
+	check "$method: shadow entries KVM built per op (kprobe) ${made:-none} >= $PAGES_PER_OP" \
+		awk -v a="$made" -v b=$PAGES_PER_OP 'BEGIN { exit !(a != "" && a >= b) }'
 	pf=$(per_op $method pf_excp)
 	check "$method: pf_excp per op ${pf:-none} >= $PAGES_PER_OP" \
 		awk -v a="$pf" -v b=$PAGES_PER_OP 'BEGIN { exit !(a != "" && a >= b) }'
 done
 # ptefree: the traced runs count the resident pages its range hypercalls change (hv
 # --count-resident): mmapchurn kib=16 maps 4 fresh pages, touches them and unmaps them, so 4
-# per op; the timed run does not count them (0)
+# unmapped per op and none protected; the timed run does not count them (0)
 $BENCH --platforms host --modes ptefree --workloads mmapchurn:kib=16 --quick --budget 0.1 --trace \
 	--trace-method tracefs --calibration-exits 100 --out "$dir/resident" >"$dir/resident.log" 2>&1
 rc=$?
-traced=$(json_num resident '"range_resident_pages_per_op":')
-timed=$(json_num resident '"range_resident_pages":')
-check "ptefree mmapchurn kib=16: resident range pages per op traced ${traced:-none} = 4, timed ${timed:-none} = 0 (bench status $rc)" \
-	awk -v a="$traced" -v b="$timed" 'BEGIN { exit !(a == 4 && b == 0 && a != "" && b != "") }'
+traced=$(json_num resident '"unmapped_resident_pages_per_op":')
+timed=$(json_num resident '"unmapped_resident_pages":')
+prot=$(json_num resident '"protected_resident_pages_per_op":')
+check "ptefree mmapchurn kib=16: resident pages unmapped per op traced ${traced:-none} = 4, timed ${timed:-none} = 0, protected traced ${prot:-none} = 0 (bench status $rc)" \
+	awk -v a="$traced" -v b="$timed" -v c="$prot" 'BEGIN { exit !(a == 4 && b == 0 && c == 0 && a != "" && b != "" && c != "") }'
 if [ -d "$dir/perf" ]; then
 	a=$(per_op perf pf_excp) b=$(per_op tracefs pf_excp)
 	check "pf_excp per op: perf ${a:-none}, tracefs ${b:-none}, within 0.5" near "$a" "$b" 0.5
-	a=$(guest_reads perf) b=$(guest_reads tracefs)
-	check "guest reads per op: perf run ${a:-none}, tracefs run ${b:-none}, within 0.5" \
-		near "$a" "$b" 0.5
+	for probe in guest_reads sptes_made; do
+		a=$(calls perf $probe) b=$(calls tracefs $probe)
+		check "$probe per op: perf run ${a:-none}, tracefs run ${b:-none}, within 0.5" \
+			near "$a" "$b" 0.5
+	done
 fi
 exit $fail

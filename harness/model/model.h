@@ -23,15 +23,17 @@ enum event {
 	EV_PENDING,    /* a page a lazy fork left the child to share (write-protected) */
 	EV_HC_FORK, /* ptefree: a fork hypercall (as_fork; the as_create and as_destroy that go with
 		       it) */
-	EV_HC_RANGE,	   /* ptefree: a range hypercall (map, unmap, protect) */
-	EV_RANGE_PAGE,	   /* ptefree: a page a range hypercall covered */
-	EV_RANGE_RESIDENT, /* ptefree: a resident page a range hypercall changed (--trace pass) */
+	EV_HC_RANGE,	       /* ptefree: a range hypercall (map, unmap, protect) */
+	EV_RANGE_PAGE,	       /* ptefree: a page a range hypercall covered */
+	EV_UNMAPPED_RESIDENT,  /* ptefree: a resident page unmap (or a map over) freed (--trace) */
+	EV_PROTECTED_RESIDENT, /* ptefree: a resident page protect changed (--trace pass) */
 	EV_POPULATED,	   /* ptefree: a page the host backed at map (populate=write, madvise) */
 	EV_POPULATED_UFFD, /* ptefree: one backed through userfaultfd (a lazy child's window) */
 	EV_PV_UPDATE,	   /* pvmmu: a page-table update the hv validated and applied */
 	EV_PV_PIN,	   /* pvmmu: a page-table page pinned (all its entries validated) */
 	EV_PV_SYNC,	   /* pvmmu: a run of the hv's store routine on the vCPU */
 	EV_GUEST_READ,	   /* a guest page-table entry KVM re-read (shadow paging: unsync sync) */
+	EV_SPTE_MADE, /* a leaf shadow or NPT entry KVM built (at a fault, ahead of one, a sync) */
 	EV_EMULATE, /* an instruction KVM's x86 emulator ran (shadow: invlpg, page-table writes) */
 	EV_SP_NEW,  /* a shadow page KVM allocated (a guest table it starts to shadow) */
 	EV_SP_ZAP,  /* a shadow page KVM zapped */

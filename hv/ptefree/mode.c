@@ -110,7 +110,8 @@ static const struct counter_field fields[] = {
     COUNTER(struct ptefree_counts, range_pages),
     COUNTER(struct ptefree_counts, populated_pages),
     COUNTER(struct ptefree_counts, uffd_populated_pages),
-    COUNTER(struct ptefree_counts, range_resident_pages),
+    COUNTER(struct ptefree_counts, unmapped_resident_pages),
+    COUNTER(struct ptefree_counts, protected_resident_pages),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 

@@ -29,11 +29,11 @@ static bool any_mapped(const struct window *w, uint64_t first, uint64_t n)
 	return false;
 }
 
-/* With count_resident, counts the pages of a range the host has backed before a range
- * hypercall changes them: its host work goes by them, not by the pages it covers. mincore
+/* With count_resident, counts into *count the pages of a range the host has backed before a
+ * range hypercall changes them: its host work goes by them, not by the pages it covers. mincore
  * costs host instructions of its own, so the bench asks for it in its untimed --trace pass
  * only. */
-static int count_resident(struct ptefree *pf, int wi, uint64_t first, uint64_t n)
+static int count_resident(struct ptefree *pf, int wi, uint64_t first, uint64_t n, uint64_t *count)
 {
 	if (!pf->cfg.count_resident)
 		return 0;
@@ -41,7 +41,7 @@ static int count_resident(struct ptefree *pf, int wi, uint64_t first, uint64_t n
 		return host_failure("mincore of window %d pages %#llx+%#llx", wi,
 				    (unsigned long long)first, (unsigned long long)n);
 	for (uint64_t i = 0; i < n; i++)
-		pf->counts.range_resident_pages += pf->vec[i] & 1;
+		*count += pf->vec[i] & 1;
 	return 0;
 }
 
@@ -51,7 +51,7 @@ static int count_resident(struct ptefree *pf, int wi, uint64_t first, uint64_t n
 static int discard(struct ptefree *pf, int wi, uint64_t first, uint64_t n)
 {
 	struct window *w = &pf->w[wi];
-	int ret = count_resident(pf, wi, first, n);
+	int ret = count_resident(pf, wi, first, n, &pf->counts.unmapped_resident_pages);
 	if (ret == 0)
 		ret = set_host_prot(pf, wi, first, n, PROT_NONE, "mprotect (unmap)");
 	if (ret == 0 && pf->lazy)
@@ -158,7 +158,7 @@ static int64_t do_protect(struct ptefree *pf, const struct hc_args *a)
 		if (!(w->pages[i] & PAGE_MAPPED))
 			return -HC_EINVAL; /* like mprotect on a hole: the guest checks its VMAs */
 	uint8_t page = PAGE_MAPPED | (uint8_t)a->a3;
-	int ret = count_resident(pf, wi, first, n);
+	int ret = count_resident(pf, wi, first, n, &pf->counts.protected_resident_pages);
 	if (ret == 0)
 		ret = set_host_prot(pf, wi, first, n, host_prot(page), "mprotect (protect)");
 	if (ret < 0)

@@ -61,8 +61,9 @@ struct ptefree_counts {
 	uint64_t range_pages;	       /* pages map, unmap and protect hypercalls covered */
 	uint64_t populated_pages;      /* pages populate=write had the host back at map */
 	uint64_t uffd_populated_pages; /* of them, through userfaultfd (a lazy child's window) */
-	uint64_t range_resident_pages; /* pages unmap, protect and a map over a mapping found
-					* resident (count_resident only) */
+	/* with count_resident only, the pages found resident by unmap and a map over a mapping
+	 * (the host frees them) and by protect (the host changes their entries) */
+	uint64_t unmapped_resident_pages, protected_resident_pages;
 };
 void ptefree_counts_get(struct ptefree *pf, struct ptefree_counts *out);
 struct ptefree_kmem {

@@ -558,8 +558,9 @@ static void test_map_limit_lazy(void)
 	map_limit(FORK_LAZY);
 }
 
-/* count-resident: unmap, protect and a map over a mapping count the pages the host backed in
- * their range, by mincore, before they change them; without it nothing is counted. */
+/* count-resident: unmap and a map over a mapping (unmapped), and protect (protected), count the
+ * pages the host backed in their range, by mincore, before they change them; without it nothing
+ * is counted. */
 static void test_resident_pages(void)
 {
 	for (int on = 0; on <= 1; on++) {
@@ -574,10 +575,11 @@ static void test_resident_pages(void)
 		CHECK(hc(HC_UNMAP, p, 0, 8 * PAGE_SIZE, 0) == 0, "unmap");
 		struct ptefree_counts n;
 		ptefree_counts_get(ptefree_of(&g), &n);
-		/* protect 3, the map over pages 4..7 finds page 4, unmap finds 0 and 2 */
-		CHECK(n.range_resident_pages == (on ? 3u + 1 + 2 : 0u),
-		      "count-resident %s: %lu resident range pages", on ? "on" : "off",
-		      n.range_resident_pages);
+		/* protect finds 3, the map over pages 4..7 finds page 4, unmap finds 0 and 2 */
+		CHECK(n.protected_resident_pages == (on ? 3u : 0u) &&
+			  n.unmapped_resident_pages == (on ? 1u + 2 : 0u),
+		      "count-resident %s: %lu resident pages protected, %lu unmapped",
+		      on ? "on" : "off", n.protected_resident_pages, n.unmapped_resident_pages);
 		CHECK(n.range_pages == 8 + 8 + 4 + 8, "%lu range pages", n.range_pages);
 	}
 	count_resident = false;

@@ -1,6 +1,7 @@
 #!/bin/sh
 # model.sh: build/model on made-up results files whose instruction counts follow the model
-# exactly (exits, faults, uffd pages, range hypercall pages and their resident ones, host page
+# exactly (exits, faults, uffd pages, range hypercall pages and their resident ones unmapped and
+# protected, host page
 # faults, KVM's guest page-table reads, and host rep string iterations at one instruction each,
 # counted rather than fitted): the fit recovers every per-event cost of each lab platform and predicts every cell, left out, with 0% error (a cell
 # without a --trace pass is named); a cell's own time and host and hv instructions do not
@@ -25,7 +26,7 @@ fail() { echo "FAIL model: $1"; failed=1; }
 # iterations (8 bytes each), the pages populated through userfaultfd (all the cell's
 # populated pages: none with madvise, an event no cell counts then), the guest page-table
 # entries KVM re-read (the --trace pass's kprobe count) and the resident pages the range
-# hypercalls changed (the --trace pass's).
+# hypercalls unmapped and protected (the --trace pass's).
 run() {
 	printf '{"workload":"%s","params":"%s","mode":"%s","fork_policy_requested":"%s",' "$2" "$3" "$4" "$5"
 	mmu=${1#lab-}
@@ -35,7 +36,7 @@ run() {
 	printf '"kvm_stats_per_op":{"vcpu":{"pf_taken":%s}},"host_faults_per_op":{"minor":%s,"major":0},' "$9" "${17:-0}"
 	printf '"hv_paging_per_op":{"lazy_pages_copied":%s,"range_pages":%s,' "${11}" "${16:-0}"
 	printf '"populated_pages":%s,"uffd_populated_pages":%s},"hypercalls_per_op":{"nop":%s}' "${19:-0}" "${19:-0}" "$8"
-	[ -z "${20}" ] || printf ',"trace":{"method":"tracefs","guest_reads":{"function":"f","per_op":%s},"range_resident_pages_per_op":%s}' "${20}" "${21:-0}"
+	[ -z "${20}" ] || printf ',"trace":{"method":"tracefs","guest_reads":{"function":"f","per_op":%s},"unmapped_resident_pages_per_op":%s,"protected_resident_pages_per_op":%s}' "${20}" "${21:-0}" "${22:-0}"
 	[ -n "${12}" ] || { printf '}'; return; }
 	awk -v t="$7" -v g="${12}" -v hk="${13}" -v ri="${14}" -v rb="${15}" -v hr="${18:-0}" 'BEGIN {
 		printf ",\"split\":{\"instructions_per_op\":{\"guest_kernel\":%s,\"guest_user\":0,", g
@@ -47,26 +48,27 @@ run() {
 # lab cells: the same 30 made-up cells on each lab platform; instructions per event:
 # lab-npt hv exit 4000, page fault 3000, other in-KVM exit 2000, uffd page 30000, range
 # hypercall page 250, host page fault 3900, host rep string iteration 1, page populated through
-# userfaultfd 3300, guest entry re-read 500, resident range page 230; lab-shadow 3900, 6000,
-# 4000, 26000, 200, 3600, 1, 3100, 540, 210. t = guest + events. Cells 9, 18 and 27 have no rep
-# strings.
-cells() { # PLATFORM C_HV C_PF C_OTHER C_UFFD C_RANGE C_FAULT C_REP C_UPOP C_READ C_RES
+# userfaultfd 3300, guest entry re-read 500, resident page unmapped 230, protected 90;
+# lab-shadow 3900, 6000, 4000, 26000, 200, 3600, 1, 3100, 540, 210, 70. t = guest + events.
+# Cells 9, 18 and 27 have no rep strings.
+cells() { # PLATFORM C_HV C_PF C_OTHER C_UFFD C_RANGE C_FAULT C_REP C_UPOP C_READ C_RES C_PROT
 	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30; do
-		awk -v i=$i -v p=$1 -v a=$2 -v b=$3 -v c=$4 -v d=$5 -v e=$6 -v f=$7 -v h=$8 -v u=$9 -v r=${10} -v q=${11} 'BEGIN {
+		awk -v i=$i -v p=$1 -v a=$2 -v b=$3 -v c=$4 -v d=$5 -v e=$6 -v f=$7 -v h=$8 -v u=$9 -v r=${10} -v q=${11} -v s=${12} 'BEGIN {
 			hv = i % 3; pf = (i * 7) % 5; other = (i * 3) % 4; uffd = (i % 4 == 1) ? i : 0
 			range = (i * 5) % 7 * 16; fault = (i * 11) % 6; rep = (i * 13) % 9 * 512
 			upop = (i % 5 == 2) ? 8 * i : 0; reads = (i * 17) % 8 * 40; res = (i * 19) % 6 * 10
-			g = 1000 * i; t = g + hv * a + pf * b + other * c + uffd * d + range * e + fault * f + rep * h + upop * u + reads * r + res * q
-			print p, "w" i, t, hv, pf, other, uffd, g, 0.9 * (t - g), range, fault, rep, upop, reads, res }'
-	done | while read -r p w t hv pf other uffd g hk range fault rep upop reads res; do
-		run "$p" "$w" "" classic "" instructions "$t" "$hv" "$pf" "$other" "$uffd" "$g" "$hk" "" "" "$range" "$fault" "$rep" "$upop" "$reads" "$res"
+			prot = (i % 3 == 0) ? (i * 23) % 7 * 8 : 0
+			g = 1000 * i; t = g + hv * a + pf * b + other * c + uffd * d + range * e + fault * f + rep * h + upop * u + reads * r + res * q + prot * s
+			print p, "w" i, t, hv, pf, other, uffd, g, 0.9 * (t - g), range, fault, rep, upop, reads, res, prot }'
+	done | while read -r p w t hv pf other uffd g hk range fault rep upop reads res prot; do
+		run "$p" "$w" "" classic "" instructions "$t" "$hv" "$pf" "$other" "$uffd" "$g" "$hk" "" "" "$range" "$fault" "$rep" "$upop" "$reads" "$res" "$prot"
 		echo ,
 	done
 }
 doc() { # the body's extra runs on stdin
 	echo '{"schema":"pagelab-results/2","complete":true,"context":{},"runs":['
-	cells lab-npt 4000 3000 2000 30000 250 3900 1 3300 500 230
-	cells lab-shadow 3900 6000 4000 26000 200 3600 1 3100 540 210
+	cells lab-npt 4000 3000 2000 30000 250 3900 1 3300 500 230 90
+	cells lab-shadow 3900 6000 4000 26000 200 3600 1 3100 540 210 70
 	cat
 	echo '],"calibration":[{"platform":"lab-npt","status":"ok","in_kvm_exit_ns":20000}]}'
 }
@@ -119,8 +121,10 @@ for want in "lab-npt/exit to the hv=4.00k;" "lab-npt/in-KVM page fault=3.00k;" \
 	"lab-shadow/page backed at map through userfaultfd=3.10k;" \
 	"lab-npt/guest entry KVM re-read (kprobe, --trace pass)=500;" \
 	"lab-shadow/guest entry KVM re-read (kprobe, --trace pass)=540;" \
-	"lab-npt/resident page a range hypercall changed (--trace pass)=230;" \
-	"lab-shadow/resident page a range hypercall changed (--trace pass)=210;" \
+	"lab-npt/resident page an unmap freed (--trace pass)=230;" \
+	"lab-shadow/resident page an unmap freed (--trace pass)=210;" \
+	"lab-npt/resident page a protect changed (--trace pass)=90.0;" \
+	"lab-shadow/resident page a protect changed (--trace pass)=70.0;" \
 	"lab-npt/page the host backed at map (madvise)=-(nevercounted);" \
 	"lab-npt/pvmmu page-table update=-(nevercounted);"; do
 	case $costs in *"$want"*) ;; *) fail "costs: no '$want' in '$costs'"; continue ;; esac
@@ -133,7 +137,7 @@ errors=$(awk -F'|' 'NF == 12 && /^\| (w[0-9]+|proj) / { gsub(/[ +-]/, "", $11); 
 rows=$(awk -F'|' 'NF == 12 && /^\| (w[0-9]+|proj) /' "$tmp/out" | wc -l)
 [ "$errors" = "0.0% " ] || fail "left-out errors: '$errors', want 0.0% only"
 [ "$rows" = 61 ] && ! grep -q 'tcgcell\|nosplit' "$tmp/out" &&
-	grep -q '^| lab-npt | 30 | 9 | 0.0% | 0.0% | 0 | yes |$' "$tmp/out" &&
+	grep -q '^| lab-npt | 30 | 10 | 0.0% | 0.0% | 0 | yes |$' "$tmp/out" &&
 	grep -q "^1 of 61 fitted cells had no --trace pass" "$tmp/out" &&
 	pass "every cell left out is predicted exactly; TCG-clock cells and cells without a split stay out; the one without a trace pass is named" ||
 	fail "check rows: $rows (want 61), $(grep '^| lab-npt | 30' "$tmp/out")"
