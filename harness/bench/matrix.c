@@ -23,6 +23,9 @@ static const struct sweep sweeps[] = {
     /* 1 and 8 pages: TLB flushes by invlpg; 64 and 512: past the guest's limit, a CR3 reload
      * (two points on each side give the model a fixed and a per-page cost of each path) */
     {"mprotect", NULL, "pages", {1, 8, 64, 512}, {1, 64}},
+    /* a map of 4 MiB written at every 16th and 256th page: against mmapchurn's, its pages
+     * covered and backed move apart from its first touches */
+    {"mmapsparse", "kib=4096", "stride", {16, 256}, {16}},
     /* concurrency: the hv gets one vCPU per copy or thread (copies=1 is the rss_kib=64 point) */
     {"forkstorm", NULL, "copies", {1, 2, 4}, {1, 2}},
     {"shootdown", NULL, "threads", {1, 2, 4}, {1, 2}},

@@ -20,7 +20,7 @@ static const struct {
 	const char *name, *workloads; /* workloads: space-separated, each between spaces */
 } classes[] = {
     {"fork", " forkstorm forkexec "},
-    {"map and unmap", " mmapchurn mprotect shootdown "},
+    {"map and unmap", " mmapchurn mmapsparse mprotect shootdown "},
     {"first touch", " pagefault "},
     {"kernel memory", " kalloc "},
 };
