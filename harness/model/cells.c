@@ -76,6 +76,7 @@ static void read_cell(struct model_cell *c, json_t *r)
 	json_t *v;
 	json_object_foreach(hc, k, v) if (strcmp(k, "mark")) c->hc += rec_number(v);
 	c->copied = num_or0(paging, "fork_pages_copied") + num_or0(paging, "lazy_pages_copied");
+	c->covered = num_or0(paging, "range_pages");
 	c->rss_kib = rec_number(json_object_get(json_object_get(r, "host_rss_kib"), "after"));
 	read_split(c, json_object_get(r, "split"));
 	json_t *reads = json_object_get(json_object_get(r, "trace"), "guest_reads");

@@ -80,7 +80,6 @@ const struct event_def events[NEV] = {
     [EV_HC_RANGE] = {"hc_range",
 		     "range hypercall (map, unmap, protect)",
 		     {HC("map"), HC("unmap"), HC("protect")}},
-    [EV_RANGE_PAGE] = {"range_page", "page a range hypercall covered", {HV("range_pages")}},
     [EV_UNMAPPED_RESIDENT] = {"unmapped_resident",
 			      "resident page an unmap freed (--trace pass)",
 			      {"trace.unmapped_resident_pages_per_op"}},

@@ -24,7 +24,6 @@ enum event {
 	EV_HC_FORK, /* ptefree: a fork hypercall (as_fork; the as_create and as_destroy that go with
 		       it) */
 	EV_HC_RANGE,	       /* ptefree: a range hypercall (map, unmap, protect) */
-	EV_RANGE_PAGE,	       /* ptefree: a page a range hypercall covered */
 	EV_UNMAPPED_RESIDENT,  /* ptefree: a resident page unmap (or a map over) freed (--trace) */
 	EV_PROTECTED_RESIDENT, /* ptefree: a resident page protect changed (--trace pass) */
 	EV_POPULATED,	   /* ptefree: a page the host backed at map (populate=write, madvise) */
@@ -64,9 +63,10 @@ struct model_cell {
 	double rep_iter, rep_bytes; /* per op, every part together */
 	double hc;		    /* hypercalls per op (the measurement's marks left out) */
 	double copied;		    /* pages the hv copied per op (fork and lazy copies) */
-	double rss_kib;		    /* the hv's host RSS after the run */
-	bool fitted;		    /* a lab cell on the instruction clock with a split */
-	double pred;		    /* its instructions per op predicted with itself left out */
+	double covered; /* ptefree: pages its range hypercalls covered per op (no event: below) */
+	double rss_kib; /* the hv's host RSS after the run */
+	bool fitted;	/* a lab cell on the instruction clock with a split */
+	double pred;	/* its instructions per op predicted with itself left out */
 };
 
 struct plat {

@@ -3,12 +3,14 @@
 #include <string.h>
 #include "model.h"
 
+/* The error in percent, signed ("+0.0%", never "-0.0%", when it rounds to nothing). */
 static const char *fmt_err(double pred, double t, char *buf, size_t len)
 {
+	double e = 100 * (pred - t) / t;
 	if (isnan(pred))
 		snprintf(buf, len, "-");
 	else
-		snprintf(buf, len, "%+.1f%%", 100 * (pred - t) / t);
+		snprintf(buf, len, "%+.1f%%", fabs(e) < 0.05 ? 0.0 : e);
 	return buf;
 }
 
@@ -174,15 +176,16 @@ void write_values(const struct model *m, FILE *f)
 }
 
 /* A value asked for by name in the write-up, computed from the cells: "t W P S PLAT" (median
- * time per op), "n EVENT W P S PLAT" (events per op; EVENT an event key, "exits" for all
- * exits, "hc" for hypercalls, "copied" for pages the hv copied) or "rss W P S PLAT" (the hv's
- * RSS after the run), where P is the params ("-" for none) and S the series ("classic",
- * "ptefree/lazy"). NULL when the query is malformed or names no cell. */
+ * time per op), "err W P S PLAT" (the model's left-out error), "n EVENT W P S PLAT" (events
+ * per op; EVENT an event key, "exits" for all exits, "hc" for hypercalls, "copied" for pages
+ * the hv copied, "covered" for pages ptefree's range hypercalls covered) or "rss W P S PLAT"
+ * (the hv's RSS after the run), where P is the params ("-" for none) and S the series
+ * ("classic", "ptefree/lazy"). NULL when the query is malformed or names no cell. */
 const char *model_value(const struct model *m, const char *query, char *buf, size_t len)
 {
 	char what[16], ev[32] = "", w[64], params[128], series[64], plat[64];
 	int n = sscanf(query, "%15s", what);
-	if (n == 1 && (!strcmp(what, "t") || !strcmp(what, "rss")))
+	if (n == 1 && (!strcmp(what, "t") || !strcmp(what, "rss") || !strcmp(what, "err")))
 		n = sscanf(query, "%*s %63s %127s %63s %63s", w, params, series, plat) == 4;
 	else if (n == 1 && !strcmp(what, "n"))
 		n = sscanf(query, "n %31s %63s %127s %63s %63s", ev, w, params, series, plat) == 5;
@@ -201,14 +204,17 @@ const char *model_value(const struct model *m, const char *query, char *buf, siz
 	if (!strcmp(what, "t"))
 		return !strcmp(c->clock, "instructions") ? fmt_count(c->t, buf, len)
 							 : fmt_ns(c->t, buf, len);
+	if (!strcmp(what, "err"))
+		return isnan(c->pred) ? NULL : fmt_err(c->pred, c->t, buf, len);
 	if (!strcmp(what, "rss")) {
 		snprintf(buf, len, "%.1f MiB", c->rss_kib / 1024);
 		return isnan(c->rss_kib) ? NULL : buf;
 	}
-	double v = !strcmp(ev, "hc")	   ? c->hc
-		   : !strcmp(ev, "copied") ? c->copied
-		   : !strcmp(ev, "exits")  ? c->exits
-					   : NAN;
+	double v = !strcmp(ev, "hc")	    ? c->hc
+		   : !strcmp(ev, "copied")  ? c->copied
+		   : !strcmp(ev, "covered") ? c->covered
+		   : !strcmp(ev, "exits")   ? c->exits
+					    : NAN;
 	for (int k = 0; k < NEV; k++)
 		if (!strcmp(ev, events[k].key))
 			v = c->n[k];
