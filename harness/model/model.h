@@ -63,7 +63,7 @@ struct model_cell {
 	double rep_iter, rep_bytes; /* per op, every part together */
 	double hc;		    /* hypercalls per op (the measurement's marks left out) */
 	double copied;		    /* pages the hv copied per op (fork and lazy copies) */
-	double covered; /* ptefree: pages its range hypercalls covered per op (no event: below) */
+	double covered; /* ptefree: pages its range hypercalls covered per op (shown, no event) */
 	double rss_kib; /* the hv's host RSS after the run */
 	bool fitted;	/* a lab cell on the instruction clock with a split */
 	double pred;	/* its instructions per op predicted with itself left out */
