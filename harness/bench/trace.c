@@ -24,17 +24,21 @@
 #define PROBE_HIST  "hist:keys=common_type"
 #define PERF_METHOD "perf kvm stat"
 
-/* KVM functions whose calls a kprobe counts in the traced runs (each recorded as trace.KEY). */
+/* KVM functions whose calls a kprobe counts in the traced runs, and KVM tracepoints whose hits
+ * it counts (fn NULL), each recorded as trace.KEY. */
 static const struct probe {
-	const char *key, *fn, *event; /* event: the kprobe's group/name */
+	const char *key, *fn, *event; /* event: the kprobe's group/name, or the tracepoint's */
 } probes[] = {
-    /* KVM's reads of guest memory from its own context: under shadow paging, every guest
-     * page-table entry it re-reads when it syncs an unsync shadow page (FNAME(sync_page),
-     * Linux 6.1) */
+    /* KVM's reads of guest memory from its own context: under shadow paging, at each fault
+     * the guest entries its walk used, re-read to see whether the guest changed them
+     * (FNAME(gpte_changed), Linux 6.1), and each entry of an unsync shadow page it syncs
+     * (FNAME(sync_page)) */
     {"guest_reads", "kvm_vcpu_read_guest_atomic", "pagelab/guest_read"},
     /* every leaf entry KVM builds for its shadow or NPT tables: at a fault, for the pages it
      * maps ahead of it (pte prefetch, up to 8 per fault), when it syncs a shadow page */
     {"sptes_made", "make_spte", "pagelab/make_spte"},
+    /* each shadow page KVM syncs (an unsync one, at a CR3 load or a flush: kvm_sync_page) */
+    {"pages_synced", NULL, "kvmmmu/kvm_mmu_sync_page"},
 };
 #define NPROBES (sizeof probes / sizeof probes[0])
 
@@ -270,28 +274,29 @@ static void probe_path(const struct probe *p, const char *file, char *buf, size_
 	snprintf(buf, len, TRACEFS "/events/%s/%s", p->event, file);
 }
 
-/* Removes probe p and its trigger (also those an interrupted run left). */
+/* Removes probe p's trigger and kprobe (also those an interrupted run left). */
 static void probe_disarm(const struct probe *p)
 {
 	char path[256], cmd[128];
 	probe_path(p, "trigger", path, sizeof path);
 	write_file(path, false, "!" PROBE_HIST);
 	snprintf(cmd, sizeof cmd, "-:%s", p->event);
-	write_file(KPROBES, true, cmd);
+	if (p->fn)
+		write_file(KPROBES, true, cmd);
 }
 
-/* A kprobe on p's function with a hist trigger that counts its calls: 0, or -1 with the
- * reason. */
+/* A kprobe on p's function (none for a tracepoint) with a hist trigger that counts its hits:
+ * 0, or -1 with the reason. */
 static int probe_arm(const struct probe *p, char *why, size_t len)
 {
 	char path[256], cmd[128];
-	if (access(KPROBES, F_OK) != 0) {
+	if (p->fn && access(KPROBES, F_OK) != 0) {
 		snprintf(why, len, "this kernel has no kprobe events (no " KPROBES ")");
 		return -1;
 	}
 	probe_disarm(p);
-	snprintf(cmd, sizeof cmd, "p:%s %s", p->event, p->fn);
-	if (write_file(KPROBES, true, cmd) != 0) {
+	snprintf(cmd, sizeof cmd, "p:%s %s", p->event, p->fn ? p->fn : "");
+	if (p->fn && write_file(KPROBES, true, cmd) != 0) {
 		snprintf(why, len, "cannot set a kprobe on %s in " KPROBES ": %s", p->fn,
 			 strerror(errno));
 		return -1;
@@ -414,7 +419,7 @@ json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, doub
 	    json_pack("{s:s, s:I, s:o, s:o, s:o}", "method", method, "iterations", (json_int_t)n,
 		      "exits_per_op", per_op, "run_of_1", one.exits, "run_of_n", many.exits);
 	for (size_t i = 0; i < NPROBES; i++) {
-		const char *fn = probes[i].fn;
+		const char *fn = probes[i].fn ? probes[i].fn : probes[i].event;
 		double a = one.calls[i], b = many.calls[i];
 		json_object_set_new(
 		    t, probes[i].key,

@@ -8,10 +8,11 @@
 # must count 4 invlpg per operation, and page-fault exits within 0.5 of each other (a budget
 # of 0.1 s per repetition gives tens of operations, so one stray exit moves little). The
 # kprobe on kvm_vcpu_read_guest_atomic (KVM re-reading the guest's page-table entries) must
-# count reads in each run, and the one on make_spte at least one shadow entry built per fresh
-# page, each the same per op in both. Each run record the bench writes, with its
-# trace, is checked against harness/run-record.schema.json. ptefree's traced runs count the
-# resident pages of its range hypercalls.
+# count reads in each run, the one on make_spte at least one shadow entry built per fresh page,
+# and the kvm_mmu_sync_page tracepoint must give a count (this cell syncs none), each the same
+# per op in both. Each run record the bench writes, with its trace, is checked against
+# harness/run-record.schema.json. ptefree's traced runs count the resident pages of its range
+# hypercalls.
 # kvmtests: @npt=0 (where harness/kvmtests.sh runs it)
 TEST=trace
 . harness/check.sh
@@ -46,7 +47,7 @@ json_num() {
 	tr -d ' \n' <"$dir/$1/results.json" 2>/dev/null | sed -n "s/.*$2\([0-9.e+-]*\).*/\1/p"
 }
 # The trace's calls per op of kprobe $2 (guest_reads: kvm_vcpu_read_guest_atomic; sptes_made:
-# make_spte) by method $1.
+# make_spte; pages_synced: the kvm_mmu_sync_page tracepoint) by method $1.
 calls() { json_num "$1" "\"$2\":{[^}]*\"per_op\":"; }
 # True if the numbers $1 and $2 differ by at most $3.
 near() { awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { x = a - b; exit !(a != "" && b != "" && x <= d && -x <= d) }'; }
@@ -73,6 +74,9 @@ for method in tracefs perf; do
 	made=$(calls $method sptes_made)
 	check "$method: shadow entries KVM built per op (kprobe) ${made:-none} >= $PAGES_PER_OP" \
 		awk -v a="$made" -v b=$PAGES_PER_OP 'BEGIN { exit !(a != "" && a >= b) }'
+	synced=$(calls $method pages_synced)
+	check "$method: shadow pages KVM synced per op (tracepoint) counted: ${synced:-none}" \
+		awk -v a="$synced" 'BEGIN { exit !(a != "" && a >= 0) }'
 	pf=$(per_op $method pf_excp)
 	check "$method: pf_excp per op ${pf:-none} >= $PAGES_PER_OP" \
 		awk -v a="$pf" -v b=$PAGES_PER_OP 'BEGIN { exit !(a != "" && a >= b) }'
@@ -91,7 +95,7 @@ check "ptefree mmapchurn kib=16: resident pages unmapped per op traced ${traced:
 if [ -d "$dir/perf" ]; then
 	a=$(per_op perf pf_excp) b=$(per_op tracefs pf_excp)
 	check "pf_excp per op: perf ${a:-none}, tracefs ${b:-none}, within 0.5" near "$a" "$b" 0.5
-	for probe in guest_reads sptes_made; do
+	for probe in guest_reads sptes_made pages_synced; do
 		a=$(calls perf $probe) b=$(calls tracefs $probe)
 		check "$probe per op: perf run ${a:-none}, tracefs run ${b:-none}, within 0.5" \
 			near "$a" "$b" 0.5
