@@ -2,6 +2,8 @@
 #include <string.h>
 #include "mode.h"
 
+const struct choice choice_off_on[] = {{"off", 0}, {"on", 1}, {0}};
+
 /* The linker collects every HV_MODE() into this section and brackets it with these. */
 extern const struct hv_mode __start_hv_modes[];
 extern const struct hv_mode __stop_hv_modes[];

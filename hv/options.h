@@ -46,6 +46,7 @@ struct choice {
 	const char *name;
 	int value;
 };
+extern const struct choice choice_off_on[]; /* "off" 0, "on" 1: the modes' switches (mode.c) */
 /* The runs an option applies to (a mode's own options: guest runs of that mode only). */
 #define RUN_GUEST     (1u << 0)
 #define RUN_CALIBRATE (1u << 1)

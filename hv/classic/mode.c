@@ -7,9 +7,8 @@ static struct {
 	int free_report; /* 0 or 1 */
 } config;
 
-static const struct choice on_off[] = {{"off", 0}, {"on", 1}, {0}};
 static const struct hv_option options[] = {
-    OPTION_CHOICE("free-report", offsetof(typeof(config), free_report), on_off, "R",
+    OPTION_CHOICE("free-report", offsetof(typeof(config), free_report), choice_off_on, "R",
 		  "on (the guest reports free 2 MiB blocks, the hv gives\n"
 		  "                   them back to the host) or off (default off)"),
     {0},

@@ -18,7 +18,6 @@ static struct {
 
 static const struct choice fork_policies[] = {{"copy", FORK_COPY}, {"lazy", FORK_LAZY}, {0}};
 static const struct choice populates[] = {{"none", POPULATE_NONE}, {"write", POPULATE_WRITE}, {0}};
-static const struct choice off_on[] = {{"off", 0}, {"on", 1}, {0}};
 static const struct hv_option options[] = {
     OPTION_NUMBER("windows", C(windows), 1, 4096, "N",
 		  "address-space windows = live processes (default 16)"),
@@ -27,7 +26,7 @@ static const struct hv_option options[] = {
     OPTION_CHOICE("populate", C(populate), populates, "P",
 		  "none (pages backed at first touch) or write (map backs\n"
 		  "                   writable pages at once; default write)"),
-    OPTION_CHOICE("count-resident", C(count_resident), off_on, "C",
+    OPTION_CHOICE("count-resident", C(count_resident), choice_off_on, "C",
 		  "on: count the resident pages range hypercalls change\n"
 		  "                   (mincore, host instructions of its own; default off)"),
     OPTION_NUMBER("kmem-boot-mib", C(kmem_boot_mib), 1, (long)(KERNEL_MAX_MEM / MIB), "K",
