@@ -295,11 +295,13 @@ static int probe_arm(const struct probe *p, char *why, size_t len)
 		return -1;
 	}
 	probe_disarm(p);
-	snprintf(cmd, sizeof cmd, "p:%s %s", p->event, p->fn ? p->fn : "");
-	if (p->fn && write_file(KPROBES, true, cmd) != 0) {
-		snprintf(why, len, "cannot set a kprobe on %s in " KPROBES ": %s", p->fn,
-			 strerror(errno));
-		return -1;
+	if (p->fn) {
+		snprintf(cmd, sizeof cmd, "p:%s %s", p->event, p->fn);
+		if (write_file(KPROBES, true, cmd) != 0) {
+			snprintf(why, len, "cannot set a kprobe on %s in " KPROBES ": %s", p->fn,
+				 strerror(errno));
+			return -1;
+		}
 	}
 	probe_path(p, "trigger", path, sizeof path);
 	if (write_file(path, false, PROBE_HIST) != 0) {
