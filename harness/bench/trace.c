@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "bench.h"
@@ -25,22 +26,34 @@
 #define PERF_METHOD "perf kvm stat"
 
 /* KVM functions whose calls a kprobe counts in the traced runs, and KVM tracepoints whose hits
- * it counts (fn NULL), each recorded as trace.KEY. */
+ * it counts (fn NULL), each recorded as trace.KEY; a probe with args records those arguments
+ * and counts only the calls whose arguments pass filter (hist trigger syntax). */
 static const struct probe {
 	const char *key, *fn, *event; /* event: the kprobe's group/name, or the tracepoint's */
+	const char *args, *filter;
 } probes[] = {
     /* KVM's reads of guest memory from its own context: under shadow paging, at each fault
      * the guest entries its walk used, re-read to see whether the guest changed them
      * (FNAME(gpte_changed), Linux 6.1), and each entry of an unsync shadow page it syncs
      * (FNAME(sync_page)) */
-    {"guest_reads", "kvm_vcpu_read_guest_atomic", "pagelab/guest_read"},
+    {"guest_reads", "kvm_vcpu_read_guest_atomic", "pagelab/guest_read", NULL, NULL},
     /* every leaf entry KVM builds for its shadow or NPT tables: at a fault, for the pages it
      * maps ahead of it (pte prefetch, up to 8 per fault), when it syncs a shadow page */
-    {"sptes_made", "make_spte", "pagelab/make_spte"},
+    {"sptes_made", "make_spte", "pagelab/make_spte", NULL, NULL},
+    /* of those, the ones a sync rebuilds (FNAME(sync_page) passes can_unsync false, the only
+     * caller that does) and the ones a fault maps ahead (prefetch true, can_unsync true):
+     * Linux 6.1's make_spte(vcpu, sp, slot, pte_access, gfn, pfn, old_spte, prefetch,
+     * can_unsync, host_writable, new_spte) */
+    {"sptes_synced", "make_spte", "pagelab/make_spte_sync", "can_unsync=$arg9:u8",
+     "can_unsync == 0"},
+    {"sptes_prefetched", "make_spte", "pagelab/make_spte_prefetch",
+     "prefetch=$arg8:u8 can_unsync=$arg9:u8", "prefetch == 1 && can_unsync == 1"},
     /* each shadow page KVM syncs (an unsync one, at a CR3 load or a flush: kvm_sync_page) */
-    {"pages_synced", NULL, "kvmmmu/kvm_mmu_sync_page"},
+    {"pages_synced", NULL, "kvmmmu/kvm_mmu_sync_page", NULL, NULL},
 };
-#define NPROBES (sizeof probes / sizeof probes[0])
+/* The kernel whose make_spte arguments the filtered probes read ("6.1." begins its release) */
+#define PROBE_ARGS_KERNEL "6.1."
+#define NPROBES		  (sizeof probes / sizeof probes[0])
 
 static char perf[4096];	     /* the perf program, when it can record kvm events here */
 static char perf_data[4200]; /* its recording, in the scratch folder */
@@ -274,12 +287,20 @@ static void probe_path(const struct probe *p, const char *file, char *buf, size_
 	snprintf(buf, len, TRACEFS "/events/%s/%s", p->event, file);
 }
 
+/* Probe p's hist trigger, "!" before it to remove it. */
+static void probe_trigger(const struct probe *p, const char *prefix, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s" PROBE_HIST "%s%s", prefix, p->filter ? " if " : "",
+		 p->filter ? p->filter : "");
+}
+
 /* Removes probe p's trigger and kprobe (also those an interrupted run left). */
 static void probe_disarm(const struct probe *p)
 {
 	char path[256], cmd[128];
 	probe_path(p, "trigger", path, sizeof path);
-	write_file(path, false, "!" PROBE_HIST);
+	probe_trigger(p, "!", cmd, sizeof cmd);
+	write_file(path, false, cmd);
 	snprintf(cmd, sizeof cmd, "-:%s", p->event);
 	if (p->fn)
 		write_file(KPROBES, true, cmd);
@@ -290,13 +311,22 @@ static void probe_disarm(const struct probe *p)
 static int probe_arm(const struct probe *p, char *why, size_t len)
 {
 	char path[256], cmd[128];
+	struct utsname u;
 	if (p->fn && access(KPROBES, F_OK) != 0) {
 		snprintf(why, len, "this kernel has no kprobe events (no " KPROBES ")");
 		return -1;
 	}
+	if (p->args && (uname(&u) != 0 ||
+			strncmp(u.release, PROBE_ARGS_KERNEL, sizeof PROBE_ARGS_KERNEL - 1) != 0)) {
+		snprintf(why, len,
+			 "reads %s's arguments where Linux " PROBE_ARGS_KERNEL
+			 "x has them; this kernel is %s",
+			 p->fn, u.release);
+		return -1;
+	}
 	probe_disarm(p);
 	if (p->fn) {
-		snprintf(cmd, sizeof cmd, "p:%s %s", p->event, p->fn);
+		snprintf(cmd, sizeof cmd, "p:%s %s %s", p->event, p->fn, p->args ? p->args : "");
 		if (write_file(KPROBES, true, cmd) != 0) {
 			snprintf(why, len, "cannot set a kprobe on %s in " KPROBES ": %s", p->fn,
 				 strerror(errno));
@@ -304,7 +334,8 @@ static int probe_arm(const struct probe *p, char *why, size_t len)
 		}
 	}
 	probe_path(p, "trigger", path, sizeof path);
-	if (write_file(path, false, PROBE_HIST) != 0) {
+	probe_trigger(p, "", cmd, sizeof cmd);
+	if (write_file(path, false, cmd) != 0) {
 		snprintf(why, len, "cannot set a hist trigger on %s: %s", p->event,
 			 strerror(errno));
 		probe_disarm(p);
@@ -423,11 +454,13 @@ json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, doub
 	for (size_t i = 0; i < NPROBES; i++) {
 		const char *fn = probes[i].fn ? probes[i].fn : probes[i].event;
 		double a = one.calls[i], b = many.calls[i];
-		json_object_set_new(
-		    t, probes[i].key,
-		    why[i][0] ? json_pack("{s:s, s:s}", "function", fn, "error", why[i])
-			      : json_pack("{s:s, s:f, s:f, s:f}", "function", fn, "run_of_1", a,
-					  "run_of_n", b, "per_op", (b - a) / (n - 1)));
+		json_t *calls = why[i][0]
+				    ? json_pack("{s:s, s:s}", "function", fn, "error", why[i])
+				    : json_pack("{s:s, s:f, s:f, s:f}", "function", fn, "run_of_1",
+						a, "run_of_n", b, "per_op", (b - a) / (n - 1));
+		if (probes[i].filter)
+			json_object_set_new(calls, "filter", json_string(probes[i].filter));
+		json_object_set_new(t, probes[i].key, calls);
 	}
 	if (many.resident) /* the hv's own counts per op, of the run of n */
 		json_object_update(t, many.resident);

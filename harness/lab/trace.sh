@@ -9,8 +9,11 @@
 # of 0.1 s per repetition gives tens of operations, so one stray exit moves little). The
 # kprobe on kvm_vcpu_read_guest_atomic (KVM re-reading the guest's page-table entries) must
 # count reads in each run, the one on make_spte at least one shadow entry built per fresh page,
-# and the kvm_mmu_sync_page tracepoint must give a count (this cell syncs none), each the same
-# per op in both. Each run record the bench writes, with its trace, is checked against
+# of which none rebuilt at a sync (the filtered kprobes), and the kvm_mmu_sync_page tracepoint
+# must give a count (this cell syncs none), each the same per op in both. pvmmu's first touch
+# syncs the leaf table its store routine wrote (one page per op) and rebuilds its entries: at
+# least one per page synced, no more than KVM built in all. ptefree's first touch faults once
+# per 8 pages and KVM maps the other 7 ahead (its pte prefetch): 7/8 built ahead per op of 1. Each run record the bench writes, with its trace, is checked against
 # harness/run-record.schema.json. ptefree's traced runs count the resident pages of its range
 # hypercalls.
 # kvmtests: @npt=0 (where harness/kvmtests.sh runs it)
@@ -74,6 +77,9 @@ for method in tracefs perf; do
 	made=$(calls $method sptes_made)
 	check "$method: shadow entries KVM built per op (kprobe) ${made:-none} >= $PAGES_PER_OP" \
 		awk -v a="$made" -v b=$PAGES_PER_OP 'BEGIN { exit !(a != "" && a >= b) }'
+	resynced=$(calls $method sptes_synced) ahead=$(calls $method sptes_prefetched)
+	check "$method: of them, rebuilt at a sync ${resynced:-none} = 0, built ahead of a fault ${ahead:-none} counted (filtered kprobes)" \
+		awk -v a="$resynced" -v b="$ahead" -v m="$made" 'BEGIN { exit !(a == 0 && b >= 0 && b <= m && a != "" && b != "") }'
 	synced=$(calls $method pages_synced)
 	check "$method: shadow pages KVM synced per op (tracepoint) counted: ${synced:-none}" \
 		awk -v a="$synced" 'BEGIN { exit !(a != "" && a >= 0) }'
@@ -92,10 +98,22 @@ timed=$(json_num resident '"unmapped_resident_pages":')
 prot=$(json_num resident '"protected_resident_pages_per_op":')
 check "ptefree mmapchurn kib=16: resident pages unmapped per op traced ${traced:-none} = 4, timed ${timed:-none} = 0, protected traced ${prot:-none} = 0 (bench status $rc)" \
 	awk -v a="$traced" -v b="$timed" -v c="$prot" 'BEGIN { exit !(a == 4 && b == 0 && c == 0 && a != "" && b != "" && c != "") }'
+$BENCH --platforms host --modes pvmmu --workloads pagefault --quick --budget 0.05 --trace \
+	--trace-method tracefs --calibration-exits 100 --out "$dir/pvmmu" >"$dir/pvmmu.log" 2>&1
+rc=$?
+pages=$(calls pvmmu pages_synced) resynced=$(calls pvmmu sptes_synced) made=$(calls pvmmu sptes_made)
+check "pvmmu pagefault: shadow pages synced per op ${pages:-none} within 0.05 of 1, entries rebuilt at a sync ${resynced:-none} >= 1 per page and <= all built ${made:-none} (bench status $rc)" \
+	awk -v p="$pages" -v a="$resynced" -v m="$made" 'BEGIN { exit !(p != "" && a != "" && m != "" && p >= 0.95 && p <= 1.05 && a >= p && a <= m) }'
+$BENCH --platforms host --modes ptefree --workloads pagefault --quick --budget 0.05 --trace \
+	--trace-method tracefs --calibration-exits 100 --out "$dir/prefetch" >"$dir/prefetch.log" 2>&1
+rc=$?
+ahead=$(calls prefetch sptes_prefetched) made=$(calls prefetch sptes_made)
+check "ptefree pagefault: entries built per op ${made:-none} = 1, of them ahead of a fault ${ahead:-none} = 7/8 (bench status $rc)" \
+	awk -v a="$ahead" -v m="$made" 'BEGIN { x = a - 0.875; y = m - 1; exit !(a != "" && m != "" && x * x < 1e-4 && y * y < 1e-4) }'
 if [ -d "$dir/perf" ]; then
 	a=$(per_op perf pf_excp) b=$(per_op tracefs pf_excp)
 	check "pf_excp per op: perf ${a:-none}, tracefs ${b:-none}, within 0.5" near "$a" "$b" 0.5
-	for probe in guest_reads sptes_made pages_synced; do
+	for probe in guest_reads sptes_made sptes_synced sptes_prefetched pages_synced; do
 		a=$(calls perf $probe) b=$(calls tracefs $probe)
 		check "$probe per op: perf run ${a:-none}, tracefs run ${b:-none}, within 0.5" \
 			near "$a" "$b" 0.5

@@ -47,6 +47,14 @@ static double kvm_other(json_t *r)
 	return fmax(0, in_kvm_exits(r) - field(r, "kvm_stats_per_op.vcpu.pf_taken"));
 }
 
+/* Leaf entries KVM built at a fault for the faulting address: all it built, less those it built
+ * ahead of a fault or at a sync (records without those two count every entry here). */
+static double sptes_at_fault(json_t *r)
+{
+	return fmax(0, field(r, "trace.sptes_made.per_op") - field(r, "trace.sptes_synced.per_op") -
+			   field(r, "trace.sptes_prefetched.per_op"));
+}
+
 /* Pages populate=write backed with madvise: those not backed through userfaultfd. */
 static double madvised(json_t *r)
 {
@@ -97,8 +105,15 @@ const struct event_def events[NEV] = {
 		       "guest entry KVM re-read (kprobe, --trace pass)",
 		       {"trace.guest_reads.per_op"}},
     [EV_SPTE_MADE] = {"spte_made",
-		      "leaf entry KVM built (make_spte; kprobe, --trace pass)",
-		      {"trace.sptes_made.per_op"}},
+		      "leaf entry KVM built at a fault (make_spte; kprobe, --trace pass)",
+		      {NULL},
+		      sptes_at_fault},
+    [EV_SPTE_PREFETCH] = {"spte_prefetch",
+			  "leaf entry KVM built ahead of a fault (kprobe, --trace pass)",
+			  {"trace.sptes_prefetched.per_op"}},
+    [EV_SPTE_SYNC] = {"spte_sync",
+		      "leaf entry KVM rebuilt at a sync (kprobe, --trace pass)",
+		      {"trace.sptes_synced.per_op"}},
     [EV_SP_SYNC] = {"sp_sync",
 		    "shadow page KVM synced (tracepoint, --trace pass)",
 		    {"trace.pages_synced.per_op"}},
