@@ -31,11 +31,10 @@ enum event {
 	EV_PV_UPDATE,	   /* pvmmu: a page-table update the hv validated and applied */
 	EV_PV_PIN,	   /* pvmmu: a page-table page pinned (all its entries validated) */
 	EV_PV_SYNC,	   /* pvmmu: a run of the hv's store routine on the vCPU */
-	EV_GUEST_READ, /* a guest page-table entry KVM re-read (shadow paging: at a fault, a sync)
-			*/
-	EV_SPTE_FAULT, /* a leaf shadow or NPT entry KVM built for the faulting address */
-	EV_SPTE_MORE,  /* one it built ahead of a fault (pte prefetch) or rebuilt at a sync */
-	EV_SP_SYNC,    /* an unsync shadow page KVM synced (kvm_mmu_sync_page) */
+	EV_GUEST_READ,	   /* a guest page-table entry KVM re-read (shadow: at a fault, a sync) */
+	EV_SPTE_FAULT,	   /* a leaf shadow or NPT entry KVM built for the faulting address */
+	EV_SPTE_MORE,	   /* one it built ahead of a fault (pte prefetch) or rebuilt at a sync */
+	EV_SP_SYNC,	   /* an unsync shadow page KVM synced (kvm_mmu_sync_page) */
 	EV_EMULATE, /* an instruction KVM's x86 emulator ran (shadow: invlpg, page-table writes) */
 	EV_SP_NEW,  /* a shadow page KVM allocated (a guest table it starts to shadow) */
 	EV_SP_ZAP,  /* a shadow page KVM zapped */
