@@ -284,13 +284,23 @@ int lazy_fork(struct ptefree *pf, int parent, int child)
 	return ret < 0 ? ret : protect_mapped(pf, parent, true);
 }
 
+/* A message is read before the lock is taken, so a hypercall may have unregistered its
+ * window meanwhile (a destroy). Such a stale message asks only to wake the faulting thread:
+ * Linux wakes missing faults when it unregisters, but not write-protect faults. */
 static int serve(struct ptefree *pf, const struct uffd_msg *m)
 {
 	uint64_t addr = m->arg.pagefault.address & ~(PAGE_SIZE - 1);
 	uint64_t off = addr - (uintptr_t)pf->win_host;
 	int w = (int)(off / pf->cfg.window_size);
 	uint64_t i = off % pf->cfg.window_size / PAGE_SIZE;
-	if (!(m->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP)) {
+	bool wp = m->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP;
+	if (!(pf->lazy->reg[w] & (wp ? REG_WP : REG_MISSING))) {
+		struct uffdio_range r = {addr, PAGE_SIZE};
+		if (ioctl(pf->lazy->uffd, UFFDIO_WAKE, &r) < 0)
+			return host_failure("userfaultfd wake %#llx", (unsigned long long)addr);
+		return 0;
+	}
+	if (!wp) {
 		/* fault-around: the pending pages that follow come with it, each without a
 		 * fault and its two thread switches (a first touch is most often sequential) */
 		pf->counts.lazy_missing_faults++;

@@ -1,7 +1,12 @@
 /* test_ptefree.c: ptefree hypercalls on plain memory: windows, tables, ranges, forks, chunks. */
+#include <dirent.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 #include "hv.h"
 #include "ptefree/ptefree.h"
 #include "test.h"
@@ -393,6 +398,68 @@ static void test_lazy_orphan_reuse(void)
 	CHECK(at(n, PAGE_SIZE)[0] == 'M', "the new address space still writes");
 }
 
+/* A thread of this process other than the caller (only that one if only is not 0) in
+ * system call nr, as /proc/self/task/TID/syscall says; 0 if none within about 5 s. */
+static pid_t thread_in_syscall(long nr, pid_t only)
+{
+	for (int tries = 0; tries < 5000; tries++, usleep(1000)) {
+		DIR *d = opendir("/proc/self/task");
+		for (struct dirent *e; d && (e = readdir(d));) {
+			pid_t tid = atoi(e->d_name);
+			char path[64], line[32] = "";
+			snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
+			FILE *f = tid > 0 && tid != gettid() && (!only || tid == only)
+				      ? fopen(path, "r")
+				      : NULL;
+			if (f && fgets(line, sizeof line, f) && line[0] >= '0' && line[0] <= '9' &&
+			    atol(line) == nr) {
+				fclose(f);
+				closedir(d);
+				return tid;
+			}
+			if (f)
+				fclose(f);
+		}
+		if (d)
+			closedir(d);
+	}
+	return 0;
+}
+
+static void *write_x(void *page)
+{
+	*(volatile uint8_t *)page = 'X';
+	return NULL;
+}
+
+/* A write-protect fault whose window is unregistered (destroyed) after the handler read its
+ * message but before it served it: the handler wakes the writer and goes on. */
+static void test_lazy_stale_fault(void)
+{
+	REQUIRE(lazy_works(), "userfaultfd unavailable here, the hv fell back to copy");
+	fresh(FORK_LAZY);
+	struct ptefree *pf = ptefree_of(&g);
+	int64_t p = hc(HC_AS_CREATE, 0, 0, 0, 0);
+	CHECK(hc(HC_MAP, p, 0, PAGE_SIZE, HC_PROT_READ | HC_PROT_WRITE) == 0, "map");
+	at(p, 0)[0] = 'A';
+	int64_t c = hc(HC_AS_FORK, (uint64_t)p, 0, 0, 0);
+	pthread_t writer;
+	pthread_mutex_lock(&pf->lock);
+	CHECK(pthread_create(&writer, NULL, write_x, at(p, 0)) == 0, "writer thread");
+	pid_t handler = thread_in_syscall(SYS_futex, 0);
+	CHECK(handler != 0, "the handler read the fault and waits for the lock");
+	CHECK(lazy_release(pf, (int)p, 0, pf->npages) == 0, "the window is unregistered");
+	pthread_mutex_unlock(&pf->lock);
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += 5;
+	CHECK(pthread_timedjoin_np(writer, NULL, &t) == 0, "the writer goes on");
+	CHECK(handler && thread_in_syscall(SYS_read, handler) == handler,
+	      "the handler reads the next message");
+	CHECK(host_failure_message() == NULL, "no host failure: %s", host_failure_message());
+	CHECK(c > 0 && at(p, 0)[0] == 'X' && at(c, 0)[0] == 'A', "each has its own page");
+}
+
 /* Windows large enough for more single-page mappings than vm.max_map_count allows. */
 #define LIMIT_WINDOW (512 * MIB)
 
@@ -598,6 +665,7 @@ int main(void)
 	RUN_TEST(test_fork_lazy);
 	RUN_TEST(test_lazy_fault_count);
 	RUN_TEST(test_lazy_orphan_reuse);
+	RUN_TEST(test_lazy_stale_fault);
 	RUN_TEST(test_window_ends_lazy);
 	RUN_TEST(test_populate_lazy);
 	RUN_TEST(test_fuzz_isolation_lazy);
