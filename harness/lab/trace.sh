@@ -13,9 +13,10 @@
 # must give a count (this cell syncs none), each the same per op in both. pvmmu's first touch
 # syncs the leaf table its store routine wrote (one page per op) and rebuilds its entries: at
 # least one per page synced, no more than KVM built in all. ptefree's first touch faults once
-# per 8 pages and KVM maps the other 7 ahead (its pte prefetch): 7/8 built ahead per op of 1. Each run record the bench writes, with its trace, is checked against
-# harness/run-record.schema.json. ptefree's traced runs count the resident pages of its range
-# hypercalls.
+# per 8 pages and KVM maps the other 7 ahead (its pte prefetch): 7/8 built ahead per op of 1.
+# Each run record the bench writes, with its trace, is checked against
+# harness/run-record.schema.json. ptefree's traced runs count the resident pages of its
+# range hypercalls.
 # kvmtests: @npt=0 (where harness/kvmtests.sh runs it)
 TEST=trace
 . harness/check.sh
@@ -52,6 +53,12 @@ json_num() {
 # The trace's calls per op of kprobe $2 (guest_reads: kvm_vcpu_read_guest_atomic; sptes_made:
 # make_spte; pages_synced: the kvm_mmu_sync_page tracepoint) by method $1.
 calls() { json_num "$1" "\"$2\":{[^}]*\"per_op\":"; }
+# bench --trace (tracefs) of mode $2's workload spec $3 into results folder $1; sets rc.
+traced_run() {
+	$BENCH --platforms host --modes "$2" --workloads "$3" --quick --budget 0.05 --trace \
+		--trace-method tracefs --calibration-exits 100 --out "$dir/$1" >"$dir/$1.log" 2>&1
+	rc=$?
+}
 # True if the numbers $1 and $2 differ by at most $3.
 near() { awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { x = a - b; exit !(a != "" && b != "" && x <= d && -x <= d) }'; }
 
@@ -90,23 +97,17 @@ done
 # ptefree: the traced runs count the resident pages its range hypercalls change (hv
 # --count-resident): mmapchurn kib=16 maps 4 fresh pages, touches them and unmaps them, so 4
 # unmapped per op and none protected; the timed run does not count them (0)
-$BENCH --platforms host --modes ptefree --workloads mmapchurn:kib=16 --quick --budget 0.1 --trace \
-	--trace-method tracefs --calibration-exits 100 --out "$dir/resident" >"$dir/resident.log" 2>&1
-rc=$?
+traced_run resident ptefree mmapchurn:kib=16
 traced=$(json_num resident '"unmapped_resident_pages_per_op":')
 timed=$(json_num resident '"unmapped_resident_pages":')
 prot=$(json_num resident '"protected_resident_pages_per_op":')
 check "ptefree mmapchurn kib=16: resident pages unmapped per op traced ${traced:-none} = 4, timed ${timed:-none} = 0, protected traced ${prot:-none} = 0 (bench status $rc)" \
 	awk -v a="$traced" -v b="$timed" -v c="$prot" 'BEGIN { exit !(a == 4 && b == 0 && c == 0 && a != "" && b != "" && c != "") }'
-$BENCH --platforms host --modes pvmmu --workloads pagefault --quick --budget 0.05 --trace \
-	--trace-method tracefs --calibration-exits 100 --out "$dir/pvmmu" >"$dir/pvmmu.log" 2>&1
-rc=$?
+traced_run pvmmu pvmmu pagefault
 pages=$(calls pvmmu pages_synced) resynced=$(calls pvmmu sptes_synced) made=$(calls pvmmu sptes_made)
 check "pvmmu pagefault: shadow pages synced per op ${pages:-none} within 0.05 of 1, entries rebuilt at a sync ${resynced:-none} >= 1 per page and <= all built ${made:-none} (bench status $rc)" \
 	awk -v p="$pages" -v a="$resynced" -v m="$made" 'BEGIN { exit !(p != "" && a != "" && m != "" && p >= 0.95 && p <= 1.05 && a >= p && a <= m) }'
-$BENCH --platforms host --modes ptefree --workloads pagefault --quick --budget 0.05 --trace \
-	--trace-method tracefs --calibration-exits 100 --out "$dir/prefetch" >"$dir/prefetch.log" 2>&1
-rc=$?
+traced_run prefetch ptefree pagefault
 ahead=$(calls prefetch sptes_prefetched) made=$(calls prefetch sptes_made)
 check "ptefree pagefault: entries built per op ${made:-none} = 1, of them ahead of a fault ${ahead:-none} = 7/8 (bench status $rc)" \
 	awk -v a="$ahead" -v m="$made" 'BEGIN { x = a - 0.875; y = m - 1; exit !(a != "" && m != "" && x * x < 1e-4 && y * y < 1e-4) }'
