@@ -104,6 +104,6 @@ TEST_DEPS += $(BUILD)/hv-paging
 # fuzzer of test_ptefree makes as many in make test).
 .PHONY: fuzz
 fuzz: all $(HV_OUT)/tests/guest_fuzz_long.elf
-	@PAGELAB_TEST_ALL=1 LAB_BOOTS="1:syscall 0:syscall" sh harness/testrun.sh \
+	@PAGELAB_TEST_ALL=1 PAGELAB_FUZZ=1 LAB_BOOTS="1:syscall 0:syscall" sh harness/testrun.sh \
 		"BUILD=$(BUILD) sh harness/kvmtests.sh hv/tests/fuzz.sh"
 .PRECIOUS: $(HV_OUT)/tests/%.o
