@@ -47,7 +47,7 @@ all: $(BUILD)/hv-testmode
 # Unit tests: no KVM needed (the hv's objects work on plain memory and fake guests).
 HV_UNIT_TESTS := $(patsubst hv/tests/%.c,$(HV_OUT)/%,$(wildcard hv/tests/test_*.c))
 
-$(HV_OUT)/tests/%.o: hv/tests/%.c $(HV_HEADERS) harness/test.h
+$(HV_OUT)/tests/%.o: hv/tests/%.c $(HV_HEADERS) harness/test.h $(wildcard hv/tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -Iharness -c -o $@ $<
 
@@ -62,6 +62,7 @@ HV_TEST_OBJS_stats := util stats
 HV_TEST_OBJS_decode := ptefree/decode
 HV_TEST_OBJS_hypercall := $(HV_GUEST_VIEW)
 HV_TEST_OBJS_ptefree := $(HV_GUEST_VIEW)
+HV_TEST_OBJS_lazy := $(HV_GUEST_VIEW)
 HV_TEST_OBJS_pvmmu := $(HV_GUEST_VIEW)
 HV_TEST_OBJS_pvfuzz := $(HV_GUEST_VIEW)
 
