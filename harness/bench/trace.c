@@ -240,14 +240,14 @@ static json_t *perf_report_parse(const char *out)
 }
 
 /* Runs the cell under `perf kvm stat record`, then reads the exits back with its report. */
-static json_t *perf_count(const struct cell *c, run_once_fn run_once, long iters, double timeout_s,
-			  json_t *rec, char *err, size_t len)
+static json_t *perf_count(const struct cell *c, run_once_fn run_once, long iters, int warmup,
+			  double timeout_s, json_t *rec, char *err, size_t len)
 {
 	char *wrapper[] = {perf, "kvm", "stat", "record", "-q", "-o", perf_data, "--", NULL};
 	struct cell traced = *c;
 	traced.wrapper = wrapper;
 	unlink(perf_data);
-	if (run_once(&traced, iters, 1, 0, timeout_s, rec) != 0)
+	if (run_once(&traced, iters, 1, warmup, timeout_s, rec) != 0)
 		return NULL;
 	char *argv[] = {perf, "kvm", "-i", perf_data, "stat", "report", "--event=vmexit", NULL};
 	static struct proc_out o;
@@ -267,8 +267,8 @@ static json_t *perf_count(const struct cell *c, run_once_fn run_once, long iters
 	return counts;
 }
 
-static json_t *hist_count(const struct cell *c, run_once_fn run_once, long iters, double timeout_s,
-			  json_t *rec, char *err, size_t len)
+static json_t *hist_count(const struct cell *c, run_once_fn run_once, long iters, int warmup,
+			  double timeout_s, json_t *rec, char *err, size_t len)
 {
 	write_file(KVM_EXIT "/trigger", false, "!" HIST); /* a trigger left by an interrupted run */
 	if (write_file(KVM_EXIT "/trigger", false, HIST) != 0) {
@@ -276,7 +276,7 @@ static json_t *hist_count(const struct cell *c, run_once_fn run_once, long iters
 			 strerror(errno));
 		return NULL;
 	}
-	json_t *counts = run_once(c, iters, 1, 0, timeout_s, rec) == 0 ? hist_read() : NULL;
+	json_t *counts = run_once(c, iters, 1, warmup, timeout_s, rec) == 0 ? hist_read() : NULL;
 	write_file(KVM_EXIT "/trigger", false, "!" HIST);
 	return counts;
 }
@@ -372,7 +372,7 @@ static const char *const resident_counts[] = {"unmapped_resident_pages",
 /* Why each probe cannot count ("" while it can): the first failure stands for the cell. */
 typedef char probe_why[BENCH_ERR_MAX / 2];
 
-/* What one traced run of iters operations counted. */
+/* What one traced run of iters operations (after warmup repetitions of as many) counted. */
 struct traced {
 	json_t *exits;	       /* by reason, the whole run (boot included) */
 	double calls[NPROBES]; /* each probe's calls, the whole run; NAN when not counted */
@@ -383,7 +383,7 @@ struct traced {
  * each probe's function unless why holds the reason it cannot count them, and where the mode
  * counts them (hv --count-resident, which costs host instructions: never in the timed pass)
  * the pages found resident by range hypercalls. */
-static struct traced count_run(const struct cell *c, run_once_fn run_once, long iters,
+static struct traced count_run(const struct cell *c, run_once_fn run_once, long iters, int warmup,
 			       double timeout_s, char *err, size_t len, probe_why why[NPROBES])
 {
 	struct traced t = {.exits = NULL};
@@ -395,8 +395,8 @@ static struct traced count_run(const struct cell *c, run_once_fn run_once, long 
 		t.calls[i] = NAN;
 		armed[i] = !why[i][0] && probe_arm(&probes[i], why[i], sizeof why[i]) == 0;
 	}
-	t.exits = perf[0] ? perf_count(&counted, run_once, iters, timeout_s, rec, err, len)
-			  : hist_count(&counted, run_once, iters, timeout_s, rec, err, len);
+	t.exits = perf[0] ? perf_count(&counted, run_once, iters, warmup, timeout_s, rec, err, len)
+			  : hist_count(&counted, run_once, iters, warmup, timeout_s, rec, err, len);
 	for (size_t i = 0; i < NPROBES; i++)
 		if (armed[i]) {
 			t.calls[i] = probe_count(&probes[i], why[i], sizeof why[i]);
@@ -420,10 +420,23 @@ static struct traced count_run(const struct cell *c, run_once_fn run_once, long 
 	return t;
 }
 
+/* The traced runs, of 1 and of n operations, each with a warmup repetition before it (the
+ * measured state, as the timed and split passes have it) and without (the warmup alone). */
+enum { COLD_1, COLD_N, WARM_1, WARM_N, NRUNS };
+
+/* What one operation of the measured repetition counts, from the four runs' counts r. */
+static double per_op(const double r[NRUNS], long n)
+{
+	return ((r[WARM_N] - r[COLD_N]) - (r[WARM_1] - r[COLD_1])) / (double)(n - 1);
+}
+
 /*
- * Two runs, of one and of n operations: the difference divided by n - 1 is what one
- * operation costs, without boot, setup and the guest's exit. With the tracefs histogram the
- * counts include every VM on the machine: trace on an otherwise idle host.
+ * Four runs: of one and of n operations, each once alone and once after a warmup repetition.
+ * The warmed run less the lone one is the measured repetition alone (KVM's shadow state left
+ * by a first repetition changes what the next costs); its run of n less its run of one,
+ * divided by n - 1, is what one operation costs, without boot, setup and the guest's exit.
+ * With the tracefs histogram the counts include every VM on the machine: trace on an
+ * otherwise idle host.
  */
 json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, double timeout_s)
 {
@@ -431,39 +444,51 @@ json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, doub
 	const char *method = perf[0] ? PERF_METHOD : HIST_METHOD;
 	long n = iters > 1 ? iters : 2;
 	probe_why why[NPROBES] = {""};
-	struct traced one = count_run(c, run_once, 1, timeout_s, err, sizeof err, why);
-	struct traced many = {.exits = NULL};
-	if (one.exits)
-		many = count_run(c, run_once, n, timeout_s, err, sizeof err, why);
-	json_decref(one.resident);
-	if (!many.exits) {
-		json_decref(one.exits);
-		json_decref(many.resident);
+	struct traced r[NRUNS] = {{.exits = NULL}};
+	bool ok = true;
+	for (int i = 0; i < NRUNS && ok; i++) {
+		r[i] = count_run(c, run_once, i == COLD_1 || i == WARM_1 ? 1 : n, i >= WARM_1,
+				 timeout_s, err, sizeof err, why);
+		ok = r[i].exits != NULL;
+	}
+	for (int i = 0; i < NRUNS; i++)
+		if (i != WARM_N || !ok)
+			json_decref(r[i].resident);
+	if (!ok) {
+		for (int i = 0; i < NRUNS; i++)
+			json_decref(r[i].exits);
 		return json_pack("{s:s, s:s}", "method", method, "error", err);
 	}
-	json_t *per_op = json_object(), *v;
+	json_t *exits = json_object(), *v;
 	const char *k;
-	json_object_foreach(many.exits, k, v)
+	json_object_foreach(r[WARM_N].exits, k, v)
 	{
-		double d = json_number_value(v) - json_number_value(json_object_get(one.exits, k));
-		json_object_set_new(per_op, k, json_real(d / (n - 1)));
+		double x[NRUNS];
+		for (int i = 0; i < NRUNS; i++)
+			x[i] = json_number_value(json_object_get(r[i].exits, k));
+		json_object_set_new(exits, k, json_real(per_op(x, n)));
 	}
-	json_t *t =
-	    json_pack("{s:s, s:I, s:o, s:o, s:o}", "method", method, "iterations", (json_int_t)n,
-		      "exits_per_op", per_op, "run_of_1", one.exits, "run_of_n", many.exits);
+	json_t *t = json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:o}", "method", method, "iterations",
+			      (json_int_t)n, "exits_per_op", exits, "run_of_1", r[WARM_1].exits,
+			      "run_of_n", r[WARM_N].exits, "warmup_of_1", r[COLD_1].exits,
+			      "warmup_of_n", r[COLD_N].exits);
 	for (size_t i = 0; i < NPROBES; i++) {
 		const char *fn = probes[i].fn ? probes[i].fn : probes[i].event;
-		double a = one.calls[i], b = many.calls[i];
-		json_t *calls = why[i][0]
-				    ? json_pack("{s:s, s:s}", "function", fn, "error", why[i])
-				    : json_pack("{s:s, s:f, s:f, s:f}", "function", fn, "run_of_1",
-						a, "run_of_n", b, "per_op", (b - a) / (n - 1));
+		double x[NRUNS];
+		for (int j = 0; j < NRUNS; j++)
+			x[j] = r[j].calls[i];
+		json_t *calls =
+		    why[i][0]
+			? json_pack("{s:s, s:s}", "function", fn, "error", why[i])
+			: json_pack("{s:s, s:f, s:f, s:f, s:f, s:f}", "function", fn, "run_of_1",
+				    x[WARM_1], "run_of_n", x[WARM_N], "warmup_of_1", x[COLD_1],
+				    "warmup_of_n", x[COLD_N], "per_op", per_op(x, n));
 		if (probes[i].filter)
 			json_object_set_new(calls, "filter", json_string(probes[i].filter));
 		json_object_set_new(t, probes[i].key, calls);
 	}
-	if (many.resident) /* the hv's own counts per op, of the run of n */
-		json_object_update(t, many.resident);
-	json_decref(many.resident);
+	if (r[WARM_N].resident) /* the hv's own counts per op, of the measured run of n */
+		json_object_update(t, r[WARM_N].resident);
+	json_decref(r[WARM_N].resident);
 	return t;
 }
