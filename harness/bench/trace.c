@@ -451,14 +451,16 @@ json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, doub
 				 timeout_s, err, sizeof err, why);
 		ok = r[i].exits != NULL;
 	}
-	for (int i = 0; i < NRUNS; i++)
-		if (i != WARM_N || !ok)
-			json_decref(r[i].resident);
 	if (!ok) {
-		for (int i = 0; i < NRUNS; i++)
+		for (int i = 0; i < NRUNS; i++) {
 			json_decref(r[i].exits);
+			json_decref(r[i].resident);
+		}
 		return json_pack("{s:s, s:s}", "method", method, "error", err);
 	}
+	for (int i = 0; i < NRUNS; i++)
+		if (i != WARM_N) /* only the measured run of n gives the hv's own counts */
+			json_decref(r[i].resident);
 	json_t *exits = json_object(), *v;
 	const char *k;
 	json_object_foreach(r[WARM_N].exits, k, v)
