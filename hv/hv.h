@@ -260,6 +260,20 @@ struct vcpu_state {
 	pthread_t thread;
 	unsigned flush_req, flush_done; /* remote TLB flushes asked of it and done */
 };
+/* hits.c: --count-hits FILE,...: the "Hits: N" totals of each file (a tracefs hist file), read
+ * at each mark (the bench's --trace pass counts its probes between the marks this way). */
+#define HITS_MAX	8
+#define HITS_UNREADABLE UINT64_MAX
+struct hits {
+	int n;
+	const char *path[HITS_MAX]; /* into buf */
+	char buf[1024];
+};
+/* Splits list (NULL: none) at commas into h; refuses (usage_error) a file without a total. */
+void hits_parse(const char *list, struct hits *h);
+/* The sum of file path's "Hits: N" lines now, HITS_UNREADABLE when it has none. */
+uint64_t hits_read(const char *path);
+
 struct hv_mode;
 struct run_state {
 	struct vm *vm;
@@ -287,7 +301,9 @@ struct run_state {
 		uint64_t lock_waits, lock_wait_ns;
 		uint64_t ram_backed; /* pages of kernel memory the host backs (gmem_resident) */
 		uint64_t host_minflt, host_majflt; /* the hv process's host page faults */
+		uint64_t hits[HITS_MAX];	   /* hits_read of each --count-hits file */
 	} mark[2];
+	const struct hits *hits;  /* --count-hits (NULL: none) */
 	uint64_t injected_faults; /* the mode's fault hook: invalid accesses made guest #PFs */
 	bool lab_marks;		  /* --lab-marks: MARK_BEGIN and MARK_END call labmark.c */
 	/* vcpu.c: the hv lock, its contention, and the remote flush handshake */
@@ -344,6 +360,7 @@ struct run_config {
 	const char *shootdown;	   /* on or skip (boot_info.shootdown) */
 	const char *frames;	   /* reused or fresh (boot_info.frames) */
 	bool lab_marks;		   /* --lab-marks: call labmark.c's functions */
+	const char *count_hits;	   /* --count-hits FILE,...: hits.c */
 };
 struct run_report {
 	const struct run_config *cfg;

@@ -119,12 +119,15 @@ static int run_guest(struct options *o, const char *cmdline, const uint8_t *imag
 	static struct run_state rs;
 	struct run_report r = {.cfg = &o->run, .rs = &rs};
 	uint64_t reserved, image_top;
+	static struct hits hits;
+	hits_parse(o->run.count_hits, &hits); /* refuses a list of files it cannot read */
 	plan_memory(o, (uint64_t)o->mem_mib * MIB, &reserved, &image_top);
 	host_detect(&r.host);
 	vm_create(&vm, (uint64_t)o->mem_mib * MIB, (int)o->cpus, true);
 	run_init(&rs, &vm);
 	rs.mode = o->mode;
 	rs.lab_marks = o->run.lab_marks;
+	rs.hits = &hits;
 	rs.g.mem.size = vm.mem_size - reserved;
 	struct gmem image_mem = {.host = vm.mem, .size = image_top};
 

@@ -42,6 +42,7 @@ static const struct hv_option table[] = {
     OPTION_CHOICE("shootdown", F(shootdown), shootdowns, 0, 0),
     OPTION_CHOICE("frames", F(frames), frame_orders, 0, 0),
     OPTION_FLAG("lab-marks", F(run.lab_marks), RUN_GUEST),
+    OPTION_TEXT("count-hits", F(run.count_hits), RUN_GUEST),
 };
 #define NOPTIONS (sizeof table / sizeof table[0])
 
@@ -93,7 +94,7 @@ static void usage(FILE *out)
 	    "          [--reps R] [--warmup W] [--param k=v]... [--timeout S] [--mem MiB]\n"
 	    "          [--json FILE] [--kernel FILE] [--exec \"PROGRAM ARGS\"] [--window-mib M]\n"
 	    "          [--syscall-entry auto|syscall|trap] [--cpus N] [--shootdown on|skip]\n"
-	    "          [--frames reused|fresh] [--lab-marks]\n"
+	    "          [--frames reused|fresh] [--lab-marks] [--count-hits FILE,...]\n"
 	    "          [a mode's own options, below]\n"
 	    "       hv --list | --list-modes | --describe | --calibrate [--iters N] | --help\n"
 	    "  --mode M         the paging mode (default %s):\n",
@@ -132,9 +133,13 @@ static void usage(FILE *out)
 	    "                   any are left: cold); process memory that a mode keeps in\n"
 	    "                   the hv and gives back to the host at munmap is fresh either way\n"
 	    "  --lab-marks      call the hv's marker functions the lab's instruction split\n"
-	    "                   watches (bench --split, harness/lab/insnsplit.c)\n",
+	    "                   watches (bench --split, harness/lab/insnsplit.c)\n"
+	    "  --count-hits F,...  files with a \"Hits: N\" total (tracefs hist files, at most\n"
+	    "                   %d) read at the start and end of the measured repetitions:\n"
+	    "                   the record's hits_per_op (bench --trace's probes)\n",
 	    DEFAULT_CALIBRATE_EXITS, DEFAULT_BUDGET_S, HC_MAX_SAMPLES, DEFAULT_MEM_MIB,
-	    DEFAULT_KERNEL, USER_TOP_MIN / MIB, WINDOW_MIB_MAX, DEFAULT_WINDOW_MIB, MAX_CPUS);
+	    DEFAULT_KERNEL, USER_TOP_MIN / MIB, WINDOW_MIB_MAX, DEFAULT_WINDOW_MIB, MAX_CPUS,
+	    HITS_MAX);
 	for (const struct hv_mode *m = hv_mode_first(); m; m = hv_mode_next(m))
 		for (const struct hv_option *opt = m->options; opt && opt->name; opt++) {
 			char head[48];

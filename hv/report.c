@@ -238,6 +238,7 @@ static void set_counts(const struct run_report *r, json_t *run)
 		json_object_set_new(run, "kvm_stats_per_op", json_null());
 		json_object_set_new(run, "smp_per_op", json_null());
 		json_object_set_new(run, "host_faults_per_op", json_null());
+		json_object_set_new(run, "hits_per_op", json_null());
 		return;
 	}
 	json_t *vcpu = json_object(), *vm = json_object(), *exits = json_object();
@@ -268,6 +269,13 @@ static void set_counts(const struct run_report *r, json_t *run)
 			    json_pack("{s:f, s:f}", "minor",
 				      (double)(b->host_minflt - a->host_minflt) / n, "major",
 				      (double)(b->host_majflt - a->host_majflt) / n));
+	json_t *hits = json_object();
+	for (int i = 0; rs->hits && i < rs->hits->n; i++) /* null: a mark found no total */
+		json_object_set_new(hits, rs->hits->path[i],
+				    a->hits[i] == HITS_UNREADABLE || b->hits[i] == HITS_UNREADABLE
+					? json_null()
+					: json_real((double)(b->hits[i] - a->hits[i]) / n));
+	json_object_set_new(run, "hits_per_op", hits);
 	if (guest_kernel_insns(r, &insns))
 		json_object_set_new(run, "guest_kernel_insns_per_op", json_real(insns));
 }

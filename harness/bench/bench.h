@@ -39,8 +39,9 @@ struct cell {
 	/* the --trace pass: a command line the run goes under ("perf", "kvm", ..., "--",
 	 * NULL-terminated, at most WRAPPER_MAX words), or NULL */
 	char *const *wrapper;
-	bool lab_marks;	     /* the --split pass: the hv calls the lab's marker functions */
-	bool count_resident; /* the --trace pass: hv --count-resident on (ptefree) */
+	bool lab_marks;		/* the --split pass: the hv calls the lab's marker functions */
+	bool count_resident;	/* the --trace pass: hv --count-resident on (ptefree) */
+	const char *count_hits; /* the --trace pass: hv --count-hits (its probes' hist files) */
 };
 
 /* How much time a cell may take; the harness derives iterations from it. */

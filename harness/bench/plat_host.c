@@ -126,6 +126,10 @@ static int host_run_once(const struct cell *c, long iters, int reps, int warmup,
 		argv[argc++] = "--count-resident";
 		argv[argc++] = "on";
 	}
+	if (c->count_hits) {
+		argv[argc++] = "--count-hits";
+		argv[argc++] = (char *)c->count_hits;
+	}
 	if (c->cpus > 1) { /* one vCPU per copy or thread of the workload */
 		snprintf(a_cpus, sizeof a_cpus, "%d", c->cpus);
 		argv[argc++] = "--cpus";

@@ -50,6 +50,11 @@ static const struct probe {
      "prefetch=$arg8:u8 can_unsync=$arg9:u8", "prefetch == 1 && can_unsync == 1"},
     /* each shadow page KVM syncs (an unsync one, at a CR3 load or a flush: kvm_sync_page) */
     {"pages_synced", NULL, "kvmmmu/kvm_mmu_sync_page", NULL, NULL},
+    /* each leaf NPT/EPT entry the TDP MMU clears (present, bit 11, to 0: a host invalidation
+     * through the MMU notifier, an unmap or a protect of the hv's memory; a leaf is one of
+     * level 1 or one with the page-size bit 7); the shadow MMU has no such tracepoint */
+    {"sptes_zapped", NULL, "kvmmmu/kvm_tdp_mmu_spte_changed", NULL,
+     "new_spte == 0 && old_spte & 2048 && (level == 1 || old_spte & 128)"},
 };
 /* The kernel whose make_spte arguments the filtered probes read ("6.1." begins its release) */
 #define PROBE_ARGS_KERNEL "6.1."
@@ -374,9 +379,10 @@ typedef char probe_why[BENCH_ERR_MAX / 2];
 
 /* What one traced run of iters operations (after warmup repetitions of as many) counted. */
 struct traced {
-	json_t *exits;	       /* by reason, the whole run (boot included) */
-	double calls[NPROBES]; /* each probe's calls, the whole run; NAN when not counted */
-	json_t *resident;      /* ptefree: {NAME_per_op: count} of resident_counts; NULL: none */
+	json_t *exits;		/* by reason, the whole run (boot included) */
+	double calls[NPROBES];	/* each probe's calls, the whole run; NAN when not counted */
+	double marked[NPROBES]; /* per op between the hv's marks (hv --count-hits); NAN: none */
+	json_t *resident;	/* ptefree: {NAME_per_op: count} of resident_counts; NULL: none */
 };
 
 /* One run of c with the counters on: the exits (NULL with the reason in err), the calls of
@@ -388,18 +394,27 @@ static struct traced count_run(const struct cell *c, run_once_fn run_once, long 
 {
 	struct traced t = {.exits = NULL};
 	bool armed[NPROBES];
+	char hist[NPROBES][128], hits[NPROBES * (128 + 1)] = "";
 	struct cell counted = *c;
 	counted.count_resident = hv_option_applies(hv_option("count-resident"), c->mode);
 	json_t *rec = json_object();
 	for (size_t i = 0; i < NPROBES; i++) {
-		t.calls[i] = NAN;
+		t.calls[i] = t.marked[i] = NAN;
 		armed[i] = !why[i][0] && probe_arm(&probes[i], why[i], sizeof why[i]) == 0;
+		probe_path(&probes[i], "hist", hist[i], sizeof hist[i]);
+		if (armed[i]) /* the hv reads each armed probe's total at its marks */
+			snprintf(hits + strlen(hits), sizeof hits - strlen(hits), "%s%s",
+				 hits[0] ? "," : "", hist[i]);
 	}
+	counted.count_hits = hits[0] ? hits : NULL;
 	t.exits = perf[0] ? perf_count(&counted, run_once, iters, warmup, timeout_s, rec, err, len)
 			  : hist_count(&counted, run_once, iters, warmup, timeout_s, rec, err, len);
+	json_t *marked = json_object_get(rec, "hits_per_op");
 	for (size_t i = 0; i < NPROBES; i++)
 		if (armed[i]) {
 			t.calls[i] = probe_count(&probes[i], why[i], sizeof why[i]);
+			json_t *v = json_object_get(marked, hist[i]);
+			t.marked[i] = json_is_number(v) ? json_number_value(v) : NAN;
 			probe_disarm(&probes[i]);
 		}
 	json_t *paging = counted.count_resident ? json_object_get(rec, "hv_paging_per_op") : NULL;
@@ -434,7 +449,10 @@ static double per_op(const double r[NRUNS], long n)
  * Four runs: of one and of n operations, each once alone and once after a warmup repetition.
  * The warmed run less the lone one is the measured repetition alone (KVM's shadow state left
  * by a first repetition changes what the next costs); its run of n less its run of one,
- * divided by n - 1, is what one operation costs, without boot, setup and the guest's exit.
+ * divided by n - 1, is the exits one operation costs, without boot and the guest's exit (but
+ * with the setup and teardown work that grows with n: pagefault's one region of n pages). The
+ * probes' calls per op are exact: the hv reads their totals at the marks around the measured
+ * repetition of the run of n (hv --count-hits); their runs' totals are recorded beside.
  * With the tracefs histogram the counts include every VM on the machine: trace on an
  * otherwise idle host.
  */
@@ -479,12 +497,17 @@ json_t *trace_exits(const struct cell *c, run_once_fn run_once, long iters, doub
 		double x[NRUNS];
 		for (int j = 0; j < NRUNS; j++)
 			x[j] = r[j].calls[i];
-		json_t *calls =
-		    why[i][0]
-			? json_pack("{s:s, s:s}", "function", fn, "error", why[i])
-			: json_pack("{s:s, s:f, s:f, s:f, s:f, s:f}", "function", fn, "run_of_1",
-				    x[WARM_1], "run_of_n", x[WARM_N], "warmup_of_1", x[COLD_1],
-				    "warmup_of_n", x[COLD_N], "per_op", per_op(x, n));
+		double marked = r[WARM_N].marked[i];
+		if (!why[i][0] && isnan(marked))
+			snprintf(why[i], sizeof why[i], "the hv read no total of %s at its marks",
+				 probes[i].event);
+		/* per op: between the marks of the measured run of n (setup and teardown, which
+		 * can grow with n, are outside them) */
+		json_t *calls = why[i][0] ? json_pack("{s:s, s:s}", "function", fn, "error", why[i])
+					  : json_pack("{s:s, s:f, s:f, s:f, s:f, s:f}", "function",
+						      fn, "run_of_1", x[WARM_1], "run_of_n",
+						      x[WARM_N], "warmup_of_1", x[COLD_1],
+						      "warmup_of_n", x[COLD_N], "per_op", marked);
 		if (probes[i].filter)
 			json_object_set_new(calls, "filter", json_string(probes[i].filter));
 		json_object_set_new(t, probes[i].key, calls);

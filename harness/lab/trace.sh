@@ -16,8 +16,11 @@
 # per 8 pages and KVM maps the other 7 ahead (its pte prefetch): 7/8 built ahead per op of 1.
 # Each run record the bench writes, with its trace, is checked against
 # harness/run-record.schema.json. ptefree's traced runs count the resident pages of its
-# range hypercalls.
-# kvmtests: @npt=0 (where harness/kvmtests.sh runs it)
+# range hypercalls. The probes count between the hv's marks: with NPT (npt=1, the TDP MMU)
+# ptefree mmapchurn kib=16 zaps the 4 leaf entries its 4 faults built, within the op (its
+# munmap), and ptefree pagefault faults once per op and zaps nothing (its region is unmapped
+# after the last op, outside the marks); under shadow paging the TDP MMU zaps none.
+# kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=trace
 . harness/check.sh
 BENCH=${BENCH:-build/bench}
@@ -31,11 +34,6 @@ else
 	echo "SKIP trace: neither kvm_amd nor kvm_intel is loaded"
 	exit 0
 fi
-case $tdp in Y | 1)
-	echo "SKIP trace: needs KVM's shadow MMU (npt=0 or ept=0), this one uses $tdp"
-	exit 0
-	;;
-esac
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/pagelab-trace.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
@@ -51,7 +49,8 @@ json_num() {
 	tr -d ' \n' <"$dir/$1/results.json" 2>/dev/null | sed -n "s/.*$2\([0-9.e+-]*\).*/\1/p"
 }
 # The trace's calls per op of kprobe $2 (guest_reads: kvm_vcpu_read_guest_atomic; sptes_made:
-# make_spte; pages_synced: the kvm_mmu_sync_page tracepoint) by method $1.
+# make_spte; pages_synced: the kvm_mmu_sync_page tracepoint; sptes_zapped: the
+# kvm_tdp_mmu_spte_changed tracepoint, filtered) in results folder $1.
 calls() { json_num "$1" "\"$2\":{[^}]*\"per_op\":"; }
 # bench --trace (tracefs) of mode $2's workload spec $3 into results folder $1; sets rc.
 traced_run() {
@@ -61,6 +60,20 @@ traced_run() {
 }
 # True if the numbers $1 and $2 differ by at most $3.
 near() { awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { x = a - b; exit !(a != "" && b != "" && x <= d && -x <= d) }'; }
+
+case $tdp in Y | 1)
+	for spec in mmapchurn:kib=16 pagefault; do
+		traced_run tdp ptefree $spec
+		zapped=$(calls tdp sptes_zapped) faults=$(json_num tdp '"pf_taken":')
+		want_zaps=$PAGES_PER_OP want_faults=$PAGES_PER_OP
+		[ $spec = pagefault ] && want_zaps=0 want_faults=1
+		check "NPT: ptefree $spec: leaf entries zapped per op ${zapped:-none} = $want_zaps, in-KVM faults per op ${faults:-none} = $want_faults (bench status $rc)" \
+			awk -v z="$zapped" -v f="$faults" -v wz=$want_zaps -v wf=$want_faults 'BEGIN { x = z - wz; y = f - wf; exit !(z != "" && f != "" && x * x < 1e-4 && y * y < 1e-4) }'
+		rm -rf "$dir/tdp"
+	done
+	exit $fail
+	;;
+esac
 
 for method in tracefs perf; do
 	$BENCH --platforms host --modes classic --workloads mmapchurn:kib=16 --quick --budget 0.1 --trace \
@@ -103,6 +116,9 @@ timed=$(json_num resident '"unmapped_resident_pages":')
 prot=$(json_num resident '"protected_resident_pages_per_op":')
 check "ptefree mmapchurn kib=16: resident pages unmapped per op traced ${traced:-none} = 4, timed ${timed:-none} = 0, protected traced ${prot:-none} = 0 (bench status $rc)" \
 	awk -v a="$traced" -v b="$timed" -v c="$prot" 'BEGIN { exit !(a == 4 && b == 0 && c == 0 && a != "" && b != "" && c != "") }'
+zapped=$(calls resident sptes_zapped)
+check "ptefree mmapchurn kib=16: leaf entries the TDP MMU zapped per op ${zapped:-none} = 0 (shadow MMU)" \
+	awk -v z="$zapped" 'BEGIN { exit !(z != "" && z == 0) }'
 traced_run pvmmu pvmmu pagefault
 pages=$(calls pvmmu pages_synced) resynced=$(calls pvmmu sptes_synced) made=$(calls pvmmu sptes_made)
 check "pvmmu pagefault: shadow pages synced per op ${pages:-none} within 0.05 of 1, entries rebuilt at a sync ${resynced:-none} >= 1 per page and <= all built ${made:-none} (bench status $rc)" \
@@ -114,7 +130,7 @@ check "ptefree pagefault: entries built per op ${made:-none} = 1, of them ahead 
 if [ -d "$dir/perf" ]; then
 	a=$(per_op perf pf_excp) b=$(per_op tracefs pf_excp)
 	check "pf_excp per op: perf ${a:-none}, tracefs ${b:-none}, within 0.5" near "$a" "$b" 0.5
-	for probe in guest_reads sptes_made sptes_synced sptes_prefetched pages_synced; do
+	for probe in guest_reads sptes_made sptes_synced sptes_prefetched pages_synced sptes_zapped; do
 		a=$(calls perf $probe) b=$(calls tracefs $probe)
 		check "$probe per op: perf run ${a:-none}, tracefs run ${b:-none}, within 0.5" \
 			near "$a" "$b" 0.5

@@ -35,6 +35,7 @@ enum event {
 	EV_SPTE_FAULT,	   /* a leaf shadow or NPT entry KVM built for the faulting address */
 	EV_SPTE_MORE,	   /* one it built ahead of a fault (pte prefetch) or rebuilt at a sync */
 	EV_SP_SYNC,	   /* an unsync shadow page KVM synced (kvm_mmu_sync_page) */
+	EV_SPTE_ZAP,	   /* a leaf NPT/EPT entry a host invalidation cleared (TDP MMU) */
 	EV_EMULATE, /* an instruction KVM's x86 emulator ran (shadow: invlpg, page-table writes) */
 	EV_SP_NEW,  /* a shadow page KVM allocated (a guest table it starts to shadow) */
 	EV_SP_ZAP,  /* a shadow page KVM zapped */

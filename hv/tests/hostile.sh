@@ -18,6 +18,7 @@ ln -s dir "$scratch/link-to-dir"
 ln -s nothing "$scratch/dangling"
 mkfifo "$scratch/fifo"
 echo kept >"$scratch/file"
+printf '    Hits: 3\n' >"$scratch/hits" # a tracefs hist file's total
 # a scratch twin of /dev/full, so a regression can only replace this one
 mknod "$scratch/full" c 1 7 2>/dev/null || echo "SKIP hostile scratch device: mknod refused"
 
@@ -60,6 +61,9 @@ refused() {
 
 run="$HV --mode classic --workload nullhc --iters 1 --reps 1"
 # numbers: decimal only, in range, whole
+refused 2 "has no \"Hits: N\" line" $HV --workload nullhc --count-hits "$scratch/file"
+refused 2 "more than 8 files" $HV --workload nullhc --count-hits \
+	"$(printf "$scratch/hits,%.0s" 1 2 3 4 5 6 7 8)$scratch/hits"
 refused 2 "'010' has a leading zero" $HV --workload forkstorm --param touch_pages=010
 refused 2 "'0x10' is hexadecimal" $HV --workload forkstorm --param rss_kib=0x10
 refused 2 "needs an integer value" $HV --workload forkstorm --param rss_kib=
