@@ -16,7 +16,8 @@
 # per 8 pages and KVM maps the other 7 ahead (its pte prefetch): 7/8 built ahead per op of 1.
 # Each run record the bench writes, with its trace, is checked against
 # harness/run-record.schema.json. ptefree's traced runs count the resident pages of its
-# range hypercalls. The probes count between the hv's marks: with NPT (npt=1, the TDP MMU)
+# range hypercalls, and its lazy fork the pending pages the host backs with huge pages (none
+# with THP never, whole 2 MiB pages with always). The probes count between the hv's marks: with NPT (npt=1, the TDP MMU)
 # ptefree mmapchurn kib=16 zaps the 4 leaf entries its 4 faults built, within the op (its
 # munmap), and ptefree pagefault faults once per op and zaps nothing (its region is unmapped
 # after the last op, outside the marks); under shadow paging the TDP MMU zaps none.
@@ -119,6 +120,26 @@ check "ptefree mmapchurn kib=16: resident pages unmapped per op traced ${traced:
 zapped=$(calls resident sptes_zapped)
 check "ptefree mmapchurn kib=16: leaf entries the TDP MMU zapped per op ${zapped:-none} = 0 (shadow MMU)" \
 	awk -v z="$zapped" 'BEGIN { exit !(z != "" && z == 0) }'
+# A lazy fork of a 4 MiB parent: with THP never the host backs none of its pending pages with
+# huge pages; with always, whole huge pages of 512 (its 4 MiB holds one or two aligned 2 MiB)
+thp=/sys/kernel/mm/transparent_hugepage/enabled
+if [ -w $thp ]; then
+	saved=$(sed 's/.*\[\(.*\)\].*/\1/' $thp)
+	for mode in never always; do
+		echo $mode >$thp
+		$BENCH --platforms host --modes ptefree --fork-policies lazy --workloads forkstorm:rss_kib=4096 \
+			--quick --budget 0.05 --trace --trace-method tracefs --calibration-exits 100 \
+			--out "$dir/thp-$mode" >"$dir/thp-$mode.log" 2>&1
+		rc=$?
+		huge=$(json_num thp-$mode '"fork_pages_pending_huge_per_op":')
+		pending=$(json_num thp-$mode '"hv_paging_per_op":{[^}]*"fork_pages_pending":')
+		check "ptefree lazy forkstorm rss_kib=4096, THP $mode: pending pages in huge pages per op ${huge:-none} of ${pending:-none} (bench status $rc)" \
+			awk -v h="$huge" -v p="$pending" -v m=$mode 'BEGIN { exit !(h != "" && p != "" && (m == "never" ? h == 0 : h >= 512 && h <= 1024 && h % 512 == 0 && h < p)) }'
+	done
+	echo "$saved" >$thp
+else
+	echo "SKIP trace huge pages: $thp is not writable here"
+fi
 traced_run pvmmu pvmmu pagefault
 pages=$(calls pvmmu pages_synced) resynced=$(calls pvmmu sptes_synced) made=$(calls pvmmu sptes_made)
 check "pvmmu pagefault: shadow pages synced per op ${pages:-none} within 0.05 of 1, entries rebuilt at a sync ${resynced:-none} >= 1 per page and <= all built ${made:-none} (bench status $rc)" \

@@ -55,6 +55,14 @@ static double sptes_at_fault(json_t *r)
 			   field(r, "trace.sptes_prefetched.per_op"));
 }
 
+/* Pages a lazy fork left pending that the host backs with base pages (records without the
+ * huge-page count count them all here). */
+static double pending_base(json_t *r)
+{
+	return fmax(0, field(r, "hv_paging_per_op.fork_pages_pending") -
+			   field(r, "trace.fork_pages_pending_huge_per_op"));
+}
+
 /* Pages populate=write backed with madvise: those not backed through userfaultfd. */
 static double madvised(json_t *r)
 {
@@ -82,8 +90,12 @@ const struct event_def events[NEV] = {
 		       {HV("lazy_missing_faults"), HV("lazy_wp_faults")}},
     [EV_COPIED] = {"fork_copied", "page copied at fork (hv)", {HV("fork_pages_copied")}},
     [EV_PENDING] = {"fork_pending",
-		    "page a lazy fork left the child to share",
-		    {HV("fork_pages_pending")}},
+		    "page a lazy fork left the child to share (a base page)",
+		    {NULL},
+		    pending_base},
+    [EV_PENDING_HUGE] = {"fork_pending_huge",
+			 "page a lazy fork left to share in a huge page (--trace pass)",
+			 {"trace.fork_pages_pending_huge_per_op"}},
     [EV_HC_FORK] = {"hc_fork", "fork hypercall", {HC("as_fork")}},
     [EV_HC_RANGE] = {"hc_range",
 		     "range hypercall (map, unmap, protect)",

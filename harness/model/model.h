@@ -21,6 +21,7 @@ enum event {
 	EV_UFFD_FAULT, /* a fault that woke that thread (missing or write-protect) */
 	EV_COPIED,     /* a page the hv copied at fork (copy policy) */
 	EV_PENDING,    /* a page a lazy fork left the child to share (write-protected) */
+	EV_PENDING_HUGE, /* one of them the host backs with a transparent huge page */
 	EV_HC_FORK, /* ptefree: a fork hypercall (as_fork; the as_create and as_destroy that go with
 		       it) */
 	EV_HC_RANGE,	       /* ptefree: a range hypercall (map, unmap, protect) */

@@ -280,6 +280,10 @@ int lazy_fork(struct ptefree *pf, int parent, int child)
 		return ret;
 	pf->w[child].parent = parent;
 	ret = each_run(pf, parent, mark_child, child);
+	/* the parent's resident pages are the child's pending ones: which the host backs with
+	 * huge pages (their protection costs it one entry per 512 pages) */
+	if (ret == 0 && pf->cfg.count_resident)
+		ret = huge_pages(pf, parent, &pf->counts.fork_pages_pending_huge);
 	/* resident parent pages stay unchanged until every waiting child has its copy */
 	return ret < 0 ? ret : protect_mapped(pf, parent, true);
 }

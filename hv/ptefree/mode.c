@@ -28,7 +28,9 @@ static const struct hv_option options[] = {
 		  "                   writable pages at once; default write)"),
     OPTION_CHOICE("count-resident", C(count_resident), choice_off_on, "C",
 		  "on: count the resident pages range hypercalls change\n"
-		  "                   (mincore, host instructions of its own; default off)"),
+		  "                   (mincore) and the huge pages a lazy fork leaves\n"
+		  "                   pending (smaps): host instructions of their own;\n"
+		  "                   default off"),
     OPTION_NUMBER("kmem-boot-mib", C(kmem_boot_mib), 1, (long)(KERNEL_MAX_MEM / MIB), "K",
 		  "kernel memory the guest owns from boot above its\n"
 		  "                   image, 1..1024 MiB; the rest comes and goes in 1024 KiB "
@@ -111,6 +113,7 @@ static const struct counter_field fields[] = {
     COUNTER(struct ptefree_counts, uffd_populated_pages),
     COUNTER(struct ptefree_counts, unmapped_resident_pages),
     COUNTER(struct ptefree_counts, protected_resident_pages),
+    COUNTER(struct ptefree_counts, fork_pages_pending_huge),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 

@@ -64,6 +64,9 @@ struct ptefree_counts {
 	/* with count_resident only, the pages found resident by unmap and a map over a mapping
 	 * (the host frees them) and by protect (the host changes their entries) */
 	uint64_t unmapped_resident_pages, protected_resident_pages;
+	/* with count_resident only: of the pending pages, those the host backed with
+	 * transparent huge pages (it write-protects one such page for 512 base pages) */
+	uint64_t fork_pages_pending_huge;
 };
 void ptefree_counts_get(struct ptefree *pf, struct ptefree_counts *out);
 struct ptefree_kmem {
@@ -144,6 +147,9 @@ int set_host_prot(struct ptefree *pf, int w, uint64_t first, uint64_t n, int pro
 
 /* Calls fn for each run of mapped pages of window w with the same protection (pending or
  * not), until one returns an error, which it returns. */
+/* Adds to *count the pages of window w the host backs with transparent huge pages
+ * (AnonHugePages of its mappings in /proc/self/smaps; costly: with count_resident only). */
+int huge_pages(struct ptefree *pf, int w, uint64_t *count);
 int each_run(struct ptefree *pf, int w,
 	     int (*fn)(struct ptefree *pf, int w, int arg, uint64_t first, uint64_t n), int arg);
 

@@ -1,5 +1,8 @@
 /* window.c: a window's record: used groups, host protection by run, refused host calls. */
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "ptefree.h"
@@ -97,5 +100,28 @@ int each_run(struct ptefree *pf, int w,
 			return ret;
 		i = j;
 	}
+	return 0;
+}
+
+int huge_pages(struct ptefree *pf, int w, uint64_t *count)
+{
+	uintptr_t start = (uintptr_t)pf->w[w].host, end = start + pf->cfg.window_size;
+	FILE *f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return host_failure("opening /proc/self/smaps");
+	char line[PATH_MAX + 128]; /* a mapping's line ends with its file's path */
+	uintptr_t a = 0, b = 0, x, y;
+	uint64_t kib;
+	while (fgets(line, sizeof line, f)) {
+		/* a mapping's first line: the lines below are its own ("Anonymous:" reads as a
+		 * hex number too, hence the temporaries) */
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &x, &y) == 2) {
+			a = x;
+			b = y;
+		} else if (a >= start && b <= end &&
+			   sscanf(line, "AnonHugePages: %" SCNu64, &kib) == 1)
+			*count += kib * 1024 / PAGE_SIZE;
+	}
+	fclose(f);
 	return 0;
 }
