@@ -17,10 +17,11 @@
 # Each run record the bench writes, with its trace, is checked against
 # harness/run-record.schema.json. ptefree's traced runs count the resident pages of its
 # range hypercalls, and its lazy fork the pending pages the host backs with huge pages (none
-# with THP never, whole 2 MiB pages with always). The probes count between the hv's marks: with NPT (npt=1, the TDP MMU)
-# ptefree mmapchurn kib=16 zaps the 4 leaf entries its 4 faults built, within the op (its
-# munmap), and ptefree pagefault faults once per op and zaps nothing (its region is unmapped
-# after the last op, outside the marks); under shadow paging the TDP MMU zaps none.
+# with THP never, whole 2 MiB pages with always). The probes count between the hv's marks:
+# with NPT (npt=1, the TDP MMU) ptefree mmapchurn kib=16 zaps the 4 leaf entries its 4 faults
+# built, within the op (its munmap), and ptefree pagefault faults once per op and zaps nothing
+# (its region is unmapped after the last op, outside the marks); under shadow paging the TDP
+# MMU zaps none.
 # kvmtests: @npt=0,1 (where harness/kvmtests.sh runs it)
 TEST=trace
 . harness/check.sh
@@ -53,10 +54,13 @@ json_num() {
 # make_spte; pages_synced: the kvm_mmu_sync_page tracepoint; sptes_zapped: the
 # kvm_tdp_mmu_spte_changed tracepoint, filtered) in results folder $1.
 calls() { json_num "$1" "\"$2\":{[^}]*\"per_op\":"; }
-# bench --trace (tracefs) of mode $2's workload spec $3 into results folder $1; sets rc.
+# bench --trace (tracefs) of mode $2's workload spec $3 into results folder $1, with the
+# bench options after them; sets rc.
 traced_run() {
-	$BENCH --platforms host --modes "$2" --workloads "$3" --quick --budget 0.05 --trace \
-		--trace-method tracefs --calibration-exits 100 --out "$dir/$1" >"$dir/$1.log" 2>&1
+	folder=$1 mode=$2 spec=$3
+	shift 3
+	$BENCH --platforms host --modes "$mode" --workloads "$spec" --quick --budget 0.05 --trace \
+		--trace-method tracefs --calibration-exits 100 --out "$dir/$folder" "$@" >"$dir/$folder.log" 2>&1
 	rc=$?
 }
 # True if the numbers $1 and $2 differ by at most $3.
@@ -125,16 +129,13 @@ check "ptefree mmapchurn kib=16: leaf entries the TDP MMU zapped per op ${zapped
 thp=/sys/kernel/mm/transparent_hugepage/enabled
 if [ -w $thp ]; then
 	saved=$(sed 's/.*\[\(.*\)\].*/\1/' $thp)
-	for mode in never always; do
-		echo $mode >$thp
-		$BENCH --platforms host --modes ptefree --fork-policies lazy --workloads forkstorm:rss_kib=4096 \
-			--quick --budget 0.05 --trace --trace-method tracefs --calibration-exits 100 \
-			--out "$dir/thp-$mode" >"$dir/thp-$mode.log" 2>&1
-		rc=$?
-		huge=$(json_num thp-$mode '"fork_pages_pending_huge_per_op":')
-		pending=$(json_num thp-$mode '"hv_paging_per_op":{[^}]*"fork_pages_pending":')
-		check "ptefree lazy forkstorm rss_kib=4096, THP $mode: pending pages in huge pages per op ${huge:-none} of ${pending:-none} (bench status $rc)" \
-			awk -v h="$huge" -v p="$pending" -v m=$mode 'BEGIN { exit !(h != "" && p != "" && (m == "never" ? h == 0 : h >= 512 && h <= 1024 && h % 512 == 0 && h < p)) }'
+	for setting in never always; do
+		echo $setting >$thp
+		traced_run thp-$setting ptefree forkstorm:rss_kib=4096 --fork-policies lazy
+		huge=$(json_num thp-$setting '"fork_pages_pending_huge_per_op":')
+		pending=$(json_num thp-$setting '"hv_paging_per_op":{[^}]*"fork_pages_pending":')
+		check "ptefree lazy forkstorm rss_kib=4096, THP $setting: pending pages in huge pages per op ${huge:-none} of ${pending:-none} (bench status $rc)" \
+			awk -v h="$huge" -v p="$pending" -v m=$setting 'BEGIN { exit !(h != "" && p != "" && (m == "never" ? h == 0 : h >= 512 && h <= 1024 && h % 512 == 0 && h < p)) }'
 	done
 	echo "$saved" >$thp
 else

@@ -147,11 +147,11 @@ int set_host_prot(struct ptefree *pf, int w, uint64_t first, uint64_t n, int pro
 
 /* Calls fn for each run of mapped pages of window w with the same protection (pending or
  * not), until one returns an error, which it returns. */
+int each_run(struct ptefree *pf, int w,
+	     int (*fn)(struct ptefree *pf, int w, int arg, uint64_t first, uint64_t n), int arg);
 /* Adds to *count the pages of window w the host backs with transparent huge pages
  * (AnonHugePages of its mappings in /proc/self/smaps; costly: with count_resident only). */
 int huge_pages(struct ptefree *pf, int w, uint64_t *count);
-int each_run(struct ptefree *pf, int w,
-	     int (*fn)(struct ptefree *pf, int w, int arg, uint64_t first, uint64_t n), int arg);
 
 /* lazy.c (called with pf->lock held, except lazy_start). Those returning int answer 0 or
  * the hypercall's error. */
