@@ -1,5 +1,4 @@
 /* hits.c: --count-hits: event counts in files (tracefs hist totals) read at the marks. */
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include "hv.h"
@@ -17,26 +16,10 @@ void hits_parse(const char *list, struct hits *h)
 	     p = strtok_r(NULL, ",", &save)) {
 		if (h->n == HITS_MAX)
 			usage_error("--count-hits: more than %d files", HITS_MAX);
-		if (hits_read(p) == HITS_UNREADABLE)
+		if (hist_hits(p) == HITS_NONE)
 			usage_error("--count-hits: %s has no \"Hits: N\" line to read (a tracefs "
 				    "event's hist file with a hist trigger on it)",
 				    p);
 		h->path[h->n++] = p;
 	}
-}
-
-uint64_t hits_read(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char line[256];
-	uint64_t sum = 0, v;
-	bool found = false;
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, " Hits: %" SCNu64, &v) == 1) {
-			sum += v;
-			found = true;
-		}
-	if (f)
-		fclose(f);
-	return found ? sum : HITS_UNREADABLE;
 }

@@ -262,8 +262,7 @@ struct vcpu_state {
 };
 /* hits.c: --count-hits FILE,...: the "Hits: N" totals of each file (a tracefs hist file), read
  * at each mark (the bench's --trace pass counts its probes between the marks this way). */
-#define HITS_MAX	8
-#define HITS_UNREADABLE UINT64_MAX
+#define HITS_MAX 8
 struct hits {
 	int n;
 	const char *path[HITS_MAX]; /* into buf */
@@ -271,8 +270,6 @@ struct hits {
 };
 /* Splits list (NULL: none) at commas into h; refuses (usage_error) a file without a total. */
 void hits_parse(const char *list, struct hits *h);
-/* The sum of file path's "Hits: N" lines now, HITS_UNREADABLE when it has none. */
-uint64_t hits_read(const char *path);
 
 struct hv_mode;
 struct run_state {
@@ -301,7 +298,7 @@ struct run_state {
 		uint64_t lock_waits, lock_wait_ns;
 		uint64_t ram_backed; /* pages of kernel memory the host backs (gmem_resident) */
 		uint64_t host_minflt, host_majflt; /* the hv process's host page faults */
-		uint64_t hits[HITS_MAX];	   /* hits_read of each --count-hits file */
+		uint64_t hits[HITS_MAX];	   /* hist_hits of each --count-hits file */
 	} mark[2];
 	const struct hits *hits;  /* --count-hits (NULL: none) */
 	uint64_t injected_faults; /* the mode's fault hook: invalid accesses made guest #PFs */

@@ -7,7 +7,7 @@ HV_OUT := $(BUILD)/hv.d
 HV_MODE_DIRS := $(filter-out hv/tests/ hv/tools/,$(dir $(wildcard hv/*/*.c)))
 HV_SRCS := $(filter-out hv/main.c hv/options.c,$(wildcard hv/*.c $(addsuffix *.c,$(sort $(HV_MODE_DIRS)))))
 HV_OBJS := $(patsubst hv/%.c,$(HV_OUT)/%.o,$(HV_SRCS)) $(BUILD)/record/latency.o \
-	$(BUILD)/record/output.o $(BUILD)/record/clock.o
+	$(BUILD)/record/output.o $(BUILD)/record/clock.o $(BUILD)/record/hits.o
 HV_CFLAGS := $(HOST_CFLAGS) -Ihv -Iinclude -Iworkloads -Irecord
 HV_LIBS := -ljansson -lpthread
 HV_HEADERS := hv/hv.h hv/options.h hv/mode.h include/abi.h hv/counters.h $(wildcard $(addsuffix *.h,$(HV_MODE_DIRS))) workloads/workload.h

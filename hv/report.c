@@ -272,7 +272,7 @@ static void set_counts(const struct run_report *r, json_t *run)
 	json_t *hits = json_object();
 	for (int i = 0; rs->hits && i < rs->hits->n; i++) /* null: a mark found no total */
 		json_object_set_new(hits, rs->hits->path[i],
-				    a->hits[i] == HITS_UNREADABLE || b->hits[i] == HITS_UNREADABLE
+				    a->hits[i] == HITS_NONE || b->hits[i] == HITS_NONE
 					? json_null()
 					: json_real((double)(b->hits[i] - a->hits[i]) / n));
 	json_object_set_new(run, "hits_per_op", hits);

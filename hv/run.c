@@ -182,7 +182,7 @@ static void on_mark(struct guest *g, int phase, void *arg)
 	if (rs->mode && rs->mode->counts)
 		rs->mode->counts(g->mode_state, m->mode_counts);
 	for (int i = 0; rs->hits && i < rs->hits->n; i++)
-		m->hits[i] = hits_read(rs->hits->path[i]);
+		m->hits[i] = hist_hits(rs->hits->path[i]);
 	m->taken = true;
 	if (phase == MARK_BEGIN)
 		progress_begin();

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -22,6 +23,11 @@
 #define CLOCK_INSTRUCTIONS  "instructions" /* the lab under QEMU's icount */
 #define CLOCK_TCG	    "tcg"	   /* the lab's TCG wall time */
 #define CLOCK_KVM	    "kvm"	   /* the lab under nested KVM */
+
+/* hits.c: the total of a tracefs histogram file (a hist trigger's "Hits: N"), as the bench's
+ * --trace probes and the hv's --count-hits read it; HITS_NONE when the file has none. */
+#define HITS_NONE UINT64_MAX
+uint64_t hist_hits(const char *path);
 
 /* clock.c: the clocks the lab can run on (harness/lab/run.sh --clock), NULL-terminated; the
  * clock inside the lab (PAGELAB_LAB_CLOCK); a clock's time note (NULL for real time) and the

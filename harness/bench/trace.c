@@ -353,19 +353,13 @@ static int probe_arm(const struct probe *p, char *why, size_t len)
  * with the reason. */
 static double probe_count(const struct probe *p, char *why, size_t len)
 {
-	char path[128], line[256];
+	char path[128];
 	probe_path(p, "hist", path, sizeof path);
-	FILE *f = fopen(path, "r");
-	unsigned long long hits;
-	double n = NAN;
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, " Hits: %llu", &hits) == 1)
-			n = (double)hits;
-	if (f)
-		fclose(f);
-	if (isnan(n))
-		snprintf(why, len, "%s has no totals", path);
-	return n;
+	uint64_t hits = hist_hits(path);
+	if (hits != HITS_NONE)
+		return (double)hits;
+	snprintf(why, len, "%s has no totals", path);
+	return NAN;
 }
 
 /* ptefree's counts of resident pages that its range hypercalls change (hv --count-resident),
