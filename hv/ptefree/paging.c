@@ -79,6 +79,9 @@ static int empty_window(struct ptefree *pf, int wi)
 		for (j = i + GROUP_PAGES; j < pf->npages && used_from(pf, wi, j) == j;)
 			j += GROUP_PAGES;
 		uint8_t *p = w->host + i * PAGE_SIZE;
+		ret = count_resident(pf, wi, i, j - i, &pf->counts.unmapped_resident_pages);
+		if (ret < 0)
+			return ret;
 		if (madvise(p, (j - i) * PAGE_SIZE, MADV_DONTNEED) < 0)
 			return host_failure("discarding window %d pages %#llx+%#llx", wi,
 					    (unsigned long long)i, (unsigned long long)(j - i));

@@ -61,8 +61,8 @@ struct ptefree_counts {
 	uint64_t range_pages;	       /* pages map, unmap and protect hypercalls covered */
 	uint64_t populated_pages;      /* pages populate=write had the host back at map */
 	uint64_t uffd_populated_pages; /* of them, through userfaultfd (a lazy child's window) */
-	/* with count_resident only, the pages found resident by unmap and a map over a mapping
-	 * (the host frees them) and by protect (the host changes their entries) */
+	/* with count_resident only, the pages found resident by unmap, a map over a mapping and
+	 * destroy (the host frees them) and by protect (the host changes their entries) */
 	uint64_t unmapped_resident_pages, protected_resident_pages;
 	/* with count_resident only: of the pending pages, those the host backed with
 	 * transparent huge pages (it write-protects one such page for 512 base pages) */

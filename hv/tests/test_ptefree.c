@@ -415,9 +415,9 @@ static void test_map_limit_lazy(void)
 	map_limit(FORK_LAZY);
 }
 
-/* count-resident: unmap and a map over a mapping (unmapped), and protect (protected), count the
- * pages the host backed in their range, by mincore, before they change them; without it nothing
- * is counted. */
+/* count-resident: unmap, a map over a mapping and destroy (unmapped), and protect (protected),
+ * count the pages the host backed in their range, by mincore, before they change them; without
+ * it nothing is counted. */
 static void test_resident_pages(void)
 {
 	for (int on = 0; on <= 1; on++) {
@@ -430,14 +430,21 @@ static void test_resident_pages(void)
 		CHECK(hc(HC_PROTECT, p, 0, 8 * PAGE_SIZE, HC_PROT_READ) == 0, "protect");
 		CHECK(hc(HC_MAP, p, 4 * PAGE_SIZE, 4 * PAGE_SIZE, HC_PROT_READ) == 0, "map over");
 		CHECK(hc(HC_UNMAP, p, 0, 8 * PAGE_SIZE, 0) == 0, "unmap");
+		/* two runs of used groups far apart, one page touched in each, one left untouched */
+		uint64_t far = ptefree_window_size(ptefree_of(&g)) - 2 * PAGE_SIZE;
+		CHECK(hc(HC_MAP, p, 0, 2 * PAGE_SIZE, HC_PROT_READ | HC_PROT_WRITE) == 0, "map low");
+		CHECK(hc(HC_MAP, p, far, 2 * PAGE_SIZE, HC_PROT_READ | HC_PROT_WRITE) == 0, "map high");
+		at(p, 0)[1] = at(p, far + PAGE_SIZE)[1] = 1;
+		CHECK(hc(HC_AS_DESTROY, p, 0, 0, 0) == 0, "destroy");
 		struct ptefree_counts n;
 		ptefree_counts_get(ptefree_of(&g), &n);
-		/* protect finds 3, the map over pages 4..7 finds page 4, unmap finds 0 and 2 */
+		/* protect finds 3, the map over pages 4..7 finds page 4, unmap finds 0 and 2, destroy
+		 * finds the 2 touched after */
 		CHECK(n.protected_resident_pages == (on ? 3u : 0u) &&
-			  n.unmapped_resident_pages == (on ? 1u + 2 : 0u),
+			  n.unmapped_resident_pages == (on ? 1u + 2 + 2 : 0u),
 		      "count-resident %s: %lu resident pages protected, %lu unmapped",
 		      on ? "on" : "off", n.protected_resident_pages, n.unmapped_resident_pages);
-		CHECK(n.range_pages == 8 + 8 + 4 + 8, "%lu range pages", n.range_pages);
+		CHECK(n.range_pages == 8 + 8 + 4 + 8 + 2 + 2, "%lu range pages", n.range_pages);
 	}
 	count_resident = false;
 }
