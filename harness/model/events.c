@@ -101,7 +101,7 @@ const struct event_def events[NEV] = {
 		     "range hypercall (map, unmap, protect)",
 		     {HC("map"), HC("unmap"), HC("protect")}},
     [EV_UNMAPPED_RESIDENT] = {"unmapped_resident",
-			      "resident page an unmap freed (--trace pass)",
+			      "resident page an unmap or destroy freed (--trace pass)",
 			      {"trace.unmapped_resident_pages_per_op"}},
     [EV_PROTECTED_RESIDENT] = {"protected_resident",
 			       "resident page a protect changed (--trace pass)",

@@ -121,8 +121,8 @@ for want in "lab-npt/exit to the hv=4.00k;" "lab-npt/in-KVM page fault=3.00k;" \
 	"lab-shadow/page backed at map through userfaultfd=3.10k;" \
 	"lab-npt/guest entry KVM re-read (kprobe, --trace pass)=500;" \
 	"lab-shadow/guest entry KVM re-read (kprobe, --trace pass)=540;" \
-	"lab-npt/resident page an unmap freed (--trace pass)=230;" \
-	"lab-shadow/resident page an unmap freed (--trace pass)=210;" \
+	"lab-npt/resident page an unmap or destroy freed (--trace pass)=230;" \
+	"lab-shadow/resident page an unmap or destroy freed (--trace pass)=210;" \
 	"lab-npt/resident page a protect changed (--trace pass)=90.0;" \
 	"lab-shadow/resident page a protect changed (--trace pass)=70.0;" \
 	"lab-npt/page the host backed at map (madvise)=-(nevercounted);" \
