@@ -430,16 +430,18 @@ static void test_resident_pages(void)
 		CHECK(hc(HC_PROTECT, p, 0, 8 * PAGE_SIZE, HC_PROT_READ) == 0, "protect");
 		CHECK(hc(HC_MAP, p, 4 * PAGE_SIZE, 4 * PAGE_SIZE, HC_PROT_READ) == 0, "map over");
 		CHECK(hc(HC_UNMAP, p, 0, 8 * PAGE_SIZE, 0) == 0, "unmap");
-		/* two runs of used groups far apart, one page touched in each, one left untouched */
+		/* two runs of used groups far apart, 2 pages mapped and 1 touched in each */
 		uint64_t far = ptefree_window_size(ptefree_of(&g)) - 2 * PAGE_SIZE;
-		CHECK(hc(HC_MAP, p, 0, 2 * PAGE_SIZE, HC_PROT_READ | HC_PROT_WRITE) == 0, "map low");
-		CHECK(hc(HC_MAP, p, far, 2 * PAGE_SIZE, HC_PROT_READ | HC_PROT_WRITE) == 0, "map high");
+		CHECK(hc(HC_MAP, p, 0, 2 * PAGE_SIZE, HC_PROT_READ | HC_PROT_WRITE) == 0,
+		      "map low");
+		CHECK(hc(HC_MAP, p, far, 2 * PAGE_SIZE, HC_PROT_READ | HC_PROT_WRITE) == 0,
+		      "map high");
 		at(p, 0)[1] = at(p, far + PAGE_SIZE)[1] = 1;
 		CHECK(hc(HC_AS_DESTROY, p, 0, 0, 0) == 0, "destroy");
 		struct ptefree_counts n;
 		ptefree_counts_get(ptefree_of(&g), &n);
-		/* protect finds 3, the map over pages 4..7 finds page 4, unmap finds 0 and 2, destroy
-		 * finds the 2 touched after */
+		/* protect finds 3, the map over pages 4..7 finds page 4, unmap finds 0 and 2,
+		 * destroy the 2 touched after */
 		CHECK(n.protected_resident_pages == (on ? 3u : 0u) &&
 			  n.unmapped_resident_pages == (on ? 1u + 2 + 2 : 0u),
 		      "count-resident %s: %lu resident pages protected, %lu unmapped",
