@@ -366,7 +366,7 @@ static double probe_count(const struct probe *p, char *why, size_t len)
  * recorded per op as NAME_per_op: the host frees the unmapped ones and changes the entries of
  * the protected ones; and of the pages a lazy fork leaves pending, those in huge pages. */
 static const char *const resident_counts[] = {"unmapped_resident_pages", "protected_resident_pages",
-					      "fork_pages_pending_huge"};
+					      "fork_pages_pending_huge", "host_mappings"};
 
 /* Why each probe cannot count ("" while it can): the first failure stands for the cell. */
 typedef char probe_why[BENCH_ERR_MAX / 2];

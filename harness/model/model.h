@@ -27,7 +27,9 @@ enum event {
 	EV_HC_RANGE,	       /* ptefree: a range hypercall (map, unmap, protect) */
 	EV_UNMAPPED_RESIDENT,  /* ptefree: a resident page unmap (or a map over) freed (--trace) */
 	EV_PROTECTED_RESIDENT, /* ptefree: a resident page protect changed (--trace pass) */
-	EV_POPULATED,	   /* ptefree: a page the host backed at map (populate=write, madvise) */
+	EV_HOST_MAPPING, /* ptefree: a host mapping (VMA) a range hypercall or destroy met (--trace)
+			  */
+	EV_POPULATED,	 /* ptefree: a page the host backed at map (populate=write, madvise) */
 	EV_POPULATED_UFFD, /* ptefree: one backed through userfaultfd (a lazy child's window) */
 	EV_PV_UPDATE,	   /* pvmmu: a page-table update the hv validated and applied */
 	EV_PV_PIN,	   /* pvmmu: a page-table page pinned (all its entries validated) */

@@ -27,8 +27,9 @@ static const struct hv_option options[] = {
 		  "none (pages backed at first touch) or write (map backs\n"
 		  "                   writable pages at once; default write)"),
     OPTION_CHOICE("count-resident", C(count_resident), choice_off_on, "C",
-		  "on: count the resident pages range hypercalls change\n"
-		  "                   (mincore) and the huge pages a lazy fork leaves\n"
+		  "on: count the resident pages range hypercalls and\n"
+		  "                   destroy change (mincore), the host mappings they\n"
+		  "                   meet (maps) and the huge pages a lazy fork leaves\n"
 		  "                   pending (smaps): host instructions of their own;\n"
 		  "                   default off"),
     OPTION_NUMBER("kmem-boot-mib", C(kmem_boot_mib), 1, (long)(KERNEL_MAX_MEM / MIB), "K",
@@ -114,6 +115,7 @@ static const struct counter_field fields[] = {
     COUNTER(struct ptefree_counts, unmapped_resident_pages),
     COUNTER(struct ptefree_counts, protected_resident_pages),
     COUNTER(struct ptefree_counts, fork_pages_pending_huge),
+    COUNTER(struct ptefree_counts, host_mappings),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 

@@ -45,6 +45,14 @@ static int count_resident(struct ptefree *pf, int wi, uint64_t first, uint64_t n
 	return 0;
 }
 
+/* With count_resident, counts the host's mappings that a range hypercall or destroy meets in
+ * pages [first, first + n) of window wi, before it changes them. */
+static int count_mappings(struct ptefree *pf, int wi, uint64_t first, uint64_t n)
+{
+	return pf->cfg.count_resident ? host_mappings(pf, wi, first, n, &pf->counts.host_mappings)
+				      : 0;
+}
+
 /* Gives pages [first, first + n) of w back to the host and makes them inaccessible. Counting
  * them and making them inaccessible come first, since those are the steps the host may
  * refuse, and then nothing has changed yet. */
@@ -80,6 +88,8 @@ static int empty_window(struct ptefree *pf, int wi)
 			j += GROUP_PAGES;
 		uint8_t *p = w->host + i * PAGE_SIZE;
 		ret = count_resident(pf, wi, i, j - i, &pf->counts.unmapped_resident_pages);
+		if (ret == 0)
+			ret = count_mappings(pf, wi, i, j - i);
 		if (ret < 0)
 			return ret;
 		if (madvise(p, (j - i) * PAGE_SIZE, MADV_DONTNEED) < 0)
@@ -126,7 +136,9 @@ static int64_t do_map(struct ptefree *pf, const struct hc_args *a)
 		return wi;
 	pf->counts.range_pages += n;
 	struct window *w = &pf->w[wi];
-	int ret = any_mapped(w, first, n) ? discard(pf, wi, first, n) : 0; /* starts zeroed */
+	int ret = count_mappings(pf, wi, first, n);
+	if (ret == 0 && any_mapped(w, first, n))
+		ret = discard(pf, wi, first, n); /* else it starts zeroed */
 	uint8_t page = PAGE_MAPPED | (uint8_t)a->a3;
 	mark_used(pf, wi, first, n); /* before the host may make any of it accessible */
 	if (ret == 0)
@@ -146,7 +158,8 @@ static int64_t do_unmap(struct ptefree *pf, const struct hc_args *a)
 	if (wi < 0)
 		return wi;
 	pf->counts.range_pages += n;
-	return any_mapped(&pf->w[wi], first, n) ? discard(pf, wi, first, n) : 0;
+	int ret = count_mappings(pf, wi, first, n);
+	return ret == 0 && any_mapped(&pf->w[wi], first, n) ? discard(pf, wi, first, n) : ret;
 }
 
 static int64_t do_protect(struct ptefree *pf, const struct hc_args *a)
@@ -162,6 +175,8 @@ static int64_t do_protect(struct ptefree *pf, const struct hc_args *a)
 			return -HC_EINVAL; /* like mprotect on a hole: the guest checks its VMAs */
 	uint8_t page = PAGE_MAPPED | (uint8_t)a->a3;
 	int ret = count_resident(pf, wi, first, n, &pf->counts.protected_resident_pages);
+	if (ret == 0)
+		ret = count_mappings(pf, wi, first, n);
 	if (ret == 0)
 		ret = set_host_prot(pf, wi, first, n, host_prot(page), "mprotect (protect)");
 	if (ret < 0)

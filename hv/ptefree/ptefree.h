@@ -23,7 +23,7 @@ struct ptefree_config {
 	enum fork_policy policy;
 	uint64_t kmem_chunk;
 	enum populate_policy populate;
-	bool count_resident; /* count the resident pages range hypercalls change (mincore) */
+	bool count_resident; /* count the resident pages and host mappings hypercalls meet */
 };
 /* "none" / "write" and back; populate_parse answers -1 for an unknown name. */
 const char *populate_name(enum populate_policy p);
@@ -67,6 +67,10 @@ struct ptefree_counts {
 	/* with count_resident only: of the pending pages, those the host backed with
 	 * transparent huge pages (it write-protects one such page for 512 base pages) */
 	uint64_t fork_pages_pending_huge;
+	/* with count_resident only: the host's mappings (VMAs) that the ranges of map, unmap,
+	 * protect and destroy overlapped before they changed them (the host splits, merges and
+	 * walks each) */
+	uint64_t host_mappings;
 };
 void ptefree_counts_get(struct ptefree *pf, struct ptefree_counts *out);
 struct ptefree_kmem {
@@ -152,6 +156,9 @@ int each_run(struct ptefree *pf, int w,
 /* Adds to *count the pages of window w the host backs with transparent huge pages
  * (AnonHugePages of its mappings in /proc/self/smaps; costly: with count_resident only). */
 int huge_pages(struct ptefree *pf, int w, uint64_t *count);
+/* Adds to *count the host's mappings (VMAs, /proc/self/maps) that overlap pages
+ * [first, first + n) of window w (costly: with count_resident only). */
+int host_mappings(struct ptefree *pf, int w, uint64_t first, uint64_t n, uint64_t *count);
 
 /* lazy.c (called with pf->lock held, except lazy_start). Those returning int answer 0 or
  * the hypercall's error. */

@@ -103,6 +103,21 @@ int each_run(struct ptefree *pf, int w,
 	return 0;
 }
 
+int host_mappings(struct ptefree *pf, int w, uint64_t first, uint64_t n, uint64_t *count)
+{
+	uintptr_t start = (uintptr_t)pf->w[w].host + first * PAGE_SIZE, end = start + n * PAGE_SIZE;
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return host_failure("opening /proc/self/maps");
+	char line[PATH_MAX + 128];
+	uintptr_t a, b;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &a, &b) == 2 && a < end && b > start)
+			(*count)++;
+	fclose(f);
+	return 0;
+}
+
 int huge_pages(struct ptefree *pf, int w, uint64_t *count)
 {
 	uintptr_t start = (uintptr_t)pf->w[w].host, end = start + pf->cfg.window_size;

@@ -451,6 +451,35 @@ static void test_resident_pages(void)
 	count_resident = false;
 }
 
+/* count-resident: map, unmap, protect and destroy count the host's mappings (VMAs) their range
+ * overlaps before they change it; no page is touched, so the host merges neighbours of one
+ * protection and the count is exact. Without it nothing is counted. */
+static void test_host_mappings(void)
+{
+	for (int on = 0; on <= 1; on++) {
+		count_resident = on;
+		fresh(FORK_COPY);
+		int64_t p = hc(HC_AS_CREATE, 0, 0, 0, 0);
+		/* each map meets the one inaccessible mapping around it */
+		CHECK(hc(HC_MAP, p, 0, 8 * PAGE_SIZE, HC_PROT_READ | HC_PROT_WRITE) == 0, "map rw");
+		CHECK(hc(HC_MAP, p, 16 * PAGE_SIZE, 8 * PAGE_SIZE, HC_PROT_READ) == 0, "map r");
+		/* protect meets the read-only one; the unmap meets read-write, the hole, read-only
+		 */
+		CHECK(hc(HC_PROTECT, p, 16 * PAGE_SIZE, 4 * PAGE_SIZE,
+			 HC_PROT_READ | HC_PROT_EXEC) == 0,
+		      "protect");
+		CHECK(hc(HC_UNMAP, p, 0, 24 * PAGE_SIZE, 0) == 0, "unmap");
+		/* all inaccessible again, one mapping: destroy meets it in its one used group */
+		CHECK(hc(HC_AS_DESTROY, p, 0, 0, 0) == 0, "destroy");
+		struct ptefree_counts n;
+		ptefree_counts_get(ptefree_of(&g), &n);
+		CHECK(n.host_mappings == (on ? 1u + 1 + 1 + 3 + 1 : 0u),
+		      "count-resident %s: %lu host mappings met", on ? "on" : "off",
+		      n.host_mappings);
+	}
+	count_resident = false;
+}
+
 int main(void)
 {
 	RUN_TEST(test_tables);
@@ -468,5 +497,6 @@ int main(void)
 	RUN_TEST(test_map_limit_copy);
 	RUN_TEST(test_map_limit_lazy);
 	RUN_TEST(test_resident_pages);
+	RUN_TEST(test_host_mappings);
 	TEST_EXIT();
 }
