@@ -362,9 +362,10 @@ static double probe_count(const struct probe *p, char *why, size_t len)
 	return NAN;
 }
 
-/* ptefree's counts of resident pages that its range hypercalls change (hv --count-resident),
- * recorded per op as NAME_per_op: the host frees the unmapped ones and changes the entries of
- * the protected ones; and of the pages a lazy fork leaves pending, those in huge pages. */
+/* ptefree's counts with hv --count-resident, recorded per op as NAME_per_op: the resident
+ * pages its range hypercalls and destroy change (the host frees the unmapped ones and changes
+ * the entries of the protected ones), of the pages a lazy fork leaves pending those in huge
+ * pages, and the host mappings its range hypercalls and destroy meet. */
 static const char *const resident_counts[] = {"unmapped_resident_pages", "protected_resident_pages",
 					      "fork_pages_pending_huge", "host_mappings"};
 
